@@ -1,0 +1,277 @@
+"""API of the core app and the base classes every app's api.py builds on."""
+
+from django.contrib.auth.models import Group
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from . import geo, roles, services
+from .api_base import ScopedRelatedField, ServiceViewSet, int_param
+from .models import AuditEntry, Organisation, Region, RegionGDP, User
+from .scoping import scope
+from .security import active_lock, lock_message
+
+# --- Regions ----------------------------------------------------------------
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = ScopedRelatedField(queryset=Region.objects.all(), required=False, allow_null=True, label="上级区划")
+    full_name = serializers.CharField(read_only=True)
+    allow_outside_china = serializers.BooleanField(write_only=True, required=False, default=False, label="允许境外坐标")
+
+    class Meta:
+        model = Region
+        fields = [
+            "id", "code", "name", "level", "kind", "parent", "full_name", "longitude", "latitude", "approximate",
+            "boundary", "population", "area_km2", "is_demo", "allow_outside_china", "created_at", "updated_at",
+        ]
+        read_only_fields = ["is_demo", "created_at", "updated_at"]
+        # Uniqueness is checked by the service with a message naming the region.
+        validators = []
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class RegionGDPSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="行政区划")
+
+    class Meta:
+        model = RegionGDP
+        fields = ["id", "region", "year", "gdp_wan"]
+        validators = []
+
+
+class RegionViewSet(ServiceViewSet):
+    queryset = Region.objects.select_related("parent")
+    serializer_class = RegionSerializer
+    search_fields = ["name", "code"]
+    ordering_fields = ["path", "code", "name", "population"]
+    save_service = staticmethod(services.save_region)
+    delete_service = staticmethod(services.delete_region)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        params = self.request.query_params
+        if params.get("level"):
+            qs = qs.filter(level=params["level"])
+        if params.get("parent"):
+            qs = qs.filter(parent_id=int_param(params, "parent"))
+        return qs
+
+    def save_extra(self, serializer):
+        serializer.validated_data.pop("allow_outside_china", None)
+        return {"allow_outside_china": serializer.initial_data.get("allow_outside_china") in (True, "true", "1", 1)}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True, description="经度"),
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="纬度"),
+            OpenApiParameter("level", OpenApiTypes.STR, description="级别，默认 township"),
+        ]
+    )
+    @action(detail=False, methods=["get"])
+    def locate(self, request):
+        """Which region of a level contains the point: by boundary when present, else nearest centre."""
+        fields = {}
+        values = {}
+        for name, label in (("lon", "经度"), ("lat", "纬度")):
+            try:
+                values[name] = float(request.query_params[name])
+            except (KeyError, ValueError):
+                fields[name] = [f"请提供数字形式的{label}。"]
+        level = request.query_params.get("level", "township")
+        if level not in dict(Region.LEVEL_CHOICES):
+            fields["level"] = [f"未知级别“{level}”。"]
+        if fields:
+            raise ValidationError(fields)
+        found = geo.locate_region(request.user, values["lon"], values["lat"], level)
+        if found is None:
+            raise NotFound()
+        region, how = found
+        return Response({
+            "region": RegionSerializer(region, context={"request": request}).data,
+            "method": how.method,
+            "method_label": how.method_label,
+            "distance_m": round(how.distance_m, 1) if how.distance_m is not None else None,
+        })
+
+
+class RegionGDPViewSet(ServiceViewSet):
+    queryset = RegionGDP.objects.select_related("region")
+    serializer_class = RegionGDPSerializer
+    ordering_fields = ["year"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.set_region_gdp(self.request.user, data["region"], data["year"], data["gdp_wan"])
+
+    def perform_update(self, serializer):
+        data = {**{"region": serializer.instance.region, "year": serializer.instance.year}, **serializer.validated_data}
+        serializer.instance = services.save_audited(
+            self.request.user, serializer.instance, data, "core.change_regiongdp",
+            validate=lambda e: services.require_region(self.request.user, e.region),
+        )
+
+    def perform_destroy(self, instance):
+        services.require_region(self.request.user, instance.region)
+        services.delete_audited(self.request.user, instance, "core.delete_regiongdp")
+
+
+# --- Organisations ----------------------------------------------------------
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    parent = ScopedRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True, label="上级单位")
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    type_label = serializers.CharField(source="get_type_display", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id", "name", "short_name", "type", "type_label", "region", "region_name", "parent", "credit_code",
+            "contact_person", "phone", "address", "duties", "is_demo", "created_at", "updated_at",
+        ]
+        read_only_fields = ["is_demo", "created_at", "updated_at"]
+        validators = []
+
+
+class OrganisationViewSet(ServiceViewSet):
+    queryset = Organisation.objects.select_related("region")
+    serializer_class = OrganisationSerializer
+    search_fields = ["name", "short_name", "duties"]
+    ordering_fields = ["name", "type", "region__path"]
+    save_service = staticmethod(services.save_organisation)
+    delete_service = staticmethod(services.delete_organisation)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        params = self.request.query_params
+        if params.get("type"):
+            qs = qs.filter(type=params["type"])
+        if params.get("region"):
+            qs = qs.filter(region_id=int_param(params, "region"))
+        return qs
+
+
+# --- Users ------------------------------------------------------------------
+
+class UserSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), required=False, allow_null=True, label="所属区划")
+    organisation = ScopedRelatedField(
+        queryset=Organisation.objects.all(), required=False, allow_null=True, label="所属单位"
+    )
+    roles = serializers.ListField(child=serializers.CharField(), required=False, label="角色")
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"}, label="密码")
+    region_name = serializers.CharField(source="region.full_name", read_only=True, default="")
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "display_name", "email", "phone", "region", "region_name", "organisation",
+            "roles", "is_active", "password", "last_login", "date_joined",
+        ]
+        read_only_fields = ["last_login", "date_joined"]
+        extra_kwargs = {"username": {"validators": []}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["roles"] = instance.role_names
+        return data
+
+
+class UserViewSet(ServiceViewSet):
+    queryset = User.objects.select_related("region", "organisation").prefetch_related("groups")
+    serializer_class = UserSerializer
+    search_fields = ["username", "display_name", "phone"]
+    ordering_fields = ["username", "date_joined"]
+    save_service = staticmethod(services.save_user)
+    delete_service = staticmethod(services.delete_user)
+
+    def save_extra(self, serializer):
+        data = serializer.validated_data
+        return {"role_names": data.pop("roles", None), "password": data.pop("password", None)}
+
+    @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def me(self, request):
+        """The logged-in user, with their region: the scope of everything they see."""
+        return Response(self.get_serializer(request.user).data)
+
+
+class RoleViewSet(viewsets.ReadOnlyModelViewSet):
+    """The roles (groups) and their permissions."""
+
+    queryset = Group.objects.filter(name__in=roles.ROLE_NAMES).prefetch_related("permissions")
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+
+    class serializer_class(serializers.ModelSerializer):
+        permissions = serializers.SlugRelatedField(many=True, read_only=True, slug_field="codename")
+        code = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Group
+            fields = ["id", "code", "name", "permissions"]
+
+        def get_code(self, group) -> str:
+            return next((code for code, name in roles.ROLES.items() if name == group.name), "")
+
+
+# --- Audit trail (read-only by construction: no write routes exist) ----------
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id", "time", "actor", "actor_name", "action", "action_label", "model", "model_name",
+            "object_id", "object_repr", "region", "changes",
+        ]
+
+
+class AuditEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = AuditEntry.objects.all()
+    serializer_class = AuditEntrySerializer
+    search_fields = ["object_repr", "actor_name"]
+    ordering_fields = ["time"]
+
+    def get_queryset(self):
+        return audit_filter(scope(super().get_queryset(), self.request.user), self.request.query_params)
+
+
+def audit_filter(qs, params):
+    """Filters shared by the audit page and the API: actor, action, model, object, time range."""
+    if params.get("actor"):
+        qs = qs.filter(Q(actor_name__icontains=params["actor"]) | Q(actor__username=params["actor"]))
+    if params.get("action"):
+        qs = qs.filter(action=params["action"])
+    if params.get("model"):
+        qs = qs.filter(model=params["model"])
+    if params.get("object_id"):
+        qs = qs.filter(object_id=params["object_id"])
+    if params.get("since"):
+        qs = qs.filter(time__date__gte=params["since"])
+    if params.get("until"):
+        qs = qs.filter(time__date__lte=params["until"])
+    return qs
+
+
+# --- Token login, with the same lockout as the web login ----------------------
+
+class TokenLoginView(ObtainAuthToken):
+    """POST username + password → {"token": ...}; refused while the username is locked."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username", "")
+        lock = active_lock(username) if username else None
+        if lock is not None:
+            raise ValidationError({"non_field_errors": [lock_message(lock)]})
+        serializer = self.serializer_class(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            raise ValidationError({"non_field_errors": ["用户名或密码错误。"]})
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

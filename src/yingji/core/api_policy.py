@@ -1,0 +1,22 @@
+"""API-wide defaults named in settings.REST_FRAMEWORK.
+
+This module must not import rest_framework.views (directly or through viewsets):
+DRF imports these classes while rest_framework.views itself is being imported.
+"""
+
+from rest_framework import pagination, permissions
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Django model permissions, with reading needing the view permission too."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }

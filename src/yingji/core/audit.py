@@ -1,0 +1,66 @@
+"""Audit trail: snapshots of a record before and after a change, written by services."""
+
+import datetime
+import decimal
+import uuid
+
+from django.db import models
+
+from .models import AuditEntry, Region
+
+# Never copied into the trail: secrets and fields the database maintains itself.
+SKIPPED_FIELDS = {"password", "path", "created_at", "updated_at", "last_login"}
+
+
+def _json_value(value):
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model) -> dict:
+    """The record's concrete field values (foreign keys as ids), JSON-ready."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in SKIPPED_FIELDS:
+            continue
+        data[field.name] = _json_value(getattr(instance, field.attname))
+    return data
+
+
+def diff(before: dict, after: dict) -> dict:
+    keys = set(before) | set(after)
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def _region_of(instance) -> Region | None:
+    if isinstance(instance, Region):
+        return instance
+    field = getattr(type(instance), "region_field", None)
+    if not field:
+        return None
+    obj = instance
+    for part in field.split("__"):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def record(actor, action: str, instance: models.Model, changes: dict, object_id=None) -> AuditEntry:
+    region = _region_of(instance)
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=(str(actor) if actor is not None else "系统"),
+        action=action,
+        model=instance._meta.label_lower,
+        model_name=str(instance._meta.verbose_name),
+        object_id=str(object_id if object_id is not None else instance.pk),
+        object_repr=str(instance)[:255],
+        region=region if region is not None and region.pk else None,
+        changes=changes,
+    )

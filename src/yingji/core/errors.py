@@ -1,0 +1,96 @@
+"""One error shape for every 4xx of the API:
+
+    {"error": {"code": "...", "message": "<中文句子>", "fields": {"<field>": ["<reason>"]}}}
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler
+
+MESSAGES = {
+    "not_authenticated": "未登录或登录已过期，请先登录。",
+    "authentication_failed": "身份认证失败。",
+    "permission_denied": "您没有执行此操作的权限。",
+    "not_found": "记录不存在，或不在您的管辖范围内。",
+    "method_not_allowed": "不支持该请求方法。",
+    "not_acceptable": "无法提供所请求的格式。",
+    "unsupported_media_type": "不支持的请求数据格式。",
+    "throttled": "请求过于频繁，请稍后再试。",
+    "parse_error": "请求数据格式错误，无法解析。",
+    "invalid": "提交的数据有误，请按提示修改。",
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _flatten(value)]
+    if isinstance(detail, list):
+        return [m for item in detail for m in _flatten(item)]
+    return [str(detail)]
+
+
+def _fields(detail) -> dict:
+    """DRF's nested detail → {field: [reasons]}; nested serializers become "a.b"."""
+    out = {}
+    for key, value in detail.items():
+        if isinstance(value, dict):
+            for sub, reasons in _fields(value).items():
+                out[f"{key}.{sub}"] = reasons
+        else:
+            out[key] = _flatten(value)
+    return out
+
+
+def django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = django_validation_to_drf(exc)
+    elif isinstance(exc, DjangoPermissionDenied) and exc.args:
+        exc = exceptions.PermissionDenied(str(exc.args[0]))
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = _fields(detail)
+        general = fields.pop("non_field_errors", [])
+        message = general[0] if general else MESSAGES["invalid"]
+        first = next(iter(fields.items()), None)
+        if not general and first:
+            message = f"{MESSAGES['invalid']}（{first[0]}：{first[1][0]}）"
+        response.data = error_body("invalid", message, fields)
+        return response
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    if isinstance(exc, Http404) or not isinstance(code, str):
+        code = "not_found" if isinstance(exc, Http404) else "error"
+    detail = str(getattr(exc, "detail", ""))
+    # A specific Chinese reason (a lock message, a service's refusal) beats the generic one,
+    # except for 404, whose wording must not reveal whether the record exists elsewhere.
+    message = detail if code != "not_found" and _is_chinese(detail) else MESSAGES.get(code, "请求有误。")
+    response.data = error_body(code, message)
+    return response
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def json_404(request, exception=None):
+    """Unknown URLs under /api/ answer in the API's error shape too."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "接口不存在。"), status=status.HTTP_404_NOT_FOUND)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+

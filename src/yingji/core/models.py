@@ -1,0 +1,221 @@
+"""Regions (行政区划), organisations (单位), users, the audit trail and login lockouts."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from yingji.standards import divisions
+
+from .scoping import RegionScopedQuerySet
+
+
+class Region(models.Model):
+    """A node of the division tree: province → city → county → township → village.
+
+    `path` is a materialised path of ids ("/1/7/42/") so that "this region and all its
+    descendants" is one indexed prefix query, whatever the depth.
+    """
+
+    LEVEL_CHOICES = [(level, divisions.LEVEL_NAMES[level]) for level in divisions.LEVELS]
+    KIND_DIVISION, KIND_ZONE = "division", "zone"
+    KIND_CHOICES = [(KIND_DIVISION, "行政区划"), (KIND_ZONE, "功能区（无区划代码）")]
+
+    code = models.CharField("区划代码", max_length=12, unique=True, null=True, blank=True)
+    name = models.CharField("名称", max_length=64)
+    level = models.CharField("级别", max_length=16, choices=LEVEL_CHOICES)
+    kind = models.CharField("类型", max_length=16, choices=KIND_CHOICES, default=KIND_DIVISION)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField("路径", max_length=255, editable=False, db_index=True, default="")
+    longitude = models.FloatField("中心经度", null=True, blank=True)
+    latitude = models.FloatField("中心纬度", null=True, blank=True)
+    approximate = models.BooleanField("坐标为估计值", default=False)
+    boundary = models.JSONField("边界（GeoJSON）", null=True, blank=True)
+    population = models.PositiveIntegerField("常住人口（人）", null=True, blank=True)
+    area_km2 = models.DecimalField(
+        "面积（km²）", max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = ""  # the region itself: scoped by its own path
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行政区划"
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("core:region_detail", args=[self.pk])
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        return " › ".join(r.name for r in self.ancestors(include_self=True))
+
+    def ancestors(self, include_self=False):
+        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        if not include_self:
+            ids = ids[:-1]
+        by_id = Region.objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
+    def is_within(self, other: "Region") -> bool:
+        return self.path.startswith(other.path)
+
+
+class RegionGDP(models.Model):
+    """Yearly GDP of a region, kept apart because KPIs (per 亿元 GDP) divide by a given year's figure."""
+
+    region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.CASCADE, related_name="gdp")
+    year = models.PositiveSmallIntegerField("年份")
+    gdp_wan = models.DecimalField(
+        "地区生产总值（万元）", max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    is_demo = models.BooleanField("演示数据", default=False)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "地区生产总值"
+        ordering = ["region__path", "-year"]
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="gdp_one_per_region_year")]
+
+    def __str__(self):
+        return f"{self.region.name} {self.year} 年"
+
+
+class Organisation(models.Model):
+    """A department or unit (单位): what tasks, responsibilities and users point at."""
+
+    TYPE_CHOICES = [
+        ("government", "人民政府"),
+        ("emergency", "应急管理部门"),
+        ("fire", "消防救援队伍"),
+        ("department", "政府部门"),
+        ("military", "驻地部队/武警/民兵"),
+        ("public_institution", "事业单位"),
+        ("enterprise", "企业"),
+        ("social", "社会组织/社会应急力量"),
+        ("grassroots", "乡镇(街道)/村(社区)组织"),
+    ]
+
+    name = models.CharField("名称", max_length=128)
+    short_name = models.CharField("简称", max_length=32, blank=True)
+    type = models.CharField("类型", max_length=32, choices=TYPE_CHOICES)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="organisations")
+    parent = models.ForeignKey(
+        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    contact_person = models.CharField("联系人", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    address = models.CharField("地址", max_length=255, blank=True)
+    duties = models.TextField("职责", blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位"
+        ordering = ["region__path", "type", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="organisation_unique_in_region")]
+
+    def get_absolute_url(self):
+        return reverse("core:organisation_detail", args=[self.pk])
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in. Roles are groups; `region` bounds everything they see."""
+
+    display_name = models.CharField("姓名", max_length=64, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name="所属区划", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="所属单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
+    )
+    phone = models.CharField("手机号", max_length=32, blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+        ordering = ["username"]
+
+    def get_absolute_url(self):
+        return reverse("core:user_detail", args=[self.pk])
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def role_names(self) -> list[str]:
+        return [group.name for group in self.groups.all()]
+
+    @property
+    def role_label(self) -> str:
+        return "、".join(self.role_names) or "（无角色）"
+
+
+class AuditEntry(models.Model):
+    """One change made through a service. Append-only: no view, API or admin edits or deletes it."""
+
+    CREATE, UPDATE, DELETE = "create", "update", "delete"
+    ACTION_CHOICES = [(CREATE, "新增"), (UPDATE, "修改"), (DELETE, "删除")]
+
+    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField("操作人名称", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=16, choices=ACTION_CHOICES)
+    model = models.CharField("对象类型", max_length=64, db_index=True)  # "core.region"
+    model_name = models.CharField("对象类型名称", max_length=64)
+    object_id = models.CharField("对象编号", max_length=64, db_index=True)
+    object_repr = models.CharField("对象", max_length=255)
+    region = models.ForeignKey(Region, verbose_name="所属区划", null=True, blank=True, on_delete=models.SET_NULL)
+    changes = models.JSONField("变更内容", default=dict)  # {field: [before, after]}
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "操作审计"
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"])]
+
+    def __str__(self):
+        return f"{self.actor_name} {self.get_action_display()} {self.model_name}“{self.object_repr}”"
+
+
+class LoginLock(models.Model):
+    """Failed logins per username: 5 failures lock the name for 15 minutes."""
+
+    username = models.CharField("用户名", max_length=150, unique=True)
+    failures = models.PositiveSmallIntegerField("连续失败次数", default=0)
+    last_failure = models.DateTimeField("最近失败时间", null=True)
+    locked_until = models.DateTimeField("锁定至", null=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录锁定"

@@ -1,0 +1,222 @@
+"""Every state change of the core app: one transaction, validation, one audit entry.
+
+Views, the API, the CLI and the demo loader call these; none writes models directly.
+Errors are django ValidationErrors keyed by field with Chinese messages.
+"""
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from yingji.standards import divisions
+
+from . import audit, geo, roles
+from .models import AuditEntry, Organisation, Region, RegionGDP, User
+from .scoping import require_region
+
+
+def require_perm(actor, perm: str):
+    """The system (actor None) may do anything; a person needs the permission."""
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied("您没有执行此操作的权限。")
+
+
+def _assign(instance, data: dict):
+    for key, value in data.items():
+        setattr(instance, key, value)
+
+
+def _validate_and_save(instance, exclude=()):
+    instance.full_clean(exclude=list(exclude))
+    instance.save()
+
+
+@transaction.atomic
+def save_audited(actor, instance, data: dict, perm: str, validate=None):
+    """Create (no pk) or update `instance` with `data`; `validate(instance)` adds domain rules."""
+    creating = instance.pk is None
+    require_perm(actor, perm)
+    before = {} if creating else audit.snapshot(type(instance).objects.get(pk=instance.pk))
+    _assign(instance, data)
+    if validate is not None:
+        validate(instance)
+    _validate_and_save(instance)
+    after = audit.snapshot(instance)
+    changes = audit.diff(before, after)
+    if creating or changes:
+        audit.record(actor, AuditEntry.CREATE if creating else AuditEntry.UPDATE, instance, changes)
+    return instance
+
+
+@transaction.atomic
+def delete_audited(actor, instance, perm: str):
+    require_perm(actor, perm)
+    before, pk = audit.snapshot(instance), instance.pk
+    try:
+        instance.delete()
+    except ProtectedError as exc:
+        names = "、".join(sorted({str(o._meta.verbose_name) for o in exc.protected_objects}))
+        raise ValidationError(f"“{instance}”仍被其他记录（{names}）引用，不能删除。") from exc
+    audit.record(actor, AuditEntry.DELETE, instance, audit.diff(before, {}), object_id=pk)
+
+
+# --- Regions ----------------------------------------------------------------
+
+def _check_region(actor, region: Region, allow_outside_china=False):
+    parent = region.parent
+    if parent is None:
+        if actor is not None and not actor.is_superuser:
+            raise ValidationError({"parent": "只有系统管理员可以新增顶级区划。"})
+    else:
+        require_region(actor, parent, field="parent")
+        if parent.pk == region.pk or (region.pk and parent.path.startswith(region.path)):
+            raise ValidationError({"parent": "上级区划不能是本区划或其下级。"})
+    expected = divisions.child_level(parent.level if parent else None) if region.kind == Region.KIND_DIVISION else None
+    if region.kind == Region.KIND_ZONE:
+        if region.code:
+            raise ValidationError({"code": "功能区没有国家区划代码，请留空。"})
+        if parent is None:
+            raise ValidationError({"parent": "功能区必须隶属于某个行政区划。"})
+    else:
+        if region.level != expected:
+            raise ValidationError(
+                {"level": f"“{parent.name if parent else '顶级'}”之下只能设{divisions.LEVEL_NAMES[expected]}区划，"
+                          f"不能设{divisions.LEVEL_NAMES.get(region.level, region.level)}区划。"}
+            )
+        _check_region_code(region)
+    geo.validate_point(region.longitude, region.latitude, allow_outside_china=allow_outside_china)
+    region.boundary = geo.validate_boundary(region.boundary)
+
+
+def _check_region_code(region: Region):
+    if not region.code:
+        raise ValidationError({"code": "行政区划必须填写区划代码（功能区除外）。"})
+    try:
+        parsed = divisions.parse_code(region.code)
+    except divisions.DivisionCodeError as exc:
+        raise ValidationError({"code": str(exc)}) from exc
+    if parsed.level != region.level:
+        raise ValidationError(
+            {"code": f"代码 {parsed.code} 是{divisions.LEVEL_NAMES[parsed.level]}代码，与级别“{divisions.LEVEL_NAMES[region.level]}”不符。"}
+        )
+    region.code = parsed.code
+    lineage = region.parent.ancestors(include_self=True) if region.parent else []
+    ancestor = next((a for a in reversed(lineage) if a.code), None)
+    if ancestor is not None:
+        try:
+            divisions.check_child_code(parsed, divisions.parse_code(ancestor.code))
+        except divisions.DivisionCodeError as exc:
+            raise ValidationError({"code": str(exc)}) from exc
+
+
+def _refresh_paths(region: Region):
+    """Set region.path from its parent and carry the change down its subtree."""
+    old = region.path
+    new = f"{region.parent.path if region.parent else '/'}{region.pk}/"
+    if old == new:
+        return
+    Region.objects.filter(pk=region.pk).update(path=new)
+    region.path = new
+    if old:
+        for child in Region.objects.filter(path__startswith=old).exclude(pk=region.pk):
+            Region.objects.filter(pk=child.pk).update(path=new + child.path[len(old):])
+
+
+@transaction.atomic
+def save_region(actor, region: Region, data: dict, allow_outside_china=False) -> Region:
+    perm = "core.add_region" if region.pk is None else "core.change_region"
+    if region.pk is not None:
+        require_region(actor, Region.objects.get(pk=region.pk), field="parent")
+    save_audited(actor, region, data, perm, validate=lambda r: _check_region(actor, r, allow_outside_china))
+    _refresh_paths(region)
+    return region
+
+
+def delete_region(actor, region: Region):
+    require_region(actor, region, field="parent")
+    delete_audited(actor, region, "core.delete_region")
+
+
+@transaction.atomic
+def set_region_gdp(actor, region: Region, year: int, gdp_wan) -> RegionGDP:
+    require_region(actor, region)
+    entry = RegionGDP.objects.filter(region=region, year=year).first() or RegionGDP(region=region, year=year)
+    return save_audited(actor, entry, {"gdp_wan": gdp_wan}, "core.change_region")
+
+
+# --- Organisations ----------------------------------------------------------
+
+def _check_organisation(actor, organisation: Organisation):
+    require_region(actor, organisation.region)
+    parent = organisation.parent
+    if parent is not None:
+        if parent.pk == organisation.pk:
+            raise ValidationError({"parent": "上级单位不能是本单位。"})
+        if actor is not None and not Organisation.objects.for_user(actor).filter(pk=parent.pk).exists():
+            raise ValidationError({"parent": "上级单位不在您的管辖范围内。"})
+
+
+def save_organisation(actor, organisation: Organisation, data: dict) -> Organisation:
+    if organisation.pk is not None:
+        require_region(actor, Organisation.objects.get(pk=organisation.pk).region)
+    perm = "core.add_organisation" if organisation.pk is None else "core.change_organisation"
+    return save_audited(actor, organisation, data, perm, validate=lambda o: _check_organisation(actor, o))
+
+
+def delete_organisation(actor, organisation: Organisation):
+    require_region(actor, organisation.region)
+    delete_audited(actor, organisation, "core.delete_organisation")
+
+
+# --- Users ------------------------------------------------------------------
+
+def _role_groups(role_names) -> list[Group]:
+    """Role codes or names → groups; an unknown role is a field error listing the valid ones."""
+    unknown = [name for name in role_names if roles.role_name(name) is None]
+    if unknown:
+        raise ValidationError(
+            {"roles": f"未知角色：{'、'.join(unknown)}。可选角色：{'、'.join(roles.ROLE_NAMES)}。"}
+        )
+    roles.ensure_roles()
+    return list(Group.objects.filter(name__in=[roles.role_name(name) for name in role_names]))
+
+
+@transaction.atomic
+def save_user(actor, user: User, data: dict, role_names=None, password=None) -> User:
+    creating = user.pk is None
+    if not creating:
+        require_region(actor, User.objects.get(pk=user.pk).region)
+    groups = _role_groups(role_names) if role_names is not None else None
+
+    def validate(u):
+        if u.region is None and not u.is_superuser:
+            raise ValidationError({"region": "请选择用户的所属区划：它决定用户能看到的数据范围。"})
+        require_region(actor, u.region)
+        if actor is not None and u.is_superuser and not actor.is_superuser:
+            raise ValidationError({"is_superuser": "只有系统管理员可以授予系统管理员权限。"})
+        if creating and not password:
+            raise ValidationError({"password": "新用户必须设置初始密码。"})
+        if password:
+            try:
+                validate_password(password, u)
+            except ValidationError as exc:
+                raise ValidationError({"password": exc.messages}) from exc
+            u.set_password(password)
+
+    save_audited(actor, user, data, "core.add_user" if creating else "core.change_user", validate=validate)
+    if groups is not None:
+        before = sorted(user.role_names)
+        user.groups.set(groups)
+        after = sorted(g.name for g in groups)
+        if before != after:
+            audit.record(actor, AuditEntry.UPDATE, user, {"roles": [before, after]})
+    return user
+
+
+def delete_user(actor, user: User):
+    require_region(actor, user.region)
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError("不能删除自己的账号。")
+    delete_audited(actor, user, "core.delete_user")

@@ -1,0 +1,378 @@
+"""Web pages of the core app, built on generic scoped views that later apps reuse."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from . import services
+from .api import audit_filter
+from .exports import xlsx_response
+from .forms import OrganisationForm, RegionForm, UserForm
+from .models import AuditEntry, Organisation, Region, User
+from .scoping import scope
+
+
+class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Every page's records come from the user's region and below; a guessed id is a 404."""
+
+    model = None
+    raise_exception = False
+
+    def get_permission_required(self):
+        return [f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"]
+
+    def base_queryset(self):
+        return self.model._default_manager.all()
+
+    def get_queryset(self):
+        return scope(self.base_queryset(), self.request.user)
+
+
+class ObjectListView(ScopedMixin, ListView):
+    """List with search (?q=), filters (declared in `filters`), sorting and an Excel export."""
+
+    template_name = "core/object_list.html"
+    paginate_by = 50
+    search_fields: list[str] = []
+    filters: list[tuple[str, str, list]] = []  # (param, label, choices)
+    columns: list[tuple[str, str]] = []  # (attribute, header)
+    orderings: dict[str, str] = {}  # ?sort=key → order_by
+    add_url_name = ""
+    export_url_name = ""
+    title = ""
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        q = self.request.GET.get("q", "").strip()
+        if q and self.search_fields:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": q})
+            qs = qs.filter(condition)
+        for param, _, choices in self.filters:
+            value = self.request.GET.get(param)
+            if value and value in {str(c[0]) for c in choices}:
+                qs = qs.filter(**{param: value})
+        sort = self.request.GET.get("sort")
+        if sort in self.orderings:
+            qs = qs.order_by(self.orderings[sort])
+        return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        perms = self.request.user
+        model = self.model._meta
+        context.update(
+            title=self.title or model.verbose_name,
+            columns=self.columns,
+            rows=[
+                (obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "",
+                 [_cell(obj, attr) for attr, _ in self.columns])
+                for obj in context["object_list"]
+            ],
+            objects=context["object_list"],
+            filters=[(p, label, choices, self.request.GET.get(p, "")) for p, label, choices in self.filters],
+            orderings=self.orderings,
+            q=self.request.GET.get("q", ""),
+            query_without_page=_query_without(self.request, "page"),
+            add_url=reverse(self.add_url_name) if self.add_url_name and perms.has_perm(
+                f"{model.app_label}.add_{model.model_name}") else "",
+            export_url=reverse(self.export_url_name) if self.export_url_name else "",
+        )
+        return context
+
+
+class ObjectExportView(ObjectListView):
+    """The same scoped, searched, filtered list as an .xlsx download."""
+
+    export_columns: list[tuple[str, str]] = []
+
+    def get(self, request, *args, **kwargs):
+        columns = self.export_columns or self.columns
+        rows = ([_cell(obj, attr) for attr, _ in columns] for obj in self.get_queryset())
+        return xlsx_response(f"{self.title or self.model._meta.verbose_name}.xlsx", [h for _, h in columns], rows)
+
+
+class ObjectFormView(ScopedMixin, FormView):
+    """Create (no pk) or edit a record through its service; service errors land on the form's fields."""
+
+    template_name = "core/object_form.html"
+    service = None
+    success_url_name = ""
+
+    def get_permission_required(self):
+        action = "change" if "pk" in self.kwargs else "add"
+        return [f"{self.model._meta.app_label}.{action}_{self.model._meta.model_name}"]
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return self.model()
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(instance=self.get_object(), user=self.request.user)
+        return kwargs
+
+    def service_kwargs(self, form) -> dict:
+        return {}
+
+    def form_valid(self, form):
+        try:
+            obj = type(self).service(self.request.user, form.instance, form.service_data(), **self.service_kwargs(form))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.form_invalid(form)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存{self.model._meta.verbose_name}“{obj}”。")
+        return redirect(reverse(self.success_url_name, args=[obj.pk]))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = context["form"].instance
+        verb = "编辑" if obj.pk else "新增"
+        cancel_url = obj.get_absolute_url() if obj.pk else self.request.META.get("HTTP_REFERER", "/")
+        context.update(title=f"{verb}{self.model._meta.verbose_name}", object=obj, cancel_url=cancel_url)
+        return context
+
+
+class ObjectDeleteView(ScopedMixin, DetailView):
+    template_name = "core/object_confirm_delete.html"
+    service = None
+    success_url_name = ""
+
+    def get_permission_required(self):
+        return [f"{self.model._meta.app_label}.delete_{self.model._meta.model_name}"]
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        try:
+            type(self).service(request.user, obj)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+            return redirect(request.path)
+        messages.success(request, f"已删除{self.model._meta.verbose_name}“{obj}”。")
+        return redirect(reverse(self.success_url_name))
+
+
+def _cell(obj, attr: str):
+    value = obj
+    for part in attr.split("."):
+        display = getattr(value, f"get_{part}_display", None)
+        value = display() if display else getattr(value, part, None)
+        if value is None:
+            return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def _query_without(request, key: str) -> str:
+    params = request.GET.copy()
+    params.pop(key, None)
+    return params.urlencode()
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Regions ----------------------------------------------------------------
+
+LEVEL_FILTER = ("level", "级别", Region.LEVEL_CHOICES)
+
+
+class RegionListView(ObjectListView):
+    model = Region
+    title = "行政区划"
+    search_fields = ["name", "code"]
+    filters = [LEVEL_FILTER, ("kind", "类型", Region.KIND_CHOICES)]
+    columns = [("name", "名称"), ("code", "区划代码"), ("level", "级别"), ("parent.name", "上级"),
+               ("population", "常住人口（人）"), ("area_km2", "面积（km²）"), ("approximate", "坐标为估计值")]
+    orderings = {"code": "code", "name": "name", "population": "-population"}
+    add_url_name = "core:region_add"
+    export_url_name = "core:region_export"
+
+    def base_queryset(self):
+        return Region.objects.select_related("parent")
+
+
+class RegionExportView(ObjectExportView, RegionListView):
+    export_columns = RegionListView.columns + [("longitude", "中心经度"), ("latitude", "中心纬度"),
+                                               ("kind", "类型")]
+
+
+class RegionDetailView(ScopedMixin, DetailView):
+    model = Region
+    template_name = "core/region_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        region = self.object
+        children = scope(region.children.all(), self.request.user).annotate(n_children=Count("children"))
+        context.update(
+            children=children,
+            gdp=region.gdp.all(),
+            organisations=scope(region.organisations.all(), self.request.user),
+            ancestors=[a for a in region.ancestors() if self.request.user.is_superuser
+                       or a.is_within(self.request.user.region)],
+        )
+        return context
+
+
+class RegionFormView(ObjectFormView):
+    model = Region
+    form_class = RegionForm
+    service = staticmethod(services.save_region)
+    success_url_name = "core:region_detail"
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.GET.get("parent"):
+            initial["parent"] = self.request.GET["parent"]
+        return initial
+
+    def service_kwargs(self, form):
+        return {"allow_outside_china": form.cleaned_data.get("allow_outside_china", False)}
+
+
+class RegionDeleteView(ObjectDeleteView):
+    model = Region
+    service = staticmethod(services.delete_region)
+    success_url_name = "core:region_list"
+
+
+# --- Organisations ----------------------------------------------------------
+
+class OrganisationListView(ObjectListView):
+    model = Organisation
+    title = "单位"
+    search_fields = ["name", "short_name", "duties", "address"]
+    filters = [("type", "类型", Organisation.TYPE_CHOICES)]
+    columns = [("name", "名称"), ("type", "类型"), ("region.name", "所属区划"), ("parent.name", "上级单位"),
+               ("contact_person", "联系人"), ("phone", "联系电话")]
+    orderings = {"name": "name", "type": "type", "region": "region__path"}
+    add_url_name = "core:organisation_add"
+    export_url_name = "core:organisation_export"
+
+    def base_queryset(self):
+        return Organisation.objects.select_related("region", "parent")
+
+
+class OrganisationExportView(ObjectExportView, OrganisationListView):
+    export_columns = OrganisationListView.columns + [("short_name", "简称"), ("credit_code", "统一社会信用代码"),
+                                                     ("address", "地址"), ("duties", "职责")]
+
+
+class OrganisationDetailView(ScopedMixin, DetailView):
+    model = Organisation
+    template_name = "core/organisation_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["children"] = scope(self.object.children.all(), self.request.user)
+        context["users"] = scope(self.object.users.all(), self.request.user)
+        return context
+
+
+class OrganisationFormView(ObjectFormView):
+    model = Organisation
+    form_class = OrganisationForm
+    service = staticmethod(services.save_organisation)
+    success_url_name = "core:organisation_detail"
+
+
+class OrganisationDeleteView(ObjectDeleteView):
+    model = Organisation
+    service = staticmethod(services.delete_organisation)
+    success_url_name = "core:organisation_list"
+
+
+# --- Users ------------------------------------------------------------------
+
+class UserListView(ObjectListView):
+    model = User
+    title = "用户"
+    search_fields = ["username", "display_name", "phone"]
+    columns = [("username", "用户名"), ("display_name", "姓名"), ("role_label", "角色"), ("region.name", "所属区划"),
+               ("organisation.name", "所属单位"), ("is_active", "启用")]
+    orderings = {"username": "username", "region": "region__path"}
+    add_url_name = "core:user_add"
+
+    def base_queryset(self):
+        return User.objects.select_related("region", "organisation").prefetch_related("groups")
+
+
+class UserDetailView(ScopedMixin, DetailView):
+    model = User
+    template_name = "core/user_detail.html"
+    context_object_name = "account"  # "user" is the logged-in user in templates
+
+
+class UserFormView(ObjectFormView):
+    model = User
+    form_class = UserForm
+    service = staticmethod(services.save_user)
+    success_url_name = "core:user_detail"
+
+    def service_kwargs(self, form):
+        return form.service_kwargs()
+
+
+# --- Audit trail ------------------------------------------------------------
+
+class AuditListView(ObjectListView):
+    model = AuditEntry
+    title = "操作审计"
+    template_name = "core/audit_list.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        qs = scope(AuditEntry.objects.select_related("region"), self.request.user)
+        try:
+            return audit_filter(qs, self.request.GET)
+        except ValidationError:
+            messages.error(self.request, "日期格式应为 YYYY-MM-DD。")
+            return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["models"] = AuditEntry.objects.values_list("model", "model_name").distinct().order_by("model")
+        context["actions"] = AuditEntry.ACTION_CHOICES
+        return context
+
+
+class RegionLocateView(LoginRequiredMixin, TemplateView):
+    """A small form: which township is this point in (and how we know)."""
+
+    template_name = "core/region_locate.html"
+
+    def get_context_data(self, **kwargs):
+        from .geo import locate_region
+
+        context = super().get_context_data(**kwargs)
+        lon, lat = self.request.GET.get("lon"), self.request.GET.get("lat")
+        level = self.request.GET.get("level", "township")
+        context.update(lon=lon or "", lat=lat or "", level=level, levels=Region.LEVEL_CHOICES)
+        if lon and lat:
+            try:
+                found = locate_region(self.request.user, float(lon), float(lat), level)
+                context["result"] = found
+                if found is None:
+                    context["error"] = "在您的管辖范围内没有找到包含该点的区划。"
+            except ValueError:
+                context["error"] = "经度、纬度必须是数字。"
+            except ValidationError as exc:
+                context["error"] = "；".join(exc.messages)
+        return context
+

@@ -1,0 +1,30 @@
+"""URLs: each app mounts its pages and its API router here."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from yingji.core.api import TokenLoginView
+from yingji.core.api_urls import router as core_api
+from yingji.core.forms import LoginForm
+
+api_patterns = [
+    path("", include(core_api.urls)),
+    path("auth/token/", TokenLoginView.as_view(), name="api_token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
+]
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+    path("", include("yingji.core.urls")),
+    path("", include("yingji.web.urls")),
+]
+
+handler404 = "yingji.core.errors.json_404"

@@ -1,0 +1,39 @@
+"""Template context for every page: the navigation the user may open, built from each app's nav.NAV."""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import reverse
+
+_NAV_CACHE = None
+
+
+def _all_sections():
+    global _NAV_CACHE
+    if _NAV_CACHE is None:
+        sections = []
+        for config in apps.get_app_configs():
+            if not config.name.startswith("yingji."):
+                continue
+            try:
+                sections += import_module(f"{config.name}.nav").NAV
+            except ModuleNotFoundError:
+                continue
+        _NAV_CACHE = sections
+    return _NAV_CACHE
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    sections = []
+    for title, items in _all_sections():
+        visible = [
+            {"label": label, "url": reverse(name), "active": request.path.startswith(reverse(name))}
+            for label, name, perm in items
+            if user.has_perm(perm)
+        ]
+        if visible:
+            sections.append({"title": title, "items": visible})
+    return {"nav_sections": sections}
