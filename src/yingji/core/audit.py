@@ -28,7 +28,11 @@ def snapshot(instance: models.Model) -> dict:
     for field in instance._meta.concrete_fields:
         if field.name in SKIPPED_FIELDS:
             continue
-        data[field.name] = _json_value(getattr(instance, field.attname))
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and value is not None:
+            # Same text whether the value came from a form (1424) or the database (1424.00).
+            value = f"{decimal.Decimal(value):.{field.decimal_places}f}"
+        data[field.name] = _json_value(value)
     return data
 
 

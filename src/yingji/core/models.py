@@ -50,7 +50,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
-        ordering = ["path"]
+        ordering = ["code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
         ]
