@@ -65,14 +65,15 @@ def serve(bind, workers):
 
 @main.command()
 @click.option("--queue", "queues", multiple=True, help="只处理这些队列（默认全部）")
-def worker(queues):
+@click.option("--batch", is_flag=True, help="处理完队列中已有的任务后退出")
+def worker(queues, batch):
     """The background-task worker (database-backed tasks queue)."""
     setup_django()
     from django.core.management import call_command
 
-    args = []
-    for queue in queues:
-        args += ["--queue-name", queue]
+    args = ["--queue-name", ",".join(queues) if queues else "*", "--no-reload"]
+    if batch:
+        args.append("--batch")
     call_command("db_worker", *args)
 
 

@@ -83,4 +83,7 @@ def count_failure(sender, credentials, request=None, **kwargs):
 
 @receiver(user_logged_in)
 def clear_failures(sender, user, request=None, **kwargs):
+    from .tasks import prune_login_locks
+
     LoginLock.objects.filter(username=user.get_username()).delete()
+    transaction.on_commit(prune_login_locks.enqueue)
