@@ -68,3 +68,29 @@ def record(actor, action: str, instance: models.Model, changes: dict, object_id=
         region=region if region is not None and region.pk else None,
         changes=changes,
     )
+
+
+def change_rows(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """(field label, before, after) for display; a creation leaves out the fields it left empty."""
+    from django.apps import apps
+
+    try:
+        meta = apps.get_model(entry.model)._meta
+        labels = {f.name: str(f.verbose_name) for f in meta.concrete_fields}
+    except LookupError:
+        labels = {}
+    labels.setdefault("roles", "角色")
+    rows = []
+    for field, (before, after) in entry.changes.items():
+        if entry.action == AuditEntry.CREATE and after in (None, "", [], {}):
+            continue
+        rows.append((labels.get(field, field), _readable(before), _readable(after)))
+    return rows
+
+
+def _readable(value):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(map(str, value)) or "（无）"
+    return value

@@ -38,9 +38,19 @@ class ScopedModelForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
 
 
+class OptionalJSONField(forms.JSONField):
+    """An empty box for "no value" rather than the text null."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class RegionForm(ScopedModelForm):
     allow_outside_china = forms.BooleanField(label="允许境外坐标", required=False)
-    boundary = forms.JSONField(label="边界（GeoJSON）", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    boundary = OptionalJSONField(
+        label="边界（GeoJSON）", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Polygon 或 MultiPolygon，坐标为 CGCS2000/WGS84 经纬度；留空则定位时按最近中心点估计。",
+    )
 
     class Meta:
         model = Region

@@ -64,30 +64,58 @@ def delete_audited(actor, instance, perm: str):
 
 # --- Regions ----------------------------------------------------------------
 
+def _collect(errors: dict, check, *args):
+    """Run one check and keep its field errors, so a form shows every problem at once."""
+    try:
+        check(*args)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+
+
 def _check_region(actor, region: Region, allow_outside_china=False):
+    errors: dict[str, list[str]] = {}
+    _collect(errors, _check_region_parent, actor, region)
+    if "parent" not in errors:
+        _collect(errors, _check_region_level, region)
+        if region.kind == Region.KIND_DIVISION and "level" not in errors:
+            _collect(errors, _check_region_code, region)
+    _collect(errors, lambda: geo.validate_point(region.longitude, region.latitude,
+                                                allow_outside_china=allow_outside_china))
+    _collect(errors, lambda: setattr(region, "boundary", geo.validate_boundary(region.boundary)))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_region_parent(actor, region: Region):
     parent = region.parent
     if parent is None:
         if actor is not None and not actor.is_superuser:
             raise ValidationError({"parent": "只有系统管理员可以新增顶级区划。"})
-    else:
-        require_region(actor, parent, field="parent")
-        if parent.pk == region.pk or (region.pk and parent.path.startswith(region.path)):
-            raise ValidationError({"parent": "上级区划不能是本区划或其下级。"})
-    expected = divisions.child_level(parent.level if parent else None) if region.kind == Region.KIND_DIVISION else None
+        if region.kind == Region.KIND_ZONE:
+            raise ValidationError({"parent": "功能区必须隶属于某个行政区划。"})
+        return
+    require_region(actor, parent, field="parent")
+    if parent.pk == region.pk or (region.pk and parent.path.startswith(region.path)):
+        raise ValidationError({"parent": "上级区划不能是本区划或其下级。"})
+    if parent.level == divisions.VILLAGE:
+        raise ValidationError({"parent": "村级区划之下不能再设下级区划。"})
+
+
+def _check_region_level(region: Region):
+    """A division sits exactly one level below its parent; a functional zone anywhere below it."""
+    parent_level = region.parent.level if region.parent else None
     if region.kind == Region.KIND_ZONE:
         if region.code:
             raise ValidationError({"code": "功能区没有国家区划代码，请留空。"})
-        if parent is None:
-            raise ValidationError({"parent": "功能区必须隶属于某个行政区划。"})
-    else:
-        if region.level != expected:
-            raise ValidationError(
-                {"level": f"“{parent.name if parent else '顶级'}”之下只能设{divisions.LEVEL_NAMES[expected]}区划，"
-                          f"不能设{divisions.LEVEL_NAMES.get(region.level, region.level)}区划。"}
-            )
-        _check_region_code(region)
-    geo.validate_point(region.longitude, region.latitude, allow_outside_china=allow_outside_china)
-    region.boundary = geo.validate_boundary(region.boundary)
+        if divisions.LEVELS.index(region.level) <= divisions.LEVELS.index(parent_level):
+            raise ValidationError({"level": f"功能区的级别必须低于上级“{region.parent.name}”。"})
+        return
+    expected = divisions.child_level(parent_level)
+    if region.level != expected:
+        where = f"“{region.parent.name}”之下" if region.parent else "顶级"
+        raise ValidationError({"level": f"{where}只能设{divisions.LEVEL_NAMES[expected]}区划，"
+                                        f"不能设{divisions.LEVEL_NAMES.get(region.level, region.level)}区划。"})
 
 
 def _check_region_code(region: Region):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from . import services
+from . import audit, services
 from .api import audit_filter
 from .exports import xlsx_response
 from .forms import OrganisationForm, RegionForm, UserForm
@@ -347,6 +347,8 @@ class AuditListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        for entry in context["object_list"]:
+            entry.rows = audit.change_rows(entry)
         context["models"] = AuditEntry.objects.values_list("model", "model_name").distinct().order_by("model")
         context["actions"] = AuditEntry.ACTION_CHOICES
         return context
