@@ -100,3 +100,8 @@ class UserForm(ScopedModelForm):
             "role_names": [g.name for g in self.cleaned_data.get("roles") or []],
             "password": self.cleaned_data.get("password") or None,
         }
+
+
+class GDPForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=1949, max_value=2100)
+    gdp_wan = forms.DecimalField(label="地区生产总值（万元）", min_value=0, max_digits=16, decimal_places=2)

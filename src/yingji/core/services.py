@@ -243,6 +243,21 @@ def save_user(actor, user: User, data: dict, role_names=None, password=None) -> 
     return user
 
 
+@transaction.atomic
+def change_password(actor, user: User, new_password: str):
+    """A user changes their own password (or an admin resets it); the trail says so without the secret."""
+    if actor is not None and actor.pk != user.pk:
+        require_perm(actor, "core.change_user")
+        require_region(actor, user.region)
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(actor, AuditEntry.UPDATE, user, {"password": ["（已隐藏）", "（已修改）"]})
+
+
 def delete_user(actor, user: User):
     require_region(actor, user.region)
     if actor is not None and actor.pk == user.pk:

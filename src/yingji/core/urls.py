@@ -11,6 +11,7 @@ urlpatterns = [
     path("regions/locate/", views.RegionLocateView.as_view(), name="region_locate"),
     path("regions/<int:pk>/", views.RegionDetailView.as_view(), name="region_detail"),
     path("regions/<int:pk>/edit/", views.RegionFormView.as_view(), name="region_edit"),
+    path("regions/<int:pk>/gdp/", views.RegionGDPView.as_view(), name="region_gdp"),
     path("regions/<int:pk>/delete/", views.RegionDeleteView.as_view(), name="region_delete"),
     path("organisations/", views.OrganisationListView.as_view(), name="organisation_list"),
     path("organisations/export.xlsx", views.OrganisationExportView.as_view(), name="organisation_export"),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path("users/<int:pk>/edit/", views.UserFormView.as_view(), name="user_edit"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

@@ -1,6 +1,8 @@
 """Web pages of the core app, built on generic scoped views that later apps reuse."""
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -11,7 +13,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from . import audit, services
 from .api import audit_filter
 from .exports import xlsx_response
-from .forms import OrganisationForm, RegionForm, UserForm
+from .forms import GDPForm, OrganisationForm, RegionForm, UserForm
 from .models import AuditEntry, Organisation, Region, User
 from .scoping import scope
 
@@ -223,11 +225,40 @@ class RegionDetailView(ScopedMixin, DetailView):
         context.update(
             children=children,
             gdp=region.gdp.all(),
+            gdp_form=GDPForm(),
             organisations=scope(region.organisations.all(), self.request.user),
             ancestors=[a for a in region.ancestors() if self.request.user.is_superuser
                        or a.is_within(self.request.user.region)],
         )
         return context
+
+
+class RegionGDPView(ScopedMixin, FormView):
+    """Record or correct one year's GDP of a region (POST from the region page)."""
+
+    model = Region
+    form_class = GDPForm
+    http_method_names = ["post"]
+
+    def get_permission_required(self):
+        return ["core.change_regiongdp"]
+
+    def form_valid(self, form):
+        region = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        try:
+            entry = services.set_region_gdp(self.request.user, region, form.cleaned_data["year"],
+                                             form.cleaned_data["gdp_wan"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(self.request, f"已保存{entry}地区生产总值。")
+        return redirect(region.get_absolute_url())
+
+    def form_invalid(self, form):
+        region = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        for field, errors in form.errors.items():
+            messages.error(self.request, f"{form.fields[field].label}：{'；'.join(errors)}")
+        return redirect(region.get_absolute_url())
 
 
 class RegionFormView(ObjectFormView):
@@ -378,3 +409,26 @@ class RegionLocateView(LoginRequiredMixin, TemplateView):
                 context["error"] = "；".join(exc.messages)
         return context
 
+
+
+class PasswordChangeView(LoginRequiredMixin, FormView):
+    """Change one's own password: Django's form checks the old one, the service validates and audits."""
+
+    template_name = "core/object_form.html"
+    form_class = DjangoPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            services.change_password(self.request.user, self.request.user, form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, "密码已修改。")
+        return redirect("web:home")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "title": "修改密码", "cancel_url": "/"}
