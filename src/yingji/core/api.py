@@ -88,6 +88,7 @@ class RegionViewSet(ServiceViewSet):
             fields["level"] = [f"未知级别“{level}”。"]
         if fields:
             raise ValidationError(fields)
+        geo.validate_point(values["lon"], values["lat"], lon_field="lon", lat_field="lat")
         found = geo.locate_region(request.user, values["lon"], values["lat"], level)
         if found is None:
             raise NotFound()

@@ -68,7 +68,7 @@ def api_exception_handler(exc, context):
         message = general[0] if general else MESSAGES["invalid"]
         first = next(iter(fields.items()), None)
         if not general and first:
-            message = f"{MESSAGES['invalid']}（{first[0]}：{first[1][0]}）"
+            message = f"{MESSAGES['invalid']}（{_label(context, first[0])}：{first[1][0]}）"
         response.data = error_body("invalid", message, fields)
         return response
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
@@ -82,6 +82,15 @@ def api_exception_handler(exc, context):
     return response
 
 
+def _label(context, field: str) -> str:
+    """The Chinese label of a serializer field, so the message names the field as the UI does."""
+    view = context.get("view")
+    try:
+        return str(view.get_serializer().fields[field].label or field)
+    except Exception:  # no serializer, or a field that is not on it (query parameters)
+        return field
+
+
 def _is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -89,7 +98,8 @@ def _is_chinese(text: str) -> bool:
 def json_404(request, exception=None):
     """Unknown URLs under /api/ answer in the API's error shape too."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", "接口不存在。"), status=status.HTTP_404_NOT_FOUND)
+        return JsonResponse(error_body("not_found", "接口不存在。"), status=status.HTTP_404_NOT_FOUND,
+                            json_dumps_params={"ensure_ascii": False})
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)

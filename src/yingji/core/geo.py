@@ -31,9 +31,9 @@ def validate_point(longitude, latitude, *, allow_outside_china=False, lon_field=
         errors[lat_field] = f"纬度 {latitude} 超出 -90～90 的范围。"
     if not errors and not allow_outside_china:
         if not CHINA_LON[0] <= longitude <= CHINA_LON[1]:
-            errors[lon_field] = f"经度 {longitude} 不在我国范围（东经 73°～136°）内，请检查是否填反或填错；确属境外请勾选“允许境外坐标”。"
+            errors[lon_field] = f"经度 {longitude} 不在我国范围（东经 73°～136°）内，请检查是否填反或填错；确属境外请勾选“允许境外坐标”（API：allow_outside_china=true）。"
         if not CHINA_LAT[0] <= latitude <= CHINA_LAT[1]:
-            errors[lat_field] = f"纬度 {latitude} 不在我国范围（北纬 3°～54°）内，请检查是否填反或填错；确属境外请勾选“允许境外坐标”。"
+            errors[lat_field] = f"纬度 {latitude} 不在我国范围（北纬 3°～54°）内，请检查是否填反或填错；确属境外请勾选“允许境外坐标”（API：allow_outside_china=true）。"
     if errors:
         raise ValidationError(errors)
 
