@@ -171,7 +171,8 @@ def delete_region(actor, region: Region):
 def set_region_gdp(actor, region: Region, year: int, gdp_wan) -> RegionGDP:
     require_region(actor, region)
     entry = RegionGDP.objects.filter(region=region, year=year).first() or RegionGDP(region=region, year=year)
-    return save_audited(actor, entry, {"gdp_wan": gdp_wan}, "core.change_region")
+    perm = "core.add_regiongdp" if entry.pk is None else "core.change_regiongdp"
+    return save_audited(actor, entry, {"gdp_wan": gdp_wan}, perm)
 
 
 # --- Organisations ----------------------------------------------------------
