@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import roles, security  # noqa: F401  (signal receivers)
+        from . import roles, security, sheets  # noqa: F401  (signal receivers, sheet registry)
 
         post_migrate.connect(roles.sync_roles_after_migrate, sender=self)

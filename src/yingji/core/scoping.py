@@ -29,6 +29,11 @@ def scope(queryset: models.QuerySet, user) -> models.QuerySet:
     return queryset.filter(**{region_path_lookup(queryset.model): region.path})
 
 
+def scope_actor(queryset: models.QuerySet, actor) -> models.QuerySet:
+    """Like scope(), for services and commands: actor None is the system itself and sees everything."""
+    return queryset if actor is None else scope(queryset, actor)
+
+
 def user_may_use_region(user, region) -> bool:
     """Whether `user` may put a record into `region` (their own region or below)."""
     if user is None or region is None:

@@ -24,5 +24,8 @@ urlpatterns = [
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path("users/<int:pk>/edit/", views.UserFormView.as_view(), name="user_edit"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("import/<slug:kind>/", views.SheetImportView.as_view(), name="sheet_import"),
+    path("import/<slug:kind>/template.xlsx", views.SheetTemplateView.as_view(), name="sheet_template"),
+    path("import/<slug:kind>/errors.xlsx", views.SheetErrorsView.as_view(), name="sheet_errors"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

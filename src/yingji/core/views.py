@@ -1,19 +1,24 @@
 """Web pages of the core app, built on generic scoped views that later apps reuse."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from yingji.standards import coordinates
+
 from . import audit, services
 from .api import audit_filter
-from .exports import xlsx_response
 from .forms import GDPForm, OrganisationForm, RegionForm, UserForm
+from .imports import SHEETS, XLSX, RowError, errors_xlsx, export_xlsx, run_import, template_xlsx
 from .models import AuditEntry, Organisation, Region, User
 from .scoping import scope
 
@@ -45,6 +50,7 @@ class ObjectListView(ScopedMixin, ListView):
     orderings: dict[str, str] = {}  # ?sort=key → order_by
     add_url_name = ""
     export_url_name = ""
+    sheet = ""  # kind of the registered import sheet, if the registry has one
     title = ""
 
     def get_queryset(self):
@@ -84,19 +90,19 @@ class ObjectListView(ScopedMixin, ListView):
             add_url=reverse(self.add_url_name) if self.add_url_name and perms.has_perm(
                 f"{model.app_label}.add_{model.model_name}") else "",
             export_url=reverse(self.export_url_name) if self.export_url_name else "",
+            import_url=reverse("core:sheet_import", args=[self.sheet]) if self.sheet and perms.has_perm(
+                f"{model.app_label}.add_{model.model_name}") else "",
         )
         return context
 
 
 class ObjectExportView(ObjectListView):
-    """The same scoped, searched, filtered list as an .xlsx download."""
-
-    export_columns: list[tuple[str, str]] = []
+    """The same scoped, searched, filtered list as an .xlsx in the import sheet's layout,
+    so an exported file can be corrected and imported back."""
 
     def get(self, request, *args, **kwargs):
-        columns = self.export_columns or self.columns
-        rows = ([_cell(obj, attr) for attr, _ in columns] for obj in self.get_queryset())
-        return xlsx_response(f"{self.title or self.model._meta.verbose_name}.xlsx", [h for _, h in columns], rows)
+        spec = SHEETS[self.sheet]
+        return _xlsx(f"{spec.title}.xlsx", export_xlsx(spec, self.get_queryset()))
 
 
 class ObjectFormView(ScopedMixin, FormView):
@@ -204,14 +210,14 @@ class RegionListView(ObjectListView):
     orderings = {"code": "code", "name": "name", "population": "-population"}
     add_url_name = "core:region_add"
     export_url_name = "core:region_export"
+    sheet = "regions"
 
     def base_queryset(self):
         return Region.objects.select_related("parent")
 
 
 class RegionExportView(ObjectExportView, RegionListView):
-    export_columns = RegionListView.columns + [("longitude", "中心经度"), ("latitude", "中心纬度"),
-                                               ("kind", "类型")]
+    pass
 
 
 class RegionDetailView(ScopedMixin, DetailView):
@@ -295,14 +301,14 @@ class OrganisationListView(ObjectListView):
     orderings = {"name": "name", "type": "type", "region": "region__path"}
     add_url_name = "core:organisation_add"
     export_url_name = "core:organisation_export"
+    sheet = "organisations"
 
     def base_queryset(self):
         return Organisation.objects.select_related("region", "parent")
 
 
 class OrganisationExportView(ObjectExportView, OrganisationListView):
-    export_columns = OrganisationListView.columns + [("short_name", "简称"), ("credit_code", "统一社会信用代码"),
-                                                     ("address", "地址"), ("duties", "职责")]
+    pass
 
 
 class OrganisationDetailView(ScopedMixin, DetailView):
@@ -432,3 +438,57 @@ class PasswordChangeView(LoginRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "title": "修改密码", "cancel_url": "/"}
+
+
+class SheetImportView(LoginRequiredMixin, TemplateView):
+    """Upload an .xlsx for a registry: every row checked, all written or none, errors row by row."""
+
+    template_name = "core/import.html"
+
+    def spec(self):
+        spec = SHEETS.get(self.kwargs["kind"])
+        if spec is None:
+            raise Http404("没有这种导入表。")
+        return spec
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "spec": self.spec(), "title": f"导入{self.spec().title}",
+                "systems": coordinates.SYSTEM_LABELS.items()}
+
+    def post(self, request, *args, **kwargs):
+        spec = self.spec()
+        context = self.get_context_data(**kwargs)
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = "请选择要导入的 .xlsx 文件。"
+            return self.render_to_response(context)
+        try:
+            result = run_import(request.user, spec, upload, dry_run=bool(request.POST.get("dry_run")),
+                                coordinate_system=request.POST.get("coordinate_system", "wgs84"))
+        except ValidationError as exc:
+            context["error"] = "；".join(exc.messages)
+            return self.render_to_response(context)
+        request.session[f"import-errors-{spec.kind}"] = [
+            [e.row, e.column, str(e.value) if e.value is not None else "", e.reason] for e in result.errors
+        ]
+        context["result"] = result
+        return self.render_to_response(context)
+
+
+class SheetTemplateView(SheetImportView):
+    def get(self, request, *args, **kwargs):
+        spec = self.spec()
+        return _xlsx(f"{spec.title}导入模板.xlsx", template_xlsx(spec))
+
+
+class SheetErrorsView(SheetImportView):
+    def get(self, request, *args, **kwargs):
+        spec = self.spec()
+        rows = request.session.get(f"import-errors-{spec.kind}", [])
+        return _xlsx(f"{spec.title}导入错误报告.xlsx", errors_xlsx([RowError(*row) for row in rows]))
+
+
+def _xlsx(filename: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
