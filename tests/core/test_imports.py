@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from openpyxl import Workbook, load_workbook
 
-from yingji.core.demo import DEMO_PASSWORD, load_all
+from yingji.core.demo import DEMO_PASSWORD
 from yingji.core.imports import SHEETS, run_import, template_xlsx
 from yingji.core.models import AuditEntry, Region, User
 from yingji.standards import coordinates
@@ -17,11 +17,6 @@ from yingji.standards import coordinates
 pytestmark = pytest.mark.django_db
 
 HEADER = ["区划代码", "名称", "级别", "类型", "上级区划", "中心经度", "中心纬度", "坐标为估计值", "常住人口（人）", "面积（km²）"]
-
-
-@pytest.fixture
-def demo(db):
-    load_all(log=lambda *_: None)
 
 
 def sheet(*rows, header=HEADER) -> io.BytesIO:

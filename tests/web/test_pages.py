@@ -5,15 +5,10 @@ import re
 import pytest
 from django.test import Client
 
-from yingji.core.demo import DEMO_PASSWORD, DEMO_USERS, load_all
+from yingji.core.demo import DEMO_PASSWORD, DEMO_USERS
 from yingji.core.models import AuditEntry, Region, RegionGDP, User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    load_all(log=lambda *_: None)
 
 
 def client_for(username) -> Client:
