@@ -19,6 +19,15 @@ def _fast_password_hashing(request, settings):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Requests (LocaleMiddleware) and the CLI (setup_django) run in zh-hans; so do direct service calls here."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 @pytest.fixture
 def demo(db):
     load_all(log=lambda *_: None)

@@ -20,3 +20,9 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+    def has_permission(self, request, view):
+        # A method the view does not offer is a 405 for everyone, not a 403 for some.
+        if request.user and request.user.is_authenticated and not hasattr(view, request.method.lower()):
+            return True
+        return super().has_permission(request, view)

@@ -1,0 +1,135 @@
+"""Argon2, password rules, lockout after 5 failures for 15 minutes (web and API), sessions, CSRF, headers."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import get_hasher
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from yingji.core import services
+from yingji.core.demo import DEMO_PASSWORD
+from yingji.core.models import LoginLock, Region, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.argon2
+def test_passwords_are_hashed_with_argon2(demo):
+    assert get_hasher().algorithm == "argon2"
+    assert User.objects.get(username="duty").password.startswith("argon2$")
+
+
+@pytest.mark.parametrize("password, message", [
+    ("Ab1!xyz", "密码太短：至少包含 8 个字符"),
+    ("abcdefgh12", "当前只有 2 类"),
+    ("ABCDEFGH!!", "当前只有 2 类"),
+    ("Password1", "太常见"),
+])
+def test_password_rules(demo, password, message):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        services.save_user(None, User(username="newbie"), {"region": Region.objects.get(code="512022")},
+                           role_names=["值班员"], password=password)
+    assert message in " ".join(caught.value.message_dict["password"])
+    assert not User.objects.filter(username="newbie").exists()
+
+
+def test_good_password_is_accepted(demo):
+    user = services.save_user(None, User(username="newbie"), {"region": Region.objects.get(code="512022")},
+                              role_names=["duty_officer"], password="Qiang#Zhang2026")
+    assert user.check_password("Qiang#Zhang2026") and user.role_names == ["值班员"]
+
+
+def web_login(client, password):
+    return client.post("/login/", {"username": "duty", "password": password})
+
+
+def test_web_login_locks_after_five_failures_for_fifteen_minutes(demo):
+    client = Client()
+    for attempt in range(5):
+        response = web_login(client, f"wrong-{attempt}")
+        assert "用户名或密码错误" in response.content.decode()
+    response = web_login(client, DEMO_PASSWORD)  # right password, but locked
+    assert response.status_code == 200
+    assert "已锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    lock = LoginLock.objects.get(username="duty")
+    assert timedelta(minutes=14) < lock.locked_until - timezone.now() <= timedelta(minutes=15)
+    lock.locked_until = timezone.now() - timedelta(seconds=1)  # fifteen minutes later
+    lock.save()
+    assert web_login(client, DEMO_PASSWORD).status_code == 302
+    assert not LoginLock.objects.filter(username="duty").exists()  # a success clears the counter
+
+
+def test_four_failures_do_not_lock(demo):
+    client = Client()
+    for attempt in range(4):
+        web_login(client, f"wrong-{attempt}")
+    assert web_login(client, DEMO_PASSWORD).status_code == 302
+
+
+def test_api_token_login_shares_the_lockout(demo):
+    client = APIClient()
+    ok = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    assert ok.status_code == 200 and len(ok.json()["token"]) == 40
+    for attempt in range(5):
+        bad = client.post("/api/auth/token/", {"username": "duty", "password": f"wrong-{attempt}"})
+        assert bad.status_code == 400
+        assert bad.json()["error"]["message"] == "用户名或密码错误。"
+    locked = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    assert locked.status_code == 400 and "已锁定" in locked.json()["error"]["message"]
+    # The web form is locked too: one counter per username.
+    assert "已锁定" in web_login(Client(), DEMO_PASSWORD).content.decode()
+
+
+def test_unknown_usernames_are_counted_too(demo):
+    client = Client()
+    for attempt in range(5):
+        client.post("/login/", {"username": "ghost", "password": f"x{attempt}"})
+    assert LoginLock.objects.get(username="ghost").locked_until > timezone.now()
+
+
+def test_token_authenticates_api_requests(demo):
+    token = APIClient().post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD}).json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = client.get("/api/users/me/").json()
+    assert me["username"] == "duty" and me["region_name"] == "四川省 › 资阳市 › 乐至县"
+
+
+def test_sessions_expire_after_thirty_idle_minutes():
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_idle_session_is_refused(demo, web):
+    from django.contrib.sessions.models import Session
+
+    client = web("duty")
+    assert client.get("/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_csrf_is_enforced_on_login_and_forms(demo):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).status_code == 403
+    page = client.get("/login/")
+    token = page.cookies["csrftoken"].value
+    response = client.post("/login/", {"username": "duty", "password": DEMO_PASSWORD,
+                                       "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_secure_headers(demo, web):
+    response = web("duty").get("/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
