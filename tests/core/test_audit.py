@@ -1,6 +1,7 @@
 """Every change through a service leaves who, when, what, before and after; nobody can edit the trail."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from yingji.core import services
 from yingji.core.models import AuditEntry, Organisation, Region, User
@@ -46,7 +47,7 @@ def test_api_changes_are_recorded_with_the_api_user(demo, api):
 def test_failed_change_leaves_no_trace(demo):
     actor = User.objects.get(username="admin")
     before = AuditEntry.objects.count()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="只能由数字组成"):
         services.save_region(actor, Region(), {"name": "坏区划", "code": "abc", "level": "township",
                                                "parent": Region.objects.get(code="512022")})
     assert AuditEntry.objects.count() == before

@@ -3,7 +3,15 @@
 import pytest
 
 from yingji.standards.divisions import (
-    CITY, COUNTY, PROVINCE, TOWNSHIP, VILLAGE, DivisionCodeError, check_child_code, child_level, parse_code,
+    CITY,
+    COUNTY,
+    PROVINCE,
+    TOWNSHIP,
+    VILLAGE,
+    DivisionCodeError,
+    check_child_code,
+    child_level,
+    parse_code,
 )
 
 
