@@ -175,9 +175,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["yingji.core.api_policy.ModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "yingji.core.api_policy.Pagination",

@@ -11,19 +11,20 @@ ARTIFACTS = Path(os.environ.get("YINGJI_TEST_ARTIFACTS", "test-artifacts"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"找不到 Chromium（{CHROMIUM}）：请 apt-get install chromium"
         if os.environ.get("CI") == "true":
             pytest.fail(message)  # CI must run the browser tests, never skip them
         pytest.skip(message)
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between page actions are ordinary blocking calls, which Django must be told are safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread while it is open, so
+    # Django sees every ORM call the tests (and their database teardown) make as "async".
+    # They are ordinary blocking calls; say so for this module only, then start the browser.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield instance
         instance.close()

@@ -1,7 +1,9 @@
 """API of the core app and the base classes every app's api.py builds on."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
+from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -254,10 +256,15 @@ def audit_filter(qs, params):
         qs = qs.filter(model=params["model"])
     if params.get("object_id"):
         qs = qs.filter(object_id=params["object_id"])
-    if params.get("since"):
-        qs = qs.filter(time__date__gte=params["since"])
-    if params.get("until"):
-        qs = qs.filter(time__date__lte=params["until"])
+    for name, lookup in (("since", "time__date__gte"), ("until", "time__date__lte")):
+        if params.get(name):
+            try:
+                day = parse_date(params[name])
+            except ValueError:
+                day = None
+            if day is None:
+                raise DjangoValidationError({name: f"日期“{params[name]}”的格式应为 YYYY-MM-DD。"})
+            qs = qs.filter(**{lookup: day})
     return qs
 
 

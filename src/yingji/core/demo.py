@@ -57,7 +57,7 @@ def load_regions(log) -> dict[str, Region]:
             "population": int(row["population"]) if row["population"] else None,
         }
         regions[row["key"]] = _upsert(Region, lookup, data, services.save_region)
-    services.set_region_gdp(None, regions["zy"], 2020, Decimal("8075000"))
+    services.set_region_gdp(None, regions["zy"], 2020, Decimal("8075000"), is_demo=True)
     townships = sum(1 for r in regions.values() if r.level == "township")
     log(f"区划 {len(regions)} 个（含乐至县 {townships} 个乡级单位）")
     return regions

@@ -3,6 +3,7 @@
     {"error": {"code": "...", "message": "<中文句子>", "fields": {"<field>": ["<reason>"]}}}
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -49,7 +50,11 @@ def _fields(detail) -> dict:
 
 def django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+        # Django's "__all__" (a unique constraint over several fields, a clean()) is DRF's non_field_errors.
+        return exceptions.ValidationError({
+            ("non_field_errors" if k == NON_FIELD_ERRORS else k): [str(m) for e in v for m in e.messages]
+            for k, v in exc.error_dict.items()
+        })
     return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 

@@ -25,6 +25,11 @@ def validate_point(longitude, latitude, *, allow_outside_china=False, lon_field=
         errors[lat_field] = "填写了经度时必须同时填写纬度。"
     if errors:
         raise ValidationError(errors)
+    swapped_into_china = CHINA_LON[0] <= latitude <= CHINA_LON[1] and CHINA_LAT[0] <= longitude <= CHINA_LAT[1]
+    # Near the North Pole (e.g. Svalbard, 15°E 78°N) a real point outside China looks swapped too.
+    if swapped_into_china and (not allow_outside_china or abs(latitude) > 90):
+        swapped = f"经度 {longitude}、纬度 {latitude} 似乎填反了：我国经度在 73°～136°，纬度在 3°～54°。"
+        raise ValidationError({lon_field: swapped, lat_field: swapped})
     if not -180 <= longitude <= 180:
         errors[lon_field] = f"经度 {longitude} 超出 -180～180 的范围。"
     if not -90 <= latitude <= 90:

@@ -74,6 +74,7 @@ def _collect(errors: dict, check, *args):
 
 
 def _check_region(actor, region: Region, allow_outside_china=False):
+    region.code = (region.code or "").strip() or None  # "" from a form or the API means no code
     errors: dict[str, list[str]] = {}
     _collect(errors, _check_region_parent, actor, region)
     if "parent" not in errors:
@@ -95,7 +96,11 @@ def _check_region_parent(actor, region: Region):
         if region.kind == Region.KIND_ZONE:
             raise ValidationError({"parent": "功能区必须隶属于某个行政区划。"})
         return
-    require_region(actor, parent, field="parent")
+    stored_parent_id = Region.objects.filter(pk=region.pk).values_list("parent_id", flat=True).first()
+    if region.pk is None or parent.pk != stored_parent_id:
+        # Placing a region under a parent needs that parent in scope; keeping it where it is does not,
+        # so a county user can edit the county itself although the city above is not theirs.
+        require_region(actor, parent, field="parent")
     if parent.pk == region.pk or (region.pk and parent.path.startswith(region.path)):
         raise ValidationError({"parent": "上级区划不能是本区划或其下级。"})
     if parent.level == divisions.VILLAGE:
@@ -104,6 +109,11 @@ def _check_region_parent(actor, region: Region):
 
 def _check_region_level(region: Region):
     """A division sits exactly one level below its parent; a functional zone anywhere below it."""
+    if region.pk is not None and region.children.exists():
+        stored_level = Region.objects.filter(pk=region.pk).values_list("level", flat=True).first()
+        if region.level != stored_level:
+            # The subtree would keep its old levels (a village under a village): refuse instead.
+            raise ValidationError({"level": "该区划已有下级区划，不能改变级别；请先调整或移走下级区划。"})
     parent_level = region.parent.level if region.parent else None
     if region.kind == Region.KIND_ZONE:
         if region.code:
@@ -168,11 +178,12 @@ def delete_region(actor, region: Region):
 
 
 @transaction.atomic
-def set_region_gdp(actor, region: Region, year: int, gdp_wan) -> RegionGDP:
+def set_region_gdp(actor, region: Region, year: int, gdp_wan, is_demo=False) -> RegionGDP:
     require_region(actor, region)
     entry = RegionGDP.objects.filter(region=region, year=year).first() or RegionGDP(region=region, year=year)
     perm = "core.add_regiongdp" if entry.pk is None else "core.change_regiongdp"
-    return save_audited(actor, entry, {"gdp_wan": gdp_wan}, perm)
+    data = {"gdp_wan": gdp_wan, **({"is_demo": True} if is_demo else {})}
+    return save_audited(actor, entry, data, perm)
 
 
 # --- Organisations ----------------------------------------------------------

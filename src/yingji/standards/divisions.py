@@ -41,9 +41,9 @@ def parse_code(raw: str) -> DivisionCode:
         code = code[:9]
     if len(code) == 9 and code.endswith("000"):
         code = code[:6]
+    if len(code) in (6, 9, 12) and code[:2] == "00":
+        raise DivisionCodeError(f"区划代码“{raw}”的省级代码不能为 00。")
     if len(code) == 6:
-        if code[:2] == "00":
-            raise DivisionCodeError(f"区划代码“{raw}”的省级代码不能为 00。")
         if code[2:] == "0000":
             return DivisionCode(code, PROVINCE)
         if code[4:] == "00":
@@ -54,7 +54,7 @@ def parse_code(raw: str) -> DivisionCode:
             raise DivisionCodeError(f"乡级区划代码“{raw}”的前 6 位必须是县级代码。")
         return DivisionCode(code, TOWNSHIP)
     if len(code) == 12:
-        if code[4:6] == "00":
+        if code[4:6] == "00" or code[6:9] == "000":
             raise DivisionCodeError(f"村级区划代码“{raw}”的前 9 位必须是乡级代码。")
         return DivisionCode(code, VILLAGE)
     raise DivisionCodeError(f"区划代码“{raw}”应为 6 位（省、市、县）、9 位（乡镇街道）或 12 位（村、社区）数字。")
