@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Yingji apps: each may add cli.py (command groups) and demo.py (demo data).
     "yingji.core",
+    "yingji.resources",
     "yingji.web",
 ]
 

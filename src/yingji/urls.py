@@ -1,16 +1,24 @@
 """URLs: each app mounts its pages and its API router here."""
 
+from importlib import import_module
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
 from yingji.core.api import TokenLoginView
-from yingji.core.api_urls import router as core_api
 from yingji.core.forms import LoginForm
 
+API_APPS = ["yingji.core", "yingji.resources"]  # each has api_urls.routes
+router = DefaultRouter()
+for app in API_APPS:
+    for prefix, viewset, basename in import_module(f"{app}.api_urls").routes:
+        router.register(prefix, viewset, basename=basename)
+
 api_patterns = [
-    path("", include(core_api.urls)),
+    path("", include(router.urls)),
     path("auth/token/", TokenLoginView.as_view(), name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
@@ -24,6 +32,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("", include("yingji.core.urls")),
+    path("", include("yingji.resources.urls")),
     path("", include("yingji.web.urls")),
 ]
 

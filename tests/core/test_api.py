@@ -34,9 +34,23 @@ def test_401_403_404_405(demo, api):
     assert_error_shape(APIClient().get("/api/regions/"), 401, "not_authenticated")
     assert_error_shape(api("township").get("/api/users/"), 403, "permission_denied")
     assert_error_shape(api("duty").get("/api/regions/999999/"), 404, "not_found")
-    response = APIClient().get("/api/no-such-endpoint/")
-    assert response.status_code == 404 and response.json()["error"]["message"] == "接口不存在。"
+    error = assert_error_shape(APIClient().get("/api/no-such-endpoint/"), 404, "not_found")
+    assert error["message"] == "接口不存在。"
+    assert_error_shape(api("duty").get("/api/regions/not-a-number/"), 404, "not_found")
     assert_error_shape(api("admin").put("/api/audit/1/", {}, format="json"), 405, "method_not_allowed")
+
+
+def test_a_bad_token_is_a_401(demo):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert_error_shape(client.get("/api/regions/"), 401, "authentication_failed")
+
+
+def test_404_does_not_reveal_whether_a_record_exists_elsewhere(demo, api):
+    hidden = Region.objects.get(code="512022102")
+    hidden_body = api("township").get(f"/api/regions/{hidden.pk}/").json()
+    missing_body = api("township").get("/api/regions/999999/").json()
+    assert hidden_body == missing_body
 
 
 def test_malformed_json_is_a_400_in_the_same_shape(demo, api):
@@ -74,6 +88,26 @@ def test_users_api_creates_with_roles_and_rejects_unknown_ones(demo, api):
     assert "password" not in ok.json()
 
 
+def test_weak_password_through_the_api_names_the_field(demo, api):
+    county = Region.objects.get(code="512022")
+    response = api("admin").post("/api/users/", {"username": "weak", "region": county.pk, "roles": ["值班员"],
+                                                 "password": "abcdefgh12"}, format="json")
+    error = assert_error_shape(response, 400, "invalid")
+    assert "当前只有 2 类" in error["fields"]["password"][0] and "密码" in error["message"]
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_a_uniqueness_clash_over_two_fields_is_a_general_message(demo, api):
+    county = Region.objects.get(code="512022")
+    before = Organisation.objects.count()
+    response = api("admin").post("/api/organisations/", {"name": "乐至县水务局", "type": "department",
+                                                        "region": county.pk}, format="json")
+    error = assert_error_shape(response, 400, "invalid")
+    assert "已经存在" in error["message"] and "__all__" not in error["message"]
+    assert "__all__" not in error["fields"]
+    assert Organisation.objects.count() == before
+
+
 def test_me_returns_the_user_and_region(demo, api):
     me = api("township").get("/api/users/me/").json()
     assert me["username"] == "township" and me["roles"] == ["乡镇用户"]
@@ -96,7 +130,13 @@ def test_openapi_schema_and_offline_docs(demo, web):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
-    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert not re.search(r"https?://", html)  # no CDN, nor any other host
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:  # every asset is served by Yingji itself
+        assert asset.startswith("/"), asset
+        assert client.get(asset).status_code == 200, asset
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # CSP allows no inline script
 
 
 def test_locate_on_demo_data_uses_nearest_centre(demo, api):

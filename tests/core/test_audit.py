@@ -100,7 +100,58 @@ def test_admin_filters_the_trail(demo, api, web):
 def test_a_county_admin_sees_only_its_region_in_the_trail(demo, api):
     admin = User.objects.get(username="admin")
     services.save_organisation(admin, Organisation.objects.get(name="雁江区应急管理局"), {"phone": "1"})
-    county_admin = User.objects.get(username="duty")
-    county_admin.groups.add(*admin.groups.all())
+    services.save_user(None, User.objects.get(username="duty"), {}, role_names=["值班员", "管理员"])
     reprs = [r["object_repr"] for r in api("duty").get("/api/audit/?page_size=1000").json()["results"]]
     assert "雁江区应急管理局" not in reprs and "乐至县水务局" in reprs
+
+
+def test_api_delete_is_recorded_and_a_no_op_patch_is_not(demo, api):
+    client = api("admin")
+    org = Organisation.objects.get(name="乐至县水务局")
+    url = f"/api/organisations/{org.pk}/"
+    assert client.patch(url, {"name": "乐至县水务局"}, format="json").status_code == 200
+    assert not entries_for(org).filter(action="update").exists()  # same value: nothing changed, nothing recorded
+    assert client.delete(url).status_code == 204
+    entry = entries_for(org).get(action="delete")
+    assert entry.actor.username == "admin"
+    assert entry.changes["name"] == ["乐至县水务局", None]
+    assert entry.changes["region"] == [org.region_id, None]
+
+
+def test_since_and_until_use_the_local_day(demo, api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    client = api("admin")
+    total = client.get("/api/audit/").json()["count"]
+    assert total > 0
+    assert client.get(f"/api/audit/?since={today}&until={today}").json()["count"] == total
+    assert client.get(f"/api/audit/?since={today + timedelta(days=1)}").json()["count"] == 0
+    assert client.get(f"/api/audit/?until={today - timedelta(days=1)}").json()["count"] == 0
+
+
+def test_actor_filter_separates_people_from_the_system(demo, api):
+    admin = User.objects.get(username="admin")
+    services.save_organisation(admin, Organisation.objects.get(name="乐至县水务局"), {"phone": "028-2"})
+    client = api("admin")
+    assert client.get("/api/audit/?actor=admin").json()["count"] == 1
+    system = client.get("/api/audit/?actor=系统&page_size=1000").json()["results"]
+    assert system and all(r["actor"] is None and r["actor_name"] == "系统" for r in system)
+
+
+def test_bad_dates_in_the_filter_name_the_parameter(demo, api, web):
+    response = api("admin").get("/api/audit/?since=2026-13-45")
+    assert response.status_code == 400
+    assert "since" in response.json()["error"]["fields"]
+    page = web("admin").get("/audit/?until=yesterday")
+    assert page.status_code == 200 and "YYYY-MM-DD" in page.content.decode()
+
+
+def test_password_changes_are_recorded_without_the_secret(demo):
+    user = User.objects.get(username="duty")
+    services.change_password(user, user, "New#Secret2026")
+    entry = entries_for(user).filter(action="update").last()
+    assert entry.changes == {"password": ["（已隐藏）", "（已修改）"]}
+    assert "New#Secret2026" not in str(AuditEntry.objects.values_list("changes", flat=True))

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from yingji.core.demo import load_all
-from yingji.core.models import AuditEntry, Organisation, Region, User
+from yingji.core.models import AuditEntry, Organisation, Region, RegionGDP, User
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +37,26 @@ def test_demo_loads_the_county_with_official_codes(demo):
 
 def test_demo_is_idempotent_and_marked(demo):
     before = counts()
-    load_all(log=lambda *_: None)
+    last_entry = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    credentials = load_all(log=lambda *_: None)
     assert counts() == before  # no duplicates, and no audit entries for unchanged records
+    assert not AuditEntry.objects.filter(id__gt=last_entry).exists()  # in particular no "update" entries
     assert Region.objects.count() == 28
-    assert not Region.objects.filter(is_demo=False).exists()
-    assert not Organisation.objects.filter(is_demo=False).exists()
-    assert not User.objects.filter(is_demo=False).exists()
+    assert User.objects.count() == len(credentials) == 9
+    assert RegionGDP.objects.count() == 1
+    for model in (Region, Organisation, User, RegionGDP):
+        assert model.objects.exists() and not model.objects.filter(is_demo=False).exists(), model.__name__
+
+
+def test_demo_reload_repairs_edited_records(demo):
+    from yingji.core import services
+
+    org = Organisation.objects.get(name="乐至县水务局")
+    services.save_organisation(None, org, {"duties": "改过的职责"})
+    load_all(log=lambda *_: None)
+    org.refresh_from_db()
+    assert org.duties != "改过的职责" and org.is_demo
+    assert Organisation.objects.filter(name="乐至县水务局").count() == 1
 
 
 def test_demo_has_one_user_per_role_and_member_units(demo):

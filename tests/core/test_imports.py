@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from openpyxl import Workbook, load_workbook
 
+from yingji.core import services
 from yingji.core.demo import DEMO_PASSWORD
 from yingji.core.imports import SHEETS, run_import, template_xlsx
 from yingji.core.models import AuditEntry, Region, User
@@ -90,8 +91,8 @@ def test_gcj02_coordinates_are_converted_on_import(demo):
 
 
 def test_township_user_cannot_import_into_another_township(demo):
-    user = User.objects.get(username="township")  # 天池街道
-    user.groups.add(*User.objects.get(username="admin").groups.all())
+    user = services.save_user(None, User.objects.get(username="township"), {},  # 天池街道, may write
+                              role_names=["乡镇用户", "管理员"])
     result = run_import(user, SHEETS["regions"], sheet(GOOD[0]))  # a village under 石佛镇
     assert not result.ok
     assert result.errors[0].column == "上级区划"

@@ -148,3 +148,107 @@ def test_organisation_parent_cannot_be_itself(demo, api):
     org = Organisation.objects.get(name="乐至县水务局")
     response = api("admin").patch(f"/api/organisations/{org.pk}/", {"parent": org.pk}, format="json")
     assert "上级单位不能是本单位" in response.json()["error"]["fields"]["parent"][0]
+
+
+def test_two_zones_without_a_code_can_coexist(post_region):
+    city = Region.objects.get(code="512000").pk
+    for name in ("东区", "西区"):  # the API sends "" for "no code"; it must not clash as a duplicate code
+        response = post_region(name=name, code="", level="county", kind="zone", parent=city)
+        assert response.status_code == 201, response.json()
+        assert response.json()["code"] is None
+
+
+def test_a_user_may_edit_their_own_region_but_not_move_it_out(demo, api):
+    from yingji.core import services
+    from yingji.core.models import User
+
+    services.save_user(None, User.objects.get(username="duty"), {}, role_names=["值班员", "管理员"])
+    client = api("duty")  # 乐至县; 资阳市 above is not theirs
+    lezhi = Region.objects.get(code="512022")
+    response = client.patch(f"/api/regions/{lezhi.pk}/", {"population": 480000}, format="json")
+    assert response.status_code == 200, response.json()
+    assert AuditEntry.objects.filter(model="core.region", object_id=str(lezhi.pk), action="update",
+                                     actor__username="duty").get().changes["population"][1] == 480000
+    zone = Region.objects.get(name="高新区")  # outside 乐至县
+    moved = client.patch(f"/api/regions/{lezhi.pk}/", {"parent": zone.pk}, format="json")
+    assert moved.status_code == 400 and "parent" in moved.json()["error"]["fields"]
+    lezhi.refresh_from_db()
+    assert lezhi.parent.code == "512000"
+
+
+def test_deleting_a_region_with_children_only_is_refused(demo, api):
+    from yingji.core import services
+
+    zone = services.save_region(None, Region(), {"name": "空港片区", "kind": "zone", "level": "township",
+                                                 "parent": Region.objects.get(name="临空经济区")})
+    services.save_region(None, Region(), {"name": "一号地块", "kind": "zone", "level": "village", "parent": zone})
+    assert not zone.organisations.exists() and not zone.users.exists()
+    before = (Region.objects.count(), AuditEntry.objects.filter(action="delete").count())
+    response = api("admin").delete(f"/api/regions/{zone.pk}/")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "“空港片区”仍被其他记录（行政区划）引用，不能删除。"
+    assert (Region.objects.count(), AuditEntry.objects.filter(action="delete").count()) == before
+
+
+def test_deleting_through_the_web_page_shows_the_reason(demo, web):
+    township = Region.objects.get(code="512022102")
+    client = web("admin")
+    response = client.post(f"/regions/{township.pk}/delete/", follow=True)
+    assert "仍被其他记录" in response.content.decode()
+    assert Region.objects.filter(pk=township.pk).exists()
+
+
+def test_moving_a_subtree_carries_paths_and_scoping(demo, api):
+    from yingji.core import services
+
+    park = services.save_region(None, Region(), {"name": "测试园区", "kind": "zone", "level": "township",
+                                                 "parent": Region.objects.get(name="高新区")})
+    plot = services.save_region(None, Region(), {"name": "一号地块", "kind": "zone", "level": "village",
+                                                 "parent": park})
+    duty = api("duty")  # 乐至县
+    assert duty.get(f"/api/regions/{plot.pk}/").status_code == 404
+    lezhi = Region.objects.get(code="512022")
+    response = api("admin").patch(f"/api/regions/{park.pk}/", {"parent": lezhi.pk}, format="json")
+    assert response.status_code == 200, response.json()
+    plot.refresh_from_db()
+    assert plot.path == f"{lezhi.path}{park.pk}/{plot.pk}/"
+    assert duty.get(f"/api/regions/{plot.pk}/").json()["full_name"] == "四川省 › 资阳市 › 乐至县 › 测试园区 › 一号地块"
+    assert AuditEntry.objects.get(model="core.region", object_id=str(park.pk), action="update").changes == {
+        "parent": [Region.objects.get(name="高新区").pk, lezhi.pk]}
+
+
+def test_a_region_with_children_keeps_its_level(demo, api):
+    from yingji.core import services
+
+    park = services.save_region(None, Region(), {"name": "测试园区", "kind": "zone", "level": "township",
+                                                 "parent": Region.objects.get(name="高新区")})
+    services.save_region(None, Region(), {"name": "一号地块", "kind": "zone", "level": "village", "parent": park})
+    township = Region.objects.get(code="512022001")
+    # As a village-level zone under 天池街道 it would leave 一号地块 a village under a village.
+    response = api("admin").patch(f"/api/regions/{park.pk}/", {"parent": township.pk, "level": "village"},
+                                  format="json")
+    assert response.status_code == 400 and "下级区划" in response.json()["error"]["fields"]["level"][0]
+    park.refresh_from_db()
+    assert (park.level, park.parent.name) == ("township", "高新区")
+
+
+def test_real_points_near_the_pole_are_allowed_when_explicit(post_region):
+    # Longyearbyen, Svalbard (15.6°E, 78.2°N) looks like swapped Chinese coordinates.
+    refused = post_region(name="科考站", level="township", kind="zone", parent=county(), longitude=15.6,
+                          latitude=78.2)
+    assert "似乎填反了" in fields_of(refused)["longitude"][0]
+    allowed = post_region(name="科考站", level="township", kind="zone", parent=county(), longitude=15.6,
+                          latitude=78.2, allow_outside_china=True)
+    assert allowed.status_code == 201, allowed.json()
+
+
+def test_the_web_form_shows_the_reason_and_writes_nothing(demo, web):
+    before = (Region.objects.count(), AuditEntry.objects.count())
+    response = web("admin").post("/regions/add/", {
+        "parent": county(), "name": "测试镇", "code": "512021199", "level": "township", "kind": "division",
+        "longitude": "140", "latitude": "30",
+    })
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "应以 512022 开头" in html and "东经 73°～136°" in html
+    assert (Region.objects.count(), AuditEntry.objects.count()) == before

@@ -5,6 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from yingji.core import services
 from yingji.core.models import Organisation, Region, User
 from yingji.core.scoping import scope
 
@@ -21,19 +22,26 @@ def other_org(demo):
 @pytest.fixture
 def township_writer(demo):
     """The township user, given write permissions too, so only scoping can stop them."""
-    user = User.objects.get(username="township")
-    user.groups.add(*User.objects.get(username="admin").groups.all())
-    return user
+    return services.save_user(None, User.objects.get(username="township"), {}, role_names=["乡镇用户", "管理员"])
 
 
-def test_scope_sees_own_region_and_below_only(demo):
+@pytest.fixture
+def lost(demo):
+    """A 值班员 whose region is gone. The service insists on a region, so it is cleared afterwards,
+    as a repair in the database might; scoping must then show nothing rather than everything."""
+    user = services.save_user(None, User(username="lost"), {"region": Region.objects.get(code="512022")},
+                              role_names=["值班员"], password="Lost#2026pass")
+    User.objects.filter(pk=user.pk).update(region=None)
+    return User.objects.get(pk=user.pk)
+
+
+def test_scope_sees_own_region_and_below_only(demo, lost):
     township = User.objects.get(username="township")
     county = User.objects.get(username="duty")
     assert list(scope(Region.objects.all(), township).values_list("code", flat=True)) == [OWN]
     assert scope(Region.objects.filter(level="township"), county).count() == 21
     assert not scope(Region.objects.all(), county).filter(code="512002").exists()  # 雁江区 is a sibling
-    nobody = User.objects.create(username="noregion")
-    assert scope(Region.objects.all(), nobody).count() == 0
+    assert scope(Region.objects.all(), lost).count() == 0
 
 
 def test_ui_lists_and_search_hide_other_townships(demo, web):
@@ -115,17 +123,14 @@ def test_county_user_sees_all_its_townships_but_not_the_neighbour_county(demo, a
     assert client.get(f"/api/regions/{yanjiang.pk}/").status_code == 404
 
 
-def test_user_without_region_sees_nothing(demo, api):
-    user = User.objects.create(username="lost")
-    user.groups.add(*User.objects.get(username="duty").groups.all())
+def test_user_without_region_sees_nothing(lost, api):
     client = api("lost")
     assert client.get("/api/regions/").json()["count"] == 0
     assert client.get("/api/organisations/").json()["count"] == 0
+    assert client.get("/api/regions/locate/?lon=105.12&lat=30.226").status_code == 404
 
 
 def test_moving_a_region_moves_its_subtree_in_scoping(demo):
-    from yingji.core import services
-
     township = Region.objects.get(code=OTHER)
     village = services.save_region(None, Region(), {"parent": township, "name": "测试村", "code": "512022102001",
                                                     "level": "village"})
@@ -135,3 +140,52 @@ def test_moving_a_region_moves_its_subtree_in_scoping(demo):
     assert village.path.startswith(zone.path)
     duty = User.objects.get(username="duty")  # 乐至县 no longer contains it
     assert not scope(Region.objects.filter(pk=village.pk), duty).exists()
+
+
+def test_township_user_cannot_reach_the_county_above_either(demo, web, api):
+    county = Region.objects.get(code="512022")
+    assert web("township").get(f"/regions/{county.pk}/").status_code == 404
+    assert api("township").get(f"/api/regions/{county.pk}/").status_code == 404
+    children = api("township").get(f"/api/regions/?parent={county.pk}").json()["results"]
+    assert [r["code"] for r in children] == [OWN]  # of the county's 21 children, only its own
+
+
+def test_searched_export_stays_inside_the_region(demo, web):
+    response = web("township").get("/organisations/export.xlsx?q=回澜")
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == []
+    county_rows = load_workbook(io.BytesIO(web("duty").get("/organisations/export.xlsx?q=回澜").content)).worksheets[0]
+    assert [row[0] for row in county_rows.iter_rows(min_row=2, values_only=True)] == ["回澜镇人民政府"]
+
+
+def test_township_writer_cannot_add_a_region_under_another_township(demo, api, township_writer):
+    other = Region.objects.get(code=OTHER)
+    before = Region.objects.count()
+    response = api("township").post("/api/regions/", {"name": "越界村", "code": "512022102001", "level": "village",
+                                                      "parent": other.pk}, format="json")
+    assert response.status_code == 400
+    assert "parent" in response.json()["error"]["fields"]
+    assert Region.objects.count() == before
+    own = api("township").post("/api/regions/", {"name": "本街道社区", "code": "512022001001", "level": "village",
+                                                  "parent": Region.objects.get(code=OWN).pk}, format="json")
+    assert own.status_code == 201, own.json()
+
+
+def test_county_user_lists_all_townships_in_the_ui(demo, web):
+    html = web("duty").get("/regions/?level=township").content.decode()
+    for name in ("天池街道", "回澜镇", "双河场乡", "盛池镇"):
+        assert name in html
+    assert "莲花街道" not in html and "雁江区" not in html
+
+
+def test_user_without_region_sees_nothing_in_the_ui_either(lost):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(lost)
+    for url in ("/regions/", "/organisations/", "/regions/?q=乐至"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "乐至县" not in response.content.decode() and "天池街道" not in response.content.decode(), url
+    sheet = load_workbook(io.BytesIO(client.get("/regions/export.xlsx").content)).worksheets[0]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == []

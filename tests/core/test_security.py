@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import get_hasher
 from django.test import Client
 from django.utils import timezone
@@ -86,6 +85,32 @@ def test_api_token_login_shares_the_lockout(demo):
     assert "已锁定" in web_login(Client(), DEMO_PASSWORD).content.decode()
 
 
+def test_api_lock_lasts_fifteen_minutes(demo):
+    from unittest import mock
+
+    client = APIClient()
+    for attempt in range(5):
+        client.post("/api/auth/token/", {"username": "duty", "password": f"wrong-{attempt}"})
+    start = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=14, seconds=50)):
+        still = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    assert still.status_code == 400 and "已锁定" in still.json()["error"]["message"]
+    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=15, seconds=1)):
+        later = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    assert later.status_code == 200 and later.json()["token"]
+
+
+def test_a_success_resets_the_count_of_consecutive_failures(demo):
+    client = Client()
+    for attempt in range(4):
+        web_login(client, f"wrong-{attempt}")
+    assert web_login(client, DEMO_PASSWORD).status_code == 302
+    client = Client()
+    for attempt in range(4):
+        web_login(client, f"again-{attempt}")
+    assert web_login(client, DEMO_PASSWORD).status_code == 302  # 8 failures, never 5 in a row
+
+
 def test_unknown_usernames_are_counted_too(demo):
     client = Client()
     for attempt in range(5):
@@ -101,9 +126,18 @@ def test_token_authenticates_api_requests(demo):
     assert me["username"] == "duty" and me["region_name"] == "四川省 › 资阳市 › 乐至县"
 
 
-def test_sessions_expire_after_thirty_idle_minutes():
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_every_request_renews_the_thirty_minute_session(demo, web):
+    from django.contrib.sessions.models import Session
+
+    client = web("duty")
+    session = Session.objects.get()
+    # Ten minutes of idling later, the session has only twenty minutes left...
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=20))
+    assert client.get("/regions/").status_code == 200
+    # ...and a request renews it to a full thirty (SESSION_SAVE_EVERY_REQUEST), no more.
+    left = Session.objects.get(pk=session.pk).expire_date - timezone.now()
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+    assert client.session.get_expiry_age() == 1800
 
 
 def test_idle_session_is_refused(demo, web):
@@ -126,10 +160,13 @@ def test_csrf_is_enforced_on_login_and_forms(demo):
     assert response.status_code == 302
 
 
-def test_secure_headers(demo, web):
-    response = web("duty").get("/")
+@pytest.mark.parametrize("url, who", [("/", "duty"), ("/login/", None), ("/api/regions/", "duty"),
+                                      ("/api/regions/", None), ("/api/docs/", "duty")])
+def test_secure_headers(demo, web, url, who):
+    response = (web(who) if who else Client()).get(url)
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]  # no inline scripts allowed

@@ -26,3 +26,9 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         if request.user and request.user.is_authenticated and not hasattr(view, request.method.lower()):
             return True
         return super().has_permission(request, view)
+
+
+class ChangePermission(ModelPermissions):
+    """For actions that change an existing record through POST (e.g. a status change)."""
+
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}

@@ -11,4 +11,5 @@ class CoreConfig(AppConfig):
 
         from . import roles, security, sheets  # noqa: F401  (signal receivers, sheet registry)
 
-        post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
+        # After every app's migrations, since each app's permissions appear only with its own post_migrate.
+        post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="yingji-sync-roles")

@@ -19,7 +19,8 @@ def _all_sections():
                 sections += import_module(f"{config.name}.nav").NAV
             except ModuleNotFoundError:
                 continue
-        _NAV_CACHE = sections
+        # Administration comes last whatever the app order.
+        _NAV_CACHE = sorted(sections, key=lambda section: section[0] == "系统管理")
     return _NAV_CACHE
 
 

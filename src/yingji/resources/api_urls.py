@@ -1,0 +1,5 @@
+from . import api
+
+routes = [
+    ("forces", api.ForceViewSet, "rescueforce"),
+]

@@ -1,0 +1,116 @@
+"""Emergency resources (应急资源): rescue forces first; more registries follow in this app."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from yingji.core.models import Organisation, Region
+from yingji.core.scoping import RegionScopedQuerySet
+
+
+class RescueForce(models.Model):
+    """A rescue force (救援队伍): a fire station, a professional team, a township or village team…"""
+
+    TYPE_CHOICES = [
+        ("fire_station", "消防救援站"),
+        ("government_fire", "政府专职消防队"),
+        ("enterprise_fire", "企业专职消防队"),
+        ("volunteer_fire", "志愿消防队"),
+        ("micro_fire", "微型消防站"),
+        ("comprehensive", "综合应急救援队伍"),
+        ("professional", "专业救援队伍"),
+        ("township", "乡镇(街道)应急救援队"),
+        ("village", "村(社区)应急救援分队"),
+        ("social", "社会应急力量"),
+        ("military", "驻地部队/民兵"),
+    ]
+    STATION_CLASS_CHOICES = [
+        ("class1", "一级站"), ("class2", "二级站"), ("special", "特勤站"), ("small", "小型站"), ("logistics", "战勤保障站"),
+    ]
+    SPECIALTY_CHOICES = [
+        ("water", "水域"), ("mountain", "山岳"), ("earthquake", "地震地质"), ("hazmat", "危化"),
+        ("forest", "森林扑火"), ("mine", "矿山"), ("power", "电力"), ("communication", "通信"),
+        ("medical", "医疗"), ("other", "其他"),
+    ]
+    ON_DUTY, DISPATCHED, RESTING, DISABLED = "on_duty", "dispatched", "resting", "disabled"
+    STATUS_CHOICES = [(ON_DUTY, "在岗"), (DISPATCHED, "出动"), (RESTING, "休整"), (DISABLED, "停用")]
+
+    name = models.CharField("名称", max_length=128)
+    type = models.CharField("类型", max_length=32, choices=TYPE_CHOICES)
+    station_class = models.CharField("消防站等级", max_length=16, choices=STATION_CLASS_CHOICES, blank=True)
+    specialty = models.CharField("专业方向", max_length=16, choices=SPECIALTY_CHOICES, blank=True)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="forces")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="forces"
+    )
+    longitude = models.FloatField("经度", null=True, blank=True, db_index=True)
+    latitude = models.FloatField("纬度", null=True, blank=True, db_index=True)
+    address = models.CharField("地址", max_length=255, blank=True)
+    contact_person = models.CharField("负责人", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    duty_phone = models.CharField("值班电话", max_length=32, blank=True)
+    members_total = models.PositiveIntegerField("队员总数（人）", default=0)
+    members_on_duty = models.PositiveIntegerField("在岗人数（人）", default=0)
+    capabilities = models.JSONField("可处置事件类别", default=list, blank=True)  # GB/T 35561 类 codes
+    status = models.CharField("战备状态", max_length=16, choices=STATUS_CHOICES, default=ON_DUTY, db_index=True)
+    status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
+    notes = models.TextField("备注", blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "救援队伍"
+        ordering = ["region__code", "type", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="force_unique_name_in_region")]
+        indexes = [models.Index(fields=["type", "status"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("resources:force_detail", args=[self.pk])
+
+    @property
+    def type_label(self) -> str:
+        label = self.get_type_display()
+        if self.station_class:
+            label += f"（{self.get_station_class_display()}）"
+        if self.specialty:
+            label += f"（{self.get_specialty_display()}）"
+        return label
+
+    @property
+    def capability_labels(self) -> list[str]:
+        from yingji.standards import event_codes
+
+        table = event_codes.table()
+        return [table[c].name if c in table else c for c in self.capabilities]
+
+
+class ForceStatusChange(models.Model):
+    """Readiness history of a force: append-only, one row per change."""
+
+    force = models.ForeignKey(RescueForce, verbose_name="救援队伍", on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField("原状态", max_length=16, choices=RescueForce.STATUS_CHOICES, blank=True)
+    to_status = models.CharField("新状态", max_length=16, choices=RescueForce.STATUS_CHOICES)
+    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                              on_delete=models.SET_NULL)
+    reason = models.CharField("原因", max_length=255, blank=True)
+    members_on_duty = models.PositiveIntegerField("在岗人数（人）", null=True, blank=True,
+                                                  validators=[MinValueValidator(0)])
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "force__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "队伍状态变更"
+        ordering = ["-time", "-id"]
+
+    def __str__(self):
+        return f"{self.force}：{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
