@@ -16,7 +16,7 @@ def pytest_configure(config):
 def _fast_password_hashing(request, settings):
     """Argon2 costs ~0.1 s a hash by design; tests that are not about hashing use a cheap one."""
     if request.node.get_closest_marker("argon2") is None and request.node.get_closest_marker("e2e") is None:
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -28,9 +28,33 @@ def _chinese():
         yield
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _load_demo():
+    from django.test import override_settings
+    from django.utils import translation
+
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS), translation.override("zh-hans"):
+        load_all(log=lambda *_: None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo county once into the test database; each test's changes roll back around it."""
+    with django_db_blocker.unblock():
+        _load_demo()
+
+
 @pytest.fixture
 def demo(db):
-    load_all(log=lambda *_: None)
+    """The demo county, as `yingji demo` loads it (through the demo loader and its services).
+
+    Loaded once per session by django_db_setup; a transactional test empties the database when it
+    ends, so a later one that asks for the demo gets it loaded again.
+    """
+    if not Region.objects.filter(code="512022").exists():
+        _load_demo()
 
 
 @pytest.fixture

@@ -130,6 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 YINGJI_LOCKOUT_FAILURES = 5
+# Supplies expiring within this many days are listed for rotation (轮换).
+YINGJI_EXPIRY_HORIZON_DAYS = int(os.environ.get("YINGJI_EXPIRY_HORIZON_DAYS", "90"))
 YINGJI_LOCKOUT_MINUTES = 15
 
 LOGIN_URL = "login"

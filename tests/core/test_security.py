@@ -18,7 +18,12 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.argon2
 def test_passwords_are_hashed_with_argon2(demo):
     assert get_hasher().algorithm == "argon2"
-    assert User.objects.get(username="duty").password.startswith("argon2$")
+    user = services.save_user(None, User(username="hashed"), {"region": Region.objects.get(code="512022")},
+                              role_names=["值班员"], password="Argon#2026pass")
+    assert user.password.startswith("argon2$")
+    assert Client().login(username="hashed", password="Argon#2026pass")
+    services.change_password(user, user, "Argon#2027pass")
+    assert User.objects.get(pk=user.pk).password.startswith("argon2$")
 
 
 @pytest.mark.parametrize("password, message", [

@@ -4,13 +4,14 @@ Loading is idempotent (records are found by their natural key and updated) and e
 record is marked `is_demo`. Writes go through services, so the audit trail shows them.
 """
 
-import csv
 from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
 from django.db import transaction
+
+from yingji.standards.tables import read_table
 
 from . import services
 from .models import Organisation, Region, User
@@ -32,8 +33,7 @@ DEMO_USERS = [
 
 
 def _rows(name):
-    with open(DATA / name, encoding="utf-8") as handle:
-        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    return read_table(DATA / name)
 
 
 def _upsert(model, lookup: dict, data: dict, save):

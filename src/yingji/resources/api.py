@@ -1,9 +1,14 @@
 """API of emergency resources."""
 
-from django.db.models import Q
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -11,9 +16,18 @@ from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
 from yingji.core.api_policy import ChangePermission
 from yingji.core.layers import feature_collection, in_bbox, parse_bbox
 from yingji.core.models import Organisation, Region
+from yingji.core.scoping import scope
 
 from . import services
-from .models import ForceStatusChange, RescueForce
+from .models import (
+    ForceStatusChange,
+    RescueForce,
+    ReserveNorm,
+    StockLevel,
+    StockMovement,
+    SupplyItem,
+    Warehouse,
+)
 
 
 class ForceSerializer(serializers.ModelSerializer):
@@ -113,3 +127,223 @@ def filter_forces(queryset, params):
             condition |= Q(capabilities__icontains=f'"{item}"')
         queryset = queryset.filter(condition)
     return queryset
+
+
+# --- Warehouses, catalogue, ledger -------------------------------------------
+
+class WarehouseSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    organisation = ScopedRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True,
+                                      label="管理单位")
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+
+    class Meta:
+        model = Warehouse
+        fields = ["id", "name", "level", "level_label", "region", "organisation", "manager", "phone", "capacity_m2",
+                  "longitude", "latitude", "address", "is_demo", "created_at", "updated_at"]
+        read_only_fields = ["is_demo", "created_at", "updated_at"]
+        validators = []
+
+
+class SupplyItemSerializer(serializers.ModelSerializer):
+    top_class = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = SupplyItem
+        fields = ["id", "code", "name", "unit", "spec", "shelf_life_days", "top_class", "is_demo"]
+        read_only_fields = ["is_demo"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    warehouse_name = serializers.CharField(source="warehouse.name", read_only=True)
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    unit = serializers.CharField(source="item.unit", read_only=True)
+
+    class Meta:
+        model = StockLevel
+        fields = ["id", "warehouse", "warehouse_name", "item", "item_name", "unit", "batch", "quantity", "expiry"]
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "time", "warehouse", "item", "item_name", "kind", "kind_label", "batch", "delta", "expiry",
+                  "reason", "transfer", "counterpart", "actor_name"]
+
+
+class MovementRequestSerializer(serializers.Serializer):
+    KINDS = [("in", "入库"), ("out", "出库"), ("transfer", "调拨"), ("adjust", "盘点调整"), ("scrap", "报废")]
+    kind = serializers.ChoiceField(choices=KINDS, label="业务类型")
+    warehouse = ScopedRelatedField(queryset=Warehouse.objects.all(), label="储备库")
+    target = ScopedRelatedField(queryset=Warehouse.objects.all(), required=False, allow_null=True, label="调入库")
+    item = serializers.PrimaryKeyRelatedField(queryset=SupplyItem.objects.all(), label="物资")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, label="数量（盘点为实盘数）")
+    batch = serializers.CharField(required=False, allow_blank=True, default="", label="批次")
+    expiry = serializers.DateField(required=False, allow_null=True, default=None, label="有效期至")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", label="事由")
+
+
+def post_movement(actor, data: dict):
+    """One ledger request from the API or the warehouse page → the matching service."""
+    kind, warehouse, item = data["kind"], data["warehouse"], data["item"]
+    quantity, batch, reason = data["quantity"], data.get("batch", ""), data.get("reason", "")
+    if kind == "in":
+        return services.receive(actor, warehouse, item, quantity, batch, data.get("expiry"), reason)
+    if kind == "out":
+        return services.issue(actor, warehouse, item, quantity, reason, batch or None)
+    if kind == "transfer":
+        if not data.get("target"):
+            raise DjangoValidationError({"target": "调拨须选择调入库。"})
+        return services.transfer(actor, warehouse, data["target"], item, quantity, reason, batch or None)
+    if kind == "adjust":
+        return services.adjust(actor, warehouse, item, quantity, reason, batch)
+    return services.scrap(actor, warehouse, item, quantity, reason, batch)
+
+
+def warehouse_properties(warehouse: Warehouse) -> dict:
+    return {"name": warehouse.name, "level": warehouse.get_level_display(), "url": warehouse.get_absolute_url()}
+
+
+class WarehouseViewSet(ServiceViewSet):
+    queryset = Warehouse.objects.select_related("region")
+    serializer_class = WarehouseSerializer
+    search_fields = ["name", "address", "manager"]
+    ordering_fields = ["name", "level"]
+    save_service = staticmethod(services.save_warehouse)
+    delete_service = staticmethod(services.delete_warehouse)
+
+    @action(detail=True, methods=["get"])
+    def stock(self, request, pk=None):
+        """On-hand quantity per item (all batches), from the maintained aggregate."""
+        return Response(list(on_hand(self.get_object())))
+
+    @action(detail=False, methods=["get"])
+    def layer(self, request):
+        bbox = parse_bbox(request.query_params.get("bbox"))
+        return Response(feature_collection(in_bbox(self.get_queryset(), bbox), warehouse_properties))
+
+
+def on_hand(warehouse):
+    return (StockLevel.objects.filter(warehouse=warehouse, quantity__gt=0)
+            .values("item", "item__code", "item__name", "item__unit")
+            .annotate(quantity=Sum("quantity"), earliest_expiry=Min("expiry")).order_by("item__code"))
+
+
+class SupplyItemViewSet(viewsets.ModelViewSet):
+    """The supply catalogue (GB/T 38565 codes), shared by every region."""
+
+    queryset = SupplyItem.objects.all()
+    serializer_class = SupplyItemSerializer
+    search_fields = ["code", "name"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_item(self.request.user, SupplyItem(), dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.save_item(self.request.user, serializer.instance,
+                                                 dict(serializer.validated_data))
+
+    def perform_destroy(self, instance):
+        from yingji.core.services import delete_audited
+
+        delete_audited(self.request.user, instance, "resources.delete_supplyitem")
+
+
+class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stock on hand per warehouse × item × batch. ?near_expiry_days=N lists batches expiring within N days."""
+
+    queryset = StockLevel.objects.select_related("warehouse", "item").filter(quantity__gt=0)
+    serializer_class = StockLevelSerializer
+
+    def get_queryset(self):
+        qs = scope(super().get_queryset(), self.request.user)
+        params = self.request.query_params
+        if params.get("warehouse"):
+            qs = qs.filter(warehouse_id=int_param(params, "warehouse"))
+        if params.get("near_expiry_days"):
+            qs = near_expiry(qs, int_param(params, "near_expiry_days"))
+        return qs.order_by("expiry", "warehouse__name")
+
+
+def near_expiry(levels, days: int):
+    return levels.filter(expiry__isnull=False, expiry__lte=timezone.localdate() + timedelta(days=days))
+
+
+class StockMovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The ledger. POST records 入库/出库/调拨/盘点调整/报废; rows are never edited or deleted."""
+
+    queryset = StockMovement.objects.select_related("item", "actor")
+    serializer_class = StockMovementSerializer
+
+    def get_queryset(self):
+        qs = scope(super().get_queryset(), self.request.user)
+        for name in ("warehouse", "item"):
+            if self.request.query_params.get(name):
+                qs = qs.filter(**{f"{name}_id": int_param(self.request.query_params, name)})
+        if self.request.query_params.get("kind"):
+            qs = qs.filter(kind=self.request.query_params["kind"])
+        return qs
+
+    @extend_schema(request=MovementRequestSerializer, responses=StockMovementSerializer(many=True))
+    def create(self, request):
+        body = MovementRequestSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        movements = post_movement(request.user, body.validated_data)
+        return Response(StockMovementSerializer(movements, many=True).data, status=201)
+
+
+class ReserveNormSerializer(serializers.ModelSerializer):
+    warehouse = ScopedRelatedField(queryset=Warehouse.objects.all(), label="储备库")
+
+    class Meta:
+        model = ReserveNorm
+        fields = ["id", "warehouse", "item", "quantity"]
+        validators = []
+
+
+class ReserveNormViewSet(ServiceViewSet):
+    queryset = ReserveNorm.objects.select_related("warehouse", "item")
+    serializer_class = ReserveNormSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.set_norm(self.request.user, data["warehouse"], data["item"], data["quantity"])
+
+    def perform_update(self, serializer):
+        norm = serializer.instance
+        serializer.instance = services.set_norm(self.request.user, norm.warehouse, norm.item,
+                                                serializer.validated_data.get("quantity", norm.quantity))
+
+    def perform_destroy(self, instance):
+        from yingji.core.services import delete_audited
+
+        services.require_region(self.request.user, instance.warehouse.region)
+        delete_audited(self.request.user, instance, "resources.delete_reservenorm")
+
+    @action(detail=False, methods=["get"])
+    def shortfalls(self, request):
+        """Norms not met: on-hand below the norm, with the shortfall."""
+        return Response(shortfall_rows(self.get_queryset()))
+
+
+def shortfall_rows(norms):
+    """One query for the norms and one grouped query for their stock: no per-norm lookups."""
+    norms = list(norms.select_related("warehouse", "item"))
+    stock = {
+        (row["warehouse"], row["item"]): row["total"]
+        for row in StockLevel.objects.filter(warehouse__in={n.warehouse_id for n in norms})
+        .values("warehouse", "item").annotate(total=Sum("quantity"))
+    }
+    rows = []
+    for norm in norms:
+        have = stock.get((norm.warehouse_id, norm.item_id), Decimal(0))
+        if have < norm.quantity:
+            rows.append({"warehouse": norm.warehouse_id, "warehouse_name": norm.warehouse.name, "item": norm.item_id,
+                         "item_name": norm.item.name, "unit": norm.item.unit, "norm": norm.quantity,
+                         "on_hand": have, "shortfall": norm.quantity - have})
+    return rows

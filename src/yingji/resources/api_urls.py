@@ -2,4 +2,9 @@ from . import api
 
 routes = [
     ("forces", api.ForceViewSet, "rescueforce"),
+    ("warehouses", api.WarehouseViewSet, "warehouse"),
+    ("supply-items", api.SupplyItemViewSet, "supplyitem"),
+    ("stock-levels", api.StockLevelViewSet, "stocklevel"),
+    ("stock-movements", api.StockMovementViewSet, "stockmovement"),
+    ("reserve-norms", api.ReserveNormViewSet, "reservenorm"),
 ]

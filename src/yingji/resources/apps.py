@@ -11,10 +11,17 @@ class ResourcesConfig(AppConfig):
 
         from . import sheets  # noqa: F401  (registers the Excel sheets)
 
-        everyone = ["resources.view_rescueforce", "resources.view_forcestatuschange"]
+        models = ["rescueforce", "forcestatuschange", "warehouse", "supplyitem", "stockmovement", "stocklevel",
+                  "reservenorm"]
+        everyone = [f"resources.view_{m}" for m in models]
         for role in roles.ROLE_NAMES:
             roles.grant(role, everyone)
         writers = {"管理员": ["add", "change", "delete"], "消防调度员": ["change"], "指挥长": ["change"],
                    "值班员": ["change"]}
         for role, actions in writers.items():
             roles.grant(role, [f"resources.{a}_rescueforce" for a in actions])
+        roles.grant("管理员", [f"resources.{a}_{m}" for m in ("warehouse", "supplyitem", "reservenorm")
+                              for a in ("add", "change", "delete")])
+        # Keepers of the ledger: the bureau, commanders issuing in a response, township store keepers.
+        for role in ("管理员", "指挥长", "乡镇用户"):
+            roles.grant(role, ["resources.add_stockmovement"])

@@ -1,20 +1,19 @@
 """Demo resources for 乐至县: the seeds' fire stations, the county comprehensive team and its
 professional squads, one township team (≥ 30 people) per township and some village squads."""
 
-import csv
 from pathlib import Path
 
 from yingji.core.models import Organisation, Region
+from yingji.standards.tables import read_table
 
 from . import services
-from .models import RescueForce
+from .models import RescueForce, StockMovement, SupplyItem, Warehouse
 
 DATA = Path(__file__).parent / "data"
 
 
 def _rows(name):
-    with open(DATA / name, encoding="utf-8") as handle:
-        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    return read_table(DATA / name)
 
 
 def _upsert_force(region, name, data):
@@ -48,3 +47,59 @@ def load(log):
             "capabilities": ["11A00", "11D00", "11G00", "12G00"], "notes": "乡镇应急救援队（不少于30人）",
         })[0])
     log(f"救援队伍 {len(forces)} 支")
+    load_supplies(log)
+
+
+WAREHOUSES = [
+    # name, level, region code, longitude, latitude, capacity m², manager
+    ("乐至县应急物资储备库", "county", "512022001", 105.041, 30.292, 2400, "县应急局物资保障股"),
+    ("回澜镇应急物资储备点", "township", "512022102", 105.116, 30.223, 200, "回澜镇应急办"),
+    ("石佛镇应急物资储备点", "township", "512022101", 104.933, 30.372, 150, "石佛镇应急办"),
+    ("劳动镇应急物资储备点", "township", "512022110", 104.990, 30.414, 150, "劳动镇应急办"),
+]
+# (warehouse index, item code, batch, quantity, expiry days from today or None, norm)
+STOCK = [
+    (0, "1020101", "2024-01", 300, None, 500), (0, "1010105", "2024-01", 800, None, 800),
+    (0, "1010201", "2023-06", 400, None, 300), (0, "1030102", "2026-03", 200, 20, 300),
+    (0, "1030102", "2026-09", 150, 200, None), (0, "1030103", "2026-05", 120, 45, 100),
+    (0, "2030101", "2022-11", 500, None, 600), (0, "2030103", "2022-11", 6, None, 8),
+    (0, "2040101", "2023-04", 12, None, 10), (0, "3010101", "2024-05", 20000, None, 30000),
+    (0, "2020102", "2023-08", 6, 60, 5), (0, "2010101", "2022-03", 30, None, 30),
+    (1, "1020101", "2024-01", 40, None, 50), (1, "1010105", "2024-01", 80, None, 100),
+    (1, "3010101", "2024-05", 3000, None, 2000), (1, "2030101", "2022-11", 60, None, 60),
+    (2, "1020101", "2024-01", 30, None, 50), (2, "1030102", "2026-03", 40, 10, 40),
+    (3, "1020101", "2024-01", 30, None, 30), (3, "2050101", "2023-10", 8, None, 10),
+]
+
+
+def load_supplies(log):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    items = {}
+    for row in _rows("demo_supply_items.csv"):
+        item = SupplyItem.objects.filter(code=row["code"]).first() or SupplyItem()
+        items[row["code"]] = services.save_item(None, item, {
+            "code": row["code"], "name": row["name"], "unit": row["unit"], "spec": row["spec"],
+            "shelf_life_days": int(row["shelf_life_days"]) if row["shelf_life_days"] else None, "is_demo": True,
+        })
+    warehouses = []
+    county_office = Organisation.objects.filter(name="乐至县应急管理局").first()
+    for name, level, code, lon, lat, capacity, manager in WAREHOUSES:
+        region = Region.objects.get(code=code)
+        existing = Warehouse.objects.filter(region=region, name=name).first()
+        warehouses.append(services.save_warehouse(None, existing or Warehouse(), {
+            "name": name, "level": level, "region": region, "longitude": lon, "latitude": lat,
+            "capacity_m2": capacity, "manager": manager, "organisation": county_office if level == "county" else None,
+            "is_demo": True,
+        }))
+    today = timezone.localdate()
+    for index, code, batch, quantity, expiry_days, norm in STOCK:
+        warehouse, item = warehouses[index], items[code]
+        if not StockMovement.objects.filter(warehouse=warehouse, item=item, batch=batch).exists():
+            expiry = today + timedelta(days=expiry_days) if expiry_days is not None else None
+            services.receive(None, warehouse, item, quantity, batch, expiry, "演示：期初入库")
+        if norm is not None:
+            services.set_norm(None, warehouse, item, norm)
+    log(f"物资品目 {len(items)} 种，储备库 {len(warehouses)} 个")

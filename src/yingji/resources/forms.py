@@ -3,7 +3,7 @@ from django import forms
 from yingji.core.forms import ScopedModelForm
 from yingji.standards import event_codes
 
-from .models import RescueForce
+from .models import RescueForce, SupplyItem, Warehouse
 
 
 class ForceForm(ScopedModelForm):
@@ -27,3 +27,35 @@ class ForceStatusForm(forms.Form):
     status = forms.ChoiceField(label="战备状态", choices=RescueForce.STATUS_CHOICES)
     members_on_duty = forms.IntegerField(label="在岗人数（人）", min_value=0, required=False)
     reason = forms.CharField(label="原因", required=False, max_length=255)
+
+
+class WarehouseForm(ScopedModelForm):
+    class Meta:
+        model = Warehouse
+        fields = ["name", "level", "region", "organisation", "manager", "phone", "capacity_m2", "longitude",
+                  "latitude", "address"]
+
+    def _post_clean(self):
+        pass
+
+
+class SupplyItemForm(ScopedModelForm):
+    class Meta:
+        model = SupplyItem
+        fields = ["code", "name", "unit", "spec", "shelf_life_days"]
+        help_texts = {"code": "GB/T 38565-2020 七位细类代码：大类 1 位（1 基本生活保障物资、2 应急装备及配套物资、"
+                              "3 工程材料与机械加工设备）+ 中类、小类、细类各 2 位。"}
+
+    def _post_clean(self):
+        pass
+
+
+class MovementForm(forms.Form):
+    kind = forms.ChoiceField(label="业务", choices=[("in", "入库"), ("out", "出库"), ("transfer", "调拨"),
+                                                   ("adjust", "盘点调整"), ("scrap", "报废")])
+    item = forms.ModelChoiceField(label="物资", queryset=SupplyItem.objects.all())
+    quantity = forms.DecimalField(label="数量", max_digits=14, decimal_places=2, min_value=0)
+    batch = forms.CharField(label="批次", required=False, max_length=64)
+    expiry = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target = forms.ModelChoiceField(label="调入库", queryset=Warehouse.objects.none(), required=False)
+    reason = forms.CharField(label="事由", required=False, max_length=255)

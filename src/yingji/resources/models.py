@@ -114,3 +114,141 @@ class ForceStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.force}：{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class Warehouse(models.Model):
+    """A reserve warehouse (储备库) at 市/县/乡/村 level — the seeds' "1+9+15+N" pattern."""
+
+    LEVEL_CHOICES = [("city", "市级"), ("county", "县级"), ("township", "乡级"), ("village", "村级")]
+
+    name = models.CharField("名称", max_length=128)
+    level = models.CharField("层级", max_length=16, choices=LEVEL_CHOICES)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="warehouses")
+    organisation = models.ForeignKey(Organisation, verbose_name="管理单位", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="warehouses")
+    manager = models.CharField("负责人", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    capacity_m2 = models.DecimalField("库容面积（m²）", max_digits=10, decimal_places=1, null=True, blank=True,
+                                      validators=[MinValueValidator(0)])
+    longitude = models.FloatField("经度", null=True, blank=True, db_index=True)
+    latitude = models.FloatField("纬度", null=True, blank=True, db_index=True)
+    address = models.CharField("地址", max_length=255, blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "储备库"
+        ordering = ["region__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="warehouse_unique_name_in_region")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("resources:warehouse_detail", args=[self.pk])
+
+
+class SupplyItem(models.Model):
+    """A kind of emergency supply, coded per GB/T 38565-2020 (catalogue shared by all regions)."""
+
+    code = models.CharField("物资代码", max_length=7, unique=True)
+    name = models.CharField("名称", max_length=64)
+    unit = models.CharField("计量单位", max_length=8)
+    spec = models.CharField("规格型号", max_length=128, blank=True)
+    shelf_life_days = models.PositiveIntegerField("保质期（天）", null=True, blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "应急物资品目"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name}（{self.unit}）"
+
+    def get_absolute_url(self):
+        return reverse("resources:item_edit", args=[self.pk])
+
+    @property
+    def top_class(self) -> str:
+        from yingji.standards import supplies
+
+        return supplies.top_class_name(self.code)
+
+
+class StockMovement(models.Model):
+    """One line of the stock ledger. Stock on hand is the sum of these; rows are never edited."""
+
+    IN, OUT, TRANSFER_OUT, TRANSFER_IN, ADJUST, SCRAP = "in", "out", "transfer_out", "transfer_in", "adjust", "scrap"
+    KIND_CHOICES = [(IN, "入库"), (OUT, "出库"), (TRANSFER_OUT, "调拨出库"), (TRANSFER_IN, "调拨入库"),
+                    (ADJUST, "盘点调整"), (SCRAP, "报废")]
+
+    warehouse = models.ForeignKey(Warehouse, verbose_name="储备库", on_delete=models.PROTECT, related_name="movements")
+    item = models.ForeignKey(SupplyItem, verbose_name="物资", on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField("类型", max_length=16, choices=KIND_CHOICES)
+    batch = models.CharField("批次", max_length=64, blank=True)
+    delta = models.DecimalField("数量变化", max_digits=14, decimal_places=2)  # + in, − out
+    expiry = models.DateField("有效期至", null=True, blank=True)
+    reason = models.CharField("事由", max_length=255, blank=True)
+    transfer = models.UUIDField("调拨单号", null=True, blank=True, db_index=True)  # links both legs of a transfer
+    counterpart = models.ForeignKey(Warehouse, verbose_name="对方储备库", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,
+                              on_delete=models.SET_NULL)
+    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "warehouse__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "库存台账"
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["warehouse", "item", "batch"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.item.name} {self.delta}"
+
+
+class StockLevel(models.Model):
+    """Maintained aggregate of the ledger per warehouse × item × batch, for fast on-hand queries.
+
+    Written only by the ledger services in the same transaction as the movement; the check
+    constraint is the database's own guarantee that stock never goes negative.
+    """
+
+    warehouse = models.ForeignKey(Warehouse, verbose_name="储备库", on_delete=models.CASCADE, related_name="levels")
+    item = models.ForeignKey(SupplyItem, verbose_name="物资", on_delete=models.PROTECT, related_name="levels")
+    batch = models.CharField("批次", max_length=64, blank=True)
+    quantity = models.DecimalField("库存数量", max_digits=14, decimal_places=2, default=0)
+    expiry = models.DateField("有效期至", null=True, blank=True, db_index=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "warehouse__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "库存"
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "item", "batch"], name="stock_one_row_per_batch"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="stock_never_negative"),
+        ]
+
+
+class ReserveNorm(models.Model):
+    """储备定额: how much of an item a warehouse should hold."""
+
+    warehouse = models.ForeignKey(Warehouse, verbose_name="储备库", on_delete=models.CASCADE, related_name="norms")
+    item = models.ForeignKey(SupplyItem, verbose_name="物资", on_delete=models.PROTECT, related_name="norms")
+    quantity = models.DecimalField("定额数量", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "warehouse__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "储备定额"
+        constraints = [models.UniqueConstraint(fields=["warehouse", "item"], name="one_norm_per_warehouse_item")]
+
+    def __str__(self):
+        return f"{self.warehouse} · {self.item.name} 定额 {self.quantity}"

@@ -1,5 +1,8 @@
 NAV = [
     ("应急资源", [
         ("救援队伍", "resources:force_list", "resources.view_rescueforce"),
+        ("储备库", "resources:warehouse_list", "resources.view_warehouse"),
+        ("物资目录", "resources:item_list", "resources.view_supplyitem"),
+        ("库存预警", "resources:stock_report", "resources.view_stocklevel"),
     ]),
 ]

@@ -1,16 +1,28 @@
 """State changes of emergency resources: validated, in one transaction, audited."""
 
+import uuid
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from yingji.core import audit, geo
 from yingji.core.models import AuditEntry, Organisation
 from yingji.core.scoping import require_region, scope_actor
 from yingji.core.services import delete_audited, require_perm, save_audited
-from yingji.standards import event_codes
+from yingji.standards import event_codes, supplies
 
-from .models import ForceStatusChange, RescueForce
+from .models import (
+    ForceStatusChange,
+    RescueForce,
+    ReserveNorm,
+    StockLevel,
+    StockMovement,
+    SupplyItem,
+    Warehouse,
+)
 
 
 def _check_capabilities(codes) -> list[str]:
@@ -103,3 +115,183 @@ def change_force_status(actor, force: RescueForce, status: str, reason: str = ""
 def delete_force(actor, force: RescueForce):
     require_region(actor, force.region)
     delete_audited(actor, force, "resources.delete_rescueforce")
+
+
+# --- Warehouses, supply catalogue and the stock ledger ------------------------
+
+def _check_located(actor, record):
+    errors = {}
+    require_region(actor, record.region)
+    if record.organisation_id and not scope_actor(Organisation.objects.filter(pk=record.organisation_id),
+                                                  actor).exists():
+        errors["organisation"] = ["管理单位不在您的管辖范围内。"]
+    try:
+        geo.validate_point(record.longitude, record.latitude)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_warehouse(actor, warehouse: Warehouse, data: dict) -> Warehouse:
+    if warehouse.pk is not None:
+        require_region(actor, Warehouse.objects.get(pk=warehouse.pk).region)
+    perm = "resources.add_warehouse" if warehouse.pk is None else "resources.change_warehouse"
+    return save_audited(actor, warehouse, data, perm, validate=lambda w: _check_located(actor, w))
+
+
+def delete_warehouse(actor, warehouse: Warehouse):
+    require_region(actor, warehouse.region)
+    if warehouse.levels.filter(quantity__gt=0).exists():
+        raise ValidationError("储备库仍有库存，请先调拨或出库后再删除。")
+    delete_audited(actor, warehouse, "resources.delete_warehouse")
+
+
+def _check_item(item: SupplyItem):
+    try:
+        item.code, level = supplies.parse(item.code)
+    except ValueError as exc:
+        raise ValidationError({"code": str(exc)}) from exc
+    if level != 4:
+        raise ValidationError({"code": "物资品目应使用 7 位细类代码（大类 1 位 + 中类、小类、细类各 2 位）。"})
+
+
+def save_item(actor, item: SupplyItem, data: dict) -> SupplyItem:
+    perm = "resources.add_supplyitem" if item.pk is None else "resources.change_supplyitem"
+    return save_audited(actor, item, data, perm, validate=_check_item)
+
+
+def _quantity(value, field="quantity") -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        raise ValidationError({field: f"数量“{value}”不是有效的数字。"}) from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise ValidationError({field: "数量必须大于 0。"})
+    if quantity != quantity.quantize(Decimal("0.01")):
+        raise ValidationError({field: "数量最多保留两位小数。"})
+    return quantity
+
+
+def _post(actor, warehouse, item, kind, delta, batch="", expiry=None, reason="", transfer=None, counterpart=None):
+    """Apply one ledger line to the locked aggregate row, refusing to go below zero."""
+    level, _ = StockLevel.objects.select_for_update().get_or_create(
+        warehouse=warehouse, item=item, batch=batch, defaults={"expiry": expiry}
+    )
+    if level.quantity + delta < 0:
+        raise ValidationError({"quantity": f"{warehouse}“{item.name}”{('批次 ' + batch) if batch else ''}"
+                                           f"库存仅 {level.quantity}{item.unit}，不能减少 {-delta}{item.unit}。"})
+    level.quantity += delta
+    if delta > 0 and expiry and (level.expiry is None or expiry < level.expiry):
+        level.expiry = expiry
+    level.save(update_fields=["quantity", "expiry"])
+    movement = StockMovement.objects.create(
+        warehouse=warehouse, item=item, kind=kind, batch=batch, delta=delta, expiry=level.expiry, reason=reason,
+        transfer=transfer, counterpart=counterpart, actor=_person(actor),
+    )
+    audit.record(actor, AuditEntry.CREATE, movement, audit.diff({}, audit.snapshot(movement)))
+    return movement
+
+
+def _allocate(warehouse, item, quantity, batch=None):
+    """Batches to take `quantity` from: the named batch, else first-expiring first (FEFO).
+
+    The rows are locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions
+    already serialise writers), so two withdrawals at once cannot both see the same stock.
+    """
+    rows = StockLevel.objects.select_for_update().filter(warehouse=warehouse, item=item, quantity__gt=0)
+    if batch:
+        rows = rows.filter(batch=batch)
+    rows = list(rows.order_by(F("expiry").asc(nulls_last=True), "batch", "id"))
+    available = sum((r.quantity for r in rows), Decimal(0))
+    if available < quantity:
+        where = f"批次 {batch} " if batch else ""
+        raise ValidationError({"quantity": f"{warehouse}“{item.name}”{where}库存仅 {available}{item.unit}，"
+                                           f"不足 {quantity}{item.unit}。"})
+    plan, left = [], quantity
+    for row in rows:
+        take = min(row.quantity, left)
+        plan.append((row.batch, take))
+        left -= take
+        if left == 0:
+            break
+    return plan
+
+
+def _ledger_access(actor, *warehouses):
+    require_perm(actor, "resources.add_stockmovement")
+    for warehouse in warehouses:
+        require_region(actor, warehouse.region, field="warehouse")
+
+
+@transaction.atomic
+def receive(actor, warehouse, item, quantity, batch="", expiry=None, reason=""):
+    """入库."""
+    _ledger_access(actor, warehouse)
+    quantity = _quantity(quantity)
+    return [_post(actor, warehouse, item, StockMovement.IN, quantity, batch.strip(), expiry, reason)]
+
+
+@transaction.atomic
+def issue(actor, warehouse, item, quantity, reason, batch=None):
+    """出库 (first-expiring batches first unless a batch is named)."""
+    _ledger_access(actor, warehouse)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "出库必须填写事由（如用于哪起事件、发往何处）。"})
+    plan = _allocate(warehouse, item, _quantity(quantity), batch)
+    return [_post(actor, warehouse, item, StockMovement.OUT, -take, b, None, reason) for b, take in plan]
+
+
+@transaction.atomic
+def transfer(actor, source, target, item, quantity, reason="", batch=None):
+    """调拨: both legs in one transaction, linked by one transfer id; batches and expiry travel along."""
+    _ledger_access(actor, source, target)
+    if source.pk == target.pk:
+        raise ValidationError({"target": "调入库不能与调出库相同。"})
+    plan = _allocate(source, item, _quantity(quantity), batch)
+    transfer_id = uuid.uuid4()
+    movements = []
+    for b, take in plan:
+        out = _post(actor, source, item, StockMovement.TRANSFER_OUT, -take, b, None, reason, transfer_id, target)
+        movements.append(out)
+        movements.append(_post(actor, target, item, StockMovement.TRANSFER_IN, take, b, out.expiry, reason,
+                               transfer_id, source))
+    return movements
+
+
+@transaction.atomic
+def adjust(actor, warehouse, item, counted, reason, batch=""):
+    """盘点调整: set a batch to the counted quantity; the ledger records the difference."""
+    _ledger_access(actor, warehouse)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "盘点调整必须说明原因。"})
+    try:
+        counted = Decimal(str(counted))
+    except (InvalidOperation, TypeError):
+        raise ValidationError({"quantity": f"盘点数量“{counted}”不是有效的数字。"}) from None
+    if counted < 0:
+        raise ValidationError({"quantity": "盘点数量不能为负数。"})
+    level = StockLevel.objects.select_for_update().filter(warehouse=warehouse, item=item, batch=batch).first()
+    current = level.quantity if level else Decimal(0)
+    if counted == current:
+        raise ValidationError({"quantity": f"盘点数量与账面数量（{current}）相同，无需调整。"})
+    return [_post(actor, warehouse, item, StockMovement.ADJUST, counted - current, batch, None, reason)]
+
+
+@transaction.atomic
+def scrap(actor, warehouse, item, quantity, reason, batch=""):
+    """报废 a quantity of one batch (expired, damaged)."""
+    _ledger_access(actor, warehouse)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "报废必须说明原因。"})
+    plan = _allocate(warehouse, item, _quantity(quantity), batch)
+    return [_post(actor, warehouse, item, StockMovement.SCRAP, -take, b, None, reason) for b, take in plan]
+
+
+@transaction.atomic
+def set_norm(actor, warehouse, item, quantity) -> ReserveNorm:
+    require_region(actor, warehouse.region, field="warehouse")
+    norm = ReserveNorm.objects.filter(warehouse=warehouse, item=item).first() or ReserveNorm(warehouse=warehouse,
+                                                                                             item=item)
+    perm = "resources.add_reservenorm" if norm.pk is None else "resources.change_reservenorm"
+    return save_audited(actor, norm, {"quantity": quantity}, perm)

@@ -12,4 +12,13 @@ urlpatterns = [
     path("forces/<int:pk>/edit/", views.ForceFormView.as_view(), name="force_edit"),
     path("forces/<int:pk>/delete/", views.ForceDeleteView.as_view(), name="force_delete"),
     path("forces/<int:pk>/status/", views.ForceStatusView.as_view(), name="force_status"),
+    path("warehouses/", views.WarehouseListView.as_view(), name="warehouse_list"),
+    path("warehouses/add/", views.WarehouseFormView.as_view(), name="warehouse_add"),
+    path("warehouses/<int:pk>/", views.WarehouseDetailView.as_view(), name="warehouse_detail"),
+    path("warehouses/<int:pk>/edit/", views.WarehouseFormView.as_view(), name="warehouse_edit"),
+    path("warehouses/<int:pk>/movements/", views.MovementView.as_view(), name="warehouse_movement"),
+    path("supplies/", views.SupplyItemListView.as_view(), name="item_list"),
+    path("supplies/add/", views.SupplyItemFormView.as_view(), name="item_add"),
+    path("supplies/<int:pk>/edit/", views.SupplyItemFormView.as_view(), name="item_edit"),
+    path("stock/report/", views.StockReportView.as_view(), name="stock_report"),
 ]

@@ -1,16 +1,25 @@
 """Pages of the resources registries, on the generic scoped views of the core app."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import DetailView, FormView
+from datetime import timedelta
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import DetailView, FormView, TemplateView
+
+from yingji.core.scoping import scope
 from yingji.core.views import ObjectDeleteView, ObjectExportView, ObjectFormView, ObjectListView, ScopedMixin
 
 from . import services
-from .api import filter_forces
-from .forms import ForceForm, ForceStatusForm
-from .models import RescueForce
+from .api import filter_forces, near_expiry, post_movement, shortfall_rows
+from .forms import ForceForm, ForceStatusForm, MovementForm, SupplyItemForm, WarehouseForm
+from .models import RescueForce, ReserveNorm, StockLevel, SupplyItem, Warehouse
+
+EXPIRY_HORIZON_DAYS = settings.YINGJI_EXPIRY_HORIZON_DAYS
 
 
 class ForceListView(ObjectListView):
@@ -80,3 +89,128 @@ class ForceStatusView(ScopedMixin, FormView):
         force = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         messages.error(self.request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect(force.get_absolute_url())
+
+
+# --- Warehouses, catalogue, ledger -------------------------------------------
+
+class WarehouseListView(ObjectListView):
+    model = Warehouse
+    title = "储备库"
+    search_fields = ["name", "address", "manager"]
+    filters = [("level", "层级", Warehouse.LEVEL_CHOICES)]
+    columns = [("name", "名称"), ("level", "层级"), ("region.name", "所属区划"), ("manager", "负责人"),
+               ("phone", "联系电话"), ("capacity_m2", "库容（m²）")]
+    orderings = {"name": "name", "level": "level"}
+    add_url_name = "resources:warehouse_add"
+
+    def base_queryset(self):
+        return Warehouse.objects.select_related("region")
+
+
+class WarehouseDetailView(ScopedMixin, DetailView):
+    model = Warehouse
+    template_name = "resources/warehouse_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        warehouse = self.object
+        user = self.request.user
+        form = MovementForm()
+        form.fields["target"].queryset = scope(Warehouse.objects.exclude(pk=warehouse.pk), user)
+        horizon = timezone.localdate() + timedelta(days=EXPIRY_HORIZON_DAYS)
+        context.update(
+            levels=warehouse.levels.filter(quantity__gt=0).select_related("item").order_by("item__code", "expiry"),
+            shortfalls=shortfall_rows(ReserveNorm.objects.filter(warehouse=warehouse)),
+            norms=warehouse.norms.select_related("item").order_by("item__code"),
+            movements=warehouse.movements.select_related("item", "actor", "counterpart")[:30],
+            movement_form=form, horizon=horizon, horizon_days=EXPIRY_HORIZON_DAYS,
+        )
+        return context
+
+
+class WarehouseFormView(ObjectFormView):
+    model = Warehouse
+    form_class = WarehouseForm
+    service = staticmethod(services.save_warehouse)
+    success_url_name = "resources:warehouse_detail"
+
+
+class MovementView(ScopedMixin, FormView):
+    """The ledger form on a warehouse page: 入库/出库/调拨/盘点调整/报废 through the services."""
+
+    model = Warehouse
+    form_class = MovementForm
+    http_method_names = ["post"]
+
+    def get_permission_required(self):
+        return ["resources.add_stockmovement"]
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["target"].queryset = scope(Warehouse.objects.all(), self.request.user)
+        return form
+
+    def form_valid(self, form):
+        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        try:
+            movements = post_movement(self.request.user, {**form.cleaned_data, "warehouse": warehouse,
+                                                          "batch": form.cleaned_data["batch"] or ""})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            kinds = "、".join(sorted({m.get_kind_display() for m in movements}))
+            messages.success(self.request, f"已记账：{kinds} {len(movements)} 笔。")
+        return redirect(warehouse.get_absolute_url())
+
+    def form_invalid(self, form):
+        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
+                                              for e in errors))
+        return redirect(warehouse.get_absolute_url())
+
+
+class SupplyItemListView(ObjectListView):
+    model = SupplyItem
+    title = "应急物资目录（GB/T 38565）"
+    search_fields = ["code", "name"]
+    columns = [("name", "名称"), ("code", "物资代码"), ("top_class", "大类"), ("unit", "单位"), ("spec", "规格型号"),
+               ("shelf_life_days", "保质期（天）")]
+    add_url_name = "resources:item_add"
+
+    def get_queryset(self):  # the catalogue is shared by all regions: no region scoping
+        qs = SupplyItem.objects.all()
+        q = self.request.GET.get("q", "").strip()
+        return qs.filter(Q(code__startswith=q) | Q(name__icontains=q)) if q else qs
+
+
+class SupplyItemFormView(ObjectFormView):
+    model = SupplyItem
+    form_class = SupplyItemForm
+    service = staticmethod(services.save_item)
+    success_url_name = "resources:item_edit"
+
+    def get_queryset(self):  # shared catalogue
+        return SupplyItem.objects.all()
+
+
+class StockReportView(LoginRequiredMixin, TemplateView):
+    """Shortfalls against reserve norms and batches near expiry, across the user's warehouses."""
+
+    template_name = "resources/stock_report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        try:
+            days = max(0, int(self.request.GET.get("days", EXPIRY_HORIZON_DAYS)))
+        except ValueError:
+            days = EXPIRY_HORIZON_DAYS
+        levels = scope(StockLevel.objects.filter(quantity__gt=0).select_related("warehouse", "item"), user)
+        context.update(
+            days=days,
+            shortfalls=shortfall_rows(scope(ReserveNorm.objects.all(), user)),
+            expiring=near_expiry(levels, days).order_by("expiry"),
+            today=timezone.localdate(),
+            title="库存预警",
+        )
+        return context

@@ -5,11 +5,12 @@ Code structure: "1" (突发事件) + 大类 digit (1 自然灾害, 2 事故灾�
 The table lives in data/gbt35561_event_classes.csv.
 """
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .tables import read_table
 
 DATA = Path(__file__).parent / "data" / "gbt35561_event_classes.csv"
 CODE_PATTERN = re.compile(r"^1[1-4](0|[A-HJ-NP-Y])\d\d$")
@@ -36,9 +37,7 @@ class EventClass:
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, EventClass]:
-    with open(DATA, encoding="utf-8") as handle:
-        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
-        return {row["code"]: EventClass(row["code"], row["name"]) for row in rows}
+    return {row["code"]: EventClass(row["code"], row["name"]) for row in read_table(DATA)}
 
 
 def top_classes() -> list[EventClass]:
