@@ -39,22 +39,37 @@ def _load_demo():
         load_all(log=lambda *_: None)
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the demo county once into the test database; each test's changes roll back around it."""
+@pytest.fixture(scope="module")
+def _demo_module(django_db_setup, django_db_blocker):
+    """The demo county, loaded once per test module inside a transaction that is rolled back afterwards.
+
+    Module-scoped fixtures are set up before the function-scoped ones, so each test's own transaction
+    (pytest-django's `db`) nests inside this one as a savepoint: a test's changes roll back to the
+    freshly loaded demo, and modules that never ask for the demo see an empty database.
+    """
+    from django.db import transaction
+
     with django_db_blocker.unblock():
-        _load_demo()
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            _load_demo()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def demo(db):
-    """The demo county, as `yingji demo` loads it (through the demo loader and its services).
+def demo(_demo_module, db):
+    """The demo county as `yingji demo` loads it (the demo loader, through the services).
 
-    Loaded once per session by django_db_setup; a transactional test empties the database when it
-    ends, so a later one that asks for the demo gets it loaded again.
+    For tests in a transaction of their own (transactional_db, live_server), load it in the test instead.
     """
-    if not Region.objects.filter(code="512022").exists():
-        _load_demo()
 
 
 @pytest.fixture

@@ -132,6 +132,12 @@ AUTH_PASSWORD_VALIDATORS = [
 YINGJI_LOCKOUT_FAILURES = 5
 # Supplies expiring within this many days are listed for rotation (轮换).
 YINGJI_EXPIRY_HORIZON_DAYS = int(os.environ.get("YINGJI_EXPIRY_HORIZON_DAYS", "90"))
+# Effective shelter area per person (m²) by shelter type. The seeds and GB 21734-2008 5.4 ask for
+# more than 1.5 m²; GB 51143-2015's per-type values could not be verified, so 1.5 for every type
+# until a deployment sets its own.
+YINGJI_SHELTER_AREA_PER_PERSON = {
+    "emergency": 1.5, "fixed_short": 1.5, "fixed_medium": 1.5, "fixed_long": 1.5, "central": 1.5,
+}
 YINGJI_LOCKOUT_MINUTES = 15
 
 LOGIN_URL = "login"

@@ -46,3 +46,32 @@ def feature_collection(records, properties, limit=MAX_FEATURES) -> dict:
             "properties": properties(record),
         })
     return {"type": "FeatureCollection", "features": features, "truncated": truncated}
+
+
+class LayerActionMixin:
+    """Adds GET <list>/layer/?bbox=W,S,E,N to a viewset: its filtered, scoped queryset as GeoJSON.
+
+    The viewset names `layer_properties(record) → dict`, the popup facts for the one-map.
+    """
+
+    layer_properties = None
+
+    def layer(self, request):
+        from rest_framework.response import Response
+
+        bbox = parse_bbox(request.query_params.get("bbox"))
+        return Response(feature_collection(in_bbox(self.get_queryset(), bbox), type(self).layer_properties))
+
+    @classmethod
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        from drf_spectacular.types import OpenApiTypes
+        from drf_spectacular.utils import OpenApiParameter, extend_schema
+        from rest_framework.decorators import action
+
+        if "layer" not in cls.__dict__ and cls.layer_properties is not None:
+            described = extend_schema(
+                parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="西,南,东,北（度）")],
+                description="GeoJSON FeatureCollection（按 bbox 裁剪，与列表相同的筛选与管辖范围）。",
+            )(LayerActionMixin.layer)
+            cls.layer = action(detail=False, methods=["get"], url_path="layer")(described)

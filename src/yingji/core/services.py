@@ -28,8 +28,18 @@ def _assign(instance, data: dict):
         setattr(instance, key, value)
 
 
-def _validate_and_save(instance, exclude=()):
-    instance.full_clean(exclude=list(exclude))
+def _validate_and_save(instance, validate=None):
+    """Domain rules and the model's own field checks, reported together so a form shows every problem."""
+    errors = {}
+    for check in (validate, instance.full_clean):
+        if check is None:
+            continue
+        try:
+            check(instance) if check is validate else check()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     instance.save()
 
 
@@ -40,9 +50,7 @@ def save_audited(actor, instance, data: dict, perm: str, validate=None):
     require_perm(actor, perm)
     before = {} if creating else audit.snapshot(type(instance).objects.get(pk=instance.pk))
     _assign(instance, data)
-    if validate is not None:
-        validate(instance)
-    _validate_and_save(instance)
+    _validate_and_save(instance, validate)
     after = audit.snapshot(instance)
     changes = audit.diff(before, after)
     if creating or changes:

@@ -70,12 +70,17 @@ class ObjectListView(ScopedMixin, ListView):
             qs = qs.order_by(self.orderings[sort])
         return qs
 
+    def summary(self, queryset) -> str:
+        """A line under the title (e.g. an intact rate); subclasses override."""
+        return ""
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         perms = self.request.user
         model = self.model._meta
         context.update(
             title=self.title or model.verbose_name,
+            summary=self.summary(self.object_list),
             columns=self.columns,
             rows=[
                 (obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "",

@@ -4,25 +4,27 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
 from yingji.core.api_policy import ChangePermission
-from yingji.core.layers import feature_collection, in_bbox, parse_bbox
+from yingji.core.layers import LayerActionMixin
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
 
 from . import services
 from .models import (
     ForceStatusChange,
+    Hydrant,
+    HydrantInspection,
     RescueForce,
     ReserveNorm,
+    Shelter,
     StockLevel,
     StockMovement,
     SupplyItem,
@@ -74,9 +76,10 @@ def force_properties(force: RescueForce) -> dict:
     }
 
 
-class ForceViewSet(ServiceViewSet):
+class ForceViewSet(LayerActionMixin, ServiceViewSet):
     """Rescue forces. Filters: type, status, region (and below), capability (GB/T 35561 code)."""
 
+    layer_properties = staticmethod(force_properties)
     queryset = RescueForce.objects.select_related("region", "organisation")
     serializer_class = ForceSerializer
     search_fields = ["name", "address", "contact_person"]
@@ -101,13 +104,6 @@ class ForceViewSet(ServiceViewSet):
     def history(self, request, pk=None):
         changes = self.get_object().status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
-
-    @extend_schema(parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="西,南,东,北（度）")])
-    @action(detail=False, methods=["get"])
-    def layer(self, request):
-        """GeoJSON FeatureCollection of the forces in the bbox (same filters as the list)."""
-        bbox = parse_bbox(request.query_params.get("bbox"))
-        return Response(feature_collection(in_bbox(self.get_queryset(), bbox), force_properties))
 
 
 def filter_forces(queryset, params):
@@ -209,7 +205,8 @@ def warehouse_properties(warehouse: Warehouse) -> dict:
     return {"name": warehouse.name, "level": warehouse.get_level_display(), "url": warehouse.get_absolute_url()}
 
 
-class WarehouseViewSet(ServiceViewSet):
+class WarehouseViewSet(LayerActionMixin, ServiceViewSet):
+    layer_properties = staticmethod(warehouse_properties)
     queryset = Warehouse.objects.select_related("region")
     serializer_class = WarehouseSerializer
     search_fields = ["name", "address", "manager"]
@@ -222,10 +219,6 @@ class WarehouseViewSet(ServiceViewSet):
         """On-hand quantity per item (all batches), from the maintained aggregate."""
         return Response(list(on_hand(self.get_object())))
 
-    @action(detail=False, methods=["get"])
-    def layer(self, request):
-        bbox = parse_bbox(request.query_params.get("bbox"))
-        return Response(feature_collection(in_bbox(self.get_queryset(), bbox), warehouse_properties))
 
 
 def on_hand(warehouse):
@@ -347,3 +340,129 @@ def shortfall_rows(norms):
                          "item_name": norm.item.name, "unit": norm.item.unit, "norm": norm.quantity,
                          "on_hand": have, "shortfall": norm.quantity - have})
     return rows
+
+
+# --- Shelters and hydrants ----------------------------------------------------
+
+class ShelterSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    type_label = serializers.CharField(source="get_type_display", read_only=True)
+    facilities = serializers.ListField(child=serializers.CharField(), required=False, label="设施")
+    facility_labels = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Shelter
+        fields = ["id", "name", "type", "type_label", "region", "longitude", "latitude", "address",
+                  "effective_area_m2", "capacity", "facilities", "facility_labels", "status", "manager", "phone",
+                  "is_demo", "created_at", "updated_at"]
+        read_only_fields = ["capacity", "is_demo", "created_at", "updated_at"]
+        validators = []
+
+
+def shelter_properties(shelter: Shelter) -> dict:
+    return {"name": shelter.name, "type_label": shelter.get_type_display(), "capacity": shelter.capacity,
+            "status": shelter.status, "url": shelter.get_absolute_url()}
+
+
+class ShelterViewSet(LayerActionMixin, ServiceViewSet):
+    queryset = Shelter.objects.select_related("region")
+    serializer_class = ShelterSerializer
+    search_fields = ["name", "address"]
+    ordering_fields = ["name", "capacity"]
+    save_service = staticmethod(services.save_shelter)
+    delete_service = staticmethod(services.delete_shelter)
+    layer_properties = staticmethod(shelter_properties)
+
+    @action(detail=False, methods=["get"])
+    def capacity(self, request):
+        """Shelter capacity per township (or per child of the user's region) against resident population."""
+        return Response(capacity_by_region(request.user))
+
+
+def capacity_by_region(user):
+    """Rows per child region of the user's home region: places, population, places per 100 residents.
+
+    One query for the shelters: each is credited to the child whose id follows the home path.
+    """
+    home = user.region or Region.objects.filter(parent__isnull=True).first()
+    children = list(scope(Region.objects.filter(parent=home), user).order_by("code", "name"))
+    places = dict.fromkeys((c.pk for c in children), 0)
+    open_shelters = scope(Shelter.objects.exclude(status="closed"), user).filter(region__path__startswith=home.path)
+    for path, capacity in open_shelters.values_list("region__path", "capacity"):
+        below = path[len(home.path):].split("/", 1)[0]
+        if below and int(below) in places:
+            places[int(below)] += capacity
+    return [{"region": c.pk, "region_name": c.name, "places": places[c.pk], "population": c.population,
+             "coverage": round(places[c.pk] / c.population * 100, 1) if c.population else None}
+            for c in children]
+
+
+class HydrantSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    type_label = serializers.CharField(source="get_type_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Hydrant
+        fields = ["id", "number", "type", "type_label", "region", "longitude", "latitude", "address", "pressure_mpa",
+                  "flow_lps", "volume_m3", "status", "status_label", "last_inspected", "is_demo", "created_at",
+                  "updated_at"]
+        read_only_fields = ["last_inspected", "is_demo", "created_at", "updated_at"]
+        validators = []
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+
+    class Meta:
+        model = HydrantInspection
+        fields = ["id", "date", "status", "pressure_mpa", "notes", "actor_name", "created_at"]
+        read_only_fields = ["actor_name", "created_at"]
+
+
+def hydrant_properties(hydrant: Hydrant) -> dict:
+    return {"name": str(hydrant), "status": hydrant.status, "status_label": hydrant.get_status_display(),
+            "url": hydrant.get_absolute_url()}
+
+
+def intact_rate(hydrants) -> dict:
+    """完好率 = intact ÷ all registered hydrants (a disabled or damaged one is not intact)."""
+    counts = dict(hydrants.values_list("status").annotate(n=Count("id")))
+    total = sum(counts.values())
+    return {"total": total, "ok": counts.get(Hydrant.OK, 0),
+            "by_status": {label: counts.get(value, 0) for value, label in Hydrant.STATUS_CHOICES},
+            "intact_rate": round(counts.get(Hydrant.OK, 0) / total * 100, 1) if total else None}
+
+
+class HydrantViewSet(LayerActionMixin, ServiceViewSet):
+    queryset = Hydrant.objects.select_related("region")
+    serializer_class = HydrantSerializer
+    search_fields = ["number", "address"]
+    ordering_fields = ["number", "status", "last_inspected"]
+    save_service = staticmethod(services.save_hydrant)
+    delete_service = staticmethod(services.delete_hydrant)
+    layer_properties = staticmethod(hydrant_properties)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        for name in ("status", "type"):
+            if self.request.query_params.get(name):
+                qs = qs.filter(**{name: self.request.query_params[name]})
+        return qs
+
+    @extend_schema(request=InspectionSerializer, responses=InspectionSerializer)
+    @action(detail=True, methods=["get", "post"], permission_classes=[ChangePermission])
+    def inspections(self, request, pk=None):
+        """GET the inspection history; POST records an inspection whose finding becomes the status."""
+        hydrant = self.get_object()
+        if request.method == "GET":
+            return Response(InspectionSerializer(hydrant.inspections.select_related("actor"), many=True).data)
+        body = InspectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        inspection = services.inspect_hydrant(request.user, hydrant, **body.validated_data)
+        return Response(InspectionSerializer(inspection).data, status=201)
+
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        """完好率 of the hydrants in scope (with the list's filters)."""
+        return Response(intact_rate(self.get_queryset()))

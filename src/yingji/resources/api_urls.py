@@ -7,4 +7,6 @@ routes = [
     ("stock-levels", api.StockLevelViewSet, "stocklevel"),
     ("stock-movements", api.StockMovementViewSet, "stockmovement"),
     ("reserve-norms", api.ReserveNormViewSet, "reservenorm"),
+    ("shelters", api.ShelterViewSet, "shelter"),
+    ("hydrants", api.HydrantViewSet, "hydrant"),
 ]

@@ -12,7 +12,7 @@ class ResourcesConfig(AppConfig):
         from . import sheets  # noqa: F401  (registers the Excel sheets)
 
         models = ["rescueforce", "forcestatuschange", "warehouse", "supplyitem", "stockmovement", "stocklevel",
-                  "reservenorm"]
+                  "reservenorm", "shelter", "hydrant", "hydrantinspection"]
         everyone = [f"resources.view_{m}" for m in models]
         for role in roles.ROLE_NAMES:
             roles.grant(role, everyone)
@@ -20,8 +20,12 @@ class ResourcesConfig(AppConfig):
                    "值班员": ["change"]}
         for role, actions in writers.items():
             roles.grant(role, [f"resources.{a}_rescueforce" for a in actions])
-        roles.grant("管理员", [f"resources.{a}_{m}" for m in ("warehouse", "supplyitem", "reservenorm")
-                              for a in ("add", "change", "delete")])
+        roles.grant("管理员", [f"resources.{a}_{m}" for m in ("warehouse", "supplyitem", "reservenorm", "shelter",
+                                                             "hydrant") for a in ("add", "change", "delete")])
+        # Hydrant checks are done by fire crews and township staff; townships keep their shelters current.
+        for role in ("管理员", "消防调度员", "乡镇用户"):
+            roles.grant(role, ["resources.add_hydrantinspection", "resources.change_hydrant"])
+        roles.grant("乡镇用户", ["resources.change_shelter"])
         # Keepers of the ledger: the bureau, commanders issuing in a response, township store keepers.
         for role in ("管理员", "指挥长", "乡镇用户"):
             roles.grant(role, ["resources.add_stockmovement"])

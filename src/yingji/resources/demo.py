@@ -7,7 +7,7 @@ from yingji.core.models import Organisation, Region
 from yingji.standards.tables import read_table
 
 from . import services
-from .models import RescueForce, StockMovement, SupplyItem, Warehouse
+from .models import Hydrant, RescueForce, Shelter, StockMovement, SupplyItem, Warehouse
 
 DATA = Path(__file__).parent / "data"
 
@@ -48,6 +48,7 @@ def load(log):
         })[0])
     log(f"救援队伍 {len(forces)} 支")
     load_supplies(log)
+    load_shelters_and_hydrants(log)
 
 
 WAREHOUSES = [
@@ -103,3 +104,47 @@ def load_supplies(log):
         if norm is not None:
             services.set_norm(None, warehouse, item, norm)
     log(f"物资品目 {len(items)} 种，储备库 {len(warehouses)} 个")
+
+
+# name, type, township code, lon, lat, effective area m², facilities, status
+SHELTERS = [
+    ("乐至县体育中心应急避难场所", "central", "512022001", 105.030, 30.279, 42000, ["water", "power", "toilets", "medical", "helipad"], "ready"),
+    ("帅乡广场应急避难场所", "emergency", "512022001", 105.024, 30.284, 6500, ["water", "power", "toilets"], "ready"),
+    ("南塔公园应急避难场所", "fixed_short", "512022002", 105.015, 30.259, 12000, ["water", "power", "toilets"], "ready"),
+    ("乐至中学应急避难场所", "fixed_medium", "512022002", 105.010, 30.267, 18000, ["water", "power", "toilets", "medical"], "ready"),
+    ("回澜镇中心小学避难场所", "fixed_short", "512022102", 105.119, 30.228, 5200, ["water", "power", "toilets"], "ready"),
+    ("石佛镇文化广场避难场所", "emergency", "512022101", 104.936, 30.379, 3000, ["water", "toilets"], "ready"),
+    ("劳动镇中学避难场所", "fixed_short", "512022110", 104.991, 30.417, 4500, ["water", "power", "toilets"], "maintenance"),
+    ("童家镇敬老院避难点", "emergency", "512022104", 104.959, 30.221, 900, ["water"], "closed"),
+]
+# township code, count, of which damaged, repairing, disabled
+HYDRANTS = [("512022001", 24, 1, 1, 0), ("512022002", 18, 2, 0, 1), ("512022102", 6, 1, 0, 0),
+            ("512022101", 4, 0, 1, 0), ("512022118", 4, 0, 0, 0)]
+
+
+def load_shelters_and_hydrants(log):
+    for name, kind, code, lon, lat, area, facilities, status in SHELTERS:
+        region = Region.objects.get(code=code)
+        existing = Shelter.objects.filter(region=region, name=name).first()
+        services.save_shelter(None, existing or Shelter(), {
+            "name": name, "type": kind, "region": region, "longitude": lon, "latitude": lat,
+            "effective_area_m2": area, "facilities": facilities, "status": status, "is_demo": True,
+        })
+    total = 0
+    for code, count, damaged, repairing, disabled in HYDRANTS:
+        region = Region.objects.get(code=code)
+        statuses = (["damaged"] * damaged + ["repairing"] * repairing + ["disabled"] * disabled
+                    + ["ok"] * (count - damaged - repairing - disabled))
+        for index, status in enumerate(statuses):
+            number = f"XHS-{code[-3:]}-{index + 1:03d}"
+            hydrant = Hydrant.objects.filter(region=region, number=number).first()
+            # Spread along a few streets around the township centre (demo placement, not surveyed).
+            lon = region.longitude + ((index % 6) - 2.5) * 0.0025
+            lat = region.latitude + ((index // 6) - 1.5) * 0.0022
+            services.save_hydrant(None, hydrant or Hydrant(), {
+                "number": number, "type": "municipal" if index % 9 else "pool", "region": region,
+                "longitude": round(lon, 6), "latitude": round(lat, 6), "pressure_mpa": "0.25", "flow_lps": "15",
+                "status": status, "is_demo": True,
+            })
+            total += 1
+    log(f"避难场所 {len(SHELTERS)} 处，消火栓与水源 {total} 个")

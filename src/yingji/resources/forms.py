@@ -3,7 +3,7 @@ from django import forms
 from yingji.core.forms import ScopedModelForm
 from yingji.standards import event_codes
 
-from .models import RescueForce, SupplyItem, Warehouse
+from .models import Hydrant, RescueForce, Shelter, SupplyItem, Warehouse
 
 
 class ForceForm(ScopedModelForm):
@@ -59,3 +59,35 @@ class MovementForm(forms.Form):
     expiry = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     target = forms.ModelChoiceField(label="调入库", queryset=Warehouse.objects.none(), required=False)
     reason = forms.CharField(label="事由", required=False, max_length=255)
+
+
+class ShelterForm(ScopedModelForm):
+    facilities = forms.MultipleChoiceField(label="设施", required=False, choices=Shelter.FACILITIES,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Shelter
+        fields = ["name", "type", "region", "longitude", "latitude", "address", "effective_area_m2", "facilities",
+                  "status", "manager", "phone"]
+        help_texts = {"effective_area_m2": "可容纳人数 = 有效避难面积 ÷ 人均面积定额（按类型设置，默认 1.5 m²/人），自动计算。"}
+
+    def _post_clean(self):
+        pass
+
+
+class HydrantForm(ScopedModelForm):
+    class Meta:
+        model = Hydrant
+        fields = ["number", "type", "region", "longitude", "latitude", "address", "pressure_mpa", "flow_lps",
+                  "volume_m3", "status"]
+        help_texts = {"status": "登记后状态由检查记录更新。"}
+
+    def _post_clean(self):
+        pass
+
+
+class InspectionForm(forms.Form):
+    date = forms.DateField(label="检查日期", widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label="检查结果", choices=Hydrant.STATUS_CHOICES)
+    pressure_mpa = forms.DecimalField(label="实测压力（MPa）", required=False, max_digits=5, decimal_places=2, min_value=0)
+    notes = forms.CharField(label="情况说明", required=False, max_length=255)

@@ -252,3 +252,111 @@ class ReserveNorm(models.Model):
 
     def __str__(self):
         return f"{self.warehouse} · {self.item.name} 定额 {self.quantity}"
+
+
+class Shelter(models.Model):
+    """An emergency shelter (应急避难场所); capacity = effective area ÷ per-capita norm of its type."""
+
+    TYPE_CHOICES = [("emergency", "紧急避难场所"), ("fixed_short", "固定避难场所（短期）"),
+                    ("fixed_medium", "固定避难场所（中期）"), ("fixed_long", "固定避难场所（长期）"),
+                    ("central", "中心避难场所")]
+    STATUS_CHOICES = [("ready", "可用"), ("in_use", "已启用"), ("maintenance", "维护中"), ("closed", "停用")]
+    FACILITIES = [("water", "供水"), ("power", "供电"), ("toilets", "厕所"), ("medical", "医疗"), ("helipad", "直升机坪")]
+
+    name = models.CharField("名称", max_length=128)
+    type = models.CharField("类型", max_length=16, choices=TYPE_CHOICES)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="shelters")
+    longitude = models.FloatField("经度", null=True, blank=True, db_index=True)
+    latitude = models.FloatField("纬度", null=True, blank=True, db_index=True)
+    address = models.CharField("地址", max_length=255, blank=True)
+    effective_area_m2 = models.DecimalField("有效避难面积（m²）", max_digits=12, decimal_places=1,
+                                            validators=[MinValueValidator(0)])
+    capacity = models.PositiveIntegerField("可容纳人数（人）", default=0, editable=False)  # computed on save
+    facilities = models.JSONField("设施", default=list, blank=True)
+    status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default="ready")
+    manager = models.CharField("负责人", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "应急避难场所"
+        ordering = ["region__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="shelter_unique_name_in_region")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("resources:shelter_detail", args=[self.pk])
+
+    @property
+    def facility_labels(self) -> list[str]:
+        labels = dict(self.FACILITIES)
+        return [labels.get(f, f) for f in self.facilities]
+
+
+class Hydrant(models.Model):
+    """A hydrant or fire-water source (消火栓与消防水源)."""
+
+    TYPE_CHOICES = [("municipal", "市政消火栓"), ("pool", "消防水池"), ("wharf", "取水码头"), ("natural", "天然水源"),
+                    ("crane", "消防水鹤")]
+    OK, DAMAGED, REPAIRING, DISABLED = "ok", "damaged", "repairing", "disabled"
+    STATUS_CHOICES = [(OK, "完好"), (DAMAGED, "损坏"), (REPAIRING, "维修中"), (DISABLED, "停用")]
+
+    number = models.CharField("编号", max_length=32)
+    type = models.CharField("类型", max_length=16, choices=TYPE_CHOICES)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="hydrants")
+    longitude = models.FloatField("经度", null=True, blank=True, db_index=True)
+    latitude = models.FloatField("纬度", null=True, blank=True, db_index=True)
+    address = models.CharField("位置描述", max_length=255, blank=True)
+    pressure_mpa = models.DecimalField("压力（MPa）", max_digits=5, decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(0)])
+    flow_lps = models.DecimalField("流量（L/s）", max_digits=7, decimal_places=1, null=True, blank=True,
+                                   validators=[MinValueValidator(0)])
+    volume_m3 = models.DecimalField("容量（m³）", max_digits=10, decimal_places=1, null=True, blank=True,
+                                    validators=[MinValueValidator(0)])
+    status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default=OK, db_index=True)
+    last_inspected = models.DateField("最近检查", null=True, blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "消火栓与消防水源"
+        ordering = ["region__code", "number"]
+        constraints = [models.UniqueConstraint(fields=["region", "number"], name="hydrant_unique_number_in_region")]
+
+    def __str__(self):
+        return f"{self.get_type_display()} {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("resources:hydrant_detail", args=[self.pk])
+
+
+class HydrantInspection(models.Model):
+    """One inspection of a hydrant; its finding becomes the hydrant's status. Append-only."""
+
+    hydrant = models.ForeignKey(Hydrant, verbose_name="消火栓", on_delete=models.CASCADE, related_name="inspections")
+    date = models.DateField("检查日期")
+    status = models.CharField("检查结果", max_length=16, choices=Hydrant.STATUS_CHOICES)
+    pressure_mpa = models.DecimalField("实测压力（MPa）", max_digits=5, decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(0)])
+    notes = models.CharField("情况说明", max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="检查人", null=True, blank=True,
+                              on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "hydrant__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "消火栓检查记录"
+        ordering = ["-date", "-id"]

@@ -4,5 +4,8 @@ NAV = [
         ("储备库", "resources:warehouse_list", "resources.view_warehouse"),
         ("物资目录", "resources:item_list", "resources.view_supplyitem"),
         ("库存预警", "resources:stock_report", "resources.view_stocklevel"),
+        ("避难场所", "resources:shelter_list", "resources.view_shelter"),
+        ("避难容量与人口", "resources:shelter_capacity", "resources.view_shelter"),
+        ("消火栓与水源", "resources:hydrant_list", "resources.view_hydrant"),
     ]),
 ]

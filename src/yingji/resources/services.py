@@ -3,6 +3,7 @@
 import uuid
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -16,8 +17,11 @@ from yingji.standards import event_codes, supplies
 
 from .models import (
     ForceStatusChange,
+    Hydrant,
+    HydrantInspection,
     RescueForce,
     ReserveNorm,
+    Shelter,
     StockLevel,
     StockMovement,
     SupplyItem,
@@ -122,7 +126,7 @@ def delete_force(actor, force: RescueForce):
 def _check_located(actor, record):
     errors = {}
     require_region(actor, record.region)
-    if record.organisation_id and not scope_actor(Organisation.objects.filter(pk=record.organisation_id),
+    if getattr(record, "organisation_id", None) and not scope_actor(Organisation.objects.filter(pk=record.organisation_id),
                                                   actor).exists():
         errors["organisation"] = ["管理单位不在您的管辖范围内。"]
     try:
@@ -295,3 +299,78 @@ def set_norm(actor, warehouse, item, quantity) -> ReserveNorm:
                                                                                              item=item)
     perm = "resources.add_reservenorm" if norm.pk is None else "resources.change_reservenorm"
     return save_audited(actor, norm, {"quantity": quantity}, perm)
+
+
+# --- Shelters and hydrants ----------------------------------------------------
+
+def shelter_capacity(area_m2, shelter_type: str) -> int:
+    """Whole persons: effective area ÷ the per-capita norm of the type (rounded down)."""
+    per_person = Decimal(str(settings.YINGJI_SHELTER_AREA_PER_PERSON[shelter_type]))
+    return int(Decimal(area_m2) // per_person)
+
+
+def _check_shelter(actor, shelter: Shelter):
+    errors = {}
+    try:
+        _check_located(actor, shelter)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    unknown = [f for f in shelter.facilities or [] if f not in dict(Shelter.FACILITIES)]
+    if unknown or not isinstance(shelter.facilities, list):
+        errors["facilities"] = [f"未知设施：{'、'.join(map(str, unknown))}；可选：{'、'.join(dict(Shelter.FACILITIES).values())}。"]
+    if shelter.type in settings.YINGJI_SHELTER_AREA_PER_PERSON and shelter.effective_area_m2 is not None:
+        shelter.capacity = shelter_capacity(shelter.effective_area_m2, shelter.type)
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_shelter(actor, shelter: Shelter, data: dict) -> Shelter:
+    if shelter.pk is not None:
+        require_region(actor, Shelter.objects.get(pk=shelter.pk).region)
+    perm = "resources.add_shelter" if shelter.pk is None else "resources.change_shelter"
+    return save_audited(actor, shelter, data, perm, validate=lambda s: _check_shelter(actor, s))
+
+
+def delete_shelter(actor, shelter: Shelter):
+    require_region(actor, shelter.region)
+    delete_audited(actor, shelter, "resources.delete_shelter")
+
+
+def save_hydrant(actor, hydrant: Hydrant, data: dict) -> Hydrant:
+    """Register or edit a hydrant; its status changes through inspections, which keep the history."""
+    if hydrant.pk is not None:
+        require_region(actor, Hydrant.objects.get(pk=hydrant.pk).region)
+        data = {k: v for k, v in data.items() if k not in ("status", "last_inspected")}
+    perm = "resources.add_hydrant" if hydrant.pk is None else "resources.change_hydrant"
+    return save_audited(actor, hydrant, data, perm, validate=lambda h: _check_located(actor, h))
+
+
+def delete_hydrant(actor, hydrant: Hydrant):
+    require_region(actor, hydrant.region)
+    delete_audited(actor, hydrant, "resources.delete_hydrant")
+
+
+@transaction.atomic
+def inspect_hydrant(actor, hydrant: Hydrant, date, status: str, pressure_mpa=None, notes="") -> HydrantInspection:
+    require_perm(actor, "resources.add_hydrantinspection")
+    hydrant = Hydrant.objects.select_for_update().get(pk=hydrant.pk)
+    require_region(actor, hydrant.region)
+    if status not in dict(Hydrant.STATUS_CHOICES):
+        raise ValidationError({"status": f"未知检查结果“{status}”，可选：完好、损坏、维修中、停用。"})
+    if date > timezone.localdate():
+        raise ValidationError({"date": "检查日期不能晚于今天。"})
+    if status != Hydrant.OK and not (notes or "").strip():
+        raise ValidationError({"notes": "检查结果不是“完好”时，请说明情况。"})
+    inspection = HydrantInspection(hydrant=hydrant, date=date, status=status, pressure_mpa=pressure_mpa,
+                                   notes=(notes or "").strip(), actor=_person(actor))
+    inspection.full_clean()
+    inspection.save()
+    audit.record(actor, AuditEntry.CREATE, inspection, audit.diff({}, audit.snapshot(inspection)))
+    if hydrant.last_inspected is None or date >= hydrant.last_inspected:  # a late-entered old check changes nothing
+        before = audit.snapshot(hydrant)
+        hydrant.status, hydrant.last_inspected = status, date
+        if pressure_mpa is not None:
+            hydrant.pressure_mpa = pressure_mpa
+        hydrant.save(update_fields=["status", "last_inspected", "pressure_mpa", "updated_at"])
+        audit.record(actor, AuditEntry.UPDATE, hydrant, audit.diff(before, audit.snapshot(hydrant)))
+    return inspection

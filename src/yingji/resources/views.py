@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, TemplateView
@@ -15,9 +15,18 @@ from yingji.core.scoping import scope
 from yingji.core.views import ObjectDeleteView, ObjectExportView, ObjectFormView, ObjectListView, ScopedMixin
 
 from . import services
-from .api import filter_forces, near_expiry, post_movement, shortfall_rows
-from .forms import ForceForm, ForceStatusForm, MovementForm, SupplyItemForm, WarehouseForm
-from .models import RescueForce, ReserveNorm, StockLevel, SupplyItem, Warehouse
+from .api import capacity_by_region, filter_forces, intact_rate, near_expiry, post_movement, shortfall_rows
+from .forms import (
+    ForceForm,
+    ForceStatusForm,
+    HydrantForm,
+    InspectionForm,
+    MovementForm,
+    ShelterForm,
+    SupplyItemForm,
+    WarehouseForm,
+)
+from .models import Hydrant, RescueForce, ReserveNorm, Shelter, StockLevel, SupplyItem, Warehouse
 
 EXPIRY_HORIZON_DAYS = settings.YINGJI_EXPIRY_HORIZON_DAYS
 
@@ -214,3 +223,107 @@ class StockReportView(LoginRequiredMixin, TemplateView):
             title="库存预警",
         )
         return context
+
+
+# --- Shelters and hydrants ----------------------------------------------------
+
+class ShelterListView(ObjectListView):
+    model = Shelter
+    title = "应急避难场所"
+    search_fields = ["name", "address"]
+    filters = [("type", "类型", Shelter.TYPE_CHOICES), ("status", "状态", Shelter.STATUS_CHOICES)]
+    columns = [("name", "名称"), ("type", "类型"), ("region.name", "所属区划"), ("effective_area_m2", "有效面积（m²）"),
+               ("capacity", "可容纳（人）"), ("status", "状态")]
+    orderings = {"name": "name", "capacity": "-capacity"}
+    add_url_name = "resources:shelter_add"
+
+    def base_queryset(self):
+        return Shelter.objects.select_related("region")
+
+    def summary(self, queryset):
+        places = queryset.exclude(status="closed").aggregate(n=Sum("capacity"))["n"] or 0
+        return f"可用场所合计可容纳 {places:,} 人（不含停用场所）。"
+
+
+class ShelterDetailView(ScopedMixin, DetailView):
+    model = Shelter
+    template_name = "resources/shelter_detail.html"
+
+
+class ShelterFormView(ObjectFormView):
+    model = Shelter
+    form_class = ShelterForm
+    service = staticmethod(services.save_shelter)
+    success_url_name = "resources:shelter_detail"
+
+
+class ShelterCapacityView(LoginRequiredMixin, TemplateView):
+    template_name = "resources/shelter_capacity.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "rows": capacity_by_region(self.request.user),
+                "title": "避难场所容量与人口"}
+
+
+class HydrantListView(ObjectListView):
+    model = Hydrant
+    title = "消火栓与消防水源"
+    search_fields = ["number", "address"]
+    filters = [("type", "类型", Hydrant.TYPE_CHOICES), ("status", "状态", Hydrant.STATUS_CHOICES)]
+    columns = [("number", "编号"), ("type", "类型"), ("region.name", "所属区划"), ("address", "位置"),
+               ("status", "状态"), ("last_inspected", "最近检查")]
+    orderings = {"number": "number", "status": "status", "last_inspected": "last_inspected"}
+    add_url_name = "resources:hydrant_add"
+
+    def base_queryset(self):
+        return Hydrant.objects.select_related("region")
+
+    def summary(self, queryset):
+        stats = intact_rate(queryset)
+        if not stats["total"]:
+            return ""
+        parts = "，".join(f"{label} {n}" for label, n in stats["by_status"].items() if n)
+        return f"完好率 {stats['intact_rate']}%（{stats['ok']}/{stats['total']}）：{parts}。"
+
+
+class HydrantDetailView(ScopedMixin, DetailView):
+    model = Hydrant
+    template_name = "resources/hydrant_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["inspections"] = self.object.inspections.select_related("actor")[:50]
+        context["inspection_form"] = InspectionForm(initial={"date": timezone.localdate()})
+        return context
+
+
+class HydrantFormView(ObjectFormView):
+    model = Hydrant
+    form_class = HydrantForm
+    service = staticmethod(services.save_hydrant)
+    success_url_name = "resources:hydrant_detail"
+
+
+class HydrantInspectionView(ScopedMixin, FormView):
+    model = Hydrant
+    form_class = InspectionForm
+    http_method_names = ["post"]
+
+    def get_permission_required(self):
+        return ["resources.add_hydrantinspection"]
+
+    def form_valid(self, form):
+        hydrant = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        try:
+            services.inspect_hydrant(self.request.user, hydrant, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(self.request, "检查记录已登记。")
+        return redirect(hydrant.get_absolute_url())
+
+    def form_invalid(self, form):
+        hydrant = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
+                                              for e in errors))
+        return redirect(hydrant.get_absolute_url())
