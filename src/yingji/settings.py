@@ -208,6 +208,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several registries have a "status": name each choice set so clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "ForceStatusEnum": "yingji.resources.models.RescueForce.STATUS_CHOICES",
+        "ShelterStatusEnum": "yingji.resources.models.Shelter.STATUS_CHOICES",
+        "HydrantStatusEnum": "yingji.resources.models.Hydrant.STATUS_CHOICES",
+    },
 }
 
 # --- Background tasks (Django 6 tasks API through the django-tasks backport) --
