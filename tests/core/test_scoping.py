@@ -189,3 +189,24 @@ def test_user_without_region_sees_nothing_in_the_ui_either(lost):
         assert "乐至县" not in response.content.decode() and "天池街道" not in response.content.decode(), url
     sheet = load_workbook(io.BytesIO(client.get("/regions/export.xlsx").content)).worksheets[0]
     assert list(sheet.iter_rows(min_row=2, values_only=True)) == []
+
+
+def test_services_refuse_out_of_region_writes_on_their_own(demo, township_writer):
+    """The API and the forms filter choices already; the services must not rely on that (CLI, imports, tasks)."""
+    from django.core.exceptions import ValidationError
+
+    other_region = Region.objects.get(code=OTHER)
+    before = Organisation.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.save_organisation(township_writer, Organisation(), {"name": "越界单位", "type": "department",
+                                                                    "region": other_region})
+    assert "不在您的管辖范围内" in caught.value.message_dict["region"][0]
+    own = Organisation.objects.get(name="天池街道办事处")
+    with pytest.raises(ValidationError):
+        services.save_organisation(township_writer, own, {"region": other_region})
+    with pytest.raises(ValidationError):
+        services.delete_organisation(township_writer, Organisation.objects.get(name="回澜镇人民政府"))
+    with pytest.raises(ValidationError):
+        services.save_region(township_writer, other_region, {"population": 1})
+    assert Organisation.objects.count() == before
+    assert Organisation.objects.get(pk=own.pk).region.code == OWN

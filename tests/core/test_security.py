@@ -69,6 +69,16 @@ def test_web_login_locks_after_five_failures_for_fifteen_minutes(demo):
     assert not LoginLock.objects.filter(username="duty").exists()  # a success clears the counter
 
 
+def test_every_login_path_is_locked(demo):
+    client = Client()
+    for attempt in range(5):
+        web_login(client, f"wrong-{attempt}")
+    # The authentication backend itself refuses, so the admin login and any other path are locked too.
+    assert not Client().login(username="duty", password=DEMO_PASSWORD)
+    admin_login = Client().post("/admin/login/?next=/admin/", {"username": "duty", "password": DEMO_PASSWORD})
+    assert admin_login.status_code == 200 and "_auth_user_id" not in admin_login.client.session
+
+
 def test_four_failures_do_not_lock(demo):
     client = Client()
     for attempt in range(4):

@@ -1,40 +1,19 @@
 """The stock ledger: on-hand derived from movements, never negative, transfers balanced, FEFO, norms, expiry."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
-from django.db.models import Sum
 from django.utils import timezone
 
-from yingji.core.models import Region, User
+from yingji.core.models import User
 from yingji.resources import services
 from yingji.resources.models import StockLevel, StockMovement, SupplyItem, Warehouse
 
+from .conftest import ledger_sum, on_hand
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def store(db):
-    region = Region.objects.create(name="测试县", level="county", code="512099", path="/")
-    Region.objects.filter(pk=region.pk).update(path=f"/{region.pk}/")
-    region.refresh_from_db()
-    a = services.save_warehouse(None, Warehouse(), {"name": "甲库", "level": "county", "region": region})
-    b = services.save_warehouse(None, Warehouse(), {"name": "乙库", "level": "township", "region": region})
-    tent = services.save_item(None, SupplyItem(), {"code": "1020101", "name": "救灾帐篷", "unit": "顶"})
-    water = services.save_item(None, SupplyItem(), {"code": "1030102", "name": "饮用水", "unit": "箱"})
-    return a, b, tent, water
-
-
-def on_hand(warehouse, item):
-    return StockLevel.objects.filter(warehouse=warehouse, item=item).aggregate(q=Sum("quantity"))["q"] or Decimal(0)
-
-
-def ledger_sum(warehouse, item):
-    return StockMovement.objects.filter(warehouse=warehouse, item=item).aggregate(q=Sum("delta"))["q"] or Decimal(0)
 
 
 def test_on_hand_always_equals_the_ledger(store):
@@ -176,36 +155,6 @@ def test_warehouse_page_records_a_movement(demo, web):
     client.post(f"/warehouses/{store.pk}/movements/", {"kind": "out", "item": bags.pk, "quantity": "99999",
                                                         "reason": "超量"})
     assert on_hand(store, bags) == 2500
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_withdrawals_cannot_overdraw(store):
-    """On PostgreSQL, two requests at the same moment: one gets the stock, the other a clear refusal."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers already (runs in the PG pass)")
-    a, _, tent, _ = store
-    services.receive(None, a, tent, 100, "B1")
-    start = threading.Barrier(2)
-    outcomes = []
-
-    def withdraw():
-        try:
-            start.wait()
-            services.issue(None, Warehouse.objects.get(pk=a.pk), SupplyItem.objects.get(pk=tent.pk), 60, "并发出库")
-            outcomes.append("ok")
-        except ValidationError as exc:
-            outcomes.append(exc.message_dict["quantity"][0])
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=withdraw) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes, key=len) == ["ok", outcomes[1] if outcomes[0] == "ok" else outcomes[0]]
-    assert outcomes.count("ok") == 1 and any("库存仅 40" in o for o in outcomes)
-    assert on_hand(a, tent) == 40 == ledger_sum(a, tent)
 
 
 def test_commander_can_issue_but_a_leader_cannot(demo, api):

@@ -26,7 +26,7 @@ def scope(queryset: models.QuerySet, user) -> models.QuerySet:
     region = getattr(user, "region", None)
     if region is None:
         return queryset.none()
-    return queryset
+    return queryset.filter(**{region_path_lookup(queryset.model): region.path})
 
 
 def scope_actor(queryset: models.QuerySet, actor) -> models.QuerySet:

@@ -1,33 +1,49 @@
 """Excel sheets of the resources registries."""
 
-from yingji.core.imports import CellError, Column, SheetSpec, choice, integer, lookup, number, register, text
+import re
+
+from yingji.core.imports import (
+    CellError,
+    Column,
+    SheetSpec,
+    choice,
+    integer,
+    lookup,
+    money,
+    number,
+    register,
+    text,
+)
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope_actor
 from yingji.standards import event_codes
 
 from . import services
-from .models import RescueForce
+from .models import Hydrant, RescueForce, Shelter, Warehouse
 
 
 def _capabilities(value):
-    """"12G00、11A00" or "火灾事故,水旱灾害" → class codes."""
-    raw = text(value)
-    if not raw:
-        return []
-    names = {c.name: c.code for c in event_codes.table().values()}
-    codes = []
-    for part in raw.replace("，", ",").replace("、", ",").replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if part in names:
-            codes.append(names[part])
-            continue
+    """"12G00、11A00" or "火灾事故、群体性中毒、感染事件" → class codes.
+
+    Names may themselves contain "、", so they are matched as whole names (longest first)
+    rather than split on separators; whatever is left over must be separators only.
+    """
+    rest = text(value)
+    found = []  # (position, code)
+    for code in re.findall(r"\b1[1-4][0-9A-Z]\d\d\b", rest.upper()):
         try:
-            codes.append(event_codes.get(part).code)
+            found.append((rest.upper().index(code), event_codes.get(code).code))
         except ValueError as exc:
             raise CellError(str(exc)) from None
-    return codes
+        rest = rest.replace(code, " ").replace(code.lower(), " ")
+    for item in sorted(event_codes.table().values(), key=lambda c: -len(c.name)):
+        while item.name in rest:
+            found.append((rest.index(item.name), item.code))
+            rest = rest.replace(item.name, " " * len(item.name), 1)
+    leftover = re.sub(r"[\s、，,;；/]+", "", rest)
+    if leftover:
+        raise CellError(f"无法识别的事件类别“{leftover}”：请填 GB/T 35561 类别名称或代码（如 火灾事故 或 12G00）")
+    return [code for _, code in sorted(found)]
 
 
 def _save_force(actor, data):
@@ -70,4 +86,84 @@ FORCES = register(SheetSpec(
         Column("备注", "notes", text),
     ],
     notes=["战备状态不在表中修改：请在队伍页面或接口中变更，以保留状态历史。"],
+))
+
+
+def _region_column(required=True):
+    return Column("所属区划", "region", lookup(lambda a: scope_actor(Region.objects.all(), a), "code", "name",
+                                             label="区划"), required=required, example="512022102",
+                  export=lambda r: r.region.code or r.region.name)
+
+
+def _upsert(model, save, key_fields):
+    """A row saver: find the record by its natural key within the region, then save through the service."""
+
+    def save_row(actor, data):
+        existing = model.objects.filter(**{k: data.get(k) for k in key_fields}).first()
+        return save(actor, existing or model(), data), existing is None
+
+    return save_row
+
+
+WAREHOUSES = register(SheetSpec(
+    kind="warehouses", title="储备库", permission="resources.view_warehouse",
+    queryset=lambda actor: scope_actor(Warehouse.objects.select_related("region"), actor),
+    save_row=_upsert(Warehouse, services.save_warehouse, ("region", "name")),
+    coordinates=("longitude", "latitude"),
+    columns=[
+        Column("名称", "name", text, required=True, example="回澜镇应急物资储备点"),
+        Column("层级", "level", choice(Warehouse.LEVEL_CHOICES), required=True, example="乡级"),
+        _region_column(),
+        Column("负责人", "manager", text), Column("联系电话", "phone", text),
+        Column("库容面积（m²）", "capacity_m2", money, example=200),
+        Column("经度", "longitude", number, example=105.116), Column("纬度", "latitude", number, example=30.223),
+        Column("地址", "address", text),
+    ],
+))
+
+
+def _facilities(value):
+    labels = {label: code for code, label in Shelter.FACILITIES}
+    parts = [p.strip() for p in text(value).replace("，", "、").replace(",", "、").split("、") if p.strip()]
+    unknown = [p for p in parts if p not in labels and p not in labels.values()]
+    if unknown:
+        raise CellError(f"未知设施：{'、'.join(unknown)}；可选：{'、'.join(labels)}")
+    return [labels.get(p, p) for p in parts]
+
+
+SHELTERS = register(SheetSpec(
+    kind="shelters", title="应急避难场所", permission="resources.view_shelter",
+    queryset=lambda actor: scope_actor(Shelter.objects.select_related("region"), actor),
+    save_row=_upsert(Shelter, services.save_shelter, ("region", "name")),
+    coordinates=("longitude", "latitude"),
+    columns=[
+        Column("名称", "name", text, required=True, example="回澜镇中心小学避难场所"),
+        Column("类型", "type", choice(Shelter.TYPE_CHOICES), required=True, example="固定避难场所（短期）"),
+        _region_column(),
+        Column("有效避难面积（m²）", "effective_area_m2", money, required=True, example=5200,
+               help="可容纳人数由面积 ÷ 人均定额自动计算，不在表中填写"),
+        Column("设施", "facilities", _facilities, example="供水、供电、厕所",
+               export=lambda s: "、".join(s.facility_labels)),
+        Column("状态", "status", choice(Shelter.STATUS_CHOICES), example="可用"),
+        Column("经度", "longitude", number), Column("纬度", "latitude", number),
+        Column("地址", "address", text), Column("负责人", "manager", text), Column("联系电话", "phone", text),
+    ],
+))
+
+HYDRANTS = register(SheetSpec(
+    kind="hydrants", title="消火栓与消防水源", permission="resources.view_hydrant",
+    queryset=lambda actor: scope_actor(Hydrant.objects.select_related("region"), actor),
+    save_row=_upsert(Hydrant, services.save_hydrant, ("region", "number")),
+    coordinates=("longitude", "latitude"),
+    columns=[
+        Column("编号", "number", text, required=True, example="XHS-102-007"),
+        Column("类型", "type", choice(Hydrant.TYPE_CHOICES), required=True, example="市政消火栓"),
+        _region_column(),
+        Column("经度", "longitude", number, example=105.121), Column("纬度", "latitude", number, example=30.229),
+        Column("位置描述", "address", text, example="回澜镇正街 12 号旁"),
+        Column("压力（MPa）", "pressure_mpa", money, example=0.25), Column("流量（L/s）", "flow_lps", money, example=15),
+        Column("容量（m³）", "volume_m3", money),
+        Column("状态", "status", choice(Hydrant.STATUS_CHOICES), example="完好",
+               help="仅对新登记的消火栓生效；已有消火栓的状态由检查记录更新"),
+    ],
 ))

@@ -111,6 +111,8 @@ class WarehouseListView(ObjectListView):
                ("phone", "联系电话"), ("capacity_m2", "库容（m²）")]
     orderings = {"name": "name", "level": "level"}
     add_url_name = "resources:warehouse_add"
+    export_url_name = "resources:warehouse_export"
+    sheet = "warehouses"
 
     def base_queryset(self):
         return Warehouse.objects.select_related("region")
@@ -236,6 +238,8 @@ class ShelterListView(ObjectListView):
                ("capacity", "可容纳（人）"), ("status", "状态")]
     orderings = {"name": "name", "capacity": "-capacity"}
     add_url_name = "resources:shelter_add"
+    export_url_name = "resources:shelter_export"
+    sheet = "shelters"
 
     def base_queryset(self):
         return Shelter.objects.select_related("region")
@@ -274,6 +278,8 @@ class HydrantListView(ObjectListView):
                ("status", "状态"), ("last_inspected", "最近检查")]
     orderings = {"number": "number", "status": "status", "last_inspected": "last_inspected"}
     add_url_name = "resources:hydrant_add"
+    export_url_name = "resources:hydrant_export"
+    sheet = "hydrants"
 
     def base_queryset(self):
         return Hydrant.objects.select_related("region")
@@ -327,3 +333,15 @@ class HydrantInspectionView(ScopedMixin, FormView):
         messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
                                               for e in errors))
         return redirect(hydrant.get_absolute_url())
+
+
+class WarehouseExportView(ObjectExportView, WarehouseListView):
+    pass
+
+
+class ShelterExportView(ObjectExportView, ShelterListView):
+    pass
+
+
+class HydrantExportView(ObjectExportView, HydrantListView):
+    pass

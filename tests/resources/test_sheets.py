@@ -1,0 +1,49 @@
+"""Every resources registry exports a sheet that imports back unchanged, and rejects a bad row whole."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from yingji.core.imports import SHEETS, run_import
+from yingji.core.models import AuditEntry, User
+
+pytestmark = pytest.mark.django_db
+
+KINDS = {"forces": "/forces/export.xlsx", "warehouses": "/warehouses/export.xlsx", "shelters": "/shelters/export.xlsx",
+         "hydrants": "/hydrants/export.xlsx"}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_export_imports_back_without_changes(demo, web, kind):
+    exported = web("admin").get(KINDS[kind])
+    assert exported.status_code == 200
+    audit_before = AuditEntry.objects.count()
+    result = run_import(User.objects.get(username="admin"), SHEETS[kind], io.BytesIO(exported.content))
+    assert result.ok, result.errors[:3]
+    assert result.created == 0 and result.updated == result.rows > 0
+    assert AuditEntry.objects.count() == audit_before
+
+
+@pytest.mark.parametrize("kind, column, value, reason", [
+    ("shelters", "设施", "温泉", "未知设施"),
+    ("hydrants", "类型", "水枪", "可选值"),
+    ("warehouses", "层级", "省级", "可选值"),
+    ("shelters", "有效避难面积（m²）", "很大", "应为数字"),
+])
+def test_one_bad_cell_rejects_the_sheet(demo, web, kind, column, value, reason):
+    book = load_workbook(io.BytesIO(web("admin").get(KINDS[kind]).content))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=3, column=header.index(column) + 1, value=value)
+    # A new record in row 2 must not be written either.
+    sheet.cell(row=2, column=1, value=f"{sheet.cell(row=2, column=1).value}-新")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    model = SHEETS[kind].queryset(None).model
+    before = model.objects.count()
+    result = run_import(None, SHEETS[kind], buffer)
+    assert [(e.row, e.column) for e in result.errors] == [(3, column)]
+    assert reason in result.errors[0].reason
+    assert model.objects.count() == before
