@@ -204,6 +204,10 @@ def test_services_refuse_out_of_region_writes_on_their_own(demo, township_writer
     own = Organisation.objects.get(name="天池街道办事处")
     with pytest.raises(ValidationError):
         services.save_organisation(township_writer, own, {"region": other_region})
+    with pytest.raises(ValidationError) as caught:  # nor hang its own unit under another township's
+        services.save_organisation(township_writer, Organisation.objects.get(pk=own.pk),
+                                   {"parent": Organisation.objects.get(name="回澜镇人民政府")})
+    assert "parent" in caught.value.message_dict
     with pytest.raises(ValidationError):
         services.delete_organisation(township_writer, Organisation.objects.get(name="回澜镇人民政府"))
     with pytest.raises(ValidationError):

@@ -42,15 +42,15 @@ class ServiceViewSet(viewsets.ModelViewSet):
         return {}
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
+        extra = self.save_extra(serializer)  # first: it pops the non-model fields
         serializer.instance = type(self).save_service(
-            self.request.user, self.queryset.model(), data, **self.save_extra(serializer)
+            self.request.user, self.queryset.model(), dict(serializer.validated_data), **extra
         )
 
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
+        extra = self.save_extra(serializer)
         serializer.instance = type(self).save_service(
-            self.request.user, serializer.instance, data, **self.save_extra(serializer)
+            self.request.user, serializer.instance, dict(serializer.validated_data), **extra
         )
 
     def perform_destroy(self, instance):

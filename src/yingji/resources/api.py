@@ -19,6 +19,9 @@ from yingji.core.scoping import scope
 
 from . import services
 from .models import (
+    AgreementItem,
+    AgreementReserve,
+    Expert,
     ForceStatusChange,
     Hydrant,
     HydrantInspection,
@@ -466,3 +469,116 @@ class HydrantViewSet(LayerActionMixin, ServiceViewSet):
     def stats(self, request):
         """完好率 of the hydrants in scope (with the list's filters)."""
         return Response(intact_rate(self.get_queryset()))
+
+
+# --- Experts and agreement reserves ---------------------------------------------
+
+class ExpertSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    specialties = serializers.ListField(child=serializers.CharField(), required=False, label="擅长事件类别")
+    specialty_labels = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Expert
+        fields = ["id", "name", "region", "specialties", "specialty_labels", "disciplines", "title", "employer",
+                  "phone", "availability", "notes", "is_demo", "created_at", "updated_at"]
+        read_only_fields = ["is_demo", "created_at", "updated_at"]
+        validators = []
+
+
+def filter_experts(queryset, params):
+    """?specialty=<GB/T 35561 code> matches the class or its whole 大类; ?q= names and disciplines."""
+    if params.get("specialty"):
+        code = params["specialty"].strip().upper()
+        condition = Q()
+        for item in {code, code[:3] + "00", code[:2] + "000"}:
+            condition |= Q(specialties__icontains=f'"{item}"')
+        queryset = queryset.filter(condition)
+    if params.get("availability"):
+        queryset = queryset.filter(availability=params["availability"])
+    if params.get("region"):
+        region = Region.objects.filter(pk=int_param(params, "region")).first()
+        queryset = queryset.filter(region__path__startswith=region.path) if region else queryset.none()
+    return queryset
+
+
+class ExpertViewSet(ServiceViewSet):
+    """Experts. Filters: specialty (event code), availability, region (and below); search: name, discipline."""
+
+    queryset = Expert.objects.select_related("region")
+    serializer_class = ExpertSerializer
+    search_fields = ["name", "disciplines", "employer", "title"]
+    save_service = staticmethod(services.save_expert)
+    delete_service = staticmethod(
+        lambda actor, expert: services.delete_audited(actor, expert, "resources.delete_expert"))
+
+    def get_queryset(self):
+        return filter_experts(super().get_queryset(), self.request.query_params)
+
+
+class AgreementItemSerializer(serializers.Serializer):
+    item = serializers.PrimaryKeyRelatedField(queryset=SupplyItem.objects.all(), label="物资")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), label="承诺数量")
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    items = AgreementItemSerializer(many=True, required=False, label="协议物资")
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AgreementReserve
+        fields = ["id", "supplier", "credit_code", "region", "contract_no", "start_date", "end_date",
+                  "response_hours", "contact_person", "phone", "items", "active", "is_demo", "created_at"]
+        read_only_fields = ["is_demo", "created_at"]
+        validators = []
+
+    def get_active(self, agreement) -> bool:
+        return agreement.is_active()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["items"] = [{"item": line.item_id, "item_name": line.item.name, "unit": line.item.unit,
+                          "quantity": str(line.quantity)} for line in instance.items.select_related("item")]
+        return data
+
+
+class AgreementViewSet(ServiceViewSet):
+    queryset = AgreementReserve.objects.select_related("region")
+    serializer_class = AgreementSerializer
+    search_fields = ["supplier", "contract_no"]
+    save_service = staticmethod(services.save_agreement)
+    delete_service = staticmethod(
+        lambda actor, agreement: services.delete_audited(actor, agreement, "resources.delete_agreementreserve"))
+
+    def save_extra(self, serializer):
+        lines = serializer.validated_data.pop("items", None)
+        if lines is None:
+            return {}
+        items = {}
+        for line in lines:
+            if line["item"] in items:
+                raise DjangoValidationError({"items": f"物资“{line['item'].name}”在协议中重复出现。"})
+            items[line["item"]] = line["quantity"]
+        return {"items": items}
+
+    @action(detail=False, methods=["get"])
+    def availability(self, request):
+        """Per supply item: physical stock on hand and, separately, what active agreements commit."""
+        return Response(availability(request.user))
+
+
+def availability(user):
+    """Physical stock and agreement reserves side by side, never added together (one query each)."""
+    physical = {row["item"]: row["total"] for row in scope(StockLevel.objects.all(), user)
+                .values("item").annotate(total=Sum("quantity"))}
+    today = timezone.localdate()
+    committed = {row["item"]: row for row in scope(AgreementItem.objects.filter(
+        agreement__start_date__lte=today, agreement__end_date__gte=today), user)
+        .values("item").annotate(total=Sum("quantity"), fastest=Min("agreement__response_hours"))}
+    items = SupplyItem.objects.filter(pk__in=set(physical) | set(committed)).order_by("code")
+    return [{"item": item.pk, "code": item.code, "name": item.name, "unit": item.unit,
+             "physical": physical.get(item.pk, Decimal(0)),
+             "agreement": committed[item.pk]["total"] if item.pk in committed else Decimal(0),
+             "fastest_response_hours": committed[item.pk]["fastest"] if item.pk in committed else None}
+            for item in items]

@@ -9,4 +9,6 @@ routes = [
     ("reserve-norms", api.ReserveNormViewSet, "reservenorm"),
     ("shelters", api.ShelterViewSet, "shelter"),
     ("hydrants", api.HydrantViewSet, "hydrant"),
+    ("experts", api.ExpertViewSet, "expert"),
+    ("agreement-reserves", api.AgreementViewSet, "agreementreserve"),
 ]

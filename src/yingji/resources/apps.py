@@ -12,7 +12,8 @@ class ResourcesConfig(AppConfig):
         from . import sheets  # noqa: F401  (registers the Excel sheets)
 
         models = ["rescueforce", "forcestatuschange", "warehouse", "supplyitem", "stockmovement", "stocklevel",
-                  "reservenorm", "shelter", "hydrant", "hydrantinspection"]
+                  "reservenorm", "shelter", "hydrant", "hydrantinspection", "expert", "agreementreserve",
+                  "agreementitem"]
         everyone = [f"resources.view_{m}" for m in models]
         for role in roles.ROLE_NAMES:
             roles.grant(role, everyone)
@@ -21,7 +22,7 @@ class ResourcesConfig(AppConfig):
         for role, actions in writers.items():
             roles.grant(role, [f"resources.{a}_rescueforce" for a in actions])
         roles.grant("管理员", [f"resources.{a}_{m}" for m in ("warehouse", "supplyitem", "reservenorm", "shelter",
-                                                             "hydrant") for a in ("add", "change", "delete")])
+                                                             "hydrant", "expert", "agreementreserve") for a in ("add", "change", "delete")])
         # Hydrant checks are done by fire crews and township staff; townships keep their shelters current.
         for role in ("管理员", "消防调度员", "乡镇用户"):
             roles.grant(role, ["resources.add_hydrantinspection", "resources.change_hydrant"])

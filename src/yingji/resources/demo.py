@@ -7,7 +7,16 @@ from yingji.core.models import Organisation, Region
 from yingji.standards.tables import read_table
 
 from . import services
-from .models import Hydrant, RescueForce, Shelter, StockMovement, SupplyItem, Warehouse
+from .models import (
+    AgreementReserve,
+    Expert,
+    Hydrant,
+    RescueForce,
+    Shelter,
+    StockMovement,
+    SupplyItem,
+    Warehouse,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -49,6 +58,7 @@ def load(log):
     log(f"救援队伍 {len(forces)} 支")
     load_supplies(log)
     load_shelters_and_hydrants(log)
+    load_experts_and_agreements(log)
 
 
 WAREHOUSES = [
@@ -148,3 +158,41 @@ def load_shelters_and_hydrants(log):
             })
             total += 1
     log(f"避难场所 {len(SHELTERS)} 处，消火栓与水源 {total} 个")
+
+
+# name, title, employer, disciplines, specialties, phone (demo numbers), availability
+EXPERTS = [
+    ("张建国", "正高级工程师", "四川化工职业技术学院", "化工工艺、危险化学品", ["12D00", "12E00"], "13800000001", "available"),
+    ("李红梅", "高级工程师", "资阳市水利水电勘测设计院", "水文水资源、防洪", ["11A00"], "13800000002", "available"),
+    ("王志强", "教授", "西南交通大学", "岩土工程、地质灾害", ["11D00", "11C00"], "13800000003", "busy"),
+    ("刘斌", "主任医师", "乐至县人民医院", "急诊医学、中毒救治", ["13C00", "13A00"], "13800000004", "available"),
+    ("陈晓", "高级工程师", "国网乐至县供电公司", "电力系统", ["12P00", "12U00"], "13800000005", "available"),
+    ("赵磊", "消防高级专业技术职务", "资阳市消防救援支队", "火灾扑救、建筑消防", ["12G00"], "13800000006", "unavailable"),
+]
+# supplier, contract no, response hours, items {code: quantity}
+AGREEMENTS = [
+    ("乐至县惠民超市有限公司", "LZYJ-2026-001", 4, {"1030102": 2000, "1030103": 1500}),
+    ("四川蜀安应急装备有限公司", "LZYJ-2026-002", 24, {"1020101": 800, "1020102": 1000}),
+    ("乐至县建材有限责任公司", "LZYJ-2026-003", 6, {"3010101": 50000, "3010102": 20000}),
+]
+
+
+def load_experts_and_agreements(log):
+    from datetime import date
+
+    county = Region.objects.get(code="512022")
+    for name, title, employer, disciplines, specialties, phone, availability in EXPERTS:
+        expert = Expert.objects.filter(region=county, name=name, phone=phone).first()
+        services.save_expert(None, expert or Expert(), {
+            "name": name, "region": county, "title": title, "employer": employer, "disciplines": disciplines,
+            "specialties": specialties, "phone": phone, "availability": availability, "is_demo": True,
+        })
+    today = date.today()
+    for supplier, number, hours, lines in AGREEMENTS:
+        agreement = AgreementReserve.objects.filter(region=county, contract_no=number).first()
+        items = {SupplyItem.objects.get(code=code): quantity for code, quantity in lines.items()}
+        services.save_agreement(None, agreement or AgreementReserve(), {
+            "supplier": supplier, "region": county, "contract_no": number, "response_hours": hours,
+            "start_date": date(today.year, 1, 1), "end_date": date(today.year + 1, 12, 31), "is_demo": True,
+        }, items=items)
+    log(f"专家 {len(EXPERTS)} 名，协议储备 {len(AGREEMENTS)} 份")

@@ -3,7 +3,7 @@ from django import forms
 from yingji.core.forms import ScopedModelForm
 from yingji.standards import event_codes
 
-from .models import Hydrant, RescueForce, Shelter, SupplyItem, Warehouse
+from .models import AgreementReserve, Expert, Hydrant, RescueForce, Shelter, SupplyItem, Warehouse
 
 
 class ForceForm(ScopedModelForm):
@@ -91,3 +91,64 @@ class InspectionForm(forms.Form):
     status = forms.ChoiceField(label="检查结果", choices=Hydrant.STATUS_CHOICES)
     pressure_mpa = forms.DecimalField(label="实测压力（MPa）", required=False, max_digits=5, decimal_places=2, min_value=0)
     notes = forms.CharField(label="情况说明", required=False, max_length=255)
+
+
+class ExpertForm(ScopedModelForm):
+    specialties = forms.MultipleChoiceField(
+        label="擅长事件类别", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(c.code, c.name) for c in event_codes.classes()],
+    )
+
+    class Meta:
+        model = Expert
+        fields = ["name", "region", "specialties", "disciplines", "title", "employer", "phone", "availability",
+                  "notes"]
+
+    def _post_clean(self):
+        pass
+
+
+class AgreementForm(ScopedModelForm):
+    item_lines = forms.CharField(
+        label="协议物资", required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="每行一种：物资代码 数量，如“1020101 200”。",
+    )
+
+    class Meta:
+        model = AgreementReserve
+        fields = ["supplier", "credit_code", "region", "contract_no", "start_date", "end_date", "response_hours",
+                  "contact_person", "phone"]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}),
+                   "end_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["item_lines"].initial = "\n".join(
+                f"{line.item.code} {line.quantity.normalize():f}" for line in self.instance.items.select_related("item"))
+
+    def _post_clean(self):
+        pass
+
+    def clean_item_lines(self):
+        items, errors = {}, []
+        for number, line in enumerate(self.cleaned_data["item_lines"].splitlines(), start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                errors.append(f"第 {number} 行应为“物资代码 数量”。")
+                continue
+            item = SupplyItem.objects.filter(code=parts[0]).first()
+            if item is None:
+                errors.append(f"第 {number} 行：物资目录中没有代码 {parts[0]}。")
+            elif item in items:
+                errors.append(f"第 {number} 行：物资 {item.name} 重复。")
+            else:
+                items[item] = parts[1]
+        if errors:
+            raise forms.ValidationError(errors)
+        return items
+
+    def service_kwargs(self):
+        return {"items": self.cleaned_data["item_lines"]}

@@ -360,3 +360,99 @@ class HydrantInspection(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "消火栓检查记录"
         ordering = ["-date", "-id"]
+
+
+class Expert(models.Model):
+    """An expert (专家库) the bureau can call on, by event class and discipline."""
+
+    AVAILABILITY_CHOICES = [("available", "可联系"), ("busy", "任务中"), ("unavailable", "暂不可用")]
+
+    name = models.CharField("姓名", max_length=32)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="experts")
+    specialties = models.JSONField("擅长事件类别", default=list, blank=True)  # GB/T 35561 类 codes
+    disciplines = models.CharField("专业领域", max_length=255, blank=True, help_text="如 化工工艺、岩土工程，多个用顿号分隔")
+    title = models.CharField("职称", max_length=64, blank=True)
+    employer = models.CharField("工作单位", max_length=128, blank=True)
+    phone = models.CharField("联系电话", max_length=32)
+    availability = models.CharField("可用状态", max_length=16, choices=AVAILABILITY_CHOICES, default="available")
+    notes = models.TextField("备注", blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专家"
+        ordering = ["region__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "name", "phone"], name="expert_unique")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("resources:expert_edit", args=[self.pk])
+
+    @property
+    def specialty_text(self) -> str:
+        return "、".join(self.specialty_labels)
+
+    @property
+    def specialty_labels(self) -> list[str]:
+        from yingji.standards import event_codes
+
+        table = event_codes.table()
+        return [table[c].name if c in table else c for c in self.specialties]
+
+
+class AgreementReserve(models.Model):
+    """协议储备: supplies an enterprise commits to deliver on call, counted apart from physical stock."""
+
+    supplier = models.CharField("供应企业", max_length=128)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT,
+                               related_name="agreement_reserves")
+    contract_no = models.CharField("协议编号", max_length=64)
+    start_date = models.DateField("协议起始日")
+    end_date = models.DateField("协议终止日")
+    response_hours = models.DecimalField("响应时间（小时）", max_digits=5, decimal_places=1,
+                                         validators=[MinValueValidator(0)])
+    contact_person = models.CharField("联系人", max_length=32, blank=True)
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "协议储备"
+        ordering = ["-end_date", "supplier"]
+        constraints = [models.UniqueConstraint(fields=["region", "contract_no"], name="agreement_unique_no")]
+
+    def __str__(self):
+        return f"{self.supplier}（{self.contract_no}）"
+
+    def get_absolute_url(self):
+        return reverse("resources:agreement_detail", args=[self.pk])
+
+    def is_active(self, on=None) -> bool:
+        from django.utils import timezone
+
+        day = on or timezone.localdate()
+        return self.start_date <= day <= self.end_date
+
+
+class AgreementItem(models.Model):
+    agreement = models.ForeignKey(AgreementReserve, verbose_name="协议", on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(SupplyItem, verbose_name="物资", on_delete=models.PROTECT, related_name="agreements")
+    quantity = models.DecimalField("承诺数量", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "agreement__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "协议物资"
+        constraints = [models.UniqueConstraint(fields=["agreement", "item"], name="agreement_item_once")]

@@ -16,6 +16,9 @@ from yingji.core.services import delete_audited, require_perm, save_audited
 from yingji.standards import event_codes, supplies
 
 from .models import (
+    AgreementItem,
+    AgreementReserve,
+    Expert,
     ForceStatusChange,
     Hydrant,
     HydrantInspection,
@@ -374,3 +377,45 @@ def inspect_hydrant(actor, hydrant: Hydrant, date, status: str, pressure_mpa=Non
         hydrant.save(update_fields=["status", "last_inspected", "pressure_mpa", "updated_at"])
         audit.record(actor, AuditEntry.UPDATE, hydrant, audit.diff(before, audit.snapshot(hydrant)))
     return inspection
+
+
+# --- Experts and agreement reserves ---------------------------------------------
+
+def _check_expert(actor, expert: Expert):
+    require_region(actor, expert.region)
+    try:
+        expert.specialties = _check_capabilities(expert.specialties)
+    except ValidationError as exc:
+        raise ValidationError({"specialties": exc.message_dict["capabilities"]}) from exc
+
+
+def save_expert(actor, expert: Expert, data: dict) -> Expert:
+    if expert.pk is not None:
+        require_region(actor, Expert.objects.get(pk=expert.pk).region)
+    perm = "resources.add_expert" if expert.pk is None else "resources.change_expert"
+    return save_audited(actor, expert, data, perm, validate=lambda e: _check_expert(actor, e))
+
+
+def _check_agreement(actor, agreement: AgreementReserve):
+    require_region(actor, agreement.region)
+    if agreement.start_date and agreement.end_date and agreement.end_date < agreement.start_date:
+        raise ValidationError({"end_date": "协议终止日不能早于起始日。"})
+
+
+@transaction.atomic
+def save_agreement(actor, agreement: AgreementReserve, data: dict, items=None) -> AgreementReserve:
+    """Save an agreement and, when `items` ({SupplyItem: quantity}) is given, replace its item list."""
+    if agreement.pk is not None:
+        require_region(actor, AgreementReserve.objects.get(pk=agreement.pk).region)
+    perm = "resources.add_agreementreserve" if agreement.pk is None else "resources.change_agreementreserve"
+    save_audited(actor, agreement, data, perm, validate=lambda a: _check_agreement(actor, a))
+    if items is not None:
+        before = {str(i.item_id): str(i.quantity) for i in agreement.items.all()}
+        agreement.items.all().delete()
+        for item, quantity in items.items():
+            line = AgreementItem(agreement=agreement, item=item, quantity=_quantity(quantity))
+            line.save()
+        after = {str(i.item_id): str(i.quantity) for i in agreement.items.all()}
+        if before != after:
+            audit.record(actor, AuditEntry.UPDATE, agreement, {"items": [before, after]})
+    return agreement

@@ -33,5 +33,13 @@ urlpatterns = [
     path("hydrants/<int:pk>/", views.HydrantDetailView.as_view(), name="hydrant_detail"),
     path("hydrants/<int:pk>/edit/", views.HydrantFormView.as_view(), name="hydrant_edit"),
     path("hydrants/<int:pk>/inspections/", views.HydrantInspectionView.as_view(), name="hydrant_inspect"),
+    path("experts/", views.ExpertListView.as_view(), name="expert_list"),
+    path("experts/add/", views.ExpertFormView.as_view(), name="expert_add"),
+    path("experts/<int:pk>/edit/", views.ExpertFormView.as_view(), name="expert_edit"),
+    path("agreements/", views.AgreementListView.as_view(), name="agreement_list"),
+    path("agreements/add/", views.AgreementFormView.as_view(), name="agreement_add"),
+    path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement_detail"),
+    path("agreements/<int:pk>/edit/", views.AgreementFormView.as_view(), name="agreement_edit"),
+    path("supplies/availability/", views.AvailabilityView.as_view(), name="availability"),
     path("stock/report/", views.StockReportView.as_view(), name="stock_report"),
 ]

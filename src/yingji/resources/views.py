@@ -13,10 +13,22 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from yingji.core.scoping import scope
 from yingji.core.views import ObjectDeleteView, ObjectExportView, ObjectFormView, ObjectListView, ScopedMixin
+from yingji.standards import event_codes
 
 from . import services
-from .api import capacity_by_region, filter_forces, intact_rate, near_expiry, post_movement, shortfall_rows
+from .api import (
+    availability,
+    capacity_by_region,
+    filter_experts,
+    filter_forces,
+    intact_rate,
+    near_expiry,
+    post_movement,
+    shortfall_rows,
+)
 from .forms import (
+    AgreementForm,
+    ExpertForm,
     ForceForm,
     ForceStatusForm,
     HydrantForm,
@@ -26,7 +38,17 @@ from .forms import (
     SupplyItemForm,
     WarehouseForm,
 )
-from .models import Hydrant, RescueForce, ReserveNorm, Shelter, StockLevel, SupplyItem, Warehouse
+from .models import (
+    AgreementReserve,
+    Expert,
+    Hydrant,
+    RescueForce,
+    ReserveNorm,
+    Shelter,
+    StockLevel,
+    SupplyItem,
+    Warehouse,
+)
 
 EXPIRY_HORIZON_DAYS = settings.YINGJI_EXPIRY_HORIZON_DAYS
 
@@ -345,3 +367,66 @@ class ShelterExportView(ObjectExportView, ShelterListView):
 
 class HydrantExportView(ObjectExportView, HydrantListView):
     pass
+
+
+# --- Experts and agreement reserves ---------------------------------------------
+
+class ExpertListView(ObjectListView):
+    model = Expert
+    title = "专家库"
+    search_fields = ["name", "disciplines", "employer", "title"]
+    filters = [("availability", "可用状态", Expert.AVAILABILITY_CHOICES)]
+    columns = [("name", "姓名"), ("title", "职称"), ("employer", "工作单位"), ("disciplines", "专业领域"),
+               ("specialty_text", "擅长事件类别"), ("phone", "联系电话"), ("availability", "可用状态")]
+    add_url_name = "resources:expert_add"
+
+    def base_queryset(self):
+        return filter_experts(Expert.objects.select_related("region"), self.request.GET)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filters"] = context["filters"] + [
+            ("specialty", "事件类别", [(c.code, c.name) for c in event_codes.classes()],
+             self.request.GET.get("specialty", ""))]
+        return context
+
+
+class ExpertFormView(ObjectFormView):
+    model = Expert
+    form_class = ExpertForm
+    service = staticmethod(services.save_expert)
+    success_url_name = "resources:expert_edit"
+
+
+class AgreementListView(ObjectListView):
+    model = AgreementReserve
+    title = "协议储备"
+    search_fields = ["supplier", "contract_no"]
+    columns = [("supplier", "供应企业"), ("contract_no", "协议编号"), ("start_date", "起始"), ("end_date", "终止"),
+               ("response_hours", "响应（小时）"), ("phone", "联系电话")]
+    add_url_name = "resources:agreement_add"
+
+    def base_queryset(self):
+        return AgreementReserve.objects.select_related("region")
+
+
+class AgreementDetailView(ScopedMixin, DetailView):
+    model = AgreementReserve
+    template_name = "resources/agreement_detail.html"
+
+
+class AgreementFormView(ObjectFormView):
+    model = AgreementReserve
+    form_class = AgreementForm
+    service = staticmethod(services.save_agreement)
+    success_url_name = "resources:agreement_detail"
+
+    def service_kwargs(self, form):
+        return form.service_kwargs()
+
+
+class AvailabilityView(LoginRequiredMixin, TemplateView):
+    template_name = "resources/availability.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "rows": availability(self.request.user), "title": "物资可用量"}
