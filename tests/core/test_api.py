@@ -111,7 +111,10 @@ def test_a_uniqueness_clash_over_two_fields_is_a_general_message(demo, api):
 def test_me_returns_the_user_and_region(demo, api):
     me = api("township").get("/api/users/me/").json()
     assert me["username"] == "township" and me["roles"] == ["乡镇用户"]
-    assert me["region_name"].endswith("天池街道")
+    assert me["region"] == Region.objects.get(code="512022001").pk
+    assert me["region_name"] == "四川省 › 资阳市 › 乐至县 › 天池街道"
+    assert "password" not in me
+    assert_error_shape(APIClient().get("/api/users/me/"), 401, "not_authenticated")
 
 
 def test_roles_endpoint_lists_all_eight(demo, api):

@@ -32,3 +32,9 @@ class ChangePermission(ModelPermissions):
     """For actions that change an existing record through POST (e.g. a status change)."""
 
     perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
+class RecordPermission(ModelPermissions):
+    """For an action that GETs a record's log and POSTs to it: reading needs view, writing needs change."""
+
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
-from yingji.core.api_policy import ChangePermission
+from yingji.core.api_policy import ChangePermission, RecordPermission
 from yingji.core.layers import LayerActionMixin
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
@@ -21,16 +21,19 @@ from . import services
 from .models import (
     AgreementItem,
     AgreementReserve,
+    Equipment,
     Expert,
     ForceStatusChange,
     Hydrant,
     HydrantInspection,
+    MaintenanceRecord,
     RescueForce,
     ReserveNorm,
     Shelter,
     StockLevel,
     StockMovement,
     SupplyItem,
+    Vehicle,
     Warehouse,
 )
 
@@ -582,3 +585,96 @@ def availability(user):
              "agreement": committed[item.pk]["total"] if item.pk in committed else Decimal(0),
              "fastest_response_hours": committed[item.pk]["fastest"] if item.pk in committed else None}
             for item in items]
+
+
+# --- Vehicles and equipment -------------------------------------------------------
+
+class MaintenanceRecordSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+
+    class Meta:
+        model = MaintenanceRecord
+        fields = ["id", "kind", "kind_label", "date", "description", "cost_wan", "actor_name", "created_at"]
+        read_only_fields = ["actor_name", "created_at"]
+
+
+LIFECYCLE_FIELDS = ["acquisition_date", "cost_wan", "source", "service_life_years", "retirement_date",
+                    "inspection_interval_days", "last_inspected", "next_inspection_due", "retired_on"]
+LIFECYCLE_READ_ONLY = ["retirement_date", "last_inspected", "next_inspection_due", "retired_on"]
+
+
+class VehicleSerializer(serializers.ModelSerializer):
+    station = ScopedRelatedField(queryset=RescueForce.objects.all(), label="所属队站")
+    type_label = serializers.CharField(source="get_type_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Vehicle
+        fields = ["id", "plate", "name", "type", "type_label", "station", "region", "water_t", "foam_t",
+                  "working_height_m", "pump_flow_lps", "status", "status_label", *LIFECYCLE_FIELDS, "is_demo"]
+        read_only_fields = ["region", "status", "is_demo", *LIFECYCLE_READ_ONLY]
+        extra_kwargs = {"plate": {"validators": []}}
+
+
+class EquipmentSerializer(serializers.ModelSerializer):
+    station = ScopedRelatedField(queryset=RescueForce.objects.all(), label="所属队站")
+
+    class Meta:
+        model = Equipment
+        fields = ["id", "name", "category", "station", "region", "quantity", "unit", *LIFECYCLE_FIELDS, "is_demo"]
+        read_only_fields = ["region", "is_demo", *LIFECYCLE_READ_ONLY]
+        validators = []
+
+
+class RecordsActionMixin:
+    """GET/POST <asset>/<id>/records/: the maintenance log of a vehicle or an equipment item."""
+
+    @extend_schema(request=MaintenanceRecordSerializer, responses=MaintenanceRecordSerializer)
+    @action(detail=True, methods=["get", "post"], permission_classes=[RecordPermission])
+    def records(self, request, pk=None):
+        asset = self.get_object()
+        if request.method == "GET":
+            return Response(MaintenanceRecordSerializer(asset.records.select_related("actor"), many=True).data)
+        body = MaintenanceRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = services.record_maintenance(request.user, asset, **body.validated_data)
+        return Response(MaintenanceRecordSerializer(record).data, status=201)
+
+
+class VehicleViewSet(RecordsActionMixin, ServiceViewSet):
+    """Vehicles with their key figures and lifecycle. Filters: type, status, station."""
+
+    queryset = Vehicle.objects.select_related("station")
+    serializer_class = VehicleSerializer
+    search_fields = ["plate", "name"]
+    ordering_fields = ["plate", "next_inspection_due", "retirement_date"]
+    save_service = staticmethod(services.save_vehicle)
+    delete_service = staticmethod(lambda actor, v: services.delete_audited(actor, v, "resources.delete_vehicle"))
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        for name in ("type", "status"):
+            if self.request.query_params.get(name):
+                qs = qs.filter(**{name: self.request.query_params[name]})
+        if self.request.query_params.get("station"):
+            qs = qs.filter(station_id=int_param(self.request.query_params, "station"))
+        return qs
+
+    @action(detail=False, methods=["get"])
+    def lifecycle(self, request):
+        """Overdue inspections and service lives ending within ?days= (default 90), vehicles and equipment."""
+        days = int_param(request.query_params, "days") if request.query_params.get("days") else 90
+        rows = services.lifecycle_alerts(scope(Vehicle.objects.all(), request.user),
+                                         scope(Equipment.objects.all(), request.user), days)
+        return Response([{**{k: v for k, v in row.items() if k != "asset"}, "id": row["asset"].pk,
+                          "name": str(row["asset"]), "kind": str(row["kind"]),
+                          "next_inspection_due": row["asset"].next_inspection_due} for row in rows])
+
+
+class EquipmentViewSet(RecordsActionMixin, ServiceViewSet):
+    queryset = Equipment.objects.select_related("station")
+    serializer_class = EquipmentSerializer
+    search_fields = ["name", "category"]
+    save_service = staticmethod(services.save_equipment)
+    delete_service = staticmethod(lambda actor, e: services.delete_audited(actor, e, "resources.delete_equipment"))

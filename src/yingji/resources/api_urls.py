@@ -11,4 +11,6 @@ routes = [
     ("hydrants", api.HydrantViewSet, "hydrant"),
     ("experts", api.ExpertViewSet, "expert"),
     ("agreement-reserves", api.AgreementViewSet, "agreementreserve"),
+    ("vehicles", api.VehicleViewSet, "vehicle"),
+    ("equipment", api.EquipmentViewSet, "equipment"),
 ]

@@ -9,12 +9,14 @@ from yingji.standards.tables import read_table
 from . import services
 from .models import (
     AgreementReserve,
+    Equipment,
     Expert,
     Hydrant,
     RescueForce,
     Shelter,
     StockMovement,
     SupplyItem,
+    Vehicle,
     Warehouse,
 )
 
@@ -59,6 +61,7 @@ def load(log):
     load_supplies(log)
     load_shelters_and_hydrants(log)
     load_experts_and_agreements(log)
+    load_vehicles_and_equipment(log)
 
 
 WAREHOUSES = [
@@ -196,3 +199,60 @@ def load_experts_and_agreements(log):
             "start_date": date(today.year, 1, 1), "end_date": date(today.year + 1, 12, 31), "is_demo": True,
         }, items=items)
     log(f"专家 {len(EXPERTS)} 名，协议储备 {len(AGREEMENTS)} 份")
+
+
+# station name, plate, type, water t, foam t, height m, flow L/s, acquired (years, days ago), life years
+VEHICLES = [
+    ("乐至县城东消防站", "川M·23101应急", "water_tank", 8, None, None, 60, (3, 0), 15),
+    ("乐至县城东消防站", "川M·23102应急", "foam", 6, 2, None, 60, (3, 0), 15),
+    ("乐至县城东消防站", "川M·23103应急", "rescue", None, None, None, None, (5, 40), 15),
+    ("乐至县城东消防站", "川M·23104应急", "elevated_jet", 6, 1, 32, 80, (1, 100), 15),
+    ("乐至县城东消防站", "川M·23105应急", "command", None, None, None, None, (14, 300), 15),
+    ("乐至县天池消防救援站", "川M·23201应急", "water_tank", 6, None, None, 40, (9, 0), 12),
+    ("乐至县天池消防救援站", "川M·23202应急", "aerial_platform", 2, None, 42, 50, (12, 200), 12),
+    ("乐至县石佛镇消防救援站", "川M·23301应急", "small_tank", 3, None, None, 30, (2, 0), 12),
+    ("乐至县盛池镇消防救援站", "川M·23401应急", "small_tank", 3, None, None, 30, (2, 0), 12),
+    ("乐至县回澜镇消防救援站", "川M·23501应急", "water_tank", 5, None, None, 40, (6, 0), 12),
+    ("乐至县通旅镇消防救援站", "川M·23601应急", "small_tank", 2.5, None, None, 30, (11, 300), 12),
+    ("乐至县综合应急救援大队", "川M·23701应急", "rescue", None, None, None, None, (4, 0), 15),
+]
+# station name, equipment, category, quantity, unit, acquired years ago, life years, inspection interval days
+EQUIPMENT = [
+    ("乐至县城东消防站", "正压式空气呼吸器", "防护", 30, "具", 4, 8, 180),
+    ("乐至县城东消防站", "液压破拆工具组", "破拆", 3, "套", 6, 10, 365),
+    ("乐至县城东消防站", "有毒气体探测仪", "侦检", 4, "台", 7, 8, 180),
+    ("综合应急救援大队水域救援分队", "冲锋舟", "救生", 4, "艘", 5, 10, 365),
+    ("综合应急救援大队水域救援分队", "水域救援头盔", "防护", 20, "顶", 2, 5, 365),
+    ("乐至县天池消防救援站", "正压式空气呼吸器", "防护", 18, "具", 8, 8, 180),
+]
+
+
+def load_vehicles_and_equipment(log):
+    """Vehicles and equipment with lifecycles; some inspections are deliberately overdue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for index, (station, plate, kind, water, foam, height, flow, (years, days), life) in enumerate(VEHICLES):
+        acquired = today - timedelta(days=365 * years + days)
+        vehicle = Vehicle.objects.filter(plate=plate).first()
+        vehicle = services.save_vehicle(None, vehicle or Vehicle(), {
+            "plate": plate, "type": kind, "station": RescueForce.objects.get(name=station),
+            "water_t": water, "foam_t": foam, "working_height_m": height, "pump_flow_lps": flow,
+            "acquisition_date": acquired, "cost_wan": 60 + 40 * (height is not None), "source": "purchase",
+            "service_life_years": life, "inspection_interval_days": 365, "is_demo": True,
+        })
+        # Every third vehicle was last inspected 14 months ago: its yearly inspection is overdue.
+        if not vehicle.records.exists():
+            checked = today - timedelta(days=420 if index % 3 == 0 else 120)
+            services.record_maintenance(None, vehicle, "inspection", max(checked, acquired), "年度安全技术检验")
+    for station, name, category, quantity, unit, years, life, interval in EQUIPMENT:
+        force = RescueForce.objects.get(name=station)
+        item = Equipment.objects.filter(station=force, name=name).first()
+        services.save_equipment(None, item or Equipment(), {
+            "name": name, "category": category, "station": force, "quantity": quantity, "unit": unit,
+            "acquisition_date": today - timedelta(days=365 * years), "service_life_years": life,
+            "inspection_interval_days": interval, "source": "purchase", "is_demo": True,
+        })
+    log(f"车辆 {len(VEHICLES)} 辆，装备器材 {len(EQUIPMENT)} 项")

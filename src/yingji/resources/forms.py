@@ -3,7 +3,18 @@ from django import forms
 from yingji.core.forms import ScopedModelForm
 from yingji.standards import event_codes
 
-from .models import AgreementReserve, Expert, Hydrant, RescueForce, Shelter, SupplyItem, Warehouse
+from .models import (
+    AgreementReserve,
+    Equipment,
+    Expert,
+    Hydrant,
+    MaintenanceRecord,
+    RescueForce,
+    Shelter,
+    SupplyItem,
+    Vehicle,
+    Warehouse,
+)
 
 
 class ForceForm(ScopedModelForm):
@@ -152,3 +163,35 @@ class AgreementForm(ScopedModelForm):
 
     def service_kwargs(self):
         return {"items": self.cleaned_data["item_lines"]}
+
+
+LIFECYCLE_FORM_FIELDS = ["acquisition_date", "cost_wan", "source", "service_life_years", "inspection_interval_days"]
+DATE_WIDGET = {"acquisition_date": forms.DateInput(attrs={"type": "date"})}
+
+
+class VehicleForm(ScopedModelForm):
+    class Meta:
+        model = Vehicle
+        fields = ["plate", "name", "type", "station", "water_t", "foam_t", "working_height_m", "pump_flow_lps",
+                  *LIFECYCLE_FORM_FIELDS]
+        widgets = DATE_WIDGET
+
+    def _post_clean(self):
+        pass
+
+
+class EquipmentForm(ScopedModelForm):
+    class Meta:
+        model = Equipment
+        fields = ["name", "category", "station", "quantity", "unit", *LIFECYCLE_FORM_FIELDS]
+        widgets = DATE_WIDGET
+
+    def _post_clean(self):
+        pass
+
+
+class MaintenanceForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=MaintenanceRecord.KIND_CHOICES)
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(label="内容", max_length=255)
+    cost_wan = forms.DecimalField(label="费用（万元）", required=False, min_value=0, max_digits=10, decimal_places=2)

@@ -456,3 +456,127 @@ class AgreementItem(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "协议物资"
         constraints = [models.UniqueConstraint(fields=["agreement", "item"], name="agreement_item_once")]
+
+
+class LifecycleAsset(models.Model):
+    """全寿命周期 fields shared by vehicles and equipment: acquisition, service life, recurring inspection."""
+
+    SOURCE_CHOICES = [("purchase", "财政采购"), ("allocation", "上级调拨"), ("donation", "社会捐赠"), ("other", "其他")]
+
+    acquisition_date = models.DateField("购置日期", null=True, blank=True)
+    cost_wan = models.DecimalField("购置金额（万元）", max_digits=12, decimal_places=2, null=True, blank=True,
+                                   validators=[MinValueValidator(0)])
+    source = models.CharField("来源", max_length=16, choices=SOURCE_CHOICES, blank=True)
+    service_life_years = models.PositiveSmallIntegerField("使用年限（年）", null=True, blank=True)
+    retirement_date = models.DateField("到期报废日", null=True, blank=True, editable=False, db_index=True)
+    inspection_interval_days = models.PositiveSmallIntegerField("检测周期（天）", null=True, blank=True)
+    last_inspected = models.DateField("最近检测", null=True, blank=True, editable=False)
+    next_inspection_due = models.DateField("下次检测", null=True, blank=True, editable=False, db_index=True)
+    retired_on = models.DateField("实际报废日", null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Vehicle(LifecycleAsset):
+    TYPE_CHOICES = [
+        ("water_tank", "水罐消防车"), ("foam", "泡沫消防车"), ("rescue", "抢险救援消防车"), ("elevated_jet", "举高喷射消防车"),
+        ("aerial_platform", "登高平台消防车"), ("ladder", "云梯消防车"), ("water_supply", "供水消防车"),
+        ("agent_supply", "供液消防车"), ("smoke_exhaust", "排烟消防车"), ("lighting", "照明消防车"),
+        ("command", "通信指挥消防车"), ("camp", "宿营车"), ("shower", "淋浴车"), ("equipment", "器材消防车"),
+        ("small_tank", "小型水罐消防车"), ("other", "其他车辆"),
+    ]
+    AVAILABLE, DISPATCHED, MAINTENANCE, RETIRED = "available", "dispatched", "maintenance", "retired"
+    STATUS_CHOICES = [(AVAILABLE, "在位"), (DISPATCHED, "出动"), (MAINTENANCE, "维修"), (RETIRED, "报废")]
+
+    plate = models.CharField("车牌号", max_length=16, unique=True)
+    name = models.CharField("车辆名称", max_length=64, blank=True)
+    type = models.CharField("车型", max_length=24, choices=TYPE_CHOICES)
+    station = models.ForeignKey(RescueForce, verbose_name="所属队站", on_delete=models.PROTECT, related_name="vehicles")
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="vehicles",
+                               editable=False)  # the station's, kept for scoping
+    water_t = models.DecimalField("载水量（t）", max_digits=5, decimal_places=1, null=True, blank=True,
+                                  validators=[MinValueValidator(0)])
+    foam_t = models.DecimalField("载泡沫量（t）", max_digits=5, decimal_places=1, null=True, blank=True,
+                                 validators=[MinValueValidator(0)])
+    working_height_m = models.DecimalField("工作高度（m）", max_digits=5, decimal_places=1, null=True, blank=True,
+                                           validators=[MinValueValidator(0)])
+    pump_flow_lps = models.DecimalField("泵流量（L/s）", max_digits=6, decimal_places=1, null=True, blank=True,
+                                        validators=[MinValueValidator(0)])
+    status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default=AVAILABLE, db_index=True)
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "车辆"
+        ordering = ["station__name", "plate"]
+
+    def __str__(self):
+        return f"{self.plate} {self.name or self.get_type_display()}"
+
+    def get_absolute_url(self):
+        return reverse("resources:vehicle_detail", args=[self.pk])
+
+
+class Equipment(LifecycleAsset):
+    """装备器材: a kind of equipment held by a station, with a count."""
+
+    name = models.CharField("名称", max_length=64)
+    category = models.CharField("类别", max_length=32, blank=True, help_text="如 防护、破拆、侦检、救生、通信")
+    station = models.ForeignKey(RescueForce, verbose_name="所属队站", on_delete=models.PROTECT, related_name="equipment")
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="equipment",
+                               editable=False)
+    quantity = models.PositiveIntegerField("数量")
+    unit = models.CharField("单位", max_length=8, default="件")
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "装备器材"
+        ordering = ["station__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="equipment_once_per_station")]
+
+    def __str__(self):
+        return f"{self.station.name} · {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("resources:equipment_detail", args=[self.pk])
+
+
+class MaintenanceRecord(models.Model):
+    """One maintenance, inspection, fault or retirement entry of a vehicle or an equipment item."""
+
+    INSPECTION, SERVICE, REPAIR, FAULT, RETIREMENT = "inspection", "service", "repair", "fault", "retirement"
+    KIND_CHOICES = [(INSPECTION, "检测"), (SERVICE, "保养"), (REPAIR, "维修"), (FAULT, "故障"), (RETIREMENT, "报废")]
+
+    vehicle = models.ForeignKey(Vehicle, verbose_name="车辆", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="records")
+    equipment = models.ForeignKey(Equipment, verbose_name="装备", null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="records")
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类型", max_length=16, choices=KIND_CHOICES)
+    date = models.DateField("日期")
+    description = models.CharField("内容", max_length=255)
+    cost_wan = models.DecimalField("费用（万元）", max_digits=10, decimal_places=2, null=True, blank=True,
+                                   validators=[MinValueValidator(0)])
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
+                              on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "维护记录"
+        ordering = ["-date", "-id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(vehicle__isnull=False, equipment__isnull=True)
+            | models.Q(vehicle__isnull=True, equipment__isnull=False), name="record_for_one_asset")]

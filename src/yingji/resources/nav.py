@@ -1,6 +1,9 @@
 NAV = [
     ("应急资源", [
         ("救援队伍", "resources:force_list", "resources.view_rescueforce"),
+        ("车辆", "resources:vehicle_list", "resources.view_vehicle"),
+        ("装备器材", "resources:equipment_list", "resources.view_equipment"),
+        ("全寿命周期预警", "resources:lifecycle", "resources.view_vehicle"),
         ("储备库", "resources:warehouse_list", "resources.view_warehouse"),
         ("物资目录", "resources:item_list", "resources.view_supplyitem"),
         ("库存预警", "resources:stock_report", "resources.view_stocklevel"),

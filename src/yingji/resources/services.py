@@ -1,12 +1,13 @@
 """State changes of emergency resources: validated, in one transaction, audited."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from yingji.core import audit, geo
@@ -18,16 +19,19 @@ from yingji.standards import event_codes, supplies
 from .models import (
     AgreementItem,
     AgreementReserve,
+    Equipment,
     Expert,
     ForceStatusChange,
     Hydrant,
     HydrantInspection,
+    MaintenanceRecord,
     RescueForce,
     ReserveNorm,
     Shelter,
     StockLevel,
     StockMovement,
     SupplyItem,
+    Vehicle,
     Warehouse,
 )
 
@@ -419,3 +423,108 @@ def save_agreement(actor, agreement: AgreementReserve, data: dict, items=None) -
         if before != after:
             audit.record(actor, AuditEntry.UPDATE, agreement, {"items": [before, after]})
     return agreement
+
+
+# --- Vehicles and equipment: the full lifecycle (全寿命周期) ---------------------
+
+def _add_years(day, years: int):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _lifecycle_dates(asset):
+    """Retirement date from acquisition + service life; next inspection from the last one (or acquisition)."""
+    asset.retirement_date = (_add_years(asset.acquisition_date, asset.service_life_years)
+                             if asset.acquisition_date and asset.service_life_years else None)
+    base = asset.last_inspected or asset.acquisition_date
+    asset.next_inspection_due = (base + timedelta(days=asset.inspection_interval_days)
+                                 if base and asset.inspection_interval_days else None)
+
+
+def _check_asset(actor, asset):
+    if asset.station_id is None:
+        raise ValidationError({"station": "请选择所属队站。"})
+    station = asset.station
+    require_region(actor, station.region, field="station")
+    asset.region = station.region
+    if asset.acquisition_date and asset.acquisition_date > timezone.localdate():
+        raise ValidationError({"acquisition_date": "购置日期不能晚于今天。"})
+    _lifecycle_dates(asset)
+
+
+def save_vehicle(actor, vehicle: Vehicle, data: dict) -> Vehicle:
+    if vehicle.pk is not None:
+        require_region(actor, Vehicle.objects.get(pk=vehicle.pk).region)
+        data = {k: v for k, v in data.items() if k != "status"}  # status moves through records and dispatch
+    perm = "resources.add_vehicle" if vehicle.pk is None else "resources.change_vehicle"
+    return save_audited(actor, vehicle, data, perm, validate=lambda v: _check_asset(actor, v))
+
+
+def save_equipment(actor, equipment: Equipment, data: dict) -> Equipment:
+    if equipment.pk is not None:
+        require_region(actor, Equipment.objects.get(pk=equipment.pk).region)
+    perm = "resources.add_equipment" if equipment.pk is None else "resources.change_equipment"
+    return save_audited(actor, equipment, data, perm, validate=lambda e: _check_asset(actor, e))
+
+
+@transaction.atomic
+def record_maintenance(actor, asset, kind: str, date, description: str, cost_wan=None) -> MaintenanceRecord:
+    """Log an entry; an inspection or service renews the inspection due date, a fault puts a vehicle
+    into maintenance, a repair brings it back, a retirement ends its life."""
+    require_perm(actor, "resources.add_maintenancerecord")
+    model = type(asset)
+    asset = model.objects.select_for_update().get(pk=asset.pk)
+    require_region(actor, asset.region)
+    if kind not in dict(MaintenanceRecord.KIND_CHOICES):
+        raise ValidationError({"kind": f"未知记录类型“{kind}”。"})
+    if asset.retired_on is not None:
+        raise ValidationError({"kind": f"“{asset}”已于 {asset.retired_on} 报废，不能再登记。"})
+    if date > timezone.localdate():
+        raise ValidationError({"date": "日期不能晚于今天。"})
+    if asset.acquisition_date and date < asset.acquisition_date:
+        raise ValidationError({"date": "日期不能早于购置日期。"})
+    if not (description or "").strip():
+        raise ValidationError({"description": "请填写内容。"})
+    record = MaintenanceRecord(kind=kind, date=date, description=description.strip(), cost_wan=cost_wan,
+                               region=asset.region, actor=_person(actor),
+                               **({"vehicle": asset} if model is Vehicle else {"equipment": asset}))
+    record.full_clean()
+    record.save()
+    audit.record(actor, AuditEntry.CREATE, record, audit.diff({}, audit.snapshot(record)))
+    before = audit.snapshot(asset)
+    if kind in (MaintenanceRecord.INSPECTION, MaintenanceRecord.SERVICE) and (
+            asset.last_inspected is None or date >= asset.last_inspected):
+        asset.last_inspected = date
+    if kind == MaintenanceRecord.RETIREMENT:
+        asset.retired_on = date
+    if model is Vehicle:
+        asset.status = {MaintenanceRecord.FAULT: Vehicle.MAINTENANCE, MaintenanceRecord.REPAIR: Vehicle.AVAILABLE,
+                        MaintenanceRecord.RETIREMENT: Vehicle.RETIRED}.get(kind, asset.status)
+    _lifecycle_dates(asset)
+    asset.save()
+    changes = audit.diff(before, audit.snapshot(asset))
+    if changes:
+        audit.record(actor, AuditEntry.UPDATE, asset, changes)
+    return record
+
+
+def lifecycle_alerts(vehicles, equipment, horizon_days=90, today=None):
+    """Assets still in service whose inspection is overdue or whose service life ends within the horizon."""
+    today = today or timezone.localdate()
+    soon = today + timedelta(days=horizon_days)
+    rows = []
+    for queryset in (vehicles, equipment):
+        live = queryset.filter(retired_on__isnull=True)
+        for asset in live.filter(Q(next_inspection_due__lt=today) | Q(retirement_date__lte=soon)).select_related(
+                "station"):
+            rows.append({
+                "asset": asset, "kind": asset._meta.verbose_name,
+                "inspection_overdue_days": (today - asset.next_inspection_due).days
+                if asset.next_inspection_due and asset.next_inspection_due < today else None,
+                "retirement_date": asset.retirement_date,
+                "retired_due": bool(asset.retirement_date and asset.retirement_date <= today),
+                "retiring_soon": bool(asset.retirement_date and today < asset.retirement_date <= soon),
+            })
+    return rows

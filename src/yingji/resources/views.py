@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, TemplateView
 
@@ -28,18 +29,22 @@ from .api import (
 )
 from .forms import (
     AgreementForm,
+    EquipmentForm,
     ExpertForm,
     ForceForm,
     ForceStatusForm,
     HydrantForm,
     InspectionForm,
+    MaintenanceForm,
     MovementForm,
     ShelterForm,
     SupplyItemForm,
+    VehicleForm,
     WarehouseForm,
 )
 from .models import (
     AgreementReserve,
+    Equipment,
     Expert,
     Hydrant,
     RescueForce,
@@ -47,6 +52,7 @@ from .models import (
     Shelter,
     StockLevel,
     SupplyItem,
+    Vehicle,
     Warehouse,
 )
 
@@ -430,3 +436,118 @@ class AvailabilityView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "rows": availability(self.request.user), "title": "物资可用量"}
+
+
+# --- Vehicles and equipment -------------------------------------------------------
+
+class VehicleListView(ObjectListView):
+    model = Vehicle
+    title = "车辆"
+    search_fields = ["plate", "name"]
+    filters = [("type", "车型", Vehicle.TYPE_CHOICES), ("status", "状态", Vehicle.STATUS_CHOICES)]
+    columns = [("plate", "车牌号"), ("type", "车型"), ("station.name", "所属队站"), ("water_t", "水（t）"),
+               ("foam_t", "泡沫（t）"), ("status", "状态"), ("next_inspection_due", "下次检测"),
+               ("retirement_date", "到期报废日")]
+    orderings = {"plate": "plate", "next_inspection_due": "next_inspection_due", "retirement_date": "retirement_date"}
+    add_url_name = "resources:vehicle_add"
+
+    def base_queryset(self):
+        return Vehicle.objects.select_related("station")
+
+
+class EquipmentListView(ObjectListView):
+    model = Equipment
+    title = "装备器材"
+    search_fields = ["name", "category"]
+    columns = [("name", "名称"), ("category", "类别"), ("station.name", "所属队站"), ("quantity", "数量"), ("unit", "单位"),
+               ("next_inspection_due", "下次检测"), ("retirement_date", "到期报废日")]
+    orderings = {"name": "name", "next_inspection_due": "next_inspection_due"}
+    add_url_name = "resources:equipment_add"
+
+    def base_queryset(self):
+        return Equipment.objects.select_related("station")
+
+
+class AssetDetailView(ScopedMixin, DetailView):
+    template_name = "resources/asset_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(records=self.object.records.select_related("actor")[:50],
+                       record_form=MaintenanceForm(initial={"date": timezone.localdate()}),
+                       today=timezone.localdate(), is_vehicle=isinstance(self.object, Vehicle),
+                       record_url=reverse(f"resources:{self.model._meta.model_name}_record", args=[self.object.pk]),
+                       edit_url=reverse(f"resources:{self.model._meta.model_name}_edit", args=[self.object.pk]))
+        return context
+
+
+class VehicleDetailView(AssetDetailView):
+    model = Vehicle
+
+
+class EquipmentDetailView(AssetDetailView):
+    model = Equipment
+
+
+class VehicleFormView(ObjectFormView):
+    model = Vehicle
+    form_class = VehicleForm
+    service = staticmethod(services.save_vehicle)
+    success_url_name = "resources:vehicle_detail"
+
+
+class EquipmentFormView(ObjectFormView):
+    model = Equipment
+    form_class = EquipmentForm
+    service = staticmethod(services.save_equipment)
+    success_url_name = "resources:equipment_detail"
+
+
+class RecordView(ScopedMixin, FormView):
+    """POST a maintenance record for a vehicle or an equipment item."""
+
+    form_class = MaintenanceForm
+    http_method_names = ["post"]
+
+    def get_permission_required(self):
+        return ["resources.add_maintenancerecord"]
+
+    def form_valid(self, form):
+        asset = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        try:
+            services.record_maintenance(self.request.user, asset, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(self.request, "记录已登记。")
+        return redirect(asset.get_absolute_url())
+
+    def form_invalid(self, form):
+        asset = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
+                                              for e in errors))
+        return redirect(asset.get_absolute_url())
+
+
+class VehicleRecordView(RecordView):
+    model = Vehicle
+
+
+class EquipmentRecordView(RecordView):
+    model = Equipment
+
+
+class LifecycleView(LoginRequiredMixin, TemplateView):
+    """Overdue inspections and service lives ending soon, for vehicles and equipment in the user's region."""
+
+    template_name = "resources/lifecycle.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            days = max(0, int(self.request.GET.get("days", 90)))
+        except ValueError:
+            days = 90
+        user = self.request.user
+        rows = services.lifecycle_alerts(scope(Vehicle.objects.all(), user), scope(Equipment.objects.all(), user),
+                                         days)
+        return {**super().get_context_data(**kwargs), "rows": rows, "days": days, "title": "全寿命周期预警"}
