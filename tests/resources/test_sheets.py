@@ -11,7 +11,8 @@ from yingji.core.models import AuditEntry, User
 pytestmark = pytest.mark.django_db
 
 KINDS = {"forces": "/forces/export.xlsx", "warehouses": "/warehouses/export.xlsx", "shelters": "/shelters/export.xlsx",
-         "hydrants": "/hydrants/export.xlsx"}
+         "hydrants": "/hydrants/export.xlsx", "vehicles": "/vehicles/export.xlsx", "equipment": "/equipment/export.xlsx",
+         "experts": "/experts/export.xlsx", "supplies": "/supplies/export.xlsx"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -30,6 +31,9 @@ def test_export_imports_back_without_changes(demo, web, kind):
     ("hydrants", "类型", "水枪", "可选值"),
     ("warehouses", "层级", "省级", "可选值"),
     ("shelters", "有效避难面积（m²）", "很大", "应为数字"),
+    ("vehicles", "购置日期", "去年", "YYYY-MM-DD"),
+    ("experts", "擅长事件类别", "打怪兽", "无法识别"),
+    ("supplies", "物资代码", "12345", "7 位细类代码"),
 ])
 def test_one_bad_cell_rejects_the_sheet(demo, web, kind, column, value, reason):
     book = load_workbook(io.BytesIO(web("admin").get(KINDS[kind]).content))
@@ -37,7 +41,8 @@ def test_one_bad_cell_rejects_the_sheet(demo, web, kind, column, value, reason):
     header = [c.value for c in sheet[1]]
     sheet.cell(row=3, column=header.index(column) + 1, value=value)
     # A new record in row 2 must not be written either.
-    sheet.cell(row=2, column=1, value=f"{sheet.cell(row=2, column=1).value}-新")
+    new_key = "3999999" if kind == "supplies" else f"{sheet.cell(row=2, column=1).value}-新"  # codes must stay valid
+    sheet.cell(row=2, column=1, value=new_key)
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)

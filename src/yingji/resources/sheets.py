@@ -7,6 +7,7 @@ from yingji.core.imports import (
     Column,
     SheetSpec,
     choice,
+    date,
     integer,
     lookup,
     money,
@@ -19,7 +20,7 @@ from yingji.core.scoping import scope_actor
 from yingji.standards import event_codes
 
 from . import services
-from .models import Hydrant, RescueForce, Shelter, Warehouse
+from .models import Equipment, Expert, Hydrant, RescueForce, Shelter, SupplyItem, Vehicle, Warehouse
 
 
 def _capabilities(value):
@@ -165,5 +166,84 @@ HYDRANTS = register(SheetSpec(
         Column("容量（m³）", "volume_m3", money),
         Column("状态", "status", choice(Hydrant.STATUS_CHOICES), example="完好",
                help="仅对新登记的消火栓生效；已有消火栓的状态由检查记录更新"),
+    ],
+))
+
+
+def _station_column():
+    return Column("所属队站", "station", lookup(lambda a: scope_actor(RescueForce.objects.all(), a), "name",
+                                              label="队站"), required=True, example="乐至县城东消防站",
+                  export=lambda r: r.station.name)
+
+
+LIFECYCLE_COLUMNS = [
+    Column("购置日期", "acquisition_date", date, example="2023-05-01"),
+    Column("购置金额（万元）", "cost_wan", money, example=85),
+    Column("来源", "source", choice(Vehicle.SOURCE_CHOICES), example="财政采购"),
+    Column("使用年限（年）", "service_life_years", integer, example=15),
+    Column("检测周期（天）", "inspection_interval_days", integer, example=365),
+]
+
+VEHICLES = register(SheetSpec(
+    kind="vehicles", title="车辆", permission="resources.view_vehicle",
+    queryset=lambda actor: scope_actor(Vehicle.objects.select_related("station"), actor),
+    save_row=_upsert(Vehicle, services.save_vehicle, ("plate",)),
+    columns=[
+        Column("车牌号", "plate", text, required=True, example="川M·23109应急"),
+        Column("车辆名称", "name", text),
+        Column("车型", "type", choice(Vehicle.TYPE_CHOICES), required=True, example="水罐消防车"),
+        _station_column(),
+        Column("载水量（t）", "water_t", money, example=8), Column("载泡沫量（t）", "foam_t", money),
+        Column("工作高度（m）", "working_height_m", money), Column("泵流量（L/s）", "pump_flow_lps", money, example=60),
+        *LIFECYCLE_COLUMNS,
+    ],
+    notes=["到期报废日、下次检测日期由系统按购置日期、使用年限、检测周期和检测记录计算。"],
+))
+
+EQUIPMENT = register(SheetSpec(
+    kind="equipment", title="装备器材", permission="resources.view_equipment",
+    queryset=lambda actor: scope_actor(Equipment.objects.select_related("station"), actor),
+    save_row=_upsert(Equipment, services.save_equipment, ("station", "name")),
+    columns=[
+        Column("名称", "name", text, required=True, example="正压式空气呼吸器"),
+        Column("类别", "category", text, example="防护"),
+        _station_column(),
+        Column("数量", "quantity", integer, required=True, example=30),
+        Column("单位", "unit", text, example="具"),
+        *LIFECYCLE_COLUMNS,
+    ],
+))
+
+
+def _specialties(value):
+    return _capabilities(value)
+
+
+EXPERTS = register(SheetSpec(
+    kind="experts", title="专家库", permission="resources.view_expert",
+    queryset=lambda actor: scope_actor(Expert.objects.select_related("region"), actor),
+    save_row=_upsert(Expert, services.save_expert, ("region", "name", "phone")),
+    columns=[
+        Column("姓名", "name", text, required=True, example="张建国"),
+        _region_column(),
+        Column("擅长事件类别", "specialties", _specialties, example="危险化学品事故、火灾事故",
+               export=lambda e: "、".join(e.specialty_labels)),
+        Column("专业领域", "disciplines", text, example="化工工艺"),
+        Column("职称", "title", text), Column("工作单位", "employer", text),
+        Column("联系电话", "phone", text, required=True, example="13800000001"),
+        Column("可用状态", "availability", choice(Expert.AVAILABILITY_CHOICES), example="可联系"),
+    ],
+))
+
+SUPPLY_ITEMS = register(SheetSpec(
+    kind="supplies", title="应急物资目录", permission="resources.view_supplyitem",
+    queryset=lambda actor: SupplyItem.objects.all(),
+    save_row=_upsert(SupplyItem, services.save_item, ("code",)),
+    columns=[
+        Column("物资代码", "code", text, required=True, example="1020101",
+               help="GB/T 38565-2020 七位细类代码"),
+        Column("名称", "name", text, required=True, example="救灾帐篷"),
+        Column("计量单位", "unit", text, required=True, example="顶"),
+        Column("规格型号", "spec", text), Column("保质期（天）", "shelf_life_days", integer),
     ],
 ))

@@ -215,6 +215,8 @@ class SupplyItemListView(ObjectListView):
     columns = [("name", "名称"), ("code", "物资代码"), ("top_class", "大类"), ("unit", "单位"), ("spec", "规格型号"),
                ("shelf_life_days", "保质期（天）")]
     add_url_name = "resources:item_add"
+    export_url_name = "resources:item_export"
+    sheet = "supplies"
 
     def get_queryset(self):  # the catalogue is shared by all regions: no region scoping
         qs = SupplyItem.objects.all()
@@ -385,6 +387,8 @@ class ExpertListView(ObjectListView):
     columns = [("name", "姓名"), ("title", "职称"), ("employer", "工作单位"), ("disciplines", "专业领域"),
                ("specialty_text", "擅长事件类别"), ("phone", "联系电话"), ("availability", "可用状态")]
     add_url_name = "resources:expert_add"
+    export_url_name = "resources:expert_export"
+    sheet = "experts"
 
     def base_queryset(self):
         return filter_experts(Expert.objects.select_related("region"), self.request.GET)
@@ -450,6 +454,8 @@ class VehicleListView(ObjectListView):
                ("retirement_date", "到期报废日")]
     orderings = {"plate": "plate", "next_inspection_due": "next_inspection_due", "retirement_date": "retirement_date"}
     add_url_name = "resources:vehicle_add"
+    export_url_name = "resources:vehicle_export"
+    sheet = "vehicles"
 
     def base_queryset(self):
         return Vehicle.objects.select_related("station")
@@ -463,6 +469,8 @@ class EquipmentListView(ObjectListView):
                ("next_inspection_due", "下次检测"), ("retirement_date", "到期报废日")]
     orderings = {"name": "name", "next_inspection_due": "next_inspection_due"}
     add_url_name = "resources:equipment_add"
+    export_url_name = "resources:equipment_export"
+    sheet = "equipment"
 
     def base_queryset(self):
         return Equipment.objects.select_related("station")
@@ -551,3 +559,19 @@ class LifecycleView(LoginRequiredMixin, TemplateView):
         rows = services.lifecycle_alerts(scope(Vehicle.objects.all(), user), scope(Equipment.objects.all(), user),
                                          days)
         return {**super().get_context_data(**kwargs), "rows": rows, "days": days, "title": "全寿命周期预警"}
+
+
+class VehicleExportView(ObjectExportView, VehicleListView):
+    pass
+
+
+class EquipmentExportView(ObjectExportView, EquipmentListView):
+    pass
+
+
+class ExpertExportView(ObjectExportView, ExpertListView):
+    pass
+
+
+class SupplyItemExportView(ObjectExportView, SupplyItemListView):
+    pass
