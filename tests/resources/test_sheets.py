@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 KINDS = {"forces": "/forces/export.xlsx", "warehouses": "/warehouses/export.xlsx", "shelters": "/shelters/export.xlsx",
          "hydrants": "/hydrants/export.xlsx", "vehicles": "/vehicles/export.xlsx", "equipment": "/equipment/export.xlsx",
-         "experts": "/experts/export.xlsx", "supplies": "/supplies/export.xlsx"}
+         "experts": "/experts/export.xlsx", "supplies": "/supplies/export.xlsx",
+         "agreements": "/agreements/export.xlsx"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -34,6 +35,7 @@ def test_export_imports_back_without_changes(demo, web, kind):
     ("vehicles", "购置日期", "去年", "YYYY-MM-DD"),
     ("experts", "擅长事件类别", "打怪兽", "无法识别"),
     ("supplies", "物资代码", "12345", "7 位细类代码"),
+    ("agreements", "协议物资", "1020101 两百", "物资代码×数量"),
 ])
 def test_one_bad_cell_rejects_the_sheet(demo, web, kind, column, value, reason):
     book = load_workbook(io.BytesIO(web("admin").get(KINDS[kind]).content))

@@ -163,3 +163,21 @@ def test_commander_can_issue_but_a_leader_cannot(demo, api):
     body = {"kind": "out", "warehouse": store.pk, "item": item.pk, "quantity": "1", "reason": "x"}
     assert api("leader").post("/api/stock-movements/", body, format="json").status_code == 403
     assert User.objects.get(username="commander").has_perm("resources.add_stockmovement")
+
+
+def test_norm_form_on_the_warehouse_page(demo, web):
+    store = Warehouse.objects.get(name="回澜镇应急物资储备点")
+    tents = SupplyItem.objects.get(code="1020101")
+    client = web("admin")
+    client.post(f"/warehouses/{store.pk}/norms/", {"item": tents.pk, "quantity": "60"})
+    assert store.norms.get(item=tents).quantity == 60
+    page = client.get(f"/warehouses/{store.pk}/").content.decode()
+    assert "已设定救灾帐篷储备定额" in page
+    assert web("township2").post(f"/warehouses/{store.pk}/norms/", {"item": tents.pk, "quantity": "1"}).status_code == 403
+
+
+def test_a_warehouse_with_stock_cannot_be_deleted(demo, web):
+    store = Warehouse.objects.get(name="回澜镇应急物资储备点")
+    response = web("admin").post(f"/warehouses/{store.pk}/delete/", follow=True)
+    assert "仍有库存" in response.content.decode()
+    assert Warehouse.objects.filter(pk=store.pk).exists()

@@ -143,6 +143,18 @@ def load_shelters_and_hydrants(log):
             "name": name, "type": kind, "region": region, "longitude": lon, "latitude": lat,
             "effective_area_m2": area, "facilities": facilities, "status": status, "is_demo": True,
         })
+    # Each township without a shelter gets one at its centre (demo placement and area).
+    for index, township in enumerate(Region.objects.filter(parent__code="512022", level="township")):
+        if Shelter.objects.filter(region=township).exists() and not Shelter.objects.filter(
+                region=township, name=f"{township.name}应急避难场所").exists():
+            continue
+        existing = Shelter.objects.filter(region=township, name=f"{township.name}应急避难场所").first()
+        services.save_shelter(None, existing or Shelter(), {
+            "name": f"{township.name}应急避难场所", "type": "emergency", "region": township,
+            "longitude": township.longitude, "latitude": township.latitude,
+            "effective_area_m2": 2400 + 300 * (index % 5), "facilities": ["water", "toilets"], "status": "ready",
+            "is_demo": True,
+        })
     total = 0
     for code, count, damaged, repairing, disabled in HYDRANTS:
         region = Region.objects.get(code=code)
@@ -160,7 +172,7 @@ def load_shelters_and_hydrants(log):
                 "status": status, "is_demo": True,
             })
             total += 1
-    log(f"避难场所 {len(SHELTERS)} 处，消火栓与水源 {total} 个")
+    log(f"避难场所 {Shelter.objects.count()} 处，消火栓与水源 {total} 个")
 
 
 # name, title, employer, disciplines, specialties, phone (demo numbers), availability

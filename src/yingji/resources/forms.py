@@ -195,3 +195,8 @@ class MaintenanceForm(forms.Form):
     date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(label="内容", max_length=255)
     cost_wan = forms.DecimalField(label="费用（万元）", required=False, min_value=0, max_digits=10, decimal_places=2)
+
+
+class NormForm(forms.Form):
+    item = forms.ModelChoiceField(label="物资", queryset=SupplyItem.objects.all())
+    quantity = forms.DecimalField(label="定额数量", min_value=0, max_digits=14, decimal_places=2)

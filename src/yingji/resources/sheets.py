@@ -20,7 +20,17 @@ from yingji.core.scoping import scope_actor
 from yingji.standards import event_codes
 
 from . import services
-from .models import Equipment, Expert, Hydrant, RescueForce, Shelter, SupplyItem, Vehicle, Warehouse
+from .models import (
+    AgreementReserve,
+    Equipment,
+    Expert,
+    Hydrant,
+    RescueForce,
+    Shelter,
+    SupplyItem,
+    Vehicle,
+    Warehouse,
+)
 
 
 def _capabilities(value):
@@ -245,5 +255,52 @@ SUPPLY_ITEMS = register(SheetSpec(
         Column("名称", "name", text, required=True, example="救灾帐篷"),
         Column("计量单位", "unit", text, required=True, example="顶"),
         Column("规格型号", "spec", text), Column("保质期（天）", "shelf_life_days", integer),
+    ],
+))
+
+
+def _item_lines(value):
+    """"1020101×200；1010105×300" → {SupplyItem: quantity}."""
+    lines = {}
+    for part in re.split(r"[；;\n]+", text(value)):
+        part = part.strip()
+        if not part:
+            continue
+        match = re.fullmatch(r"(\d{7})\s*[×xX*\s]\s*([\d.]+)", part)
+        if not match:
+            raise CellError(f"“{part}”应写成“物资代码×数量”，多种之间用分号分隔")
+        item = SupplyItem.objects.filter(code=match.group(1)).first()
+        if item is None:
+            raise CellError(f"物资目录中没有代码 {match.group(1)}")
+        if item in lines:
+            raise CellError(f"物资 {item.name} 重复")
+        lines[item] = match.group(2)
+    return lines
+
+
+def _save_agreement(actor, data):
+    items = data.pop("items", None)
+    existing = AgreementReserve.objects.filter(region=data.get("region"), contract_no=data["contract_no"]).first()
+    agreement = services.save_agreement(actor, existing or AgreementReserve(), data, items=items)
+    return agreement, existing is None
+
+
+AGREEMENTS = register(SheetSpec(
+    kind="agreements", title="协议储备", permission="resources.view_agreementreserve",
+    queryset=lambda actor: scope_actor(AgreementReserve.objects.select_related("region"), actor),
+    save_row=_save_agreement,
+    columns=[
+        Column("供应企业", "supplier", text, required=True, example="乐至县惠民超市有限公司"),
+        Column("统一社会信用代码", "credit_code", text),
+        _region_column(),
+        Column("协议编号", "contract_no", text, required=True, example="LZYJ-2026-001"),
+        Column("协议起始日", "start_date", date, required=True, example="2026-01-01"),
+        Column("协议终止日", "end_date", date, required=True, example="2027-12-31"),
+        Column("响应时间（小时）", "response_hours", money, required=True, example=4),
+        Column("联系人", "contact_person", text), Column("联系电话", "phone", text),
+        Column("协议物资", "items", _item_lines, example="1030102×2000；1030103×1500",
+               help="物资代码×数量，多种之间用分号分隔；导入时替换该协议原有的物资清单",
+               export=lambda a: "；".join(f"{line.item.code}×{line.quantity.normalize():f}"
+                                          for line in a.items.select_related("item"))),
     ],
 ))

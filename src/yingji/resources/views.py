@@ -37,6 +37,7 @@ from .forms import (
     InspectionForm,
     MaintenanceForm,
     MovementForm,
+    NormForm,
     ShelterForm,
     SupplyItemForm,
     VehicleForm,
@@ -415,6 +416,8 @@ class AgreementListView(ObjectListView):
     columns = [("supplier", "供应企业"), ("contract_no", "协议编号"), ("start_date", "起始"), ("end_date", "终止"),
                ("response_hours", "响应（小时）"), ("phone", "联系电话")]
     add_url_name = "resources:agreement_add"
+    export_url_name = "resources:agreement_export"
+    sheet = "agreements"
 
     def base_queryset(self):
         return AgreementReserve.objects.select_related("region")
@@ -485,7 +488,8 @@ class AssetDetailView(ScopedMixin, DetailView):
                        record_form=MaintenanceForm(initial={"date": timezone.localdate()}),
                        today=timezone.localdate(), is_vehicle=isinstance(self.object, Vehicle),
                        record_url=reverse(f"resources:{self.model._meta.model_name}_record", args=[self.object.pk]),
-                       edit_url=reverse(f"resources:{self.model._meta.model_name}_edit", args=[self.object.pk]))
+                       edit_url=reverse(f"resources:{self.model._meta.model_name}_edit", args=[self.object.pk]),
+                       delete_url=reverse(f"resources:{self.model._meta.model_name}_delete", args=[self.object.pk]))
         return context
 
 
@@ -574,4 +578,57 @@ class ExpertExportView(ObjectExportView, ExpertListView):
 
 
 class SupplyItemExportView(ObjectExportView, SupplyItemListView):
+    pass
+
+
+class NormView(ScopedMixin, FormView):
+    """Set (or correct) the reserve norm of one item in a warehouse, from the warehouse page."""
+
+    model = Warehouse
+    form_class = NormForm
+    http_method_names = ["post"]
+
+    def get_permission_required(self):
+        return ["resources.add_reservenorm", "resources.change_reservenorm"]
+
+    def form_valid(self, form):
+        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        try:
+            norm = services.set_norm(self.request.user, warehouse, form.cleaned_data["item"],
+                                     form.cleaned_data["quantity"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(self.request, f"已设定{norm.item.name}储备定额 {norm.quantity}{norm.item.unit}。")
+        return redirect(warehouse.get_absolute_url())
+
+    def form_invalid(self, form):
+        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
+                                              for e in errors))
+        return redirect(warehouse.get_absolute_url())
+
+
+def _delete_view(model_class, service_function, list_name):
+    return type(f"{model_class.__name__}DeleteView", (ObjectDeleteView,), {
+        "model": model_class, "service": staticmethod(service_function), "success_url_name": list_name,
+    })
+
+
+WarehouseDeleteView = _delete_view(Warehouse, services.delete_warehouse, "resources:warehouse_list")
+ShelterDeleteView = _delete_view(Shelter, services.delete_shelter, "resources:shelter_list")
+HydrantDeleteView = _delete_view(Hydrant, services.delete_hydrant, "resources:hydrant_list")
+VehicleDeleteView = _delete_view(
+    Vehicle, lambda actor, v: services.delete_audited(actor, v, "resources.delete_vehicle"), "resources:vehicle_list")
+EquipmentDeleteView = _delete_view(
+    Equipment, lambda actor, e: services.delete_audited(actor, e, "resources.delete_equipment"),
+    "resources:equipment_list")
+ExpertDeleteView = _delete_view(
+    Expert, lambda actor, e: services.delete_audited(actor, e, "resources.delete_expert"), "resources:expert_list")
+AgreementDeleteView = _delete_view(
+    AgreementReserve, lambda actor, a: services.delete_audited(actor, a, "resources.delete_agreementreserve"),
+    "resources:agreement_list")
+
+
+class AgreementExportView(ObjectExportView, AgreementListView):
     pass
