@@ -12,9 +12,13 @@ from yingji.resources.models import StockLevel, StockMovement, SupplyItem, Wareh
 
 @pytest.fixture
 def store(db):
-    region = Region.objects.create(name="测试县", level="county", code="512099", path="/")
-    Region.objects.filter(pk=region.pk).update(path=f"/{region.pk}/")
-    region.refresh_from_db()
+    from yingji.core import services as core_services
+
+    province = core_services.save_region(None, Region(), {"name": "测试省", "level": "province", "code": "990000"})
+    city = core_services.save_region(None, Region(), {"name": "测试市", "level": "city", "code": "990100",
+                                                      "parent": province})
+    region = core_services.save_region(None, Region(), {"name": "测试县", "level": "county", "code": "990101",
+                                                        "parent": city})
     a = services.save_warehouse(None, Warehouse(), {"name": "甲库", "level": "county", "region": region})
     b = services.save_warehouse(None, Warehouse(), {"name": "乙库", "level": "township", "region": region})
     tent = services.save_item(None, SupplyItem(), {"code": "1020101", "name": "救灾帐篷", "unit": "顶"})

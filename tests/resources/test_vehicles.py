@@ -74,6 +74,8 @@ def test_lifecycle_alerts_on_demo(demo, api):
     retiring = {r["name"] for r in rows if r["retiring_soon"] or r["retired_due"]}
     assert any("川M·23105应急" in n for n in retiring)  # 14 years 300 days of a 15-year life
     assert any("天池消防救援站 · 正压式空气呼吸器" in n for n in retiring)  # 8 of 8 years: due now
+    equipment_overdue = [r["name"] for r in rows if r["kind"] == "装备器材" and r["inspection_overdue_days"]]
+    assert equipment_overdue == ["乐至县天池消防救援站 · 正压式空气呼吸器"]  # the one equipment check overdue
 
 
 VEHICLE_PLATES = [f"川M·23{n}应急" for n in ("101", "102", "103", "104", "105", "201", "202", "301", "401", "501",
@@ -102,4 +104,4 @@ def test_web_record_form(demo, web):
     item.refresh_from_db()
     assert item.last_inspected == timezone.localdate()
     assert item.next_inspection_due == timezone.localdate() + timedelta(days=365)
-    assert User.objects.get(username="dispatcher") == item.records.get().actor
+    assert User.objects.get(username="dispatcher") == item.records.latest("id").actor

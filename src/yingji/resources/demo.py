@@ -259,12 +259,15 @@ def load_vehicles_and_equipment(log):
         if not vehicle.records.exists():
             checked = today - timedelta(days=420 if index % 3 == 0 else 120)
             services.record_maintenance(None, vehicle, "inspection", max(checked, acquired), "年度安全技术检验")
-    for station, name, category, quantity, unit, years, life, interval in EQUIPMENT:
+    for index, (station, name, category, quantity, unit, years, life, interval) in enumerate(EQUIPMENT):
         force = RescueForce.objects.get(name=station)
         item = Equipment.objects.filter(station=force, name=name).first()
-        services.save_equipment(None, item or Equipment(), {
+        item = services.save_equipment(None, item or Equipment(), {
             "name": name, "category": category, "station": force, "quantity": quantity, "unit": unit,
             "acquisition_date": today - timedelta(days=365 * years), "service_life_years": life,
             "inspection_interval_days": interval, "source": "purchase", "is_demo": True,
         })
+        if not item.records.exists():  # the last item's check is overdue; the others are current
+            last = today - timedelta(days=interval + 20 if index == len(EQUIPMENT) - 1 else 30)
+            services.record_maintenance(None, item, "inspection", last, "定期检测")
     log(f"车辆 {len(VEHICLES)} 辆，装备器材 {len(EQUIPMENT)} 项")

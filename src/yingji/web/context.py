@@ -30,11 +30,11 @@ def navigation(request):
         return {}
     sections = []
     for title, items in _all_sections():
-        visible = [
-            {"label": label, "url": reverse(name), "active": request.path.startswith(reverse(name))}
-            for label, name, perm in items
-            if user.has_perm(perm)
-        ]
+        visible = [{"label": label, "url": reverse(name)} for label, name, perm in items if user.has_perm(perm)]
         if visible:
             sections.append({"title": title, "items": visible})
+    # The active entry is the longest URL the current path starts with (/vehicles/lifecycle/ is not /vehicles/).
+    matches = [item for section in sections for item in section["items"] if request.path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_sections": sections}
