@@ -174,6 +174,41 @@ class ObjectDeleteView(ScopedMixin, DetailView):
         return redirect(reverse(self.success_url_name))
 
 
+class ObjectActionView(ScopedMixin, FormView):
+    """A small form on a record's page that runs one service on that record (a status change, a ledger
+    line, an inspection…), then returns to the page with a message. Subclasses set `model`,
+    `form_class`, `permission` and implement `act(obj, data)`, which may return the success message."""
+
+    http_method_names = ["post"]
+    permission = ""
+    success_message = "已保存。"
+
+    def get_permission_required(self):
+        return [self.permission]
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def act(self, obj, data: dict):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        obj = self.get_object()
+        try:
+            message = self.act(obj, form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(self.request, message or self.success_message)
+        return redirect(obj.get_absolute_url())
+
+    def form_invalid(self, form):
+        obj = self.get_object()
+        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" if f in form.fields else e
+                                              for f, errors in form.errors.items() for e in errors))
+        return redirect(obj.get_absolute_url())
+
+
 def _cell(obj, attr: str):
     value = obj
     for part in attr.split("."):
@@ -244,32 +279,16 @@ class RegionDetailView(ScopedMixin, DetailView):
         return context
 
 
-class RegionGDPView(ScopedMixin, FormView):
+class RegionGDPView(ObjectActionView):
     """Record or correct one year's GDP of a region (POST from the region page)."""
 
     model = Region
     form_class = GDPForm
-    http_method_names = ["post"]
+    permission = "core.change_regiongdp"
 
-    def get_permission_required(self):
-        return ["core.change_regiongdp"]
-
-    def form_valid(self, form):
-        region = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        try:
-            entry = services.set_region_gdp(self.request.user, region, form.cleaned_data["year"],
-                                             form.cleaned_data["gdp_wan"])
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
-        else:
-            messages.success(self.request, f"已保存{entry}地区生产总值。")
-        return redirect(region.get_absolute_url())
-
-    def form_invalid(self, form):
-        region = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        for field, errors in form.errors.items():
-            messages.error(self.request, f"{form.fields[field].label}：{'；'.join(errors)}")
-        return redirect(region.get_absolute_url())
+    def act(self, region, data):
+        entry = services.set_region_gdp(self.request.user, region, data["year"], data["gdp_wan"])
+        return f"已保存{entry}地区生产总值。"
 
 
 class RegionFormView(ObjectFormView):

@@ -3,17 +3,21 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
-from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from yingji.core.scoping import scope
-from yingji.core.views import ObjectDeleteView, ObjectExportView, ObjectFormView, ObjectListView, ScopedMixin
+from yingji.core.views import (
+    ObjectActionView,
+    ObjectDeleteView,
+    ObjectExportView,
+    ObjectFormView,
+    ObjectListView,
+    ScopedMixin,
+)
 from yingji.standards import event_codes
 
 from . import services
@@ -104,29 +108,14 @@ class ForceDeleteView(ObjectDeleteView):
     success_url_name = "resources:force_list"
 
 
-class ForceStatusView(ScopedMixin, FormView):
+class ForceStatusView(ObjectActionView):
     model = RescueForce
     form_class = ForceStatusForm
-    http_method_names = ["post"]
+    permission = "resources.change_rescueforce"
+    success_message = "战备状态已更新。"
 
-    def get_permission_required(self):
-        return ["resources.change_rescueforce"]
-
-    def form_valid(self, form):
-        force = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        try:
-            services.change_force_status(self.request.user, force, form.cleaned_data["status"],
-                                         form.cleaned_data["reason"], form.cleaned_data["members_on_duty"])
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
-        else:
-            messages.success(self.request, "战备状态已更新。")
-        return redirect(force.get_absolute_url())
-
-    def form_invalid(self, form):
-        force = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        messages.error(self.request, "；".join(e for errors in form.errors.values() for e in errors))
-        return redirect(force.get_absolute_url())
+    def act(self, force, data):
+        services.change_force_status(self.request.user, force, data["status"], data["reason"], data["members_on_duty"])
 
 
 # --- Warehouses, catalogue, ledger -------------------------------------------
@@ -175,38 +164,22 @@ class WarehouseFormView(ObjectFormView):
     success_url_name = "resources:warehouse_detail"
 
 
-class MovementView(ScopedMixin, FormView):
+class MovementView(ObjectActionView):
     """The ledger form on a warehouse page: 入库/出库/调拨/盘点调整/报废 through the services."""
 
     model = Warehouse
     form_class = MovementForm
-    http_method_names = ["post"]
-
-    def get_permission_required(self):
-        return ["resources.add_stockmovement"]
+    permission = "resources.add_stockmovement"
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
         form.fields["target"].queryset = scope(Warehouse.objects.all(), self.request.user)
         return form
 
-    def form_valid(self, form):
-        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        try:
-            movements = post_movement(self.request.user, {**form.cleaned_data, "warehouse": warehouse,
-                                                          "batch": form.cleaned_data["batch"] or ""})
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
-        else:
-            kinds = "、".join(sorted({m.get_kind_display() for m in movements}))
-            messages.success(self.request, f"已记账：{kinds} {len(movements)} 笔。")
-        return redirect(warehouse.get_absolute_url())
-
-    def form_invalid(self, form):
-        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
-                                              for e in errors))
-        return redirect(warehouse.get_absolute_url())
+    def act(self, warehouse, data):
+        movements = post_movement(self.request.user, {**data, "warehouse": warehouse, "batch": data["batch"] or ""})
+        kinds = "、".join(sorted({m.get_kind_display() for m in movements}))
+        return f"已记账：{kinds} {len(movements)} 笔。"
 
 
 class SupplyItemListView(ObjectListView):
@@ -341,29 +314,14 @@ class HydrantFormView(ObjectFormView):
     success_url_name = "resources:hydrant_detail"
 
 
-class HydrantInspectionView(ScopedMixin, FormView):
+class HydrantInspectionView(ObjectActionView):
     model = Hydrant
     form_class = InspectionForm
-    http_method_names = ["post"]
+    permission = "resources.add_hydrantinspection"
+    success_message = "检查记录已登记。"
 
-    def get_permission_required(self):
-        return ["resources.add_hydrantinspection"]
-
-    def form_valid(self, form):
-        hydrant = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        try:
-            services.inspect_hydrant(self.request.user, hydrant, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
-        else:
-            messages.success(self.request, "检查记录已登记。")
-        return redirect(hydrant.get_absolute_url())
-
-    def form_invalid(self, form):
-        hydrant = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
-                                              for e in errors))
-        return redirect(hydrant.get_absolute_url())
+    def act(self, hydrant, data):
+        services.inspect_hydrant(self.request.user, hydrant, **data)
 
 
 class WarehouseExportView(ObjectExportView, WarehouseListView):
@@ -515,30 +473,15 @@ class EquipmentFormView(ObjectFormView):
     success_url_name = "resources:equipment_detail"
 
 
-class RecordView(ScopedMixin, FormView):
+class RecordView(ObjectActionView):
     """POST a maintenance record for a vehicle or an equipment item."""
 
     form_class = MaintenanceForm
-    http_method_names = ["post"]
+    permission = "resources.add_maintenancerecord"
+    success_message = "记录已登记。"
 
-    def get_permission_required(self):
-        return ["resources.add_maintenancerecord"]
-
-    def form_valid(self, form):
-        asset = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        try:
-            services.record_maintenance(self.request.user, asset, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
-        else:
-            messages.success(self.request, "记录已登记。")
-        return redirect(asset.get_absolute_url())
-
-    def form_invalid(self, form):
-        asset = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
-                                              for e in errors))
-        return redirect(asset.get_absolute_url())
+    def act(self, asset, data):
+        services.record_maintenance(self.request.user, asset, **data)
 
 
 class VehicleRecordView(RecordView):
@@ -581,32 +524,16 @@ class SupplyItemExportView(ObjectExportView, SupplyItemListView):
     pass
 
 
-class NormView(ScopedMixin, FormView):
+class NormView(ObjectActionView):
     """Set (or correct) the reserve norm of one item in a warehouse, from the warehouse page."""
 
     model = Warehouse
     form_class = NormForm
-    http_method_names = ["post"]
+    permission = "resources.change_reservenorm"
 
-    def get_permission_required(self):
-        return ["resources.add_reservenorm", "resources.change_reservenorm"]
-
-    def form_valid(self, form):
-        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        try:
-            norm = services.set_norm(self.request.user, warehouse, form.cleaned_data["item"],
-                                     form.cleaned_data["quantity"])
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(self.request, "；".join(getattr(exc, "messages", [str(exc)])))
-        else:
-            messages.success(self.request, f"已设定{norm.item.name}储备定额 {norm.quantity}{norm.item.unit}。")
-        return redirect(warehouse.get_absolute_url())
-
-    def form_invalid(self, form):
-        warehouse = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        messages.error(self.request, "；".join(f"{form.fields[f].label}：{e}" for f, errors in form.errors.items()
-                                              for e in errors))
-        return redirect(warehouse.get_absolute_url())
+    def act(self, warehouse, data):
+        norm = services.set_norm(self.request.user, warehouse, data["item"], data["quantity"])
+        return f"已设定{norm.item.name}储备定额 {norm.quantity}{norm.item.unit}。"
 
 
 def _delete_view(model_class, service_function, list_name):
