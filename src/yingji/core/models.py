@@ -13,7 +13,21 @@ from yingji.standards import divisions
 from .scoping import RegionScopedQuerySet
 
 
-class Region(models.Model):
+class Record(models.Model):
+    """What every registry record has: a demo mark, timestamps, and region scoping via `region_field`."""
+
+    is_demo = models.BooleanField("演示数据", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        abstract = True
+
+
+class Region(Record):
     """A node of the division tree: province → city → county → township → village.
 
     `path` is a materialised path of ids ("/1/7/42/") so that "this region and all its
@@ -41,11 +55,6 @@ class Region(models.Model):
         "面积（km²）", max_digits=12, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
     region_field = ""  # the region itself: scoped by its own path
 
     class Meta:
@@ -98,7 +107,7 @@ class RegionGDP(models.Model):
         return f"{self.region.name} {self.year} 年"
 
 
-class Organisation(models.Model):
+class Organisation(Record):
     """A department or unit (单位): what tasks, responsibilities and users point at."""
 
     TYPE_CHOICES = [
@@ -125,12 +134,6 @@ class Organisation(models.Model):
     phone = models.CharField("联系电话", max_length=32, blank=True)
     address = models.CharField("地址", max_length=255, blank=True)
     duties = models.TextField("职责", blank=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "单位"

@@ -5,11 +5,11 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from yingji.core.models import Organisation, Region
+from yingji.core.models import Organisation, Record, Region
 from yingji.core.scoping import RegionScopedQuerySet
 
 
-class RescueForce(models.Model):
+class RescueForce(Record):
     """A rescue force (救援队伍): a fire station, a professional team, a township or village team…"""
 
     TYPE_CHOICES = [
@@ -56,12 +56,6 @@ class RescueForce(models.Model):
     status = models.CharField("战备状态", max_length=16, choices=STATUS_CHOICES, default=ON_DUTY, db_index=True)
     status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
     notes = models.TextField("备注", blank=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "救援队伍"
@@ -116,7 +110,7 @@ class ForceStatusChange(models.Model):
         return f"{self.force}：{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
-class Warehouse(models.Model):
+class Warehouse(Record):
     """A reserve warehouse (储备库) at 市/县/乡/村 level — the seeds' "1+9+15+N" pattern."""
 
     LEVEL_CHOICES = [("city", "市级"), ("county", "县级"), ("township", "乡级"), ("village", "村级")]
@@ -133,12 +127,6 @@ class Warehouse(models.Model):
     longitude = models.FloatField("经度", null=True, blank=True, db_index=True)
     latitude = models.FloatField("纬度", null=True, blank=True, db_index=True)
     address = models.CharField("地址", max_length=255, blank=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "储备库"
@@ -254,7 +242,7 @@ class ReserveNorm(models.Model):
         return f"{self.warehouse} · {self.item.name} 定额 {self.quantity}"
 
 
-class Shelter(models.Model):
+class Shelter(Record):
     """An emergency shelter (应急避难场所); capacity = effective area ÷ per-capita norm of its type."""
 
     TYPE_CHOICES = [("emergency", "紧急避难场所"), ("fixed_short", "固定避难场所（短期）"),
@@ -276,12 +264,6 @@ class Shelter(models.Model):
     status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default="ready")
     manager = models.CharField("负责人", max_length=32, blank=True)
     phone = models.CharField("联系电话", max_length=32, blank=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "应急避难场所"
@@ -300,7 +282,7 @@ class Shelter(models.Model):
         return [labels.get(f, f) for f in self.facilities]
 
 
-class Hydrant(models.Model):
+class Hydrant(Record):
     """A hydrant or fire-water source (消火栓与消防水源)."""
 
     TYPE_CHOICES = [("municipal", "市政消火栓"), ("pool", "消防水池"), ("wharf", "取水码头"), ("natural", "天然水源"),
@@ -322,12 +304,6 @@ class Hydrant(models.Model):
                                     validators=[MinValueValidator(0)])
     status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default=OK, db_index=True)
     last_inspected = models.DateField("最近检查", null=True, blank=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "消火栓与消防水源"
@@ -362,7 +338,7 @@ class HydrantInspection(models.Model):
         ordering = ["-date", "-id"]
 
 
-class Expert(models.Model):
+class Expert(Record):
     """An expert (专家库) the bureau can call on, by event class and discipline."""
 
     AVAILABILITY_CHOICES = [("available", "可联系"), ("busy", "任务中"), ("unavailable", "暂不可用")]
@@ -376,12 +352,6 @@ class Expert(models.Model):
     phone = models.CharField("联系电话", max_length=32)
     availability = models.CharField("可用状态", max_length=16, choices=AVAILABILITY_CHOICES, default="available")
     notes = models.TextField("备注", blank=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "专家"
@@ -406,7 +376,7 @@ class Expert(models.Model):
         return [table[c].name if c in table else c for c in self.specialties]
 
 
-class AgreementReserve(models.Model):
+class AgreementReserve(Record):
     """协议储备: supplies an enterprise commits to deliver on call, counted apart from physical stock."""
 
     supplier = models.CharField("供应企业", max_length=128)
@@ -420,12 +390,6 @@ class AgreementReserve(models.Model):
                                          validators=[MinValueValidator(0)])
     contact_person = models.CharField("联系人", max_length=32, blank=True)
     phone = models.CharField("联系电话", max_length=32, blank=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "协议储备"
@@ -458,7 +422,7 @@ class AgreementItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["agreement", "item"], name="agreement_item_once")]
 
 
-class LifecycleAsset(models.Model):
+class LifecycleAsset(Record):
     """全寿命周期 fields shared by vehicles and equipment: acquisition, service life, recurring inspection."""
 
     SOURCE_CHOICES = [("purchase", "财政采购"), ("allocation", "上级调拨"), ("donation", "社会捐赠"), ("other", "其他")]
@@ -504,12 +468,6 @@ class Vehicle(LifecycleAsset):
     pump_flow_lps = models.DecimalField("泵流量（L/s）", max_digits=6, decimal_places=1, null=True, blank=True,
                                         validators=[MinValueValidator(0)])
     status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default=AVAILABLE, db_index=True)
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "车辆"
@@ -532,12 +490,6 @@ class Equipment(LifecycleAsset):
                                editable=False)
     quantity = models.PositiveIntegerField("数量")
     unit = models.CharField("单位", max_length=8, default="件")
-    is_demo = models.BooleanField("演示数据", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "装备器材"
