@@ -85,6 +85,9 @@ def test_intact_rate(demo, api, web):
     assert stats["by_status"] == {"完好": 49, "损坏": 4, "维修中": 2, "停用": 1}
     township = api("township").get("/api/hydrants/stats/").json()  # 天池街道: 24, one damaged, one repairing
     assert (township["total"], township["ok"]) == (24, 22)
+    nantang = Region.objects.get(code="512022002")
+    per_region = api("duty").get(f"/api/hydrants/stats/?region={nantang.pk}").json()
+    assert (per_region["total"], per_region["ok"], per_region["intact_rate"]) == (18, 15, 83.3)
     html = web("duty").get("/hydrants/").content.decode()
     assert "完好率 87.5%（49/56）" in html
 

@@ -450,10 +450,15 @@ class HydrantViewSet(LayerActionMixin, ServiceViewSet):
     layer_properties = staticmethod(hydrant_properties)
 
     def get_queryset(self):
+        """Filters: status, type, region (that region and below, e.g. 完好率 of one township via stats)."""
         qs = super().get_queryset()
+        params = self.request.query_params
         for name in ("status", "type"):
-            if self.request.query_params.get(name):
-                qs = qs.filter(**{name: self.request.query_params[name]})
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        if params.get("region"):
+            region = Region.objects.filter(pk=int_param(params, "region")).first()
+            qs = qs.filter(region__path__startswith=region.path) if region else qs.none()
         return qs
 
     @extend_schema(request=InspectionSerializer, responses=InspectionSerializer)
