@@ -1,11 +1,8 @@
 """API of emergency resources."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Min, Q, Sum
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -19,7 +16,6 @@ from yingji.core.scoping import scope
 
 from . import services
 from .models import (
-    AgreementItem,
     AgreementReserve,
     Equipment,
     Expert,
@@ -35,6 +31,17 @@ from .models import (
     SupplyItem,
     Vehicle,
     Warehouse,
+)
+from .queries import (
+    availability,
+    capacity_by_region,
+    filter_experts,
+    filter_forces,
+    intact_rate,
+    near_expiry,
+    on_hand,
+    post_movement,
+    shortfall_rows,
 )
 
 
@@ -112,25 +119,6 @@ class ForceViewSet(LayerActionMixin, ServiceViewSet):
         return Response(StatusChangeSerializer(changes, many=True).data)
 
 
-def filter_forces(queryset, params):
-    """Filters shared by the list page, the export and the API."""
-    for name in ("type", "status", "station_class", "specialty"):
-        if params.get(name):
-            queryset = queryset.filter(**{name: params[name]})
-    if params.get("region"):
-        region = Region.objects.filter(pk=int_param(params, "region")).first()
-        queryset = queryset.filter(region__path__startswith=region.path) if region else queryset.none()
-    if params.get("capability"):
-        code = params["capability"].strip().upper()
-        wanted = {code, code[:3] + "00", code[:2] + "000"}
-        # capabilities is a short JSON list; matching its text keeps one query for SQLite and PostgreSQL.
-        condition = Q()
-        for item in wanted:
-            condition |= Q(capabilities__icontains=f'"{item}"')
-        queryset = queryset.filter(condition)
-    return queryset
-
-
 # --- Warehouses, catalogue, ledger -------------------------------------------
 
 class WarehouseSerializer(serializers.ModelSerializer):
@@ -190,23 +178,6 @@ class MovementRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", label="事由")
 
 
-def post_movement(actor, data: dict):
-    """One ledger request from the API or the warehouse page → the matching service."""
-    kind, warehouse, item = data["kind"], data["warehouse"], data["item"]
-    quantity, batch, reason = data["quantity"], data.get("batch", ""), data.get("reason", "")
-    if kind == "in":
-        return services.receive(actor, warehouse, item, quantity, batch, data.get("expiry"), reason)
-    if kind == "out":
-        return services.issue(actor, warehouse, item, quantity, reason, batch or None)
-    if kind == "transfer":
-        if not data.get("target"):
-            raise DjangoValidationError({"target": "调拨须选择调入库。"})
-        return services.transfer(actor, warehouse, data["target"], item, quantity, reason, batch or None)
-    if kind == "adjust":
-        return services.adjust(actor, warehouse, item, quantity, reason, batch)
-    return services.scrap(actor, warehouse, item, quantity, reason, batch)
-
-
 def warehouse_properties(warehouse: Warehouse) -> dict:
     return {"name": warehouse.name, "level": warehouse.get_level_display(), "url": warehouse.get_absolute_url()}
 
@@ -224,13 +195,6 @@ class WarehouseViewSet(LayerActionMixin, ServiceViewSet):
     def stock(self, request, pk=None):
         """On-hand quantity per item (all batches), from the maintained aggregate."""
         return Response(list(on_hand(self.get_object())))
-
-
-
-def on_hand(warehouse):
-    return (StockLevel.objects.filter(warehouse=warehouse, quantity__gt=0)
-            .values("item", "item__code", "item__name", "item__unit")
-            .annotate(quantity=Sum("quantity"), earliest_expiry=Min("expiry")).order_by("item__code"))
 
 
 class SupplyItemViewSet(viewsets.ModelViewSet):
@@ -267,10 +231,6 @@ class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("near_expiry_days"):
             qs = near_expiry(qs, int_param(params, "near_expiry_days"))
         return qs.order_by("expiry", "warehouse__name")
-
-
-def near_expiry(levels, days: int):
-    return levels.filter(expiry__isnull=False, expiry__lte=timezone.localdate() + timedelta(days=days))
 
 
 class StockMovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -330,24 +290,6 @@ class ReserveNormViewSet(ServiceViewSet):
         return Response(shortfall_rows(self.get_queryset()))
 
 
-def shortfall_rows(norms):
-    """One query for the norms and one grouped query for their stock: no per-norm lookups."""
-    norms = list(norms.select_related("warehouse", "item"))
-    stock = {
-        (row["warehouse"], row["item"]): row["total"]
-        for row in StockLevel.objects.filter(warehouse__in={n.warehouse_id for n in norms})
-        .values("warehouse", "item").annotate(total=Sum("quantity"))
-    }
-    rows = []
-    for norm in norms:
-        have = stock.get((norm.warehouse_id, norm.item_id), Decimal(0))
-        if have < norm.quantity:
-            rows.append({"warehouse": norm.warehouse_id, "warehouse_name": norm.warehouse.name, "item": norm.item_id,
-                         "item_name": norm.item.name, "unit": norm.item.unit, "norm": norm.quantity,
-                         "on_hand": have, "shortfall": norm.quantity - have})
-    return rows
-
-
 # --- Shelters and hydrants ----------------------------------------------------
 
 class ShelterSerializer(serializers.ModelSerializer):
@@ -385,24 +327,6 @@ class ShelterViewSet(LayerActionMixin, ServiceViewSet):
         return Response(capacity_by_region(request.user))
 
 
-def capacity_by_region(user):
-    """Rows per child region of the user's home region: places, population, places per 100 residents.
-
-    One query for the shelters: each is credited to the child whose id follows the home path.
-    """
-    home = user.region or Region.objects.filter(parent__isnull=True).first()
-    children = list(scope(Region.objects.filter(parent=home), user).order_by("code", "name"))
-    places = dict.fromkeys((c.pk for c in children), 0)
-    open_shelters = scope(Shelter.objects.exclude(status="closed"), user).filter(region__path__startswith=home.path)
-    for path, capacity in open_shelters.values_list("region__path", "capacity"):
-        below = path[len(home.path):].split("/", 1)[0]
-        if below and int(below) in places:
-            places[int(below)] += capacity
-    return [{"region": c.pk, "region_name": c.name, "places": places[c.pk], "population": c.population,
-             "coverage": round(places[c.pk] / c.population * 100, 1) if c.population else None}
-            for c in children]
-
-
 class HydrantSerializer(serializers.ModelSerializer):
     region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
     type_label = serializers.CharField(source="get_type_display", read_only=True)
@@ -429,15 +353,6 @@ class InspectionSerializer(serializers.ModelSerializer):
 def hydrant_properties(hydrant: Hydrant) -> dict:
     return {"name": str(hydrant), "status": hydrant.status, "status_label": hydrant.get_status_display(),
             "url": hydrant.get_absolute_url()}
-
-
-def intact_rate(hydrants) -> dict:
-    """完好率 = intact ÷ all registered hydrants (a disabled or damaged one is not intact)."""
-    counts = dict(hydrants.values_list("status").annotate(n=Count("id")))
-    total = sum(counts.values())
-    return {"total": total, "ok": counts.get(Hydrant.OK, 0),
-            "by_status": {label: counts.get(value, 0) for value, label in Hydrant.STATUS_CHOICES},
-            "intact_rate": round(counts.get(Hydrant.OK, 0) / total * 100, 1) if total else None}
 
 
 class HydrantViewSet(LayerActionMixin, ServiceViewSet):
@@ -492,22 +407,6 @@ class ExpertSerializer(serializers.ModelSerializer):
                   "phone", "availability", "notes", "is_demo", "created_at", "updated_at"]
         read_only_fields = ["is_demo", "created_at", "updated_at"]
         validators = []
-
-
-def filter_experts(queryset, params):
-    """?specialty=<GB/T 35561 code> matches the class or its whole 大类; ?q= names and disciplines."""
-    if params.get("specialty"):
-        code = params["specialty"].strip().upper()
-        condition = Q()
-        for item in {code, code[:3] + "00", code[:2] + "000"}:
-            condition |= Q(specialties__icontains=f'"{item}"')
-        queryset = queryset.filter(condition)
-    if params.get("availability"):
-        queryset = queryset.filter(availability=params["availability"])
-    if params.get("region"):
-        region = Region.objects.filter(pk=int_param(params, "region")).first()
-        queryset = queryset.filter(region__path__startswith=region.path) if region else queryset.none()
-    return queryset
 
 
 class ExpertViewSet(ServiceViewSet):
@@ -574,22 +473,6 @@ class AgreementViewSet(ServiceViewSet):
     def availability(self, request):
         """Per supply item: physical stock on hand and, separately, what active agreements commit."""
         return Response(availability(request.user))
-
-
-def availability(user):
-    """Physical stock and agreement reserves side by side, never added together (one query each)."""
-    physical = {row["item"]: row["total"] for row in scope(StockLevel.objects.all(), user)
-                .values("item").annotate(total=Sum("quantity"))}
-    today = timezone.localdate()
-    committed = {row["item"]: row for row in scope(AgreementItem.objects.filter(
-        agreement__start_date__lte=today, agreement__end_date__gte=today), user)
-        .values("item").annotate(total=Sum("quantity"), fastest=Min("agreement__response_hours"))}
-    items = SupplyItem.objects.filter(pk__in=set(physical) | set(committed)).order_by("code")
-    return [{"item": item.pk, "code": item.code, "name": item.name, "unit": item.unit,
-             "physical": physical.get(item.pk, Decimal(0)),
-             "agreement": committed[item.pk]["total"] if item.pk in committed else Decimal(0),
-             "fastest_response_hours": committed[item.pk]["fastest"] if item.pk in committed else None}
-            for item in items]
 
 
 # --- Vehicles and equipment -------------------------------------------------------

@@ -21,16 +21,6 @@ from yingji.core.views import (
 from yingji.standards import event_codes
 
 from . import services
-from .api import (
-    availability,
-    capacity_by_region,
-    filter_experts,
-    filter_forces,
-    intact_rate,
-    near_expiry,
-    post_movement,
-    shortfall_rows,
-)
 from .forms import (
     AgreementForm,
     EquipmentForm,
@@ -59,6 +49,16 @@ from .models import (
     SupplyItem,
     Vehicle,
     Warehouse,
+)
+from .queries import (
+    availability,
+    capacity_by_region,
+    filter_experts,
+    filter_forces,
+    intact_rate,
+    near_expiry,
+    post_movement,
+    shortfall_rows,
 )
 
 EXPIRY_HORIZON_DAYS = settings.YINGJI_EXPIRY_HORIZON_DAYS
