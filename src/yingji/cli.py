@@ -92,7 +92,8 @@ def _add_app_commands():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingji.settings")
     from django.conf import settings
 
-    for app in settings.INSTALLED_APPS:
+    # The pure packages (standards, later routing) have command groups too, without being Django apps.
+    for app in [*settings.INSTALLED_APPS, "yingji.standards"]:
         if not app.startswith("yingji."):
             continue
         try:

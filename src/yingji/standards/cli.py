@@ -1,0 +1,60 @@
+"""`yingji standards …`: check a case against the encoded standards without the web UI."""
+
+import json
+import sys
+
+import click
+
+
+@click.group("standards")
+def standards():
+    """国家标准查询：事故分级、事件分类代码。"""
+
+
+@standards.command("accident-grade")
+@click.option("--deaths", default="0", show_default=True, help="死亡（含下落不明）人数")
+@click.option("--serious-injuries", default="0", show_default=True, help="重伤（含急性工业中毒）人数")
+@click.option("--loss-wan", default="0", show_default=True, help="直接经济损失（万元）")
+@click.option("--type", "event_code", default=None, help="事件代码（如 12H00 道路交通事故），决定伤亡变化报告期")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def accident_grade(deaths, serious_injuries, loss_wan, event_code, as_json):
+    """Grade an accident per 国务院令第493号 第三条."""
+    from .accidents import grade_accident
+
+    try:
+        result = grade_accident(deaths, serious_injuries, loss_wan, event_code)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    reason = "、".join(result.decided_by) or "未达到较大事故任一标准"
+    click.echo(f"{result.grade}（依据：{reason}）")
+    click.echo(f"逐级上报至：{result.report_up_to}；组织调查：{result.investigated_by}")
+    click.echo(f"伤亡人数变化补报期：{result.casualty_window_days} 日")
+
+
+@standards.command("event-code")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def event_code(query, as_json):
+    """Look up a GB/T 35561 event code, or search the classes by Chinese name."""
+    from . import event_codes
+
+    try:
+        matches = [event_codes.get(query)]
+    except ValueError:
+        matches = event_codes.search(query)
+    if not matches:
+        click.echo(f"没有找到与“{query}”对应的事件代码或名称。", err=True)
+        sys.exit(1)
+    rows = [{"code": m.code, "name": m.name, "top_code": m.top_code,
+             "top_name": event_codes.table()[m.top_code].name, "class_code": m.class_code} for m in matches]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['code']}  {row['name']}（{row['top_name']}）")
+
+
+commands = [standards]
