@@ -118,3 +118,10 @@ def test_region_form_shows_every_error_and_writes_nothing(demo):
     assert "应以 512022 开头" in html
     assert "经度 205.0 超出" in html
     assert Region.objects.count() == before
+
+
+def test_dashboard_readiness_cards_follow_the_region(demo, web):
+    county = web("duty").get("/").content.decode()
+    assert "在岗救援队伍" in county and "87.5%" in county and "49/56 完好" in county
+    township = web("township").get("/").content.decode()  # 天池街道: 22 of its 24 hydrants intact
+    assert "91.7%" in township and "22/24 完好" in township

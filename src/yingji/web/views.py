@@ -1,11 +1,30 @@
 """The home dashboard: who I am, my region, and the state of the data I am responsible for."""
 
+from importlib import import_module
+
+from django.apps import apps
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Sum
 from django.views.generic import TemplateView
 
 from yingji.core.models import AuditEntry, Organisation, Region, User
 from yingji.core.scoping import scope
+
+
+def dashboard_cards(user) -> list[dict]:
+    """Every yingji app may have dashboard.cards(user); the home page shows them in app order."""
+    cards = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("yingji."):
+            continue
+        try:
+            module = import_module(f"{config.name}.dashboard")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.dashboard":
+                raise
+            continue
+        cards += module.cards(user)
+    return cards
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -30,6 +49,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             population=scope(Region.objects.filter(parent=home), user).aggregate(p=Sum("population"))["p"]
             if home else None,
         )
+        context["app_cards"] = dashboard_cards(user)
         if user.has_perm("core.view_user"):
             context["user_count"] = scope(User.objects.all(), user).count()
         if user.has_perm("core.view_auditentry"):
