@@ -18,6 +18,11 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -55,6 +60,8 @@ INSTALLED_APPS = [
     # Yingji apps: each may add cli.py (command groups) and demo.py (demo data).
     "yingji.core",
     "yingji.resources",
+    "yingji.incidents",
+    "yingji.plans",
     "yingji.web",
 ]
 
@@ -181,6 +188,17 @@ STORAGES = {
 # Serve straight from the app folders until collectstatic has run (demo, tests).
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads (public-report photos, note attachments, plan documents) are read back through
+# scoped views only; MEDIA_URL is never served as a public folder.
+FILE_UPLOAD_PERMISSIONS = 0o640
+MAX_UPLOAD_MB = 10
+
+# --- Incident reporting deadlines (493号令 第九条、第十一条; local rules may be stricter) --
+YINGJI_INITIAL_REPORT_MINUTES = env_int("YINGJI_INITIAL_REPORT_MINUTES", 60)  # 首报: after the bureau learns
+YINGJI_RELAY_REPORT_MINUTES = env_int("YINGJI_RELAY_REPORT_MINUTES", 120)  # each relay up one level
+YINGJI_FOLLOW_UP_REPORT_MINUTES = env_int("YINGJI_FOLLOW_UP_REPORT_MINUTES", 60)  # 续报 after a change
+# Public reporting (no login): at most this many reports per IP and per phone per hour.
+YINGJI_PUBLIC_REPORTS_PER_HOUR = env_int("YINGJI_PUBLIC_REPORTS_PER_HOUR", 5)
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

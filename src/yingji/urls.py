@@ -11,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 from yingji.core.api import TokenLoginView
 from yingji.core.forms import LoginForm
 
-API_APPS = ["yingji.core", "yingji.resources"]  # each has api_urls.routes
+API_APPS = ["yingji.core", "yingji.resources", "yingji.incidents", "yingji.plans"]  # each has api_urls.routes
 router = DefaultRouter()
 for app in API_APPS:
     for prefix, viewset, basename in import_module(f"{app}.api_urls").routes:
@@ -33,6 +33,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("yingji.core.urls")),
     path("", include("yingji.resources.urls")),
+    path("", include("yingji.incidents.urls")),
+    path("", include("yingji.plans.urls")),
     path("", include("yingji.web.urls")),
 ]
 

@@ -38,7 +38,7 @@ def accident_grade(deaths, serious_injuries, loss_wan, event_code, as_json):
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 def event_code(query, as_json):
-    """Look up a GB/T 35561 event code, or search the classes by Chinese name."""
+    """Look up a GB/T 35561 event code, or search all levels by code prefix or Chinese name."""
     from . import event_codes
 
     try:
@@ -48,13 +48,17 @@ def event_code(query, as_json):
     if not matches:
         click.echo(f"没有找到与“{query}”对应的事件代码或名称。", err=True)
         sys.exit(1)
-    rows = [{"code": m.code, "name": m.name, "top_code": m.top_code,
-             "top_name": event_codes.table()[m.top_code].name, "class_code": m.class_code} for m in matches]
+    table = event_codes.table()
+    rows = [{"code": m.code, "name": m.name, "level": m.level, "parent": m.parent_code,
+             "parent_name": table[m.parent_code].name if m.parent_code else None,
+             "top_code": m.top_code, "top_name": table[m.top_code].name, "class_code": m.class_code}
+            for m in matches]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
-    for row in rows:
-        click.echo(f"{row['code']}  {row['name']}（{row['top_name']}）")
+    for match, row in zip(matches, rows):
+        ancestors = " › ".join(f"{c.code} {c.name}" for c in event_codes.path(match.code)[:-1])
+        click.echo(f"{row['code']}  {row['name']}（{row['level']}" + (f"，属 {ancestors}）" if ancestors else "）"))
 
 
 commands = [standards]

@@ -1,8 +1,12 @@
-"""GB/T 35561-2017 event classification: five-character codes, 大类 → 类 (→ 细类).
+"""GB/T 35561-2017 event classification: five-character codes, 大类 → 类 → 细类.
 
 Code structure: "1" (突发事件) + 大类 digit (1 自然灾害, 2 事故灾难, 3 公共卫生, 4 社会安全)
-+ 类 letter (A…, I and O skipped, Y = 其他) + two digits for the 细类 ("00" = the class itself).
-The table lives in data/gbt35561_event_classes.csv.
++ 类 letter (A…, I and O skipped, Y = 其他) + two digits for the 细类 ("00" = the class itself,
+"99" = 其他). A 大类 is "1x000". The table lives in data/gbt35561_event_classes.csv, in source
+order (each 类 followed by its 细类); its header says where it comes from and what was corrected.
+
+Rescue capabilities are expressed at the 类 level (`classes()`); incidents and warnings may carry
+a 细类 (e.g. 11B03 暴雨事件), which `covers()` matches against its 类 and 大类.
 """
 
 import re
@@ -13,7 +17,10 @@ from pathlib import Path
 from .tables import read_table
 
 DATA = Path(__file__).parent / "data" / "gbt35561_event_classes.csv"
-CODE_PATTERN = re.compile(r"^1[1-4](0|[A-HJ-NP-Y])\d\d$")
+CODE_PATTERN = re.compile(r"^1[1-4](000|[A-HJ-NP-Y]\d\d)$")
+
+TOP, CLASS, DETAIL = "大类", "类", "细类"
+ACCIDENT_TOP_CODE = "12000"  # 事故灾难: graded per 国务院令第493号
 
 
 @dataclass(frozen=True)
@@ -26,13 +33,29 @@ class EventClass:
         return self.code[2:] == "000"
 
     @property
+    def is_detail(self) -> bool:
+        return not self.is_top and self.code[3:] != "00"
+
+    @property
+    def level(self) -> str:
+        """"大类", "类" or "细类"."""
+        return TOP if self.is_top else DETAIL if self.is_detail else CLASS
+
+    @property
     def top_code(self) -> str:
         return self.code[:2] + "000"
 
     @property
     def class_code(self) -> str:
-        """The 类 this code belongs to (itself for a 类, e.g. 11B03 → 11B00)."""
+        """The 类 this code belongs to (itself for a 类 or a 大类, e.g. 11B03 → 11B00)."""
         return self.code if self.is_top else self.code[:3] + "00"
+
+    @property
+    def parent_code(self) -> str | None:
+        """细类 → its 类, 类 → its 大类, 大类 → None."""
+        if self.is_top:
+            return None
+        return self.class_code if self.is_detail else self.top_code
 
 
 @lru_cache(maxsize=1)
@@ -45,12 +68,21 @@ def top_classes() -> list[EventClass]:
 
 
 def classes() -> list[EventClass]:
-    """The 类 level (e.g. 12G00 火灾事故), what rescue capabilities are expressed in."""
-    return [c for c in table().values() if not c.is_top]
+    """The 类 level (e.g. 12G00 火灾事故), what rescue capabilities are expressed in; no 细类."""
+    return [c for c in table().values() if c.level == CLASS]
+
+
+def details() -> list[EventClass]:
+    """The 细类 level (e.g. 11B03 暴雨事件), in table order."""
+    return [c for c in table().values() if c.is_detail]
+
+
+def _normalise(code) -> str:
+    return (code or "").strip().upper()
 
 
 def get(code: str) -> EventClass:
-    code = (code or "").strip().upper()
+    code = _normalise(code)
     if code not in table():
         if not CODE_PATTERN.match(code):
             raise ValueError(f"“{code}”不是 GB/T 35561 事件代码（5 位，如 12G00 火灾事故）。")
@@ -58,9 +90,44 @@ def get(code: str) -> EventClass:
     return table()[code]
 
 
+def parent(code: str) -> EventClass | None:
+    """The 类 of a 细类, the 大类 of a 类, None for a 大类. Raises ValueError for an unknown code."""
+    parent_code = get(code).parent_code
+    return table()[parent_code] if parent_code else None
+
+
+def children(code: str) -> list[EventClass]:
+    """Direct children in table order: the 类 of a 大类, the 细类 of a 类, none for a 细类."""
+    code = get(code).code
+    return [c for c in table().values() if c.parent_code == code]
+
+
+def path(code: str) -> list[EventClass]:
+    """From the 大类 down to the code itself, e.g. 11B03 → [11000 自然灾害, 11B00 气象灾害, 11B03 暴雨事件]."""
+    node: EventClass | None = get(code)
+    chain = []
+    while node is not None:
+        chain.append(node)
+        node = table()[node.parent_code] if node.parent_code else None
+    return chain[::-1]
+
+
+def is_accident(code: str | None) -> bool:
+    """Whether an event code is a 事故灾难 (12000 or below it), the events 国务院令第493号 grades.
+
+    A blank code is not an accident; a code that is not in the table raises ValueError.
+    """
+    if not _normalise(code):
+        return False
+    return get(code).top_code == ACCIDENT_TOP_CODE
+
+
 def covers(capabilities, event_code: str) -> bool:
-    """Whether a list of class codes covers an event code (its 类 or its whole 大类 is listed)."""
-    code = (event_code or "").strip().upper()
+    """Whether a list of codes covers an event code: the code itself, its 类 or its whole 大类 is listed.
+
+    The event code may be at any level (a 细类 such as 12G03 is covered by 12G00 or 12000).
+    """
+    code = _normalise(event_code)
     if len(code) != 5:
         return False
     wanted = {code, code[:3] + "00", code[:2] + "000"}
@@ -68,4 +135,24 @@ def covers(capabilities, event_code: str) -> bool:
 
 
 def search(text: str) -> list[EventClass]:
-    return [c for c in table().values() if text and text in c.name]
+    """Classes at every level whose name or code matches, best first.
+
+    Rank: exact name or code (case-insensitive), then name or code prefix, then name containing
+    the text; ties keep table order (so a 类 comes before its 细类).
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    upper = text.upper()
+    ranked = []
+    for index, item in enumerate(table().values()):
+        if item.name == text or item.code == upper:
+            rank = 0
+        elif item.name.startswith(text) or item.code.startswith(upper):
+            rank = 1
+        elif text in item.name:
+            rank = 2
+        else:
+            continue
+        ranked.append((rank, index, item))
+    return [item for _, _, item in sorted(ranked, key=lambda entry: entry[:2])]

@@ -1,0 +1,3 @@
+from .api import duty, incidents, public, reports
+
+routes = incidents.routes + reports.routes + public.routes + duty.routes

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "yingji.incidents"
+    label = "incidents"
+    verbose_name = "接报与指挥"
+
+    def ready(self):
+        from yingji.core import roles
+
+        models = ["incident", "timelineentry", "informationreport", "assignment", "dutyshift", "publicreport"]
+        for role in roles.ROLE_NAMES:
+            if role not in ("企业用户",):
+                roles.grant(role, [f"incidents.view_{m}" for m in models])
+        # The duty seat takes reports, opens, grades and reports incidents; the commander too.
+        seat = [f"incidents.{a}_{m}" for m in ("incident", "informationreport", "timelineentry", "publicreport")
+                for a in ("add", "change")] + ["incidents.grade_incident", "incidents.merge_incident"]
+        for role in ("管理员", "值班员", "指挥长"):
+            roles.grant(role, seat)
+        # Dispatch: duty officers, commanders and fire dispatchers send and track forces.
+        for role in ("管理员", "值班员", "指挥长", "消防调度员"):
+            roles.grant(role, ["incidents.add_assignment", "incidents.change_assignment",
+                               "incidents.add_timelineentry"])
+        # Townships report what happens on their ground and add notes to it.
+        roles.grant("乡镇用户", ["incidents.add_incident", "incidents.add_timelineentry"])
+        roles.grant("管理员", [f"incidents.{a}_dutyshift" for a in ("add", "change", "delete")])
+        roles.grant("值班员", ["incidents.change_dutyshift"])  # handover notes

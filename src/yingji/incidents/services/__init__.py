@@ -1,0 +1,1 @@
+"""Split by feature: incidents (intake, grading, lifecycle, dispatch), reports, public, duty."""

@@ -1,0 +1,317 @@
+"""Incident intake, editing, grading, lifecycle, merging and notes: validated, one transaction,
+audited, and written into the incident's timeline."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from yingji.core import audit, geo
+from yingji.core.models import AuditEntry, Region
+from yingji.core.scoping import require_region
+from yingji.core.services import require_perm
+from yingji.standards import accidents, event_codes, levels
+
+from ..models import Incident
+from . import reports
+from .timeline import record
+
+INTAKE_FIELDS = [
+    "title", "source", "reporter_name", "reporter_phone", "occurred_at", "reported_at", "region", "longitude",
+    "latitude", "address", "event_code", "description", "unit_overview", "is_drill",
+] + ["deaths", "missing", "serious_injuries", "injuries", "direct_loss_wan", "people_affected"]
+CASUALTY_FIELDS = ["deaths", "missing", "serious_injuries", "injuries", "direct_loss_wan", "people_affected"]
+
+# Allowed moves of the lifecycle 接报 → 核实 → 处置中 → 已控制 → 结束 → 归档 (a step back is allowed
+# when the situation worsens again, e.g. 已控制 → 处置中).
+TRANSITIONS = {
+    Incident.REPORTED: {Incident.VERIFYING, Incident.RESPONDING, Incident.ENDED},
+    Incident.VERIFYING: {Incident.RESPONDING, Incident.ENDED},
+    Incident.RESPONDING: {Incident.CONTROLLED, Incident.ENDED},
+    Incident.CONTROLLED: {Incident.RESPONDING, Incident.ENDED},
+    Incident.ENDED: {Incident.ARCHIVED, Incident.RESPONDING},
+    Incident.ARCHIVED: set(),
+}
+
+
+def _person(actor):
+    return actor if actor is not None and actor.pk else None
+
+
+def _status_label(status: str) -> str:
+    return dict(Incident.STATUS_CHOICES)[status]
+
+
+def _next_number(when) -> str:
+    """YJ + local date + a 4-digit serial of that day, e.g. YJ20261123-0007."""
+    prefix = f"YJ{timezone.localtime(when):%Y%m%d}-"
+    last = (Incident.objects.filter(number__startswith=prefix).order_by("-number")
+            .values_list("number", flat=True).first())
+    serial = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{serial:04d}"
+
+
+def _check(actor, incident: Incident, errors: dict):
+    try:
+        incident.event_code = event_codes.get(incident.event_code).code
+    except ValueError as exc:
+        errors["event_code"] = [str(exc)]
+    try:
+        geo.validate_point(incident.longitude, incident.latitude)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    now = timezone.now() + timedelta(minutes=5)  # clocks of phones and PCs drift a little
+    if incident.occurred_at and incident.occurred_at > now:
+        errors["occurred_at"] = ["发生时间不能晚于当前时间。"]
+    if incident.reported_at and incident.reported_at > now:
+        errors["reported_at"] = ["接报时间不能晚于当前时间。"]
+    if incident.occurred_at and incident.reported_at and incident.occurred_at > incident.reported_at:
+        errors["occurred_at"] = ["发生时间不能晚于接报时间。"]
+    if incident.direct_loss_wan is not None and Decimal(incident.direct_loss_wan) < 0:
+        errors["direct_loss_wan"] = ["直接经济损失不能为负数。"]
+    if not (incident.title or "").strip():
+        errors["title"] = ["请填写事件名称。"]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _locate(actor, incident: Incident, chosen_region):
+    """The township from the map point when there is one (saying how), else the region chosen.
+
+    A nearest-centre guess that falls outside the chosen region is not trusted over the choice."""
+    if incident.longitude is not None and incident.latitude is not None:
+        found = geo.locate_region(actor, incident.longitude, incident.latitude)
+        if found is not None:
+            region, located = found
+            if located.method == "boundary" or chosen_region is None or region.is_within(chosen_region):
+                incident.region, incident.region_located_by = region, located.method
+                return
+    if chosen_region is None:
+        raise ValidationError({"region": ["请选择发生地区划，或在地图上标出位置。"]})
+    incident.region, incident.region_located_by = chosen_region, "chosen"
+
+
+def _apply_grade(incident: Incident) -> str | None:
+    """Grade a production-safety accident by 493号令; returns the old grade if it changed."""
+    if not incident.is_accident:
+        return None
+    result = accidents.grade_accident(incident.deaths, incident.serious_injuries, incident.direct_loss_wan,
+                                      incident.event_code)
+    old = incident.accident_grade
+    incident.accident_grade = result.grade
+    incident.level = levels.by_level(result.grade[:-2]).level  # 较大事故 → 较大 → Ⅲ
+    incident.graded_by = "493号令：" + ("、".join(result.decided_by) or "未达较大事故标准")
+    incident.report_up_to = result.report_up_to
+    incident.casualty_window_ends = incident.occurred_at + timedelta(days=result.casualty_window_days)
+    return old if old != result.grade else None
+
+
+@transaction.atomic
+def create_incident(actor, data: dict) -> Incident:
+    """接报: open an incident from a report. The region comes from the map point when given."""
+    require_perm(actor, "incidents.add_incident")
+    unknown = set(data) - set(INTAKE_FIELDS) - {"is_demo"}
+    if unknown:
+        raise ValidationError({f: ["不能在接报时填写此项。"] for f in unknown})
+    data = dict(data)
+    chosen = data.pop("region", None)
+    if isinstance(chosen, int):
+        chosen = Region.objects.filter(pk=chosen).first()
+    incident = Incident(**data)
+    incident.reported_at = incident.reported_at or timezone.now()
+    incident.occurred_at = incident.occurred_at or incident.reported_at
+    errors: dict = {}
+    try:
+        _locate(actor, incident, chosen)
+        require_region(actor, incident.region)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    _check(actor, incident, errors)
+    incident.duty_officer = _person(actor)
+    incident.number = _next_number(incident.reported_at)
+    _apply_grade(incident)
+    incident.save()
+    how = dict(Incident.LOCATED_CHOICES)[incident.region_located_by]
+    record(incident, "intake", f"{incident.get_source_display()}接报：{incident.title}（{incident.event_name}，"
+           f"{incident.region.full_name}，区划{how}）", actor, data={"source": incident.source},
+           time=incident.reported_at)
+    if incident.accident_grade:
+        record(incident, "grade", f"按493号令定级为{incident.accident_grade}（{incident.graded_by}），"
+               f"应上报至{incident.report_up_to}", actor, data={"grade": incident.accident_grade})
+    audit.record(actor, AuditEntry.CREATE, incident, audit.diff({}, audit.snapshot(incident)))
+    reports.on_incident_opened(incident, actor)
+    return incident
+
+
+def _locked(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().select_related("region").get(pk=incident.pk)
+
+
+def _require_open(incident: Incident):
+    if incident.status == Incident.ARCHIVED:
+        raise ValidationError({"status": ["事件已归档，不能再修改。"]})
+    if incident.merged_into_id:
+        raise ValidationError({"status": [f"事件已并入{incident.merged_into.number}，请在该事件上操作。"]})
+
+
+@transaction.atomic
+def update_incident(actor, incident: Incident, data: dict, reason: str = "") -> Incident:
+    """Correct or complete an incident. Casualty or loss changes re-grade an accident and make a 续报 due."""
+    require_perm(actor, "incidents.change_incident")
+    incident = _locked(incident)
+    require_region(actor, incident.region)
+    _require_open(incident)
+    unknown = set(data) - set(INTAKE_FIELDS)
+    if unknown:
+        raise ValidationError({f: ["此项不能在这里修改。"] for f in unknown})
+    before = audit.snapshot(incident)
+    data = dict(data)
+    chosen = data.pop("region", incident.region)
+    for field, value in data.items():
+        setattr(incident, field, value)
+    errors: dict = {}
+    if "longitude" in data or "latitude" in data or chosen != incident.region:
+        try:
+            _locate(actor, incident, chosen)
+            require_region(actor, incident.region)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    _check(actor, incident, errors)
+    old_grade = _apply_grade(incident)
+    incident.save()
+    changes = audit.diff(before, audit.snapshot(incident))
+    if not changes:
+        return incident
+    audit.record(actor, AuditEntry.UPDATE, incident, changes)
+    casualty = {f: changes[f] for f in CASUALTY_FIELDS if f in changes}
+    if casualty:
+        labels = "，".join(f"{Incident._meta.get_field(f).verbose_name}{v['before']}→{v['after']}"
+                          for f, v in casualty.items())
+        record(incident, "casualty", f"伤亡损失变化：{labels}" + (f"（{reason}）" if reason else ""), actor,
+               data=casualty)
+    other = [Incident._meta.get_field(f).verbose_name for f in changes if f not in casualty
+             and f not in ("accident_grade", "level", "graded_by", "report_up_to", "casualty_window_ends")]
+    if other:
+        record(incident, "edit", "修改了" + "、".join(other) + (f"（{reason}）" if reason else ""), actor,
+               data={f: changes[f] for f in changes if f not in casualty})
+    if old_grade is not None:
+        record(incident, "grade", f"因伤亡损失变化，事故等级由{old_grade or '未定级'}调整为{incident.accident_grade}"
+               f"（{incident.graded_by}），应上报至{incident.report_up_to}", actor,
+               data={"old": old_grade, "new": incident.accident_grade})
+    if casualty or old_grade is not None:
+        reports.on_incident_changed(incident, "伤亡损失变化" if old_grade is None else "事故等级调整", actor)
+    return incident
+
+
+@transaction.atomic
+def set_level(actor, incident: Incident, level, reason: str) -> Incident:
+    """The commander grades a non-accident incident Ⅰ–Ⅳ (accidents are graded by 493号令 from their figures)."""
+    require_perm(actor, "incidents.grade_incident")
+    incident = _locked(incident)
+    require_region(actor, incident.region)
+    _require_open(incident)
+    if incident.is_accident:
+        raise ValidationError({"level": ["生产安全事故按493号令由伤亡和损失自动定级，请修改伤亡损失数字。"]})
+    try:
+        new = levels.by_level(level)
+    except ValueError as exc:
+        raise ValidationError({"level": [str(exc)]}) from None
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["定级须说明依据。"]})
+    if incident.level == new.level:
+        raise ValidationError({"level": [f"事件已是{new.roman}级。"]})
+    old = incident.get_level_display() if incident.level else "未定级"
+    before = audit.snapshot(incident)
+    incident.level, incident.graded_by = new.level, reason.strip()[:64]
+    incident.save(update_fields=["level", "graded_by", "updated_at"])
+    audit.record(actor, AuditEntry.UPDATE, incident, audit.diff(before, audit.snapshot(incident)))
+    record(incident, "grade", f"定级：{old} → {incident.get_level_display()}（{reason.strip()}）", actor,
+           data={"old": before["level"], "new": new.level})
+    reports.on_incident_changed(incident, "事件定级调整", actor)
+    return incident
+
+
+@transaction.atomic
+def change_status(actor, incident: Incident, status: str, reason: str = "") -> Incident:
+    """Move the incident along its lifecycle, with actor and reason in the timeline."""
+    require_perm(actor, "incidents.change_incident")
+    incident = _locked(incident)
+    require_region(actor, incident.region)
+    if incident.merged_into_id:
+        _require_open(incident)
+    if status not in dict(Incident.STATUS_CHOICES):
+        raise ValidationError({"status": [f"未知状态“{status}”。"]})
+    if status not in TRANSITIONS[incident.status]:
+        allowed = "、".join(_status_label(s) for s in TRANSITIONS[incident.status]) or "无"
+        raise ValidationError({"status": [f"事件处于“{incident.get_status_display()}”，不能变为“{_status_label(status)}”"
+                                          f"（可变为：{allowed}）。"]})
+    if not (reason or "").strip() and status in (Incident.ENDED, Incident.ARCHIVED, Incident.RESPONDING):
+        raise ValidationError({"reason": [f"变更为“{_status_label(status)}”须说明原因。"]})
+    if status == Incident.ARCHIVED:
+        _check_archivable(incident)
+    if status == Incident.ENDED and incident.assignments.filter(active=True).exists():
+        raise ValidationError({"status": ["还有力量未归队，请先登记各力量归队后再结束事件。"]})
+    before = audit.snapshot(incident)
+    old = incident.status
+    incident.status = status
+    incident.ended_at = timezone.now() if status == Incident.ENDED else (None if status != Incident.ARCHIVED
+                                                                         else incident.ended_at)
+    incident.save(update_fields=["status", "ended_at", "updated_at"])
+    audit.record(actor, AuditEntry.UPDATE, incident, audit.diff(before, audit.snapshot(incident)))
+    record(incident, "status", f"状态：{_status_label(old)} → {_status_label(status)}" + (
+        f"（{reason.strip()}）" if reason.strip() else ""), actor, data={"old": old, "new": status})
+    reports.on_status_changed(incident, old, actor)
+    return incident
+
+
+def _check_archivable(incident: Incident):
+    if incident.reports.filter(status="due").exists():
+        raise ValidationError({"status": ["还有待报的信息报告，报送（或说明取消）后才能归档。"]})
+
+
+@transaction.atomic
+def merge_incidents(actor, duplicate: Incident, into: Incident, reason: str = "") -> Incident:
+    """A second report of the same event: the duplicate is closed into `into`; its reports, notes and
+    public reports point at `into`, and both timelines say so."""
+    require_perm(actor, "incidents.merge_incident")
+    duplicate, into = _locked(duplicate), _locked(into)
+    require_region(actor, duplicate.region)
+    require_region(actor, into.region)
+    if duplicate.pk == into.pk:
+        raise ValidationError({"into": ["不能把事件并入它自己。"]})
+    if duplicate.merged_into_id or into.merged_into_id:
+        raise ValidationError({"into": ["其中一个事件已被合并过。"]})
+    if into.status == Incident.ARCHIVED:
+        raise ValidationError({"into": ["不能并入已归档的事件。"]})
+    if duplicate.assignments.filter(active=True).exists():
+        raise ValidationError({"into": ["重复事件上还有执行中的调派，请先在原事件上处理。"]})
+    before = audit.snapshot(duplicate)
+    duplicate.merged_into = into
+    duplicate.status = Incident.ENDED
+    duplicate.ended_at = timezone.now()
+    duplicate.save(update_fields=["merged_into", "status", "ended_at", "updated_at"])
+    duplicate.reports.filter(status="due").update(status="cancelled", trigger="事件已合并")
+    duplicate.public_reports.update(incident=into)
+    audit.record(actor, AuditEntry.UPDATE, duplicate, audit.diff(before, audit.snapshot(duplicate)))
+    note = f"（{reason.strip()}）" if reason.strip() else ""
+    record(duplicate, "merge", f"作为重复报告并入 {into.number}{note}", actor, data={"into": into.pk})
+    record(into, "merge", f"并入重复报告 {duplicate.number}：{duplicate.get_source_display()}"
+           f"{duplicate.reporter_name} {duplicate.reporter_phone}{note}", actor, data={"duplicate": duplicate.pk})
+    return into
+
+
+@transaction.atomic
+def add_note(actor, incident: Incident, text: str, attachment=None):
+    """A free note on the timeline (what the commander decided, a call from the scene…), optionally a file."""
+    require_perm(actor, "incidents.add_timelineentry")
+    require_region(actor, incident.region)
+    _require_open(incident)
+    if not (text or "").strip():
+        raise ValidationError({"text": ["请填写记录内容。"]})
+    if attachment is not None:
+        from .files import check_upload
+
+        check_upload(attachment, images_only=False)
+    return record(incident, "note", text.strip(), actor, attachment=attachment)
