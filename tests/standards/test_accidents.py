@@ -78,7 +78,7 @@ def test_cli_accident_grade_and_event_code():
     assert bad.returncode == 1 and "不能为负数" in bad.stderr
     codes = json.loads(subprocess.run([YINGJI, "standards", "event-code", "12G00", "--json"], capture_output=True,
                                       text=True, check=True).stdout)
-    assert codes == [{"code": "12G00", "name": "火灾事故", "top_code": "12000", "top_name": "事故灾难",
-                      "class_code": "12G00"}]
+    assert codes == [{"code": "12G00", "name": "火灾事故", "level": "类", "parent": "12000", "parent_name": "事故灾难",
+                      "top_code": "12000", "top_name": "事故灾难", "class_code": "12G00"}]
     missing = subprocess.run([YINGJI, "standards", "event-code", "不存在"], capture_output=True, text=True)
     assert missing.returncode == 1

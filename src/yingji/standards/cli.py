@@ -56,7 +56,7 @@ def event_code(query, as_json):
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
-    for match, row in zip(matches, rows):
+    for match, row in zip(matches, rows, strict=True):
         ancestors = " › ".join(f"{c.code} {c.name}" for c in event_codes.path(match.code)[:-1])
         click.echo(f"{row['code']}  {row['name']}（{row['level']}" + (f"，属 {ancestors}）" if ancestors else "）"))
 

@@ -187,7 +187,7 @@ def update_incident(actor, incident: Incident, data: dict, reason: str = "") -> 
     audit.record(actor, AuditEntry.UPDATE, incident, changes)
     casualty = {f: changes[f] for f in CASUALTY_FIELDS if f in changes}
     if casualty:
-        labels = "，".join(f"{Incident._meta.get_field(f).verbose_name}{v['before']}→{v['after']}"
+        labels = "，".join(f"{Incident._meta.get_field(f).verbose_name}{v[0]}→{v[1]}"
                           for f, v in casualty.items())
         record(incident, "casualty", f"伤亡损失变化：{labels}" + (f"（{reason}）" if reason else ""), actor,
                data=casualty)
