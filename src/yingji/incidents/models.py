@@ -89,7 +89,7 @@ class Incident(Record):
 
     @property
     def is_accident(self) -> bool:
-        return self.event_code.startswith("12")
+        return event_codes.is_accident(self.event_code) if self.event_code else False
 
     @property
     def is_active(self) -> bool:

@@ -42,9 +42,15 @@ def _check_capabilities(codes) -> list[str]:
     cleaned, errors = [], []
     for code in codes:
         try:
-            cleaned.append(event_codes.get(str(code)).code)
+            found = event_codes.get(str(code))
         except ValueError as exc:
             errors.append(str(exc))
+            continue
+        if found.is_detail:  # capabilities are kept at 类 level so matching stays coarse-grained
+            errors.append(f"请填写事件类别（如 {found.parent_code} {event_codes.get(found.parent_code).name}），"
+                          f"不要填写细类 {found.code} {found.name}。")
+        else:
+            cleaned.append(found.code)
     if errors:
         raise ValidationError({"capabilities": errors})
     return sorted(set(cleaned), key=cleaned.index)

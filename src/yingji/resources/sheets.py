@@ -47,7 +47,7 @@ def _capabilities(value):
         except ValueError as exc:
             raise CellError(str(exc)) from None
         rest = rest.replace(code, " ").replace(code.lower(), " ")
-    for item in sorted(event_codes.table().values(), key=lambda c: -len(c.name)):
+    for item in sorted(event_codes.top_classes() + event_codes.classes(), key=lambda c: -len(c.name)):
         while item.name in rest:
             found.append((rest.index(item.name), item.code))
             rest = rest.replace(item.name, " " * len(item.name), 1)

@@ -38,7 +38,7 @@ class EventClass:
 
     @property
     def level(self) -> str:
-        """"大类", "类" or "细类"."""
+        """One of "大类", "类", "细类"."""
         return TOP if self.is_top else DETAIL if self.is_detail else CLASS
 
     @property
