@@ -38,3 +38,10 @@ class RecordPermission(ModelPermissions):
     """For an action that GETs a record's log and POSTs to it: reading needs view, writing needs change."""
 
     perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
+class ServiceChecked(ModelPermissions):
+    """For a POST action whose service checks its own permission (e.g. dispatch needs add_assignment on an
+    incident): the viewset's model only needs to be visible."""
+
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}

@@ -127,12 +127,23 @@ def _locator_for(level: str) -> RegionLocator:
 
 def locate_region(user, longitude: float, latitude: float, level: str = "township"):
     """(region, Located) for the point, among the regions of `level` the user may see; None if none."""
-    from .models import Region
     from .scoping import scope
+
+    found = locate_anywhere(longitude, latitude, level)
+    if found is None:
+        return None
+    region = scope(type(found[0]).objects.filter(pk=found[0].pk), user).first()
+    return (region, found[1]) if region is not None else None
+
+
+def locate_anywhere(longitude: float, latitude: float, level: str = "township"):
+    """(region, Located) among all regions of `level`, for services that check the actor's scope
+    afterwards (so a point outside it is refused as such, not reported as "no region")."""
+    from .models import Region
 
     validate_point(longitude, latitude)
     found = _locator_for(level).locate(longitude, latitude)
     if found is None:
         return None
-    region = scope(Region.objects.filter(pk=found.region_id), user).first()
+    region = Region.objects.filter(pk=found.region_id).first()
     return (region, found) if region is not None else None

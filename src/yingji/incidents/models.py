@@ -254,6 +254,9 @@ class Assignment(models.Model):
     def __str__(self):
         return f"{self.force}{'（' + self.vehicle.plate + '）' if self.vehicle_id else ''} → {self.incident.number}"
 
+    def get_absolute_url(self):
+        return self.incident.get_absolute_url() + "#dispatch"
+
     @property
     def response_s(self) -> int | None:
         """Dispatch to arrival, in seconds."""

@@ -1,1 +1,241 @@
-routes = []
+"""API of incidents: intake, edit, grading, lifecycle, merge, notes, timeline, candidates and dispatch."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from yingji.core.api_base import ScopedRelatedField
+from yingji.core.api_policy import ChangePermission, ServiceChecked
+from yingji.core.layers import LayerActionMixin
+from yingji.core.models import Region
+from yingji.core.scoping import scope
+from yingji.resources.models import RescueForce, Vehicle
+
+from ..models import Assignment, Incident, TimelineEntry
+from ..queries import filter_incidents
+from ..services import dispatch as dispatching
+from ..services import incidents as services
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="发生地区划", required=False)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    event_name = serializers.CharField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    grade_label = serializers.CharField(read_only=True)
+    duty_officer_name = serializers.CharField(source="duty_officer.__str__", read_only=True, default="")
+    reason = serializers.CharField(write_only=True, required=False, allow_blank=True, label="修改原因")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "number", "title", "source", "reporter_name", "reporter_phone", "occurred_at", "reported_at",
+            "region", "region_name", "region_located_by", "longitude", "latitude", "address", "event_code",
+            "event_name", "description", "unit_overview", "deaths", "missing", "serious_injuries", "injuries",
+            "direct_loss_wan", "people_affected", "is_drill", "status", "status_label", "accident_grade", "level",
+            "grade_label", "graded_by", "report_up_to", "casualty_window_ends", "duty_officer", "duty_officer_name",
+            "merged_into", "ended_at", "is_demo", "created_at", "updated_at", "reason",
+        ]
+        read_only_fields = ["number", "region_located_by", "status", "accident_grade", "level", "graded_by",
+                            "report_up_to", "casualty_window_ends", "duty_officer", "merged_into", "ended_at",
+                            "is_demo", "created_at", "updated_at"]
+        extra_kwargs = {"occurred_at": {"required": False}, "reported_at": {"required": False}}
+
+
+class TimelineSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "time", "kind", "kind_label", "text", "actor_name", "data", "attachment"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    force_name = serializers.CharField(source="force.name", read_only=True)
+    plate = serializers.CharField(source="vehicle.plate", read_only=True, default="")
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    response_s = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "incident", "force", "force_name", "vehicle", "plate", "status", "status_label", "active",
+                  "assigned_at", "departed_at", "arrived_at", "working_at", "returning_at", "back_at", "eta_s",
+                  "distance_m", "eta_method", "response_s", "notes"]
+
+
+class StatusRequest(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Incident.STATUS_CHOICES, label="状态")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", label="原因")
+
+
+class LevelRequest(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Incident.LEVEL_CHOICES, label="事件级别")
+    reason = serializers.CharField(label="定级依据")
+
+
+class MergeRequest(serializers.Serializer):
+    into = ScopedRelatedField(queryset=Incident.objects.all(), label="并入事件")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", label="原因")
+
+
+class NoteRequest(serializers.Serializer):
+    text = serializers.CharField(label="记录内容")
+    attachment = serializers.FileField(required=False, label="附件")
+
+
+class DispatchRequest(serializers.Serializer):
+    force = ScopedRelatedField(queryset=RescueForce.objects.all(), label="救援队伍")
+    vehicle = ScopedRelatedField(queryset=Vehicle.objects.all(), required=False, allow_null=True, label="车辆")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", label="备注")
+
+
+class AdvanceRequest(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Assignment.STATUS_CHOICES, label="状态")
+    time = serializers.DateTimeField(required=False, allow_null=True, label="时间")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", label="备注")
+
+
+def incident_properties(incident: Incident) -> dict:
+    return {"number": incident.number, "title": incident.title, "status": incident.status,
+            "status_label": incident.get_status_display(), "grade_label": incident.grade_label,
+            "colour": incident.colour, "event_name": incident.event_name, "is_drill": incident.is_drill,
+            "reported_at": incident.reported_at.isoformat(), "url": incident.get_absolute_url()}
+
+
+class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Incidents. Filters: status, active=1, region (and below), event (code prefix), grade, level, drill,
+    since/until (接报时间, ISO dates). Deleting is not offered: an incident is ended and archived instead."""
+
+    queryset = Incident.objects.select_related("region", "duty_officer")
+    serializer_class = IncidentSerializer
+    search_fields = ["number", "title", "address", "description", "reporter_phone"]
+    ordering_fields = ["reported_at", "occurred_at", "status", "deaths"]
+    layer_properties = staticmethod(incident_properties)
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        return filter_incidents(scope(super().get_queryset(), self.request.user), self.request.query_params)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("reason", None)
+        serializer.instance = services.create_incident(self.request.user, data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        serializer.instance = services.update_incident(self.request.user, serializer.instance, data, reason)
+
+    def _reply(self, incident):
+        incident.refresh_from_db()
+        return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=StatusRequest, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
+    def status(self, request, pk=None):
+        """接报 → 核实 → 处置中 → 已控制 → 结束 → 归档, with the reason in the timeline."""
+        body = StatusRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._reply(services.change_status(request.user, self.get_object(), **body.validated_data))
+
+    @extend_schema(request=LevelRequest, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
+    def level(self, request, pk=None):
+        """Grade a non-accident incident Ⅰ–Ⅳ (accidents are graded by 493号令 from their figures)."""
+        body = LevelRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._reply(services.set_level(request.user, self.get_object(), **body.validated_data))
+
+    @extend_schema(request=MergeRequest, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
+    def merge(self, request, pk=None):
+        """Merge this incident, a duplicate report, into another one."""
+        body = MergeRequest(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        into = services.merge_incidents(request.user, self.get_object(), body.validated_data["into"],
+                                        body.validated_data["reason"])
+        return self._reply(into)
+
+    @extend_schema(request=NoteRequest, responses=TimelineSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
+    def notes(self, request, pk=None):
+        """Add a note (optionally with a file ≤ 10 MB) to the timeline."""
+        body = NoteRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry = services.add_note(request.user, self.get_object(), body.validated_data["text"],
+                                  body.validated_data.get("attachment"))
+        return Response(TimelineSerializer(entry).data, status=201)
+
+    @extend_schema(responses=TimelineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """The incident's timeline, newest first, paginated."""
+        entries = self.get_object().timeline.select_related("actor")
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(TimelineSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def candidates(self, request, pk=None):
+        """Forces ranked for this incident: free and capable first, then by estimated travel time.
+        `method` says how the time was estimated (估算(直线) until a road network is loaded)."""
+        rows = dispatching.candidates(self.get_object(), request.user)
+        return Response([{
+            "force": c.force.pk, "name": c.force.name, "type": c.force.type_label, "status": c.force.status,
+            "status_label": c.force.get_status_display(), "eta_s": round(c.seconds), "eta_minutes": c.eta_minutes,
+            "distance_m": round(c.metres), "method": c.method, "capable": c.capable, "busy": c.busy,
+            "longitude": c.force.longitude, "latitude": c.force.latitude,
+        } for c in rows])
+
+    @extend_schema(request=DispatchRequest, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[ServiceChecked], url_path="dispatch")
+    def send(self, request, pk=None):  # not `dispatch`: that name is the view's own entry point
+        """Send a force (and optionally one of its vehicles) to this incident."""
+        body = DispatchRequest(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        assignment = dispatching.dispatch(request.user, self.get_object(), **body.validated_data)
+        return Response(AssignmentSerializer(assignment).data, status=201)
+
+    @extend_schema(responses=AssignmentSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def assignments(self, request, pk=None):
+        rows = self.get_object().assignments.select_related("force", "vehicle")
+        return Response(AssignmentSerializer(rows, many=True).data)
+
+
+class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Dispatch assignments. Filters: incident, force, active=1."""
+
+    queryset = Assignment.objects.select_related("force", "vehicle", "incident")
+    serializer_class = AssignmentSerializer
+    ordering_fields = ["assigned_at", "status"]
+
+    def get_queryset(self):
+        qs = scope(super().get_queryset(), self.request.user)
+        params = self.request.query_params
+        for name in ("incident", "force"):
+            if params.get(name, "").isdigit():
+                qs = qs.filter(**{f"{name}_id": int(params[name])})
+        if params.get("active") in ("1", "true"):
+            qs = qs.filter(active=True)
+        return qs
+
+    @extend_schema(request=AdvanceRequest, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
+    def advance(self, request, pk=None):
+        """出动 / 到场 / 处置 / 返回 / 归队, with the time (default now)."""
+        body = AdvanceRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        assignment = dispatching.advance(request.user, self.get_object(), data["status"], data.get("time"),
+                                         data["notes"])
+        return Response(AssignmentSerializer(assignment).data)
+
+
+
+routes = [
+    ("incidents", IncidentViewSet, "incident"),
+    ("assignments", AssignmentViewSet, "assignment"),
+]

@@ -124,9 +124,9 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
     record(incident, "dispatch", f"调派{assignment.force.name}" + (f"（{vehicle.plate}）" if vehicle else "") + eta,
            actor, data={"assignment": assignment.pk, "force": force.pk, "eta_s": seconds, "distance_m": metres})
     if incident.status in (Incident.REPORTED, Incident.VERIFYING):
-        from .incidents import change_status
+        from .incidents import transition
 
-        change_status(actor, incident, Incident.RESPONDING, "已调派救援力量")
+        transition(actor, incident, Incident.RESPONDING, "已调派救援力量")
     return assignment
 
 
@@ -156,7 +156,7 @@ def advance(actor, assignment: Assignment, status: str, when=None, notes: str = 
     """已派 → 出动 → 到场 → 处置 → 返回 → 归队. A step may be skipped (a crew reports 到场 without
     出动 having been keyed in); going back is refused. 归队 ends the assignment and frees the unit."""
     require_perm(actor, "incidents.change_assignment")
-    assignment = Assignment.objects.select_for_update().select_related("incident", "force", "vehicle").get(
+    assignment = Assignment.objects.select_for_update(of=("self",)).select_related("incident", "force", "vehicle").get(
         pk=assignment.pk)
     require_region(actor, assignment.incident.region)
     if status not in ORDER:

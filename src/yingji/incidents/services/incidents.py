@@ -77,12 +77,12 @@ def _check(actor, incident: Incident, errors: dict):
         raise ValidationError(errors)
 
 
-def _locate(actor, incident: Incident, chosen_region):
+def _locate(incident: Incident, chosen_region):
     """The township from the map point when there is one (saying how), else the region chosen.
 
     A nearest-centre guess that falls outside the chosen region is not trusted over the choice."""
     if incident.longitude is not None and incident.latitude is not None:
-        found = geo.locate_region(actor, incident.longitude, incident.latitude)
+        found = geo.locate_anywhere(incident.longitude, incident.latitude)
         if found is not None:
             region, located = found
             if located.method == "boundary" or chosen_region is None or region.is_within(chosen_region):
@@ -124,7 +124,7 @@ def create_incident(actor, data: dict) -> Incident:
     incident.occurred_at = incident.occurred_at or incident.reported_at
     errors: dict = {}
     try:
-        _locate(actor, incident, chosen)
+        _locate(incident, chosen)
         require_region(actor, incident.region)
     except ValidationError as exc:
         errors.update(exc.message_dict)
@@ -146,7 +146,7 @@ def create_incident(actor, data: dict) -> Incident:
 
 
 def _locked(incident: Incident) -> Incident:
-    return Incident.objects.select_for_update().select_related("region").get(pk=incident.pk)
+    return Incident.objects.select_for_update(of=("self",)).select_related("region").get(pk=incident.pk)
 
 
 def _require_open(incident: Incident):
@@ -174,7 +174,7 @@ def update_incident(actor, incident: Incident, data: dict, reason: str = "") -> 
     errors: dict = {}
     if "longitude" in data or "latitude" in data or chosen != incident.region:
         try:
-            _locate(actor, incident, chosen)
+            _locate(incident, chosen)
             require_region(actor, incident.region)
         except ValidationError as exc:
             errors.update(exc.message_dict)
@@ -237,6 +237,12 @@ def set_level(actor, incident: Incident, level, reason: str) -> Incident:
 def change_status(actor, incident: Incident, status: str, reason: str = "") -> Incident:
     """Move the incident along its lifecycle, with actor and reason in the timeline."""
     require_perm(actor, "incidents.change_incident")
+    return transition(actor, incident, status, reason)
+
+
+def transition(actor, incident: Incident, status: str, reason: str = "") -> Incident:
+    """The lifecycle move itself, also made by other services on the incident's behalf (a first
+    dispatch puts it 处置中) whose actor holds their own permission rather than change_incident."""
     incident = _locked(incident)
     require_region(actor, incident.region)
     if incident.merged_into_id:

@@ -1,1 +1,206 @@
-urlpatterns = []
+"""Incident pages: list, intake, the incident page with its actions, dispatch and timeline."""
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.views.generic import DetailView
+
+from yingji.core.scoping import scope
+from yingji.core.views import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin
+from yingji.resources.models import RescueForce, Vehicle
+
+from ..forms import AdvanceForm, DispatchForm, IncidentForm, LevelForm, MergeForm, NoteForm, StatusForm
+from ..models import Assignment, Incident, TimelineEntry
+from ..queries import filter_incidents
+from ..services import dispatch as dispatching
+from ..services import incidents as services
+from ..services.dispatch import ORDER
+
+
+class IncidentListView(ObjectListView):
+    model = Incident
+    title = "突发事件"
+    search_fields = ["number", "title", "address", "reporter_phone"]
+    filters = [("status", "状态", Incident.STATUS_CHOICES), ("level", "级别", Incident.LEVEL_CHOICES),
+               ("grade", "事故等级", Incident.GRADE_CHOICES), ("drill", "演练", [("0", "非演练"), ("1", "演练")])]
+    columns = [("number", "编号"), ("title", "事件名称"), ("event_name", "类型"), ("region.name", "区划"),
+               ("reported_at", "接报时间"), ("grade_label", "等级"), ("status", "状态")]
+    orderings = {"reported_at": "-reported_at", "occurred_at": "-occurred_at", "deaths": "-deaths"}
+    add_url_name = "incidents:incident_add"
+
+    def base_queryset(self):
+        return Incident.objects.select_related("region")
+
+    def get_queryset(self):
+        params = {k: v for k, v in self.request.GET.items() if k not in ("status", "level", "grade", "drill")}
+        try:
+            return filter_incidents(super().get_queryset(), params)
+        except ValidationError:
+            return super().get_queryset()
+
+
+class IncidentFormView(ObjectFormView):
+    """接报 (new) or correction of an existing incident (casualty changes re-grade and make a 续报 due)."""
+
+    model = Incident
+    form_class = IncidentForm
+    success_url_name = "incidents:incident_detail"
+
+    @staticmethod
+    def service(actor, incident, data, reason=""):
+        if incident.pk:
+            return services.update_incident(actor, incident, data, reason)
+        return services.create_incident(actor, data)
+
+    def service_kwargs(self, form):
+        return {"reason": form.cleaned_data.get("reason", "")} if form.instance.pk else {}
+
+
+class IncidentDetailView(ScopedMixin, DetailView):
+    model = Incident
+    template_name = "incidents/incident_detail.html"
+
+    def base_queryset(self):
+        return Incident.objects.select_related("region", "duty_officer", "merged_into")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        incident, user = self.object, self.request.user
+        timeline = Paginator(incident.timeline.select_related("actor"), 50).get_page(self.request.GET.get("page"))
+        assignments = list(incident.assignments.select_related("force", "vehicle").order_by("-active", "-assigned_at"))
+        for a in assignments:
+            a.next_steps = [(s, label) for s, label in Assignment.STATUS_CHOICES if ORDER.index(s) > ORDER.index(a.status)]
+        context.update(
+            timeline=timeline,
+            assignments=assignments,
+            candidates=dispatching.candidates(incident, user, limit=8) if incident.is_active else [],
+            status_form=StatusForm(incident=incident),
+            level_form=LevelForm(),
+            merge_form=MergeForm(),
+            note_form=NoteForm(),
+            merged=incident.merged.all(),
+        )
+        context.update(_panels(incident, user))
+        return context
+
+
+def _panels(incident, user) -> dict:
+    """Sections other features contribute to the incident page: each gives a context function and a template."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    from . import reports
+
+    sources = [(getattr(reports, "reports_context", None), "incidents/_reports_panel.html")]
+    try:
+        from yingji.plans.panels import incident_context
+    except ImportError:
+        incident_context = None
+    sources.append((incident_context, "plans/incident_panel.html"))
+    context, templates = {}, []
+    for function, template in sources:
+        try:
+            get_template(template)
+        except TemplateDoesNotExist:
+            continue
+        if function is not None:
+            context.update(function(incident, user))
+            templates.append(template)
+    context["panel_templates"] = templates
+    return context
+
+
+class IncidentActionView(ObjectActionView):
+    model = Incident
+    permission = "incidents.view_incident"  # each service checks its own permission
+
+
+class IncidentStatusView(IncidentActionView):
+    form_class = StatusForm
+
+    def act(self, incident, data):
+        incident = services.change_status(self.request.user, incident, data["status"], data["reason"])
+        return f"事件状态已变更为“{incident.get_status_display()}”。"
+
+
+class IncidentLevelView(IncidentActionView):
+    form_class = LevelForm
+
+    def act(self, incident, data):
+        incident = services.set_level(self.request.user, incident, data["level"], data["reason"])
+        return f"已定级为{incident.get_level_display()}。"
+
+
+class IncidentMergeView(IncidentActionView):
+    form_class = MergeForm
+
+    def act(self, incident, data):
+        into = get_object_or_404(scope(Incident.objects.all(), self.request.user), number=data["into"].strip())
+        services.merge_incidents(self.request.user, incident, into, data["reason"])
+        return f"已并入 {into.number}。"
+
+
+class IncidentNoteView(IncidentActionView):
+    form_class = NoteForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["files"] = self.request.FILES
+        return kwargs
+
+    def act(self, incident, data):
+        services.add_note(self.request.user, incident, data["text"], data.get("attachment"))
+        return "已记入时间线。"
+
+
+class DispatchView(IncidentActionView):
+    form_class = DispatchForm
+
+    def act(self, incident, data):
+        force = get_object_or_404(scope(RescueForce.objects.all(), self.request.user), pk=data["force"])
+        vehicle = None
+        if data.get("vehicle"):
+            vehicle = get_object_or_404(scope(Vehicle.objects.all(), self.request.user), pk=data["vehicle"])
+        assignment = dispatching.dispatch(self.request.user, incident, force, vehicle, data.get("notes", ""))
+        return f"已调派{assignment.force.name}。"
+
+
+class AdvanceView(ObjectActionView):
+    model = Assignment
+    form_class = AdvanceForm
+    permission = "incidents.view_assignment"
+
+    def act(self, assignment, data):
+        assignment = dispatching.advance(self.request.user, assignment, data["status"], data.get("time"),
+                                         data.get("notes", ""))
+        return f"{assignment.force.name}：{assignment.get_status_display()}。"
+
+
+class AttachmentView(ScopedMixin, DetailView):
+    """A note's file, only for users who may see the incident."""
+
+    model = TimelineEntry
+
+    def get(self, request, *args, **kwargs):
+        entry = self.get_object()
+        if not entry.attachment:
+            raise Http404("没有附件。")
+        return FileResponse(entry.attachment.open("rb"), as_attachment=True,
+                            filename=entry.attachment.name.rsplit("/", 1)[-1])
+
+
+urlpatterns = [
+    path("incidents/", IncidentListView.as_view(), name="incident_list"),
+    path("incidents/add/", IncidentFormView.as_view(), name="incident_add"),
+    path("incidents/<int:pk>/", IncidentDetailView.as_view(), name="incident_detail"),
+    path("incidents/<int:pk>/edit/", IncidentFormView.as_view(), name="incident_edit"),
+    path("incidents/<int:pk>/status/", IncidentStatusView.as_view(), name="incident_status"),
+    path("incidents/<int:pk>/level/", IncidentLevelView.as_view(), name="incident_level"),
+    path("incidents/<int:pk>/merge/", IncidentMergeView.as_view(), name="incident_merge"),
+    path("incidents/<int:pk>/notes/", IncidentNoteView.as_view(), name="incident_note"),
+    path("incidents/<int:pk>/dispatch/", DispatchView.as_view(), name="incident_dispatch"),
+    path("incidents/assignments/<int:pk>/advance/", AdvanceView.as_view(), name="assignment_advance"),
+    path("incidents/attachments/<int:pk>/", AttachmentView.as_view(), name="timeline_attachment"),
+]

@@ -1,0 +1,101 @@
+"""Incident forms: they parse input; the services validate and write."""
+
+from django import forms
+
+from yingji.core.forms import ScopedModelForm
+from yingji.standards import event_codes
+
+from .models import Assignment, Incident
+from .services.incidents import TRANSITIONS
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def event_choices():
+    """Every code grouped by 大类, 细类 indented under their 类, for a searchable select."""
+    rows = [("", "— 请选择事件类型 —")]
+    for top in event_codes.top_classes():
+        group = []
+        for cls in event_codes.children(top.code):
+            group.append((cls.code, f"{cls.code} {cls.name}"))
+            group += [(d.code, f"{d.code} 　{d.name}") for d in event_codes.children(cls.code)]
+        rows.append((top.name, group))
+    return rows
+
+
+class IncidentForm(ScopedModelForm):
+    event_code = forms.ChoiceField(label="事件类型（GB/T 35561）", choices=event_choices)
+    reason = forms.CharField(label="修改原因", required=False, max_length=255,
+                             help_text="伤亡、损失变化时写明信息来源，会记入时间线。")
+
+    class Meta:
+        model = Incident
+        fields = ["title", "source", "reporter_name", "reporter_phone", "occurred_at", "reported_at", "event_code",
+                  "region", "longitude", "latitude", "address", "description", "unit_overview", "deaths", "missing",
+                  "serious_injuries", "injuries", "direct_loss_wan", "people_affected", "is_drill"]
+        widgets = {"occurred_at": DATETIME, "reported_at": DATETIME,
+                   "description": forms.Textarea(attrs={"rows": 4}), "unit_overview": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"region": "在地图上标点（填经纬度）时，按点自动判定乡镇；否则按此选择。",
+                      "reported_at": "本局获知事件的时间，首报时限从此起算；留空为当前时间。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("region", "occurred_at", "reported_at"):
+            self.fields[name].required = False
+        if not self.instance.pk:
+            self.fields.pop("reason")
+            self.fields["region"].initial = self.user.region_id
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        for name in ("occurred_at", "reported_at"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        if data.get("region") is None:
+            data.pop("region", None)
+        if self.instance.pk:
+            unchanged = [name for name in data if name not in self.changed_data]
+            for name in unchanged:
+                data.pop(name)
+        return data
+
+    def _post_clean(self):
+        pass
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="新状态", choices=Incident.STATUS_CHOICES)
+    reason = forms.CharField(label="原因", required=False, max_length=255)
+
+    def __init__(self, *args, incident=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if incident is not None:
+            allowed = TRANSITIONS[incident.status]
+            self.fields["status"].choices = [c for c in Incident.STATUS_CHOICES if c[0] in allowed]
+
+
+class LevelForm(forms.Form):
+    level = forms.TypedChoiceField(label="事件级别", choices=Incident.LEVEL_CHOICES, coerce=int)
+    reason = forms.CharField(label="定级依据", max_length=255)
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label="并入事件编号", max_length=24)
+    reason = forms.CharField(label="原因", required=False, max_length=255)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="记录内容", widget=forms.Textarea(attrs={"rows": 2}))
+    attachment = forms.FileField(label="附件", required=False)
+
+
+class DispatchForm(forms.Form):
+    force = forms.IntegerField(label="救援队伍")
+    vehicle = forms.IntegerField(label="车辆", required=False)
+    notes = forms.CharField(label="备注", required=False, max_length=255)
+
+
+class AdvanceForm(forms.Form):
+    status = forms.ChoiceField(label="状态", choices=Assignment.STATUS_CHOICES)
+    time = forms.DateTimeField(label="时间", required=False, widget=DATETIME)
+    notes = forms.CharField(label="备注", required=False, max_length=255)
