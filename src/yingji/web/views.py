@@ -11,9 +11,7 @@ from yingji.core.models import AuditEntry, Organisation, Region, User
 from yingji.core.scoping import scope
 
 
-def dashboard_cards(user) -> list[dict]:
-    """Every yingji app may have dashboard.cards(user); the home page shows them in app order."""
-    cards = []
+def _dashboards():
     for config in apps.get_app_configs():
         if not config.name.startswith("yingji."):
             continue
@@ -23,8 +21,17 @@ def dashboard_cards(user) -> list[dict]:
             if exc.name != f"{config.name}.dashboard":
                 raise
             continue
-        cards += module.cards(user)
-    return cards
+        yield module
+
+
+def dashboard_cards(user) -> list[dict]:
+    """Every yingji app may have dashboard.cards(user); the home page shows them in app order."""
+    return [card for module in _dashboards() for card in module.cards(user)]
+
+
+def dashboard_panels(user) -> list[dict]:
+    """…and dashboard.panels(user): larger blocks, each {"template", "context"} (rendered with `data`)."""
+    return [panel for module in _dashboards() if hasattr(module, "panels") for panel in module.panels(user)]
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -50,6 +57,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             if home else None,
         )
         context["app_cards"] = dashboard_cards(user)
+        context["app_panels"] = dashboard_panels(user)
         if user.has_perm("core.view_user"):
             context["user_count"] = scope(User.objects.all(), user).count()
         if user.has_perm("core.view_auditentry"):
