@@ -234,6 +234,18 @@ SPECTACULAR_SETTINGS = {
         "ForceStatusEnum": "yingji.resources.models.RescueForce.STATUS_CHOICES",
         "ShelterStatusEnum": "yingji.resources.models.Shelter.STATUS_CHOICES",
         "HydrantStatusEnum": "yingji.resources.models.Hydrant.STATUS_CHOICES",
+        "VehicleStatusEnum": "yingji.resources.models.Vehicle.STATUS_CHOICES",
+        "WarehouseLevelEnum": "yingji.resources.models.Warehouse.LEVEL_CHOICES",
+        "IncidentStatusEnum": "yingji.incidents.models.Incident.STATUS_CHOICES",
+        "IncidentSourceEnum": "yingji.incidents.models.Incident.SOURCE_CHOICES",
+        "IncidentLevelEnum": "yingji.incidents.models.Incident.LEVEL_CHOICES",
+        "AssignmentStatusEnum": "yingji.incidents.models.Assignment.STATUS_CHOICES",
+        "ReportStatusEnum": "yingji.incidents.models.InformationReport.STATUS_CHOICES",
+        "PublicReportStatusEnum": "yingji.incidents.models.PublicReport.STATUS_CHOICES",
+        "AssetSourceEnum": "yingji.resources.models.LifecycleAsset.SOURCE_CHOICES",
+        "PlanStatusEnum": "yingji.plans.models.Plan.STATUS_CHOICES",
+        "ResponseLevelEnum": "yingji.plans.models.LEVEL_CHOICES",
+        "TaskStatusEnum": "yingji.plans.models.Task.STATUS_CHOICES",
     },
 }
 

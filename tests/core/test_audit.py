@@ -107,14 +107,15 @@ def test_a_county_admin_sees_only_its_region_in_the_trail(demo, api):
 
 def test_api_delete_is_recorded_and_a_no_op_patch_is_not(demo, api):
     client = api("admin")
-    org = Organisation.objects.get(name="乐至县水务局")
+    org = Organisation.objects.create(name="乐至县测试局", type="department", region=Organisation.objects.get(
+        name="乐至县水务局").region)  # one no plan or task points at, so it may be deleted
     url = f"/api/organisations/{org.pk}/"
-    assert client.patch(url, {"name": "乐至县水务局"}, format="json").status_code == 200
+    assert client.patch(url, {"name": "乐至县测试局"}, format="json").status_code == 200
     assert not entries_for(org).filter(action="update").exists()  # same value: nothing changed, nothing recorded
     assert client.delete(url).status_code == 204
     entry = entries_for(org).get(action="delete")
     assert entry.actor.username == "admin"
-    assert entry.changes["name"] == ["乐至县水务局", None]
+    assert entry.changes["name"] == ["乐至县测试局", None]
     assert entry.changes["region"] == [org.region_id, None]
 
 

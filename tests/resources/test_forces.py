@@ -48,6 +48,12 @@ def test_bad_input_names_the_field_and_writes_nothing(demo, fields, field, reaso
     assert (RescueForce.objects.count(), AuditEntry.objects.count(), ForceStatusChange.objects.count()) == before
 
 
+def idle_station():
+    """A fire station on duty that the demo incidents have not sent out."""
+    return (RescueForce.objects.filter(type="fire_station", status="on_duty", members_total__gte=16)
+            .exclude(assignments__active=True).order_by("name").first())
+
+
 def test_capabilities_are_normalised(demo):
     force = new_force(capabilities=["12g00", "11A00", "12G00"])
     assert force.capabilities == ["12G00", "11A00"]
@@ -56,7 +62,7 @@ def test_capabilities_are_normalised(demo):
 
 def test_status_changes_keep_history_and_audit(demo):
     dispatcher = User.objects.get(username="dispatcher")
-    force = RescueForce.objects.get(name="乐至县城东消防站")
+    force = idle_station()
     services.change_force_status(dispatcher, force, "dispatched", "出警：回澜镇火情", members_on_duty=16)
     services.change_force_status(dispatcher, force, "on_duty", "归队")
     history = list(force.status_changes.order_by("id"))
@@ -72,7 +78,7 @@ def test_status_changes_keep_history_and_audit(demo):
 def test_status_rules(demo):
     from django.core.exceptions import ValidationError
 
-    force = RescueForce.objects.get(name="乐至县城东消防站")
+    force = idle_station()
     with pytest.raises(ValidationError, match="已是"):
         services.change_force_status(None, force, "on_duty")
     with pytest.raises(ValidationError, match="必须说明原因"):
@@ -84,7 +90,7 @@ def test_status_rules(demo):
 
 
 def test_editing_cannot_change_status_behind_the_history(demo, api):
-    force = RescueForce.objects.get(name="乐至县城东消防站")
+    force = idle_station()
     response = api("admin").patch(f"/api/forces/{force.pk}/", {"status": "disabled", "phone": "0832-1"},
                                   format="json")
     assert response.status_code == 200

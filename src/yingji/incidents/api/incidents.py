@@ -66,33 +66,33 @@ class AssignmentSerializer(serializers.ModelSerializer):
                   "distance_m", "eta_method", "response_s", "notes"]
 
 
-class StatusRequest(serializers.Serializer):
+class IncidentStatusRequest(serializers.Serializer):
     status = serializers.ChoiceField(choices=Incident.STATUS_CHOICES, label="状态")
     reason = serializers.CharField(required=False, allow_blank=True, default="", label="原因")
 
 
-class LevelRequest(serializers.Serializer):
+class IncidentLevelRequest(serializers.Serializer):
     level = serializers.ChoiceField(choices=Incident.LEVEL_CHOICES, label="事件级别")
     reason = serializers.CharField(label="定级依据")
 
 
-class MergeRequest(serializers.Serializer):
+class IncidentMergeRequest(serializers.Serializer):
     into = ScopedRelatedField(queryset=Incident.objects.all(), label="并入事件")
     reason = serializers.CharField(required=False, allow_blank=True, default="", label="原因")
 
 
-class NoteRequest(serializers.Serializer):
+class IncidentNoteRequest(serializers.Serializer):
     text = serializers.CharField(label="记录内容")
     attachment = serializers.FileField(required=False, label="附件")
 
 
-class DispatchRequest(serializers.Serializer):
+class IncidentDispatchRequest(serializers.Serializer):
     force = ScopedRelatedField(queryset=RescueForce.objects.all(), label="救援队伍")
     vehicle = ScopedRelatedField(queryset=Vehicle.objects.all(), required=False, allow_null=True, label="车辆")
     notes = serializers.CharField(required=False, allow_blank=True, default="", label="备注")
 
 
-class AdvanceRequest(serializers.Serializer):
+class AssignmentAdvanceRequest(serializers.Serializer):
     status = serializers.ChoiceField(choices=Assignment.STATUS_CHOICES, label="状态")
     time = serializers.DateTimeField(required=False, allow_null=True, label="时间")
     notes = serializers.CharField(required=False, allow_blank=True, default="", label="备注")
@@ -133,37 +133,37 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         incident.refresh_from_db()
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=StatusRequest, responses=IncidentSerializer)
+    @extend_schema(request=IncidentStatusRequest, responses=IncidentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
     def status(self, request, pk=None):
         """接报 → 核实 → 处置中 → 已控制 → 结束 → 归档, with the reason in the timeline."""
-        body = StatusRequest(data=request.data)
+        body = IncidentStatusRequest(data=request.data)
         body.is_valid(raise_exception=True)
         return self._reply(services.change_status(request.user, self.get_object(), **body.validated_data))
 
-    @extend_schema(request=LevelRequest, responses=IncidentSerializer)
+    @extend_schema(request=IncidentLevelRequest, responses=IncidentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def level(self, request, pk=None):
         """Grade a non-accident incident Ⅰ–Ⅳ (accidents are graded by 493号令 from their figures)."""
-        body = LevelRequest(data=request.data)
+        body = IncidentLevelRequest(data=request.data)
         body.is_valid(raise_exception=True)
         return self._reply(services.set_level(request.user, self.get_object(), **body.validated_data))
 
-    @extend_schema(request=MergeRequest, responses=IncidentSerializer)
+    @extend_schema(request=IncidentMergeRequest, responses=IncidentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
     def merge(self, request, pk=None):
         """Merge this incident, a duplicate report, into another one."""
-        body = MergeRequest(data=request.data, context=self.get_serializer_context())
+        body = IncidentMergeRequest(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         into = services.merge_incidents(request.user, self.get_object(), body.validated_data["into"],
                                         body.validated_data["reason"])
         return self._reply(into)
 
-    @extend_schema(request=NoteRequest, responses=TimelineSerializer)
+    @extend_schema(request=IncidentNoteRequest, responses=TimelineSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def notes(self, request, pk=None):
         """Add a note (optionally with a file ≤ 10 MB) to the timeline."""
-        body = NoteRequest(data=request.data)
+        body = IncidentNoteRequest(data=request.data)
         body.is_valid(raise_exception=True)
         entry = services.add_note(request.user, self.get_object(), body.validated_data["text"],
                                   body.validated_data.get("attachment"))
@@ -189,11 +189,11 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
             "longitude": c.force.longitude, "latitude": c.force.latitude,
         } for c in rows])
 
-    @extend_schema(request=DispatchRequest, responses=AssignmentSerializer)
+    @extend_schema(request=IncidentDispatchRequest, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked], url_path="dispatch")
     def send(self, request, pk=None):  # not `dispatch`: that name is the view's own entry point
         """Send a force (and optionally one of its vehicles) to this incident."""
-        body = DispatchRequest(data=request.data, context=self.get_serializer_context())
+        body = IncidentDispatchRequest(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         assignment = dispatching.dispatch(request.user, self.get_object(), **body.validated_data)
         return Response(AssignmentSerializer(assignment).data, status=201)
@@ -222,11 +222,11 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(active=True)
         return qs
 
-    @extend_schema(request=AdvanceRequest, responses=AssignmentSerializer)
+    @extend_schema(request=AssignmentAdvanceRequest, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def advance(self, request, pk=None):
         """出动 / 到场 / 处置 / 返回 / 归队, with the time (default now)."""
-        body = AdvanceRequest(data=request.data)
+        body = AssignmentAdvanceRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         assignment = dispatching.advance(request.user, self.get_object(), data["status"], data.get("time"),

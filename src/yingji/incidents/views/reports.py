@@ -1,1 +1,382 @@
-urlpatterns = []
+"""Information-report pages: the reports still due across incidents (with countdowns), a report's page,
+its edit form (the six 第十二条 items, pre-filled), issue, cancel, the stored .docx and a draft preview;
+and the panel the incident page includes (`reports_context` + incidents/_reports_panel.html).
+
+Every page reads reports through region scoping: a report of an incident outside the user's region is a 404.
+"""
+
+from urllib.parse import quote
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.cache import cache_control
+from django.views.generic import DetailView, FormView, ListView
+
+from yingji.core.scoping import scope
+from yingji.core.views import ScopedMixin
+
+from ..models import InformationReport
+from ..services import reports as services
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+VIEW_PERM, CHANGE_PERM = "incidents.view_informationreport", "incidents.change_informationreport"
+
+# The countdown on every page that shows due reports. The site's Content-Security-Policy allows scripts
+# from the site only (script-src 'self'), so this is served from a URL of the app, not inlined.
+# Each element with data-due (ISO time) shows the time left, or how long overdue, every second;
+# data-server-now on any element corrects for a PC whose clock is off.
+COUNTDOWN_JS = r"""(function () {
+  if (window.yingjiCountdown) { return; }
+  window.yingjiCountdown = true;
+  var offset = 0, ref = document.querySelector("[data-server-now]");
+  if (ref) { var server = Date.parse(ref.getAttribute("data-server-now")); if (!isNaN(server)) { offset = server - Date.now(); } }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function words(s) {
+    var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60), x = s % 60;
+    if (d) { return d + "天" + h + "小时"; }
+    return (h ? h + "小时" : "") + pad(m) + "分" + pad(x) + "秒";
+  }
+  function tick() {
+    var now = Date.now() + offset, items = document.querySelectorAll("[data-due]");
+    for (var i = 0; i < items.length; i++) {
+      var el = items[i], due = Date.parse(el.getAttribute("data-due"));
+      if (isNaN(due)) { continue; }
+      var s = Math.round((due - now) / 1000), over = s < 0;
+      el.textContent = over ? "已超时 " + words(-s) : "剩余 " + words(s);
+      el.classList.toggle("overdue", over);
+      el.classList.toggle("soon", !over && s < 900);
+    }
+  }
+  tick();
+  setInterval(tick, 1000);
+})();
+"""
+
+
+def _incident_url(incident) -> str:
+    try:
+        return incident.get_absolute_url()
+    except NoReverseMatch:  # the incident pages are not mounted (yet)
+        return reverse("incidents:report_list")
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _error_text(exc) -> str:
+    return "；".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def report_row(report: InformationReport, user, now=None) -> dict:
+    """What a page shows for one report: its state, countdown and the links the user may follow."""
+    now = now or timezone.now()
+    due = report.status == InformationReport.DUE
+    may_change = due and user.has_perm(CHANGE_PERM)
+    pk = report.pk
+    return {
+        "report": report, "label": str(report), "countdown": services.countdown(report, now),
+        "due_iso": report.due_at.isoformat(), "is_due": due,
+        "detail_url": reverse("incidents:report_detail", args=[pk]),
+        "edit_url": reverse("incidents:report_edit", args=[pk]) if may_change else "",
+        "cancel_url": reverse("incidents:report_cancel", args=[pk]) if may_change else "",
+        "document_url": reverse("incidents:report_document", args=[pk]) if report.document else "",
+        "relays": [{**hop, "due_at": _parse(hop.get("due")), "reported": _parse(hop.get("reported_at"))}
+                   for hop in report.relay_deadlines or []],
+    }
+
+
+def _parse(value):
+    from django.utils.dateparse import parse_datetime
+
+    return parse_datetime(value) if value else None
+
+
+def reports_context(incident, user) -> dict:
+    """For the incident page: `reports_panel`, which incidents/_reports_panel.html renders (the template
+    shows nothing without it). Empty when the user may not see reports."""
+    if not user.has_perm(VIEW_PERM):
+        return {}
+    now = timezone.now()
+    reports = services.with_overdue(scope(incident.reports.select_related("issued_by"), user), now)
+    rows = [report_row(r, user, now) for r in reports.order_by("due_at", "id")]
+    return {
+        "reports_panel": {
+            "incident": incident, "rows": rows, "now_iso": now.isoformat(),
+            "due": sum(1 for r in rows if r["is_due"]),
+            "overdue": sum(1 for r in rows if r["countdown"]["overdue"]),
+            "window": services.casualty_window(incident, now),
+            "target": services.report_target_label(incident),
+            "chain": [bureau for _, bureau in services.hops(incident)],
+            "list_url": reverse("incidents:report_list"),
+        },
+    }
+
+
+class ReportMixin(ScopedMixin):
+    model = InformationReport
+    permission = VIEW_PERM
+
+    def get_permission_required(self):
+        return [self.permission]
+
+    def base_queryset(self):
+        return InformationReport.objects.select_related("incident", "incident__region", "issued_by")
+
+    def get_report(self) -> InformationReport:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+
+class ReportListView(ReportMixin, ListView):
+    """信息报告: those still due, soonest first with countdowns (also the issued and cancelled ones)."""
+
+    template_name = "incidents/report_list.html"
+    paginate_by = 50
+    TABS = [("due", "待报"), ("overdue", "已超时"), ("issued", "已报"), ("cancelled", "已取消")]
+
+    def tab(self) -> str:
+        value = self.request.GET.get("status", "due")
+        return value if value in dict(self.TABS) else "due"
+
+    def get_queryset(self):
+        tab = self.tab()
+        if tab in ("due", "overdue"):
+            qs = services.due_reports(self.request.user)
+            return qs.filter(overdue=True) if tab == "overdue" else qs
+        qs = services.with_overdue(super().get_queryset().filter(status=tab))
+        return qs.order_by("-issued_at" if tab == "issued" else "-due_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        due = services.due_reports(self.request.user)
+        context.update(
+            title="信息报告", tab=self.tab(), tabs=self.TABS, now_iso=now.isoformat(),
+            rows=[report_row(r, self.request.user, now) for r in context["object_list"]],
+            due_count=due.count(), overdue_count=due.filter(overdue=True).count(),
+        )
+        return context
+
+
+class ReportDetailView(ReportMixin, DetailView):
+    template_name = "incidents/report_detail.html"
+    context_object_name = "report"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report, user = self.object, self.request.user
+        content = services.current_content(report, user)
+        now = timezone.now()
+        context.update(
+            title=f"{report.incident.title} · {report}", row=report_row(report, user, now), now_iso=now.isoformat(),
+            sections=[(label, content.get(key, "")) for key, label in services.SECTIONS],
+            content=content, saved=bool(report.content), incident_url=_incident_url(report.incident),
+            window=services.casualty_window(report.incident, now), cancel_form=CancelForm(),
+            minutes={name.lower(): getattr(settings, f"YINGJI_{name}_REPORT_MINUTES")
+                     for name in ("INITIAL", "RELAY", "FOLLOW_UP")},
+        )
+        return context
+
+
+class ContentForm(forms.Form):
+    """The six 第十二条 items and the signature. Blank is allowed while editing; issue requires them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in services.SECTIONS:
+            rows = 3 if key in ("unit_overview", "casualties_loss", "other") else 6
+            self.fields[key] = forms.CharField(label=label, required=False, max_length=services.MAX_SECTION_CHARS,
+                                               widget=forms.Textarea(attrs={"rows": rows}))
+        self.fields["filled_by"] = forms.CharField(label="填报人", required=False, max_length=64)
+        self.fields["phone"] = forms.CharField(label="联系电话", required=False, max_length=32)
+        self.fields["measures"].help_text = "已按时间顺序列出时间线上的调派、预案启动、任务和记录，请核对补充。"
+        self.fields["casualties_loss"].help_text = "伤亡含下落不明人员；直接经济损失以万元计。"
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="取消原因", max_length=200)
+
+
+class ReportEditView(ReportMixin, FormView):
+    """Edit a due report (pre-filled from the incident); 保存 keeps it as a draft, 签发报送 issues it."""
+
+    template_name = "incidents/report_edit.html"
+    form_class = ContentForm
+    permission = CHANGE_PERM
+
+    def get(self, request, *args, **kwargs):
+        report = self.get_report()
+        if report.status != InformationReport.DUE:
+            messages.error(request, f"{report}{report.get_status_display()}，不能再修改。")
+            return redirect("incidents:report_detail", report.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        report = self.get_report()
+        if self.request.GET.get("fresh"):
+            return services.draft_content(report, self.request.user)
+        return services.current_content(report, self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = self.get_report()
+        now = timezone.now()
+        context.update(
+            report=report, row=report_row(report, self.request.user, now), now_iso=now.isoformat(),
+            title=f"填写{report}", saved=bool(report.content), incident_url=_incident_url(report.incident),
+            sender=services.sender(report.incident), fresh=bool(self.request.GET.get("fresh")),
+        )
+        return context
+
+    def act(self, report, data):
+        services.save_content(self.request.user, report, data)
+        messages.success(self.request, f"已保存{report}草稿。")
+        return redirect("incidents:report_edit", report.pk)
+
+    def form_valid(self, form):
+        report = self.get_report()
+        try:
+            return self.act(report, form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        return self.form_invalid(form)
+
+
+class ReportIssueView(ReportEditView):
+    """POST: issue the report with the content posted from the edit form (or as saved when none is posted)."""
+
+    http_method_names = ["post"]
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if not any(key in self.request.POST for key in services.CONTENT_LABELS):
+            kwargs["data"] = None  # a bare "issue" button: the content as saved
+        return kwargs
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_bound and not form.is_valid():
+            return self.form_invalid(form)
+        return self.form_valid(form)
+
+    def act(self, report, data):
+        report = services.issue_report(self.request.user, report, data or None)
+        late = report.issued_at > report.due_at
+        messages.success(self.request, f"已签发报送{report}至{report.recipient}"
+                         + (f"（超过时限 {services.duration_text(report.issued_at - report.due_at)}）" if late else "")
+                         + "。")
+        return redirect(_next_url(self.request, reverse("incidents:report_detail", args=[report.pk])))
+
+    def form_valid(self, form):
+        report = self.get_report()
+        data = form.cleaned_data if form.is_bound else None
+        try:
+            return self.act(report, data)
+        except (ValidationError, PermissionDenied) as exc:
+            if not form.is_bound:
+                messages.error(self.request, _error_text(exc))
+                return redirect(_next_url(self.request, reverse("incidents:report_detail", args=[report.pk])))
+            if isinstance(exc, ValidationError):
+                _form_errors(form, exc)
+            else:
+                form.add_error(None, str(exc))
+        return self.form_invalid(form)
+
+
+def _form_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class ReportCancelView(ReportMixin, View):
+    """POST reason: withdraw a due report; back to where the form was (the incident page or the report)."""
+
+    permission = CHANGE_PERM
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        report = self.get_report()
+        form = CancelForm(request.POST)
+        back = _next_url(request, reverse("incidents:report_detail", args=[report.pk]))
+        if not form.is_valid():
+            messages.error(request, "取消报告须说明原因（200 字以内）。")
+            return redirect(back)
+        try:
+            services.cancel_report(request.user, report, form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"已取消{report}。")
+        return redirect(back)
+
+
+def docx_response(content, filename: str, as_file=False):
+    if as_file:
+        response = FileResponse(content, content_type=DOCX)
+    else:
+        response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+class ReportDocumentView(ReportMixin, View):
+    """The .docx as issued (stored); only for users who may see the incident."""
+
+    def get(self, request, *args, **kwargs):
+        report = self.get_report()
+        if not report.document:
+            raise Http404("该报告尚未报送，没有报告文件。")
+        return docx_response(report.document.open("rb"), services.document_filename(report), as_file=True)
+
+
+class ReportPreviewView(ReportMixin, View):
+    """The draft as a .docx marked 草稿, to check the layout before issuing: GET the saved content, or POST
+    the edit form to see the text as typed (nothing is saved)."""
+
+    def get(self, request, *args, **kwargs):
+        return self.preview(self.get_report(), {})
+
+    def post(self, request, *args, **kwargs):
+        form = ContentForm(request.POST)
+        form.is_valid()
+        return self.preview(self.get_report(), {k: v for k, v in form.cleaned_data.items() if k in request.POST})
+
+    def preview(self, report, typed: dict):
+        if report.status == InformationReport.ISSUED and report.document:
+            return redirect("incidents:report_document", report.pk)
+        content = {**services.current_content(report, self.request.user), **typed}
+        return docx_response(services.render_document(report, content, draft=True),
+                             f"{report.incident.number}-{report}（草稿）.docx")
+
+
+@cache_control(max_age=3600, public=True)
+def countdown_js(request):
+    return HttpResponse(COUNTDOWN_JS, content_type="text/javascript; charset=utf-8")
+
+
+urlpatterns = [
+    path("incidents/reports/", ReportListView.as_view(), name="report_list"),
+    path("incidents/reports/countdown.js", countdown_js, name="report_countdown_js"),
+    path("incidents/reports/<int:pk>/", ReportDetailView.as_view(), name="report_detail"),
+    path("incidents/reports/<int:pk>/edit/", ReportEditView.as_view(), name="report_edit"),
+    path("incidents/reports/<int:pk>/issue/", ReportIssueView.as_view(), name="report_issue"),
+    path("incidents/reports/<int:pk>/cancel/", ReportCancelView.as_view(), name="report_cancel"),
+    path("incidents/reports/<int:pk>/document/", ReportDocumentView.as_view(), name="report_document"),
+    path("incidents/reports/<int:pk>/preview/", ReportPreviewView.as_view(), name="report_preview"),
+]
