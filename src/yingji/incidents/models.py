@@ -167,6 +167,9 @@ class InformationReport(models.Model):
         ordering = ["incident", "due_at", "id"]
         constraints = [models.UniqueConstraint(fields=["incident", "kind", "sequence"], name="report_unique_sequence")]
 
+    def get_absolute_url(self):
+        return reverse("incidents:report_detail", args=[self.pk])
+
     def __str__(self):
         label = self.get_kind_display()
         return f"{label}（第{self.sequence}次）" if self.kind == self.FOLLOW_UP else label
