@@ -5,6 +5,7 @@ import decimal
 import uuid
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditEntry, Region
 
@@ -19,6 +20,8 @@ def _json_value(value):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):  # the stored name, not the file
+        return value.name or ""
     return value
 
 

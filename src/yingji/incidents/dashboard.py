@@ -7,6 +7,7 @@ from yingji.core.scoping import scope
 
 from .models import Incident, PublicReport
 from .services.duty import on_duty_now
+from .services.public import inbox
 from .services.reports import countdown, due_reports
 
 
@@ -20,7 +21,7 @@ def cards(user) -> list[dict]:
                       if by_grade.get(level)) or "无"
     reports = list(due_reports(user)[:200])
     overdue = sum(1 for r in reports if r.overdue)
-    pending = scope(PublicReport.objects.filter(status=PublicReport.PENDING), user).count()
+    pending = inbox(user).filter(status=PublicReport.PENDING).count()  # includes reports with no region yet
     rows = [
         {"label": "处置中突发事件", "value": active.count(), "note": f"按级别：{grades}（不含演练）",
          "url": reverse("incidents:incident_list") + "?active=1", "tone": "warn" if active.exists() else ""},

@@ -13,6 +13,7 @@ from yingji.standards.tables import read_table
 
 from .models import Incident
 from .services import dispatch, incidents
+from .services.duty import load_demo as load_duty
 
 DATA = Path(__file__).parent / "data" / "demo_incidents.csv"
 # The lifecycle path each demo status is walked along, with the reason given at each step.
@@ -23,6 +24,7 @@ HISTORY_CLASSES = ["12G03", "12G01", "12H02", "11A01", "11A02", "11D01", "11B03"
 
 
 def load(log):
+    load_duty(log)  # every run: the roster is relative to today
     if Incident.objects.filter(is_demo=True).exists():
         log("突发事件：已有演示数据，跳过")
         return
@@ -32,11 +34,6 @@ def load(log):
         _open(row, duty)
     history = _history(duty)
     log(f"突发事件 {len(rows)} 起（近期）+ {history} 起（近一年历史）")
-    try:
-        from .services.duty import load_demo as load_duty
-    except ImportError:
-        return
-    load_duty(log)
 
 
 def _open(row, duty):

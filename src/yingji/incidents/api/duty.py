@@ -1,1 +1,117 @@
-routes = []
+"""API of the duty roster: shifts (scoped; written through the duty services), who is on duty now,
+and the handover."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from yingji.core.api_base import ScopedRelatedField, ServiceViewSet
+from yingji.core.api_policy import ModelPermissions
+from yingji.core.models import Region, User
+
+from ..models import DutyShift
+from ..services import duty as services
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "phone"]
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="值班区划")
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    leader = ScopedRelatedField(queryset=User.objects.all(), required=False, allow_null=True, label="带班领导")
+    officers = ScopedRelatedField(queryset=User.objects.all(), many=True, required=False, label="值班员")
+    leader_detail = PersonSerializer(source="leader", read_only=True)
+    officers_detail = PersonSerializer(source="officers", many=True, read_only=True)
+
+    class Meta:
+        model = DutyShift
+        fields = ["id", "region", "region_name", "starts_at", "ends_at", "leader", "leader_detail", "officers",
+                  "officers_detail", "phone", "handover_notes", "handed_over_at", "is_demo", "created_at",
+                  "updated_at"]
+        read_only_fields = ["handover_notes", "handed_over_at", "is_demo", "created_at", "updated_at"]
+        validators = []  # the service checks times (and the database's constraint) with its own messages
+
+    def validate(self, attrs):
+        return attrs  # no model-level checks here: save_shift reports every problem by field
+
+
+class OnShiftPermission(ModelPermissions):
+    """POST needs only to see the shift: hand_over itself admits those on it and the roster makers."""
+
+    perms_map = {**ModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}
+
+
+class HandoverSerializer(serializers.Serializer):
+    handover_notes = serializers.CharField(required=False, allow_blank=True, default="", label="交接班记录")
+
+
+class DutyShiftViewSet(ServiceViewSet):
+    """Duty shifts in the user's region and below. Filters: ?on=YYYY-MM-DD (shifts going on that local
+    day), ?region=<id> (that region and below). Creating, editing and deleting need the roster permission."""
+
+    queryset = DutyShift.objects.select_related("region", "leader").prefetch_related("officers")
+    serializer_class = ShiftSerializer
+    ordering_fields = ["starts_at", "ends_at"]
+    delete_service = staticmethod(services.delete_shift)
+
+    def get_queryset(self):
+        shifts = super().get_queryset()
+        params = self.request.query_params
+        if params.get("on"):
+            try:
+                day = date.fromisoformat(params["on"])
+            except ValueError:
+                raise exceptions.ValidationError({"on": ["日期格式应为 YYYY-MM-DD。"]}) from None
+            begins = timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+            shifts = shifts.filter(starts_at__lt=begins + timedelta(days=1), ends_at__gt=begins)
+        if params.get("region"):
+            region = Region.objects.filter(pk=params["region"]).first() if params["region"].isdigit() else None
+            if region is None:
+                raise exceptions.ValidationError({"region": [f"“{params['region']}”不是有效的区划编号。"]})
+            shifts = shifts.filter(region__path__startswith=region.path)
+        return shifts
+
+    def save_extra(self, serializer):
+        officers = serializer.validated_data.pop("officers", None)
+        if officers is None:
+            officers = list(serializer.instance.officers.all()) if serializer.instance else []
+        return {"officers": officers}
+
+    @staticmethod
+    def save_service(actor, shift, data, officers):
+        return services.save_shift(actor, shift, data, officers)
+
+    @extend_schema(parameters=[OpenApiParameter("on", str, description="YYYY-MM-DD"),
+                               OpenApiParameter("region", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses=ShiftSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def now(self, request):
+        """Who is on duty now: the current shifts in your region and below, your own region first."""
+        return Response(ShiftSerializer(services.on_duty_now(request.user), many=True,
+                                        context=self.get_serializer_context()).data)
+
+    @extend_schema(request=HandoverSerializer, responses=ShiftSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[OnShiftPermission])
+    def handover(self, request, pk=None):
+        """交班: the handover note, by someone on the shift, once it has started."""
+        shift = self.get_object()
+        body = HandoverSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        shift = services.hand_over(request.user, shift, body.validated_data["handover_notes"])
+        return Response(ShiftSerializer(shift, context=self.get_serializer_context()).data)
+
+
+routes = [("duty-shifts", DutyShiftViewSet, "dutyshift")]

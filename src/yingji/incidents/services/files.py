@@ -21,6 +21,8 @@ def check_upload(upload, images_only: bool, field: str = "attachment") -> str | 
         with Image.open(upload) as image:
             image.verify()
             fmt = image.format
+    except Image.DecompressionBombError:  # a tiny file claiming a gigantic picture
+        raise ValidationError({field: ["图片尺寸过大（像素数超出限制），请换一张照片。"]}) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError({field: ["只能上传图片（JPEG、PNG、GIF、WebP、BMP）。"]}) from None
     finally:

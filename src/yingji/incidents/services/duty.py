@@ -1,0 +1,262 @@
+"""The duty roster (值班表): shifts with a 带班领导 and 值班员, handover notes, who is on duty now.
+
+Making the roster (creating, editing or deleting a shift) needs `incidents.add_dutyshift`; handing
+over needs being on that shift (as 带班领导 or 值班员, whatever one's role) or being allowed to make the roster.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from yingji.core import audit
+from yingji.core.models import AuditEntry, Region, User
+from yingji.core.scoping import require_region, scope
+from yingji.core.services import delete_audited, require_perm
+
+from ..models import DutyShift
+from .public import normalise_phone
+
+SHIFT_FIELDS = {"region", "starts_at", "ends_at", "leader", "phone", "is_demo"}
+MAX_SHIFT = timedelta(days=7)
+BUREAU_SHIFT_START = time(8, 30)  # the usual bureau shift: 08:30 to 08:30 the next day
+
+
+def _person(actor):
+    return actor if actor is not None and actor.pk else None
+
+
+def _snapshot(shift: DutyShift, officers) -> dict:
+    data = audit.snapshot(shift)
+    data["officers"] = sorted(u.pk for u in officers)
+    return data
+
+
+def _check_person(actor, shift: DutyShift, user, label: str) -> list[str]:
+    if user is None:
+        return []
+    if not isinstance(user, User):
+        user = User.objects.filter(pk=user).first()
+        if user is None:
+            return [f"{label}不存在。"]
+    problems = []
+    if not user.is_active:
+        problems.append(f"{label}“{user}”的账号已停用。")
+    if actor is not None and not scope(User.objects.filter(pk=user.pk), actor).exists():
+        problems.append(f"{label}“{user}”不在您的管辖范围内。")
+    elif shift.region_id and (user.region is None or not user.region.is_within(shift.region)):
+        where = user.region.name if user.region else "未设区划"
+        problems.append(f"{label}“{user}”（{where}）不属于值班区划“{shift.region.name}”。")
+    return problems
+
+
+def _check_shift(actor, shift: DutyShift, officers: list) -> None:
+    errors: dict[str, list[str]] = {}
+    if shift.region_id is None:
+        errors["region"] = ["请选择值班区划。"]
+    else:
+        try:
+            require_region(actor, shift.region)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if shift.starts_at is None:
+        errors["starts_at"] = ["请填写开始时间。"]
+    if shift.ends_at is None:
+        errors["ends_at"] = ["请填写结束时间。"]
+    if shift.starts_at and shift.ends_at:
+        if shift.ends_at <= shift.starts_at:
+            errors["ends_at"] = ["结束时间必须晚于开始时间。"]
+        elif shift.ends_at - shift.starts_at > MAX_SHIFT:
+            errors["ends_at"] = ["一个班次不能超过 7 天，请检查日期。"]
+    if shift.leader_id:
+        problems = _check_person(actor, shift, shift.leader, "带班领导")
+        if problems:
+            errors["leader"] = problems
+    if not officers:
+        errors["officers"] = ["请至少安排一名值班员。"]
+    else:
+        problems = [p for officer in officers for p in _check_person(actor, shift, officer, "值班员")]
+        if shift.leader_id and any(o.pk == shift.leader_id for o in officers):
+            problems.append(f"“{shift.leader}”已是带班领导，不能同时作为值班员。")
+        if problems:
+            errors["officers"] = problems
+    if shift.phone:
+        try:
+            shift.phone = normalise_phone(shift.phone, field="phone")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if not errors and shift.starts_at and shift.ends_at:
+        _check_overlaps(shift, officers, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _overlapping(shift: DutyShift):
+    return (DutyShift.objects.filter(starts_at__lt=shift.ends_at, ends_at__gt=shift.starts_at)
+            .exclude(pk=shift.pk).select_related("region"))
+
+
+def _when(value) -> str:
+    return f"{timezone.localtime(value):%m-%d %H:%M}"
+
+
+def _check_overlaps(shift: DutyShift, officers: list, errors: dict):
+    clash = _overlapping(shift).filter(region=shift.region).first()
+    if clash is not None:
+        errors["starts_at"] = [f"与{shift.region.name}已有的班次（{_when(clash.starts_at)}～{_when(clash.ends_at)}）"
+                               "时间重叠。"]
+        return
+    people = [o.pk for o in officers] + ([shift.leader_id] if shift.leader_id else [])
+    busy = (_overlapping(shift).filter(Q(leader__in=people) | Q(officers__in=people))
+            .prefetch_related("officers").select_related("leader").distinct().first())
+    if busy is not None:
+        names = {u.pk: str(u) for u in [*busy.officers.all(), busy.leader] if u is not None}
+        who = "、".join(names[p] for p in people if p in names)
+        errors["officers"] = [f"{who}在同一时段已排在{busy.region.name}的班次（{_when(busy.starts_at)}～"
+                              f"{_when(busy.ends_at)}）。"]
+
+
+@transaction.atomic
+def save_shift(actor, shift: DutyShift, data: dict, officers) -> DutyShift:
+    """Create (no pk) or edit a shift: ends after it starts, no overlap with another shift of the same
+    region, leader and officers active users of the shift's region (or below). A shift already handed
+    over is a record and is not edited."""
+    require_perm(actor, "incidents.add_dutyshift")
+    creating = shift.pk is None
+    unknown = set(data) - SHIFT_FIELDS
+    if unknown:
+        raise ValidationError({f: ["此项不能在排班时填写。"] for f in sorted(unknown)})
+    officers = list(officers or [])
+    before: dict = {}
+    if not creating:
+        stored = DutyShift.objects.select_for_update().get(pk=shift.pk)
+        require_region(actor, stored.region)
+        if stored.handed_over_at:
+            raise ValidationError({"starts_at": ["该班次已交班，不能再修改。"]})
+        before = _snapshot(stored, stored.officers.all())
+    resolved = []
+    for officer in officers:
+        user = officer if isinstance(officer, User) else User.objects.filter(pk=officer).first()
+        if user is None:
+            raise ValidationError({"officers": [f"编号为 {officer} 的用户不存在。"]})
+        if user not in resolved:
+            resolved.append(user)
+    region = data.get("region", shift.region if shift.region_id else None)
+    if isinstance(region, int):
+        data = {**data, "region": Region.objects.filter(pk=region).first()}
+    for key, value in data.items():
+        setattr(shift, key, value)
+    if shift.region_id:
+        # Roster changes of one region queue up here, so two planners cannot both pass the overlap check.
+        list(Region.objects.select_for_update().filter(pk=shift.region_id).values_list("pk"))
+    _check_shift(actor, shift, resolved)
+    shift.save()
+    shift.officers.set(resolved)
+    changes = audit.diff(before, _snapshot(shift, resolved))
+    if creating or changes:
+        audit.record(actor, AuditEntry.CREATE if creating else AuditEntry.UPDATE, shift, changes)
+    return shift
+
+
+def delete_shift(actor, shift: DutyShift):
+    """Only a shift that has not started yet may be deleted; a past shift is a record of who was on duty."""
+    require_region(actor, shift.region)
+    if shift.starts_at <= timezone.now():
+        raise ValidationError("班次已开始，不能删除（值班记录须保留）。")
+    delete_audited(actor, shift, "incidents.delete_dutyshift")
+
+
+def on_shift(user, shift: DutyShift) -> bool:
+    return user is not None and user.pk is not None and (
+        shift.leader_id == user.pk or shift.officers.filter(pk=user.pk).exists())
+
+
+def may_hand_over(user, shift: DutyShift) -> bool:
+    """Being put on the shift is what allows handing it over (a commander or leader serving on it too),
+    besides those who make the roster."""
+    return on_shift(user, shift) or user.has_perm("incidents.add_dutyshift")
+
+
+@transaction.atomic
+def hand_over(actor, shift: DutyShift, notes: str) -> DutyShift:
+    """交班: the handover note of a shift, written by someone on it once it has started."""
+    shift = DutyShift.objects.select_for_update().select_related("region").get(pk=shift.pk)
+    require_region(actor, shift.region)
+    if actor is not None and not may_hand_over(actor, shift):
+        raise ValidationError({"handover_notes": ["只有本班次的带班领导或值班员可以交班。"]})
+    now = timezone.now()
+    if shift.starts_at > now:
+        raise ValidationError({"handover_notes": [f"班次尚未开始（{_when(shift.starts_at)} 开始），不能交班。"]})
+    if shift.handed_over_at:
+        raise ValidationError({"handover_notes": [f"本班次已于 {_when(shift.handed_over_at)} 交班。"]})
+    notes = (notes or "").strip()
+    if not notes:
+        raise ValidationError({"handover_notes": ["请填写交接班记录：本班接报、处置中的事件、待办事项。"]})
+    before = audit.snapshot(shift)
+    shift.handover_notes = notes
+    shift.handed_over_at = now
+    shift.save(update_fields=["handover_notes", "handed_over_at", "updated_at"])
+    audit.record(actor, AuditEntry.UPDATE, shift, audit.diff(before, audit.snapshot(shift)))
+    return shift
+
+
+def shifts_for(user):
+    """The shifts `user` may see (their region and below), with leader, officers and region loaded."""
+    return (scope(DutyShift.objects.all(), user).select_related("region", "leader")
+            .prefetch_related("officers"))
+
+
+def on_duty_now(user, at=None) -> list[DutyShift]:
+    """The shifts going on now in the user's region and below, the user's own region first."""
+    at = at or timezone.now()
+    shifts = shifts_for(user).filter(starts_at__lte=at, ends_at__gt=at)
+    return sorted(shifts, key=lambda s: (len(s.region.path), s.region.path, s.starts_at))
+
+
+def duty_day(at=None):
+    """The bureau's duty day of a moment: before 08:30 it is still yesterday's shift."""
+    local = timezone.localtime(at or timezone.now())
+    return local.date() - timedelta(days=1) if local.time() < BUREAU_SHIFT_START else local.date()
+
+
+def bureau_shift_times(day):
+    """08:30 of `day` to 08:30 of the next day, in the configured local time zone."""
+    zone = timezone.get_current_timezone()
+    starts = timezone.make_aware(datetime.combine(day, BUREAU_SHIFT_START), zone)
+    return starts, timezone.make_aware(datetime.combine(day + timedelta(days=1), BUREAU_SHIFT_START), zone)
+
+
+DEMO_COUNTY = "512022"
+DEMO_HANDOVER = ("本班接报 3 起：回澜镇储罐泄漏已处置完毕，续报已报送；石佛镇山林火情误报已核实驳回；"
+                 "天池街道一处积水点已通知住建部门。待办：交通局道路巡查情况 10 时前反馈。")
+
+
+def load_demo(log):
+    """Demo shifts for 乐至县: the bureau's 08:30–次日08:30 shifts of yesterday, today and tomorrow, led by
+    `leader` with `duty`/`commander` on duty; yesterday's is handed over. Idempotent (found by start time).
+    Returns nothing, so that an app's demo.load(log) may simply call it (load_all collects returned lists)."""
+    county = Region.objects.filter(code=DEMO_COUNTY).first()
+    users = {u.username: u for u in User.objects.filter(username__in=["leader", "duty", "commander"])}
+    if county is None or len(users) < 3:
+        log("值班安排：缺少乐至县或演示用户，跳过")
+        return
+    today = duty_day()
+    plan = [(-1, ["commander"]), (0, ["duty", "commander"]), (1, ["duty"])]
+    shifts = []
+    for offset, names in plan:
+        starts, ends = bureau_shift_times(today + timedelta(days=offset))
+        shift = DutyShift.objects.filter(region=county, starts_at=starts).first()
+        data = {"region": county, "starts_at": starts, "ends_at": ends, "leader": users["leader"],
+                "phone": "028-23322110", "is_demo": True}
+        try:
+            if shift is None:  # an existing shift is left as the bureau may have edited it
+                shift = save_shift(None, DutyShift(), data, [users[n] for n in names])
+            if offset < 0 and not shift.handed_over_at:
+                shift = hand_over(None, shift, DEMO_HANDOVER)
+        except ValidationError as exc:
+            log(f"值班安排 {starts:%m-%d}：{'；'.join(exc.messages)}，跳过")
+            continue
+        shifts.append(shift)
+    log(f"值班安排 {len(shifts)} 班（乐至县，昨日、今日、明日）")
