@@ -243,9 +243,13 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "yingji.incidents.models.InformationReport.STATUS_CHOICES",
         "PublicReportStatusEnum": "yingji.incidents.models.PublicReport.STATUS_CHOICES",
         "AssetSourceEnum": "yingji.resources.models.LifecycleAsset.SOURCE_CHOICES",
+        "PlanTypeEnum": "yingji.plans.models.Plan.TYPE_CHOICES",
         "PlanStatusEnum": "yingji.plans.models.Plan.STATUS_CHOICES",
         "ResponseLevelEnum": "yingji.plans.models.LEVEL_CHOICES",
-        "TaskStatusEnum": "yingji.plans.models.Task.STATUS_CHOICES",
+        "ResponseGradeEnum": "yingji.plans.models.GRADE_CHOICES",
+        "WarningColourEnum": "yingji.plans.models.COLOUR_CHOICES",
+        "ResponseTaskStatusEnum": "yingji.plans.models.Task.STATUS_CHOICES",
+        "ResponseTaskSettableStatusEnum": "yingji.plans.models.SETTABLE_STATUS_CHOICES",
     },
 }
 

@@ -15,6 +15,7 @@ from yingji.core.services import require_perm
 from yingji.standards import accidents, event_codes, levels
 
 from ..models import Incident
+from ..signals import status_changing
 from . import reports
 from .timeline import record
 
@@ -259,6 +260,7 @@ def transition(actor, incident: Incident, status: str, reason: str = "") -> Inci
         _check_archivable(incident)
     if status == Incident.ENDED and incident.assignments.filter(active=True).exists():
         raise ValidationError({"status": ["还有力量未归队，请先登记各力量归队后再结束事件。"]})
+    status_changing.send(sender=Incident, incident=incident, old=incident.status, new=status, actor=actor)
     before = audit.snapshot(incident)
     old = incident.status
     incident.status = status
