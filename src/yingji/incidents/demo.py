@@ -14,6 +14,7 @@ from yingji.standards.tables import read_table
 from .models import Incident
 from .services import dispatch, incidents
 from .services.duty import load_demo as load_duty
+from .services.reports import issue_report
 
 DATA = Path(__file__).parent / "data" / "demo_incidents.csv"
 # The lifecycle path each demo status is walked along, with the reason given at each step.
@@ -69,7 +70,7 @@ def _walk(incident, status, duty):
             _return_all(incident, duty)
         incident.refresh_from_db()
         if incident.status != step:
-            if step == Incident.ARCHIVED:
+            if step != Incident.RESPONDING:  # the newest incident keeps its 首报 due, to show the countdown
                 _issue_due_reports(incident, duty)
             incidents.change_status(duty, incident, step, reason)
         if step == status:
@@ -90,10 +91,6 @@ def _return_all(incident, duty):
 
 
 def _issue_due_reports(incident, duty):
-    try:
-        from .services.reports import issue_report
-    except ImportError:
-        return
     for report in incident.reports.filter(status="due").order_by("due_at"):
         issue_report(duty, report)
 

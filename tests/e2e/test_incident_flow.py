@@ -1,0 +1,104 @@
+"""The bureau's core day in a real browser: a phone report becomes an incident, graded, its 首报 issued
+as .docx, the matching plan activated, a station dispatched, arrival recorded, the incident closed."""
+
+import zipfile
+
+import pytest
+
+from yingji.core.demo import load_all
+from yingji.incidents.models import Incident
+
+from .conftest import ARTIFACTS
+from .test_login import login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(transactional_db):
+    load_all(log=lambda *_: None)
+
+
+def take_phone_report(page, base_url):
+    page.goto(f"{base_url}/incidents/add/")
+    page.fill("#id_title", "回澜镇某化工厂液氨泄漏")
+    page.select_option("#id_source", "duty_phone")
+    page.fill("#id_reporter_name", "张先生")
+    page.fill("#id_reporter_phone", "13908321999")
+    page.select_option("#id_event_code", "12D02")
+    page.fill("#id_longitude", "105.121")
+    page.fill("#id_latitude", "30.228")
+    page.fill("#id_description", "厂区储罐法兰泄漏，有刺激性气味，2人不适。")
+    page.fill("#id_injuries", "2")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_phone_report_to_closed_incident(demo, live_server, browser, page, screenshot, tmp_path):
+    base = live_server.url
+    login(page, base, "duty")
+    take_phone_report(page, base)
+    assert "/incidents/" in page.url and page.locator("[data-testid=incident-grade]").inner_text() == "一般事故"
+    assert "回澜镇" in page.locator("text=发生地").locator("xpath=following-sibling::dd[1]").inner_text()
+    incident = Incident.objects.get(title="回澜镇某化工厂液氨泄漏")
+    incident_url = f"{base}{incident.get_absolute_url()}"
+    reports = page.locator("[data-testid=reports]")
+    assert "首报" in reports.inner_text() and "剩余" in reports.inner_text()  # the 1-hour countdown
+    screenshot("1-intake")
+
+    # 首报: fill in (pre-filled from the incident) and issue; the stored .docx downloads.
+    reports.get_by_role("link", name="填写并报送").first.click()
+    page.wait_for_load_state("networkidle")
+    page.click("[data-testid=issue]")
+    page.wait_for_load_state("networkidle")
+    page.goto(incident_url)
+    assert "已报" in page.locator("[data-testid=reports]").inner_text()
+    with page.expect_download() as download:
+        page.locator("[data-testid=reports]").get_by_role("link", name="下载 .docx").first.click()
+    path = tmp_path / "report.docx"
+    download.value.save_as(path)
+    with zipfile.ZipFile(path) as docx:
+        body = docx.read("word/document.xml").decode()
+    assert "回澜镇某化工厂液氨泄漏" in body and "已经采取的措施" in body
+    screenshot("2-first-report")
+
+    # The commander activates the suggested plan at the suggested level.
+    commander = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN").new_page()
+    login(commander, base, "commander")
+    commander.goto(incident_url)
+    suggestion = commander.locator("[data-testid=plans-suggestions] tbody tr").first
+    assert "危险化学品" in suggestion.inner_text()
+    suggestion.get_by_role("button", name="启动").click()
+    commander.wait_for_load_state("networkidle")
+    assert commander.locator("[data-testid=plans-activation]").count() == 1
+    assert commander.locator("[data-testid=plans-task]").count() > 0
+    commander.screenshot(path=str(ARTIFACTS / "test_phone_report_to_closed_incident-3-activation.png"), full_page=True)
+
+    # The duty officer dispatches the top-ranked free station and records its arrival.
+    page.goto(incident_url)
+    page.locator("[data-testid=candidates] tbody tr").first.get_by_role("button", name="调派").click()
+    page.wait_for_load_state("networkidle")
+    assignments = page.locator("[data-testid=assignments]")
+    assert "已派" in assignments.inner_text()
+    assignments.get_by_role("button", name="到场").click()
+    page.wait_for_load_state("networkidle")
+    assert "到场" in page.locator("[data-testid=assignments]").inner_text()
+    page.locator("[data-testid=assignments]").get_by_role("button", name="归队").click()
+    page.wait_for_load_state("networkidle")
+    screenshot("4-dispatch")
+
+    # Close: the commander ends the response, then the incident is ended with a reason.
+    commander.goto(incident_url)
+    commander.fill("input[aria-label=终止理由]", "泄漏已封堵，现场检测达标")
+    commander.get_by_role("button", name="终止响应").click()
+    commander.wait_for_load_state("networkidle")
+    page.goto(incident_url)
+    page.select_option("[data-testid=status-form] select[name=status]", "ended")
+    page.fill("[data-testid=status-form] input[name=reason]", "处置完毕")
+    page.locator("[data-testid=status-form] button").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=incident-status]").inner_text() == "结束"
+    timeline = page.locator("[data-testid=timeline]").inner_text()
+    for words in ("接报", "报送首报", "启动", "调派", "响应用时", "结束"):
+        assert words in timeline, words
+    screenshot("5-closed")
