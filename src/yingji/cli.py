@@ -93,7 +93,7 @@ def _add_app_commands():
     from django.conf import settings
 
     # The pure packages (standards, later routing) have command groups too, without being Django apps.
-    for app in [*settings.INSTALLED_APPS, "yingji.standards"]:
+    for app in [*settings.INSTALLED_APPS, "yingji.standards", "yingji.routing"]:
         if not app.startswith("yingji."):
             continue
         try:

@@ -1,0 +1,398 @@
+"""Queries on a RoadGraph: one-to-many, many-to-one, route, isochrone, multi-source coverage times.
+
+All of them are scipy.sparse.csgraph.dijkstra (C) on the packed weights (see graph.py), so one run
+gives both the fastest time and that route's length. Many-to-one (every unit to one incident) is one
+Dijkstra on the reverse graph from the incident. Off-network legs (point → its road node) are added
+at the profile's access speed, and counted in the metres.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from .estimate import MIXED, NETWORK, STRAIGHT_LINE, Estimate, straight_line
+from .graph import SHIFT, GraphError, RoadGraph, unpack_metres, unpack_seconds
+from .snap import DEFAULT_MAX_SNAP_M, OffNetworkError, off_network_message, snap, snap_point
+
+UNREACHABLE = "沿路网无法到达（受单行道或路网不连通所限）。"
+
+
+def access_speed_ms(graph: RoadGraph) -> float:
+    return float(graph.meta.get("profile", {}).get("access_speed_kmh", 15.0)) / 3.6
+
+
+def packed_limit(limit_s: float | None) -> float:
+    if limit_s is None or not np.isfinite(limit_s):
+        return np.inf
+    return (np.floor(max(limit_s, 0.0) * 1000.0 + 1e-6) + 1.0) * SHIFT - 0.5
+
+
+def tree(graph: RoadGraph, nodes, reverse: bool = False, limit_s: float | None = None,
+         predecessors: bool = False, min_only: bool = False):
+    """Packed path weights from `nodes` (to them with reverse=True) to every node; inf beyond limit_s."""
+    matrix = graph.rev if reverse else graph.fwd
+    result = dijkstra(matrix, directed=True, indices=nodes, return_predecessors=predecessors,
+                      limit=packed_limit(limit_s), min_only=min_only)
+    return result
+
+
+def _check(graph: RoadGraph, packed: np.ndarray):
+    finite = packed[np.isfinite(packed)]
+    if len(finite) and unpack_seconds(finite.max()) > graph.max_path_s:
+        raise GraphError(f"路径用时超过本路网可精确计算的上限（{graph.max_path_s / 3600:.0f} 小时），请缩小路网范围。")
+
+
+def _estimate(graph, packed, origin_snap_m, target_snap, target_ok, lons, lats, lon, lat, fallback, what,
+              max_snap_m):
+    """Turn packed weights at the targets into an Estimate, adding access legs; fallback fills the gaps."""
+    speed = access_speed_ms(graph)
+    n = len(packed)
+    _check(graph, packed)
+    reached = np.isfinite(packed) & target_ok
+    extra_m = origin_snap_m + np.where(target_ok, target_snap, 0.0)
+    with np.errstate(invalid="ignore"):
+        seconds = np.where(reached, unpack_seconds(packed) + extra_m / speed, np.nan)
+        metres = np.where(reached, unpack_metres(packed) + extra_m, np.nan)
+    reasons: list[str | None] = [None] * n
+    for i in np.flatnonzero(~reached):
+        if not target_ok[i]:
+            reasons[i] = off_network_message(float(lons[i]), float(lats[i]), float(target_snap[i]),
+                                             max_snap_m, what)
+        else:
+            reasons[i] = UNREACHABLE
+    methods = [NETWORK] * n
+    method = NETWORK
+    if fallback and not reached.all():
+        line = straight_line(lon, lat, lons[~reached], lats[~reached])
+        seconds[~reached] = line.seconds
+        metres[~reached] = line.metres
+        for i in np.flatnonzero(~reached):
+            methods[i] = STRAIGHT_LINE
+        method = MIXED if reached.any() else STRAIGHT_LINE
+    snap_m = np.where(np.isfinite(target_snap), target_snap, np.nan)
+    return Estimate(seconds, metres, method, tuple(methods), snap_m, float(origin_snap_m), tuple(reasons))
+
+
+def _points(lons, lats):
+    return (np.atleast_1d(np.asarray(lons, dtype=np.float64)), np.atleast_1d(np.asarray(lats, dtype=np.float64)))
+
+
+def _origin(graph, lon, lat, max_snap_m, fallback, lons, lats, what):
+    try:
+        return snap_point(graph, lon, lat, max_snap_m, what=what), None
+    except OffNetworkError as exc:
+        if not fallback:
+            raise
+        return None, straight_line(lon, lat, lons, lats, reason=str(exc))
+
+
+_SNAPS: OrderedDict = OrderedDict()
+_LOCK = threading.Lock()  # the caches below are shared by a web process's threads
+
+
+def snap_cached(graph: RoadGraph, lons, lats, max_snap_m: float):
+    """snap() remembered for the last few sets of points (units rarely move between two incidents)."""
+    key = (graph.version, lons.tobytes(), lats.tobytes(), max_snap_m)
+    found = _SNAPS.get(key)
+    if found is None:
+        found = snap(graph, lons, lats, max_snap_m)
+        with _LOCK:
+            _SNAPS[key] = found
+            while len(_SNAPS) > 8:
+                _SNAPS.popitem(last=False)
+    return found
+
+
+def travel_from(graph: RoadGraph, lon: float, lat: float, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
+                fallback: bool = False) -> Estimate:
+    """From one point to many (one Dijkstra forward). Off-network origin → OffNetworkError (or straight line
+    for all with fallback=True); off-network or unreachable targets → NaN with a reason (or straight line)."""
+    lons, lats = _points(lons, lats)
+    origin, line = _origin(graph, lon, lat, max_snap_m, fallback, lons, lats, "出发地点")
+    if line is not None:
+        return line
+    node, origin_m = origin
+    targets = snap(graph, lons, lats, max_snap_m)
+    packed = tree(graph, node)
+    values = np.where(targets.ok, packed[np.maximum(targets.node, 0)], np.inf)
+    return _estimate(graph, values, origin_m, targets.distance_m, targets.ok, lons, lats, lon, lat, fallback, "目标地点",
+                     max_snap_m)
+
+
+def travel_to(graph: RoadGraph, lon: float, lat: float, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
+              fallback: bool = False) -> Estimate:
+    """From many points (units) to one (the incident): one Dijkstra on the reverse graph from the incident."""
+    lons, lats = _points(lons, lats)
+    origin, line = _origin(graph, lon, lat, max_snap_m, fallback, lons, lats, "事件地点")
+    if line is not None:
+        return line
+    node, origin_m = origin
+    units = snap_cached(graph, lons, lats, max_snap_m)
+    packed = tree(graph, node, reverse=True)
+    values = np.where(units.ok, packed[np.maximum(units.node, 0)], np.inf)
+    return _estimate(graph, values, origin_m, units.distance_m, units.ok, lons, lats, lon, lat, fallback, "出发单位",
+                     max_snap_m)
+
+
+class UnitTable:
+    """Precomputed trees of a fixed set of units (stations and teams): seconds and metres from each unit to
+    every road node, stored node-major (float32), so ranking all units for an incident is one snap and one
+    row read — O(units), whatever the size of the network.
+
+    Memory: nodes × distinct unit nodes × 8 bytes; building it: one Dijkstra per distinct unit node.
+    Rebuild when a unit moves or the network changes (`matches` says whether it still fits).
+    """
+
+    def __init__(self, graph: RoadGraph, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
+                 max_bytes: int = 256 * 2**20, chunk: int = 32):
+        self.graph = graph
+        self.version = graph.version
+        self.lons, self.lats = (a.copy() for a in _points(lons, lats))
+        self.max_snap_m = max_snap_m
+        self.snap = snap(graph, self.lons, self.lats, max_snap_m)
+        sources, column = np.unique(np.where(self.snap.ok, self.snap.node, -1), return_inverse=True)
+        if len(sources) and sources[0] < 0:
+            sources, column = sources[1:], column - 1
+        self.sources = sources
+        self.column = np.maximum(column, 0)
+        size = table_bytes(graph, len(sources))
+        if size > max_bytes:
+            raise MemoryError(f"预计算表需要 {size / 2**20:.0f} MiB，超过上限 {max_bytes / 2**20:.0f} MiB："
+                              f"请改用逐次计算（travel_to），或提高上限。")
+        n = graph.n_nodes
+        self.seconds = np.full((n, max(len(sources), 1)), np.nan, dtype=np.float32)  # a NaN column if none
+        self.metres = np.full((n, max(len(sources), 1)), np.nan, dtype=np.float32)
+        for start in range(0, len(sources), chunk):
+            block = tree(graph, sources[start:start + chunk])
+            _check(graph, block)
+            self.seconds[:, start:start + len(block)] = unpack_seconds(block).T
+            self.metres[:, start:start + len(block)] = unpack_metres(block).T
+        speed = access_speed_ms(graph)
+        with np.errstate(invalid="ignore"):
+            # The units' own off-network legs, and NaN for units that could not be snapped.
+            self.unit_s = np.where(self.snap.ok, self.snap.distance_m / speed, np.nan)
+            self.unit_m = np.where(self.snap.ok, self.snap.distance_m, np.nan)
+        self.speed = speed
+        count = len(self.lons)
+        self.snap_m = np.where(np.isfinite(self.snap.distance_m), self.snap.distance_m, np.nan)
+        self._all_ok = bool(self.snap.ok.all())
+        self._methods = (NETWORK,) * count
+        self._reasons = (None,) * count
+
+    @property
+    def nbytes(self) -> int:
+        return self.seconds.nbytes + self.metres.nbytes
+
+    def matches(self, graph: RoadGraph, lons, lats) -> bool:
+        lons, lats = _points(lons, lats)
+        return (graph.version == self.version and lons.shape == self.lons.shape
+                and np.array_equal(lons, self.lons) and np.array_equal(lats, self.lats))
+
+    def seconds_at(self, node: int) -> np.ndarray:
+        """Seconds from every unit to road node `node` (unit access legs included, NaN for units off the network)."""
+        return self.seconds[node][self.column] + self.unit_s
+
+    def to(self, lon: float, lat: float, fallback: bool = False) -> Estimate:
+        """Every unit → (lon, lat), like travel_to, read from the table."""
+        origin, line = _origin(self.graph, lon, lat, self.max_snap_m, fallback, self.lons, self.lats, "事件地点")
+        if line is not None:
+            return line
+        node, origin_m = origin
+        seconds = self.seconds[node][self.column] + (self.unit_s + origin_m / self.speed)
+        metres = self.metres[node][self.column] + (self.unit_m + origin_m)
+        if self._all_ok and np.isfinite(seconds).all():
+            return Estimate(seconds, metres, NETWORK, self._methods, self.snap_m, origin_m, self._reasons)
+        packed = np.where(np.isfinite(seconds), 0.0, np.inf)  # the general path: reasons and fallback for gaps
+        estimate = _estimate(self.graph, packed, 0.0, self.snap.distance_m, self.snap.ok, self.lons, self.lats,
+                             lon, lat, fallback, "出发单位", self.max_snap_m)
+        reached = np.isfinite(seconds)
+        return Estimate(np.where(reached, seconds, estimate.seconds), np.where(reached, metres, estimate.metres),
+                        estimate.method, estimate.methods, self.snap_m, origin_m, estimate.reasons)
+
+
+def table_bytes(graph: RoadGraph, units: int) -> int:
+    return graph.n_nodes * max(units, 1) * 8
+
+
+_TABLES: OrderedDict = OrderedDict()
+
+
+def unit_table(graph: RoadGraph, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
+               max_bytes: int = 256 * 2**20, cache_size: int = 4) -> UnitTable:
+    """A UnitTable from a small LRU cache keyed on the network version and the units' coordinates."""
+    lons, lats = _points(lons, lats)
+    key = (graph.version, lons.tobytes(), lats.tobytes(), max_snap_m)
+    with _LOCK:
+        table = _TABLES.get(key)
+    if table is None:
+        table = UnitTable(graph, lons, lats, max_snap_m, max_bytes)  # outside the lock: may take a while
+    with _LOCK:
+        _TABLES[key] = table
+        _TABLES.move_to_end(key)
+        while len(_TABLES) > cache_size:
+            _TABLES.popitem(last=False)
+    return table
+
+
+def cached_table(graph: RoadGraph, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> UnitTable | None:
+    lons, lats = _points(lons, lats)
+    return _TABLES.get((graph.version, lons.tobytes(), lats.tobytes(), max_snap_m))
+
+
+def estimator(graph: RoadGraph | None, max_snap_m: float = DEFAULT_MAX_SNAP_M, precompute_bytes: int = 32 * 2**20):
+    """The drop-in for the dispatch code: fn(lon, lat, lons, lats) → Estimate of every unit → the incident.
+
+    Never NaN: with no graph, an off-network incident, or a unit that cannot be routed, the numbers are the
+    straight-line estimate and the label says 估算(直线) ("路网+估算(直线)" when only some units fell back).
+
+    Precomputation: the units' trees (UnitTable) are built the first time a set of units is seen when the
+    table fits in `precompute_bytes` (nodes × units × 8 B; 0 turns it off), and kept in a small LRU keyed
+    on the network version and the units' coordinates, so a moved unit or a re-imported network gets a fresh
+    table. Larger cases run one reverse Dijkstra per call (travel_to), which needs no invalidation at all.
+    """
+    def estimate(lon, lat, lons, lats) -> Estimate:
+        if graph is None:
+            return straight_line(lon, lat, lons, lats, reason="未导入路网，按直线距离估算。")
+        table = cached_table(graph, lons, lats, max_snap_m)
+        if table is None and table_bytes(graph, len(np.atleast_1d(lons))) <= precompute_bytes:
+            table = unit_table(graph, lons, lats, max_snap_m, max_bytes=precompute_bytes)
+        if table is not None:
+            return table.to(lon, lat, fallback=True)
+        return travel_to(graph, lon, lat, lons, lats, max_snap_m, fallback=True)
+
+    return estimate
+
+
+@dataclass(frozen=True)
+class Route:
+    """The fastest route: [lon, lat] points from the start point through the road nodes to the end point."""
+
+    coordinates: list[list[float]]
+    seconds: float
+    metres: float
+    method: str
+    nodes: list[int]
+    snap_from_m: float = float("nan")
+    snap_to_m: float = float("nan")
+
+    def geojson(self) -> dict:
+        return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": self.coordinates},
+                "properties": {"seconds": round(self.seconds, 1), "metres": round(self.metres, 1),
+                               "method": self.method}}
+
+
+def route(graph: RoadGraph | None, start: tuple[float, float], end: tuple[float, float],
+          max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Route:
+    """The fastest route from start to end (lon, lat). No graph: the straight line, labelled 估算(直线)."""
+    (lon1, lat1), (lon2, lat2) = start, end
+    if graph is None:
+        line = straight_line(lon1, lat1, [lon2], [lat2])
+        return Route([[lon1, lat1], [lon2, lat2]], float(line.seconds[0]), float(line.metres[0]), STRAIGHT_LINE, [])
+    a, snap_a = snap_point(graph, lon1, lat1, max_snap_m, what="起点")
+    b, snap_b = snap_point(graph, lon2, lat2, max_snap_m, what="终点")
+    packed, pred = tree(graph, a, predecessors=True)
+    if not np.isfinite(packed[b]):
+        raise GraphError("起点与终点之间" + UNREACHABLE)
+    _check(graph, packed[b:b + 1])
+    nodes = [b]
+    while nodes[-1] != a:
+        nodes.append(int(pred[nodes[-1]]))
+    nodes.reverse()
+    idx = np.asarray(nodes)
+    coords = [[float(lon1), float(lat1)]] + np.column_stack([graph.lon[idx], graph.lat[idx]]).tolist()
+    coords.append([float(lon2), float(lat2)])
+    speed = access_speed_ms(graph)
+    return Route(coords, float(unpack_seconds(packed[b])) + (snap_a + snap_b) / speed,
+                 float(unpack_metres(packed[b])) + snap_a + snap_b, NETWORK, nodes, snap_a, snap_b)
+
+
+def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = None):
+    """Multi-source coverage: for every node, seconds from its nearest station (inf beyond limit_s) and that
+    station's index into `station_nodes` (-1 where none). One Dijkstra from all stations at once."""
+    station_nodes = np.asarray(station_nodes, dtype=np.int64)
+    if len(station_nodes) == 0:
+        return np.full(graph.n_nodes, np.inf), np.full(graph.n_nodes, -1, dtype=np.int64)
+    packed, _, sources = tree(graph, station_nodes, limit_s=limit_s, predecessors=True, min_only=True)
+    _check(graph, packed)
+    position = np.full(graph.n_nodes, -1, dtype=np.int64)
+    position[station_nodes[::-1]] = np.arange(len(station_nodes))[::-1]  # first index for duplicate nodes
+    station = np.where(sources >= 0, position[np.maximum(sources, 0)], -1)
+    return unpack_seconds(packed), station
+
+
+def isochrone(graph: RoadGraph | None, lon: float, lat: float, minutes: float, reverse: bool = False,
+              buffer_m: float = 80.0, max_hole_m2: float = 1e6, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> dict:
+    """GeoJSON (Multi)Polygon of what a crew leaving (lon, lat) reaches in `minutes` (reverse: who reaches it).
+
+    The reached road pieces (edges cut where the time runs out) are buffered by buffer_m and merged; holes
+    smaller than max_hole_m2 (blocks ringed by reached roads) are filled. No graph: a circle of the
+    straight-line reach (speed ÷ detour factor), labelled 估算(直线) in the "method" member.
+    """
+    import shapely
+
+    budget = float(minutes) * 60.0
+    if graph is None:
+        from .estimate import straight_line_config
+        from .graph import EARTH_RADIUS_M
+
+        detour, speed = straight_line_config()
+        radius = budget * speed / 3.6 / detour
+        circle = shapely.Point(0.0, 0.0).buffer(radius, quad_segs=16)
+        k = np.cos(np.radians(lat))
+        geom = shapely.transform(circle, lambda xy: np.column_stack([
+            lon + np.degrees(xy[:, 0] / (EARTH_RADIUS_M * k)), lat + np.degrees(xy[:, 1] / EARTH_RADIUS_M)]))
+        return dict(_geojson(geom), method=STRAIGHT_LINE)
+    node, snap_m = snap_point(graph, lon, lat, max_snap_m, what="中心点")
+    budget -= snap_m / access_speed_ms(graph)
+    xy = graph.kdtree.data  # the nodes' projected coordinates, already computed for snapping
+    here = np.asarray(graph.project_one(lon, lat))
+    pieces = [np.array([[here, xy[node]]])]
+    if budget >= 0:
+        seconds = unpack_seconds(tree(graph, node, reverse=reverse, limit_s=budget))
+        matrix = graph.rev if reverse else graph.fwd
+        src = np.repeat(np.arange(graph.n_nodes), np.diff(matrix.indptr))
+        start_t = seconds[src]
+        live = np.isfinite(start_t)
+        src, dst = src[live], matrix.indices[live]
+        edge_t = unpack_seconds(matrix.data[live])
+        frac = np.clip((budget - start_t[live]) / edge_t, 0.0, 1.0)
+        ends = xy[src] + (xy[dst] - xy[src]) * frac[:, None]
+        pieces.append(np.stack([xy[src], ends], axis=1))
+    segments = np.concatenate(pieces)
+    lines = shapely.multilinestrings(shapely.linestrings(segments))
+    area = shapely.buffer(lines, buffer_m, quad_segs=4)
+    area = _fill_holes(area, max_hole_m2).simplify(buffer_m / 16)
+    geom = shapely.transform(area, lambda pts: graph.unproject(pts))
+    return dict(_geojson(geom), method=NETWORK)
+
+
+def _fill_holes(geometry, max_hole_m2: float):
+    import shapely
+
+    def fill(polygon):
+        holes = [ring for ring in polygon.interiors if shapely.Polygon(ring).area > max_hole_m2]
+        return shapely.Polygon(polygon.exterior, holes)
+
+    if geometry.geom_type == "Polygon":
+        return fill(geometry)
+    if geometry.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([fill(p) for p in geometry.geoms])
+    return geometry
+
+
+def _geojson(geometry) -> dict:
+    from shapely.geometry import mapping
+
+    def lists(value):
+        if isinstance(value, tuple | list):
+            return [lists(v) for v in value]
+        return round(float(value), 7)
+
+    data = mapping(geometry)
+    return {"type": data["type"], "coordinates": lists(data["coordinates"])}
+
