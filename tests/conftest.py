@@ -28,6 +28,13 @@ def _chinese():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_road_network(settings, tmp_path_factory):
+    """Road networks a developer imported under ./var/roads must not change ranking in tests; a test that
+    wants one imports it into its own VAR_DIR."""
+    settings.VAR_DIR = tmp_path_factory.getbasetemp() / "no-roads"
+
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

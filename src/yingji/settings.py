@@ -197,6 +197,9 @@ MAX_UPLOAD_MB = 10
 YINGJI_INITIAL_REPORT_MINUTES = env_int("YINGJI_INITIAL_REPORT_MINUTES", 60)  # 首报: after the bureau learns
 YINGJI_RELAY_REPORT_MINUTES = env_int("YINGJI_RELAY_REPORT_MINUTES", 120)  # each relay up one level
 YINGJI_FOLLOW_UP_REPORT_MINUTES = env_int("YINGJI_FOLLOW_UP_REPORT_MINUTES", 60)  # 续报 after a change
+# Road network for dispatch ranking, coverage and isochrones: a name imported with `yingji roads import`
+# (under var/roads/); empty = the first one there.
+YINGJI_ROAD_NETWORK = os.environ.get("YINGJI_ROAD_NETWORK", "").strip()
 # Dispatch ranking without a road network: straight line × detour factor at this speed, labelled 估算(直线).
 YINGJI_DETOUR_FACTOR = float(os.environ.get("YINGJI_DETOUR_FACTOR", "1.4"))
 YINGJI_STRAIGHT_LINE_SPEED_KMH = float(os.environ.get("YINGJI_STRAIGHT_LINE_SPEED_KMH", "40"))

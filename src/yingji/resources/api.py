@@ -10,11 +10,12 @@ from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
 from yingji.core.api_policy import ChangePermission, RecordPermission
+from yingji.core.errors import error_body
 from yingji.core.layers import LayerActionMixin
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
 
-from . import services
+from . import coverage, services
 from .models import (
     AgreementReserve,
     Equipment,
@@ -117,6 +118,22 @@ class ForceViewSet(LayerActionMixin, ServiceViewSet):
     def history(self, request, pk=None):
         changes = self.get_object().status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def isochrone(self, request, pk=None):
+        """GeoJSON area reached by road within ?minutes= (default 5); `method` says 路网 or 估算(直线)."""
+        minutes = coverage.minutes_param(request.query_params)
+        return Response(coverage.isochrone(self.get_object(), minutes))
+
+    @action(detail=False, methods=["get"])
+    def coverage(self, request):
+        """Fire stations' coverage within ?minutes= (default 5) by road: % of road length and population,
+        per township with a boundary, and the uncovered areas. 409 until a road network is imported."""
+        report = coverage.station_coverage(request.user, coverage.minutes_param(request.query_params))
+        if report is None:
+            return Response(error_body("no_road_network", "尚未导入路网，无法计算覆盖范围：请先运行 yingji roads import。"),
+                            status=409)
+        return Response(report.as_dict())
 
 
 # --- Warehouses, catalogue, ledger -------------------------------------------

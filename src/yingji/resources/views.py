@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from yingji.core.views import (
 )
 from yingji.standards import event_codes
 
-from . import services
+from . import coverage, services
 from .forms import (
     AgreementForm,
     EquipmentForm,
@@ -92,6 +93,28 @@ class ForceDetailView(ScopedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["history"] = self.object.status_changes.select_related("actor")[:50]
         context["status_form"] = ForceStatusForm(initial={"members_on_duty": self.object.members_on_duty})
+        force = self.object
+        if force.longitude is not None and force.type in coverage.STATION_TYPES:
+            area = coverage.isochrone(force, 5)
+            context["isochrone"] = dict(coverage.svg_shape(area, (force.longitude, force.latitude)),
+                                        method=area["method"])
+        return context
+
+
+class CoverageView(LoginRequiredMixin, TemplateView):
+    """消防站 N 分钟覆盖 (建标152-2017): by road when a network is imported."""
+
+    template_name = "resources/coverage.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            minutes = coverage.minutes_param(self.request.GET)
+            report = coverage.station_coverage(self.request.user, minutes)
+        except ValidationError as exc:
+            context["error"] = "；".join(exc.messages)
+            return context
+        context.update(minutes=minutes, report=report)
         return context
 
 

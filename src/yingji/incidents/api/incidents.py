@@ -1,12 +1,13 @@
 """API of incidents: intake, edit, grading, lifecycle, merge, notes, timeline, candidates and dispatch."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedRelatedField
+from yingji.core.api_base import ScopedRelatedField, int_param
 from yingji.core.api_policy import ChangePermission, ServiceChecked
 from yingji.core.layers import LayerActionMixin
 from yingji.core.models import Region
@@ -197,6 +198,15 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         body.is_valid(raise_exception=True)
         assignment = dispatching.dispatch(request.user, self.get_object(), **body.validated_data)
         return Response(AssignmentSerializer(assignment).data, status=201)
+
+    @action(detail=True, methods=["get"])
+    def route(self, request, pk=None):
+        """GeoJSON LineString of the fastest road route from ?force=ID to this incident, with seconds,
+        metres and method (路网, or 估算(直线) as a straight segment when no network is loaded)."""
+        incident = self.get_object()
+        force = get_object_or_404(scope(RescueForce.objects.all(), request.user), pk=int_param(request.query_params,
+                                                                                               "force"))
+        return Response(dispatching.route_feature(force, incident))
 
     @extend_schema(responses=AssignmentSerializer(many=True))
     @action(detail=True, methods=["get"])

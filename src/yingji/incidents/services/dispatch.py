@@ -1,19 +1,19 @@
 """Dispatch (力量调派): rank candidate forces for an incident, send them, follow their status.
 
-Ranking asks a travel estimator for seconds and metres from every candidate to the incident.
-Until a road network is loaded the estimator is straight line × detour factor at a set speed,
-always labelled 估算(直线); the road engine replaces `estimator()` without changing callers.
+Ranking asks a travel estimator for seconds and metres from every candidate to the incident: by
+road once a network is imported (yingji roads import), else straight line × detour factor at a set
+speed, always labelled 估算(直线) (see yingji.core.roads).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from yingji.core import geo
+from yingji import routing
+from yingji.core import roads
 from yingji.core.scoping import require_region, scope
 from yingji.core.services import require_perm
 from yingji.resources.models import RescueForce, Vehicle
@@ -23,27 +23,12 @@ from yingji.standards import event_codes
 from ..models import Assignment, Incident
 from .timeline import record
 
-STRAIGHT_LINE = "估算(直线)"
 ORDER = [s for s, _ in Assignment.STATUS_CHOICES]
 
 
-@dataclass(frozen=True)
-class Estimate:
-    seconds: np.ndarray
-    metres: np.ndarray
-    method: str
-
-
-def straight_line(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> Estimate:
-    """Great-circle distance × detour factor at the configured speed: a labelled estimate, not a route."""
-    metres = geo.haversine_m(lons, lats, lon, lat) * settings.YINGJI_DETOUR_FACTOR
-    seconds = metres / (settings.YINGJI_STRAIGHT_LINE_SPEED_KMH / 3.6)
-    return Estimate(seconds, metres, STRAIGHT_LINE)
-
-
 def estimator():
-    """The travel estimator in use (the road-network engine plugs in here)."""
-    return straight_line
+    """The travel estimator in use: road network when one is imported, else straight line (labelled)."""
+    return roads.estimator()
 
 
 @dataclass
@@ -76,8 +61,10 @@ def candidates(incident: Incident, user, limit: int = 20) -> list[Candidate]:
     lats = np.fromiter((f.latitude for f in forces), float, len(forces))
     estimate = estimator()(incident.longitude, incident.latitude, lons, lats)
     busy = set(Assignment.objects.filter(active=True).values_list("force_id", flat=True))
-    rows = [Candidate(f, float(s), float(m), estimate.method, event_codes.covers(f.capabilities, incident.event_code),
-                      f.pk in busy) for f, s, m in zip(forces, estimate.seconds, estimate.metres, strict=True)]
+    methods = estimate.methods or (estimate.method,) * len(forces)
+    rows = [Candidate(f, float(s), float(m), method, event_codes.covers(f.capabilities, incident.event_code),
+                      f.pk in busy)
+            for f, s, m, method in zip(forces, estimate.seconds, estimate.metres, methods, strict=True)]
     rows.sort(key=lambda c: (c.busy, not c.capable, c.seconds))
     return rows[:limit]
 
@@ -86,7 +73,20 @@ def _estimate_for(incident: Incident, force: RescueForce) -> tuple[int | None, i
     if None in (incident.longitude, incident.latitude, force.longitude, force.latitude):
         return None, None, ""
     est = estimator()(incident.longitude, incident.latitude, np.array([force.longitude]), np.array([force.latitude]))
-    return int(est.seconds[0]), int(est.metres[0]), est.method
+    return int(est.seconds[0]), int(est.metres[0]), est.methods[0] if est.methods else est.method
+
+
+def route_feature(force: RescueForce, incident: Incident) -> dict:
+    """The route a unit drives to the incident, as a GeoJSON Feature (for the map and the API)."""
+    if None in (incident.longitude, incident.latitude, force.longitude, force.latitude):
+        raise ValidationError({"force": ["队伍或事件没有标注位置，无法规划路线。"]})
+    try:
+        found = routing.route(roads.network(), (force.longitude, force.latitude), (incident.longitude, incident.latitude))
+    except ValueError as exc:  # off the network or unreachable: say so, in Chinese, from the engine
+        raise ValidationError({"force": [str(exc)]}) from None
+    return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": found.coordinates},
+            "properties": {"force": force.pk, "seconds": round(found.seconds), "metres": round(found.metres),
+                           "method": found.method}}
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.generic import DetailView
 
+from yingji.core import roads
 from yingji.core.scoping import scope
 from yingji.core.views import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.resources.models import RescueForce, Vehicle
@@ -76,6 +77,7 @@ class IncidentDetailView(ScopedMixin, DetailView):
             timeline=timeline,
             assignments=assignments,
             candidates=dispatching.candidates(incident, user, limit=8) if incident.is_active else [],
+            road_network=roads.network() is not None,
             status_form=StatusForm(incident=incident),
             level_form=LevelForm(),
             merge_form=MergeForm(),
