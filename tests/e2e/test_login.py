@@ -26,8 +26,8 @@ def test_duty_officer_sees_dashboard_with_name_and_region(demo, live_server, pag
     assert page.locator("[data-testid=current-user]").inner_text() == "值班员·李娜"
     assert page.locator("[data-testid=home-region]").inner_text() == "四川省 › 资阳市 › 乐至县"
     # The county user's dashboard lists its 21 township-level units.
-    assert page.get_by_role("link", name="回澜镇").count() == 1
-    assert page.get_by_role("link", name="双河场乡").count() == 1
+    assert page.get_by_role("link", name="回澜镇", exact=True).count() == 1
+    assert page.get_by_role("link", name="双河场乡", exact=True).count() == 1
     screenshot("dashboard")
 
 
