@@ -98,3 +98,14 @@ def test_coverage_page_and_station_isochrone(river_network, web, region):
 
 def test_coverage_page_without_network(web, demo):
     assert "尚未导入路网" in web("duty").get("/forces/coverage/").content.decode()
+
+
+def test_siting_page(river_network, web):
+    client = web("duty")
+    page = client.get("/forces/siting/?k=1&minutes=3").content.decode()
+    assert "精确解（HiGHS）" in page and "贪心解" in page and 'data-testid="siting-summary"' in page
+    assert "应在 1–20 之间" in client.get("/forces/siting/?k=50").content.decode()
+
+
+def test_siting_page_without_network(web, demo):
+    assert "尚未导入路网" in web("duty").get("/forces/siting/?k=2").content.decode()

@@ -64,3 +64,23 @@ def svg_shape(geometry: dict, centre: tuple[float, float], size: int = 320) -> d
     path = " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in (xy(*p) for p in ring)) + " Z" for ring in rings)
     dot = xy(*centre)
     return {"path": path, "dot": dot, "size": size, "km": round(width * 111.32, 1)}
+
+
+def siting(user, k_value, minutes: float):
+    """K new station sites maximising road length reached within `minutes`, the existing stations' coverage
+    taken out first (MCLP: exact with HiGHS when small enough, and greedy); None without a network."""
+    try:
+        k = int(k_value or 2)
+    except (TypeError, ValueError):
+        raise ValidationError({"k": [f"“{k_value}”不是有效的站点数量。"]}) from None
+    if not 1 <= k <= 20:
+        raise ValidationError({"k": ["新建站点数量应在 1–20 之间。"]})
+    graph = roads.network()
+    if graph is None:
+        return None
+    existing = [(f.longitude, f.latitude) for f in scope(
+        RescueForce.objects.filter(type__in=STATION_TYPES, longitude__isnull=False).exclude(status="disabled"), user)]
+    try:
+        return routing.site(graph, k, minutes, existing=existing, time_limit_s=20)
+    except ValueError as exc:  # the engine's own Chinese message (e.g. no candidates)
+        raise ValidationError({"k": [str(exc)]}) from None

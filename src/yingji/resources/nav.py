@@ -2,6 +2,7 @@ NAV = [
     ("应急资源", [
         ("救援队伍", "resources:force_list", "resources.view_rescueforce"),
         ("消防站覆盖", "resources:coverage", "resources.view_rescueforce"),
+        ("消防站选址", "resources:siting", "resources.view_rescueforce"),
         ("车辆", "resources:vehicle_list", "resources.view_vehicle"),
         ("装备器材", "resources:equipment_list", "resources.view_equipment"),
         ("全寿命周期预警", "resources:lifecycle", "resources.view_vehicle"),

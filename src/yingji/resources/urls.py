@@ -9,6 +9,7 @@ urlpatterns = [
     path("forces/export.xlsx", views.ForceExportView.as_view(), name="force_export"),
     path("forces/add/", views.ForceFormView.as_view(), name="force_add"),
     path("forces/coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("forces/siting/", views.SitingView.as_view(), name="siting"),
     path("forces/<int:pk>/", views.ForceDetailView.as_view(), name="force_detail"),
     path("forces/<int:pk>/edit/", views.ForceFormView.as_view(), name="force_edit"),
     path("forces/<int:pk>/delete/", views.ForceDeleteView.as_view(), name="force_delete"),

@@ -101,6 +101,27 @@ class ForceDetailView(ScopedMixin, DetailView):
         return context
 
 
+class SitingView(LoginRequiredMixin, TemplateView):
+    """新建消防站选址：最大覆盖模型（MCLP），已有站点的覆盖先扣除。"""
+
+    template_name = "resources/siting.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        context.update(k=params.get("k", "2"), minutes=params.get("minutes", "5"))
+        if "k" not in params:
+            context["network"] = coverage.roads.network() is not None
+            return context
+        try:
+            result = coverage.siting(self.request.user, params.get("k"), coverage.minutes_param(params))
+        except ValidationError as exc:
+            context["error"] = "；".join(exc.messages)
+            return context
+        context.update(result=result, network=result is not None, ran=True)
+        return context
+
+
 class CoverageView(LoginRequiredMixin, TemplateView):
     """消防站 N 分钟覆盖 (建标152-2017): by road when a network is imported."""
 
