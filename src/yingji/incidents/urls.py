@@ -1,6 +1,6 @@
-from .views import duty, incidents, public, reports
+from .views import board, duty, incidents, public, reports
 
 app_name = "incidents"
 
 # Each feature module lists its own pages.
-urlpatterns = incidents.urlpatterns + reports.urlpatterns + public.urlpatterns + duty.urlpatterns
+urlpatterns = incidents.urlpatterns + board.urlpatterns + reports.urlpatterns + public.urlpatterns + duty.urlpatterns

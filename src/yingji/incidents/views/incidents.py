@@ -84,11 +84,11 @@ class IncidentDetailView(ScopedMixin, DetailView):
             note_form=NoteForm(),
             merged=incident.merged.all(),
         )
-        context.update(_panels(incident, user))
+        context.update(panel_context(incident, user))
         return context
 
 
-def _panels(incident, user) -> dict:
+def panel_context(incident, user) -> dict:
     """Sections other features contribute to the incident page: each gives a context function and a template."""
     from django.template import TemplateDoesNotExist
     from django.template.loader import get_template
