@@ -10,42 +10,11 @@ Set-up data is bulk-inserted (it is the state being measured, not the services t
 """
 
 import argparse
-import os
 import random
-import statistics
 import sys
-import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 
-
-def median_ms(fn, runs=15):
-    fn()  # warm caches and connections
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def setup():
-    workdir = Path(tempfile.mkdtemp(prefix="yingji-bench-"))
-    os.environ.update(YINGJI_VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="yingji.settings",
-                      YINGJI_ALLOWED_HOSTS="testserver,localhost")
-    os.environ.pop("YINGJI_DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    from yingji.core.demo import load_all
-
-    load_all(log=lambda *_: None)
+from common import demo_site, median_ms
 
 
 def seed(n_incidents: int, n_entries: int):
@@ -80,7 +49,7 @@ def main():
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
-    setup()
+    demo_site()
     from django.test import Client
 
     from yingji.incidents.models import Incident, TimelineEntry

@@ -10,46 +10,20 @@ Set-up data is bulk-inserted (it is the state being measured, not the services t
 """
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
-import time
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
-
-def median_ms(fn, runs=15):
-    fn()  # warm caches and connections
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from common import demo_site, median_ms
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="yingji-bench-"))
-    os.environ.update(YINGJI_VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="yingji.settings",
-                      YINGJI_ALLOWED_HOSTS="testserver,localhost")
-    os.environ.pop("YINGJI_DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_site()
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    from yingji.core.demo import load_all
-
-    load_all(log=lambda *_: None)
     from yingji.core.models import Region
     from yingji.resources.api import on_hand
     from yingji.resources.models import RescueForce, StockLevel, StockMovement, SupplyItem, Warehouse

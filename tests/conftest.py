@@ -85,6 +85,35 @@ def region(demo):
     return lambda code: Region.objects.get(code=code)
 
 
+# Points in 回澜镇 (512022102) and 天池街道 (512022001) of 乐至县.
+HUILAN = (105.118, 30.226)
+TIANCHI = (105.031, 30.283)
+
+
+@pytest.fixture
+def open_incident(demo):
+    """open_incident(actor=None, where=HUILAN, **overrides): an incident opened through the intake service
+    (a hazardous-chemicals leak reported by phone 20 minutes after it began), by the duty officer by default."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yingji.incidents.services import incidents
+
+    def make(actor=None, where=HUILAN, **overrides):
+        now = timezone.now()
+        data = {
+            "title": "回澜镇某化工厂储罐泄漏", "source": "duty_phone", "reporter_name": "张三",
+            "reporter_phone": "13800000000", "occurred_at": now - timedelta(minutes=20), "reported_at": now,
+            "longitude": where[0], "latitude": where[1], "event_code": "12D02",
+            "description": "储罐阀门泄漏，现场有刺激性气味。",
+        }
+        data.update(overrides)
+        return incidents.create_incident(actor or User.objects.get(username="duty"), data)
+
+    return make
+
+
 @pytest.fixture
 def web():
     """web("township") → a django test Client logged in as that demo user."""

@@ -1,13 +1,9 @@
-"""Incidents on the demo county for plan tests: `open_incident(**overrides)` opens one through the intake
-service (like tests/incidents/conftest.py); `plan(name)` finds a demo plan."""
-
-from datetime import timedelta
+"""Plan tests: `plan(name)` finds a demo plan; incidents come from `open_incident` in tests/conftest.py
+(pass where=TIANCHI for one in 天池街道)."""
 
 import pytest
-from django.utils import timezone
 
 from yingji.core.models import User
-from yingji.incidents.services import incidents as incident_services
 from yingji.plans.models import Plan
 
 # Points in 回澜镇 (512022102) and 天池街道 (512022001) of 乐至县.
@@ -32,21 +28,3 @@ def commander(demo):
 @pytest.fixture
 def plan(demo):
     return lambda name: Plan.objects.get(name=name)
-
-
-@pytest.fixture
-def open_incident(demo):
-    duty = User.objects.get(username="duty")
-
-    def make(actor=None, where=HUILAN, **overrides):
-        now = timezone.now()
-        data = {
-            "title": "回澜镇某化工厂储罐泄漏", "source": "duty_phone", "reporter_name": "张三",
-            "reporter_phone": "13800000000", "occurred_at": now - timedelta(minutes=20), "reported_at": now,
-            "longitude": where[0], "latitude": where[1], "event_code": "12D02",
-            "description": "储罐阀门泄漏，现场有刺激性气味。",
-        }
-        data.update(overrides)
-        return incident_services.create_incident(actor or duty, data)
-
-    return make

@@ -94,6 +94,15 @@ def _locate(incident: Incident, chosen_region):
     incident.region, incident.region_located_by = chosen_region, "chosen"
 
 
+def _place(actor, incident: Incident, chosen_region, errors: dict):
+    """Locate the incident and check the actor may record it there; problems go into `errors`."""
+    try:
+        _locate(incident, chosen_region)
+        require_region(actor, incident.region)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+
+
 def _apply_grade(incident: Incident) -> str | None:
     """Grade a production-safety accident by 493号令; returns the old grade if it changed."""
     if not incident.is_accident:
@@ -124,11 +133,7 @@ def create_incident(actor, data: dict) -> Incident:
     incident.reported_at = incident.reported_at or timezone.now()
     incident.occurred_at = incident.occurred_at or incident.reported_at
     errors: dict = {}
-    try:
-        _locate(incident, chosen)
-        require_region(actor, incident.region)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    _place(actor, incident, chosen, errors)
     _check(actor, incident, errors)
     incident.duty_officer = _person(actor)
     incident.number = _next_number(incident.reported_at)
@@ -174,11 +179,7 @@ def update_incident(actor, incident: Incident, data: dict, reason: str = "") -> 
         setattr(incident, field, value)
     errors: dict = {}
     if "longitude" in data or "latitude" in data or chosen != incident.region:
-        try:
-            _locate(incident, chosen)
-            require_region(actor, incident.region)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+        _place(actor, incident, chosen, errors)
     _check(actor, incident, errors)
     old_grade = _apply_grade(incident)
     incident.save()

@@ -18,8 +18,8 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 from yingji.core.views import ScopedMixin
-from yingji.standards import event_codes
 
+from ..forms import event_choices
 from ..models import Incident, PublicReport
 from ..services import public as services
 
@@ -184,17 +184,6 @@ def locate_js(request):
 
 # --- The duty inbox ---------------------------------------------------------------
 
-def _event_code_choices():
-    choices = [("", "请选择事件类型")]
-    for top in event_codes.top_classes():
-        options = []
-        for cls in event_codes.children(top.code):
-            options.append((cls.code, f"{cls.code} {cls.name}"))
-            options += [(d.code, f"\u3000{d.code} {d.name}") for d in event_codes.children(cls.code)]
-        choices.append((top.name, options))
-    return choices
-
-
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, region):
         return "\u3000" * max(region.path.count("/") - 2, 0) + region.name
@@ -215,7 +204,7 @@ class VerifyForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event_code"].choices = _event_code_choices()
+        self.fields["event_code"].choices = event_choices()
         self.fields["region"].queryset = scope(Region.objects.all(), user).order_by("path")
 
     def service_data(self) -> dict:
