@@ -230,3 +230,12 @@ def test_plan_draft_is_not_suggested(open_incident, commander, plan):
     services.save_plan(None, plan(HAZMAT), {"status": Plan.DRAFT})
     names = [p.name for p, _ in services.suggestions(open_incident(), commander)]
     assert HAZMAT not in names and GENERAL in names
+
+
+def test_incident_page_prefills_grading_from_plan_thresholds(open_incident, web):
+    from yingji.core.models import User
+
+    incident = open_incident(event_code="11A02", title="强降雨内涝", people_affected=3000, actor=User.objects.get(
+        username="duty"))
+    page = web("commander").get(incident.get_absolute_url()).content.decode()
+    assert "已按预案启动条件预填" in page and "防汛抗旱" in page
