@@ -204,3 +204,15 @@ def test_pages_intake_form_and_detail(web, demo):
     page = client.get(incident.get_absolute_url()).content.decode()
     assert "一般事故" in page and "推荐力量" in page and "估算(直线)" in page
     assert client.get("/incidents/?q=油罐车").content.decode().count("佛星镇油罐车侧翻") == 1
+
+
+def test_list_page_filters(web, open_incident):
+    open_incident(is_drill=True, title="演练泄漏")
+    open_incident(title="真实泄漏", deaths=3)
+    client = web("duty")
+    for query in ("is_drill=0", "is_drill=1", "accident_grade=较大事故", "level=3", "status=reported", "active=1",
+                  "event=12D00", "since=2026-01-01", "since=bad"):
+        assert client.get(f"/incidents/?{query}").status_code == 200, query
+    page = client.get("/incidents/?is_drill=0&event=12D00").content.decode()
+    assert "真实泄漏" in page and "演练泄漏" not in page
+    assert "真实泄漏" in client.get("/incidents/?accident_grade=较大事故").content.decode()

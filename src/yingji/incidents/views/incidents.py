@@ -24,8 +24,10 @@ class IncidentListView(ObjectListView):
     model = Incident
     title = "突发事件"
     search_fields = ["number", "title", "address", "reporter_phone"]
+    # Field filters (applied by ObjectListView); active/event/since/until/region go through filter_incidents.
     filters = [("status", "状态", Incident.STATUS_CHOICES), ("level", "级别", Incident.LEVEL_CHOICES),
-               ("grade", "事故等级", Incident.GRADE_CHOICES), ("drill", "演练", [("0", "非演练"), ("1", "演练")])]
+               ("accident_grade", "事故等级", Incident.GRADE_CHOICES),
+               ("is_drill", "演练", [("0", "非演练"), ("1", "演练")])]
     columns = [("number", "编号"), ("title", "事件名称"), ("event_name", "类型"), ("region.name", "区划"),
                ("reported_at", "接报时间"), ("grade_label", "等级"), ("status", "状态")]
     orderings = {"reported_at": "-reported_at", "occurred_at": "-occurred_at", "deaths": "-deaths"}
@@ -35,7 +37,7 @@ class IncidentListView(ObjectListView):
         return Incident.objects.select_related("region")
 
     def get_queryset(self):
-        params = {k: v for k, v in self.request.GET.items() if k not in ("status", "level", "grade", "drill")}
+        params = {k: v for k, v in self.request.GET.items() if k not in {f[0] for f in self.filters}}
         try:
             return filter_incidents(super().get_queryset(), params)
         except ValidationError:
