@@ -1,5 +1,6 @@
 """Django settings. Everything a deployment changes comes from YINGJI_* environment variables."""
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -187,6 +188,13 @@ STORAGES = {
 }
 # Serve straight from the app folders until collectstatic has run (demo, tests).
 WHITENOISE_USE_FINDERS = True
+# Apache ECharts (UMD build, global `echarts`) as shipped inside the `vizly` wheel from PyPI: served as
+# /static/vendor/echarts/echarts.min.js; found without importing vizly (which would import pandas).
+STATICFILES_DIRS = [("vendor/echarts", importlib.util.find_spec("vizly").submodule_search_locations[0] + "/assets")]
+# Leaflet 1.9 (leaflet.js, leaflet.css, images/) as shipped inside the `django-leaflet` wheel from PyPI: served as
+# /static/vendor/leaflet/…; only its static folder is used (not an installed app, none of its widgets or settings).
+STATICFILES_DIRS.append(
+    ("vendor/leaflet", importlib.util.find_spec("leaflet").submodule_search_locations[0] + "/static/leaflet"))
 MEDIA_ROOT = VAR_DIR / "media"
 # Uploads (public-report photos, note attachments, plan documents) are read back through
 # scoped views only; MEDIA_URL is never served as a public folder.
@@ -205,6 +213,15 @@ YINGJI_DETOUR_FACTOR = float(os.environ.get("YINGJI_DETOUR_FACTOR", "1.4"))
 YINGJI_STRAIGHT_LINE_SPEED_KMH = float(os.environ.get("YINGJI_STRAIGHT_LINE_SPEED_KMH", "40"))
 # Public reporting (no login): at most this many reports per IP and per phone per hour.
 YINGJI_PUBLIC_REPORTS_PER_HOUR = env_int("YINGJI_PUBLIC_REPORTS_PER_HOUR", 5)
+# One-map (应急一张图) base map: a tile URL template, e.g. 天地图 with your key
+# "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default
+# &TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY", or an intranet tile server.
+# Empty: no base map, the vector layers (region boundaries and centres, records) alone.
+YINGJI_MAP_TILES = os.environ.get("YINGJI_MAP_TILES", "").strip()
+# Which datum the tiles are drawn in: "wgs84" (天地图, CGCS2000 and most intranet servers) or "gcj02"
+# (AMap/Tencent-style tiles; the one-map then shifts every overlay WGS84→GCJ-02 before drawing it).
+YINGJI_MAP_TILES_CRS = os.environ.get("YINGJI_MAP_TILES_CRS", "wgs84").strip().lower()
+YINGJI_MAP_TILES_ATTRIBUTION = os.environ.get("YINGJI_MAP_TILES_ATTRIBUTION", "").strip()
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

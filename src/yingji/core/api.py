@@ -1,5 +1,7 @@
 """API of the core app and the base classes every app's api.py builds on."""
 
+import shapely
+import shapely.geometry
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -15,6 +17,7 @@ from rest_framework.response import Response
 
 from . import geo, roles, services
 from .api_base import ScopedRelatedField, ServiceViewSet, int_param
+from .layers import LayerActionMixin, parse_bbox
 from .models import AuditEntry, Organisation, Region, RegionGDP, User
 from .scoping import scope
 from .security import active_lock, lock_message
@@ -47,7 +50,13 @@ class RegionGDPSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class RegionViewSet(ServiceViewSet):
+def region_properties(region: Region) -> dict:
+    return {"name": region.name, "level": region.level, "level_label": region.get_level_display(),
+            "code": region.code or "", "population": region.population, "url": region.get_absolute_url()}
+
+
+class RegionViewSet(LayerActionMixin, ServiceViewSet):
+    layer_properties = staticmethod(region_properties)
     queryset = Region.objects.select_related("parent")
     serializer_class = RegionSerializer
     search_fields = ["name", "code"]
@@ -67,6 +76,25 @@ class RegionViewSet(ServiceViewSet):
     def save_extra(self, serializer):
         serializer.validated_data.pop("allow_outside_china", None)
         return {"allow_outside_china": serializer.initial_data.get("allow_outside_china") in (True, "true", "1", 1)}
+
+    @extend_schema(parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="西,南,东,北（度）")])
+    @action(detail=False, methods=["get"])
+    def boundaries(self, request):
+        """Boundaries (GeoJSON polygons) of the regions in scope that have one, cut to the bbox by extent."""
+        bbox = parse_bbox(request.query_params.get("bbox"))
+        features = []
+        for region in self.get_queryset().exclude(boundary__isnull=True).order_by("path"):
+            geometry = region.boundary.get("geometry", region.boundary) if isinstance(region.boundary, dict) else None
+            if not geometry or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+                continue
+            if bbox is not None:
+                west, south, east, north = shapely.bounds(shapely.geometry.shape(geometry))
+                if east < bbox[0] or west > bbox[2] or north < bbox[1] or south > bbox[3]:
+                    continue
+            features.append({"type": "Feature", "id": region.pk, "geometry": geometry,
+                             "properties": region_properties(region)})
+        return Response({"type": "FeatureCollection", "features": features, "truncated": False,
+                         "total": len(features)})
 
     @extend_schema(
         parameters=[

@@ -1,8 +1,10 @@
 """API of emergency resources."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -11,7 +13,7 @@ from rest_framework.response import Response
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
 from yingji.core.api_policy import ChangePermission, RecordPermission
 from yingji.core.errors import error_body
-from yingji.core.layers import LayerActionMixin
+from yingji.core.layers import LayerActionMixin, labeller, url_maker
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
 
@@ -90,10 +92,34 @@ def force_properties(force: RescueForce) -> dict:
     }
 
 
+_force_url = None
+_force_type = labeller(RescueForce.TYPE_CHOICES)
+_force_class = labeller(RescueForce.STATION_CLASS_CHOICES)
+_force_specialty = labeller(RescueForce.SPECIALTY_CHOICES)
+_force_status = labeller(RescueForce.STATUS_CHOICES)
+
+
+def force_row_properties(row: dict) -> dict:
+    """force_properties for a .values() row (the map layer's fast path): the same keys but `capabilities`,
+    whose JSON decoding alone cost a quarter of a 10k-feature answer (the list API has them)."""
+    global _force_url
+    if _force_url is None:
+        _force_url = url_maker("resources:force_detail")
+    type_label = _force_type(row["type"])
+    if row["station_class"]:
+        type_label += f"（{_force_class(row['station_class'])}）"
+    if row["specialty"]:
+        type_label += f"（{_force_specialty(row['specialty'])}）"
+    return {"name": row["name"], "type": row["type"], "type_label": type_label, "status": row["status"],
+            "status_label": _force_status(row["status"]), "members_on_duty": row["members_on_duty"],
+            "url": _force_url(row["id"])}
+
+
 class ForceViewSet(LayerActionMixin, ServiceViewSet):
     """Rescue forces. Filters: type, status, region (and below), capability (GB/T 35561 code)."""
 
-    layer_properties = staticmethod(force_properties)
+    layer_properties = staticmethod(force_row_properties)
+    layer_columns = ("name", "type", "station_class", "specialty", "status", "members_on_duty")
     queryset = RescueForce.objects.select_related("region", "organisation")
     serializer_class = ForceSerializer
     search_fields = ["name", "address", "contact_person"]
@@ -102,7 +128,10 @@ class ForceViewSet(LayerActionMixin, ServiceViewSet):
     delete_service = staticmethod(services.delete_force)
 
     def get_queryset(self):
-        return filter_forces(super().get_queryset(), self.request.query_params)
+        qs = filter_forces(super().get_queryset(), self.request.query_params)
+        if self.request.query_params.get("types"):  # several types at once, e.g. one one-map layer
+            qs = qs.filter(type__in=self.request.query_params["types"].split(","))
+        return qs
 
     @extend_schema(request=StatusRequestSerializer, responses=ForceSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
@@ -196,11 +225,31 @@ class MovementRequestSerializer(serializers.Serializer):
 
 
 def warehouse_properties(warehouse: Warehouse) -> dict:
-    return {"name": warehouse.name, "level": warehouse.get_level_display(), "url": warehouse.get_absolute_url()}
+    properties = {"name": warehouse.name, "level": warehouse.get_level_display(), "url": warehouse.get_absolute_url()}
+    if hasattr(warehouse, "stock_status"):  # set by WarehouseViewSet.layer_prepare
+        properties.update(stock_status=warehouse.stock_status, stock_status_label=warehouse.stock_status_label,
+                          items_in_stock=warehouse.items_in_stock, items_short=warehouse.items_short)
+    return properties
+
+
+def warehouse_stock_status(warehouses):
+    """Stock status of a page of warehouses in two grouped queries: 短缺 (below a norm), 无库存, 正常."""
+    ids = [w.pk for w in warehouses]
+    stocked = dict(StockLevel.objects.filter(warehouse__in=ids, quantity__gt=0).values("warehouse")
+                   .annotate(n=Count("item", distinct=True)).values_list("warehouse", "n"))
+    short = defaultdict(int)
+    for row in shortfall_rows(ReserveNorm.objects.filter(warehouse__in=ids)):
+        short[row["warehouse"]] += 1
+    for warehouse in warehouses:
+        warehouse.items_in_stock, warehouse.items_short = stocked.get(warehouse.pk, 0), short[warehouse.pk]
+        warehouse.stock_status = "short" if warehouse.items_short else "ok" if warehouse.items_in_stock else "empty"
+        warehouse.stock_status_label = {"short": "低于定额", "ok": "正常", "empty": "无库存"}[warehouse.stock_status]
+    return warehouses
 
 
 class WarehouseViewSet(LayerActionMixin, ServiceViewSet):
     layer_properties = staticmethod(warehouse_properties)
+    layer_prepare = staticmethod(warehouse_stock_status)
     queryset = Warehouse.objects.select_related("region")
     serializer_class = WarehouseSerializer
     search_fields = ["name", "address", "manager"]
@@ -326,7 +375,7 @@ class ShelterSerializer(serializers.ModelSerializer):
 
 def shelter_properties(shelter: Shelter) -> dict:
     return {"name": shelter.name, "type_label": shelter.get_type_display(), "capacity": shelter.capacity,
-            "status": shelter.status, "url": shelter.get_absolute_url()}
+            "status": shelter.status, "status_label": shelter.get_status_display(), "url": shelter.get_absolute_url()}
 
 
 class ShelterViewSet(LayerActionMixin, ServiceViewSet):
@@ -369,7 +418,7 @@ class InspectionSerializer(serializers.ModelSerializer):
 
 def hydrant_properties(hydrant: Hydrant) -> dict:
     return {"name": str(hydrant), "status": hydrant.status, "status_label": hydrant.get_status_display(),
-            "url": hydrant.get_absolute_url()}
+            "type_label": hydrant.get_type_display(), "url": hydrant.get_absolute_url()}
 
 
 class HydrantViewSet(LayerActionMixin, ServiceViewSet):
@@ -547,8 +596,18 @@ class RecordsActionMixin:
         return Response(MaintenanceRecordSerializer(record).data, status=201)
 
 
-class VehicleViewSet(RecordsActionMixin, ServiceViewSet):
-    """Vehicles with their key figures and lifecycle. Filters: type, status, station."""
+def vehicle_properties(vehicle: Vehicle) -> dict:
+    return {"name": str(vehicle), "type_label": vehicle.get_type_display(), "status": vehicle.status,
+            "status_label": vehicle.get_status_display(), "station": vehicle.station.name,
+            "url": vehicle.get_absolute_url()}
+
+
+class VehicleViewSet(LayerActionMixin, RecordsActionMixin, ServiceViewSet):
+    """Vehicles with their key figures and lifecycle. Filters: type, status, station.
+    On the map a vehicle stands at its station."""
+
+    layer_properties = staticmethod(vehicle_properties)
+    layer_fields = ("station__longitude", "station__latitude")
 
     queryset = Vehicle.objects.select_related("station")
     serializer_class = VehicleSerializer

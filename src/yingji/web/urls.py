@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import onemap, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("map/", onemap.OneMapView.as_view(), name="onemap"),
+    path("map/roads/", onemap.roads_layer, name="onemap_roads"),
 ]

@@ -1,5 +1,6 @@
 """The home dashboard: who I am, my region, and the state of the data I am responsible for."""
 
+import json
 from importlib import import_module
 
 from django.apps import apps
@@ -10,9 +11,16 @@ from django.views.generic import TemplateView
 from yingji.core.models import AuditEntry, Organisation, Region, User
 from yingji.core.scoping import scope
 
+from . import statistics
+
+# Apps whose figures lead the home page: what needs attention now (active incidents, reports due, overdue tasks).
+LEADING_APPS = ("yingji.incidents", "yingji.plans")
+
 
 def _dashboards():
-    for config in apps.get_app_configs():
+    configs = sorted(apps.get_app_configs(),
+                     key=lambda c: LEADING_APPS.index(c.name) if c.name in LEADING_APPS else len(LEADING_APPS))
+    for config in configs:
         if not config.name.startswith("yingji."):
             continue
         try:
@@ -25,13 +33,32 @@ def _dashboards():
 
 
 def dashboard_cards(user) -> list[dict]:
-    """Every yingji app may have dashboard.cards(user); the home page shows them in app order."""
+    """Every yingji app may have dashboard.cards(user); the home page shows them in app order, LEADING_APPS first."""
     return [card for module in _dashboards() for card in module.cards(user)]
 
 
 def dashboard_panels(user) -> list[dict]:
     """…and dashboard.panels(user): larger blocks, each {"template", "context"} (rendered with `data`)."""
     return [panel for module in _dashboards() if hasattr(module, "panels") for panel in module.panels(user)]
+
+
+def _json(data) -> str:
+    """Chart data for a data-* attribute (the template escapes it; dashboard.js parses it)."""
+    return json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def chart_context(user) -> dict:
+    """The home-page charts the user may see: incidents over the last year, readiness by region."""
+    context = {}
+    if user.has_perm("incidents.view_incident"):
+        monthly = statistics.monthly_counts(user)
+        classes = statistics.class_counts(user)
+        context.update(chart_monthly=_json(monthly), chart_classes=_json(classes), incident_total=monthly["total"],
+                       chart_months=monthly["months"])
+    if user.has_perm("resources.view_rescueforce"):
+        readiness = statistics.readiness_by_region(user)
+        context.update(readiness=readiness, chart_readiness=_json(readiness))
+    return context
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -58,6 +85,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         )
         context["app_cards"] = dashboard_cards(user)
         context["app_panels"] = dashboard_panels(user)
+        context.update(chart_context(user))
         if user.has_perm("core.view_user"):
             context["user_count"] = scope(User.objects.all(), user).count()
         if user.has_perm("core.view_auditentry"):

@@ -1,0 +1,137 @@
+"""The one-map (应急一张图): layers collected from every app's maplayers.LAYERS, drawn with Leaflet.
+
+Adding a layer is a few lines in the owning app's maplayers.py (see yingji.core.layers.Layer); this
+page never changes for it. Each layer is fetched by the browser from its own scoped GeoJSON endpoint
+with ?bbox= of the view (and ?zoom=, so dense layers come back as server-side clusters).
+
+Base map: YINGJI_MAP_TILES (tile URL template, empty = vector layers only), YINGJI_MAP_TILES_CRS
+("wgs84": 天地图/CGCS2000 or an intranet server in WGS84; "gcj02": AMap/Tencent-style tiles, every
+overlay is shifted WGS84→GCJ-02 in the browser) and YINGJI_MAP_TILES_ATTRIBUTION.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.views.generic import TemplateView
+
+from yingji.core.layers import allow_tiles, map_extent, parse_bbox, tile_settings
+from yingji.core.models import Region
+from yingji.core.scoping import scope
+
+_LAYERS = None
+
+
+def all_layers() -> list:
+    """Every app's maplayers.LAYERS, in app order then by Layer.order."""
+    global _LAYERS
+    if _LAYERS is None:
+        layers = []
+        for config in apps.get_app_configs():
+            if not config.name.startswith("yingji."):
+                continue
+            try:
+                module = import_module(f"{config.name}.maplayers")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.maplayers":
+                    raise
+                continue
+            layers += module.LAYERS
+        keys = [layer.key for layer in layers]
+        duplicated = {key for key in keys if keys.count(key) > 1}
+        if duplicated:
+            raise ValueError(f"one-map layer keys used twice: {sorted(duplicated)}")
+        _LAYERS = sorted(layers, key=lambda layer: layer.order)
+    return _LAYERS
+
+
+def layers_for(user) -> list[dict]:
+    return [layer.for_page() for layer in all_layers()
+            if user.has_perm(layer.permission) and (layer.available is None or layer.available())]
+
+
+# --- Roads of the imported network (yingji roads import): public infrastructure, not region-scoped -------
+ROAD_SEGMENT_LIMIT = 30_000
+_SEGMENTS: dict = {}
+
+
+def road_segments(graph):
+    """(lon1, lat1, lon2, lat2) of each road once (a two-way road is two directed edges), per loaded graph."""
+    key = id(graph)
+    if key not in _SEGMENTS:
+        import numpy as np
+
+        source = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
+        pairs = np.unique(np.column_stack([np.minimum(source, graph.indices), np.maximum(source, graph.indices)]),
+                          axis=0)
+        _SEGMENTS.clear()
+        _SEGMENTS[key] = np.column_stack([graph.lon[pairs[:, 0]], graph.lat[pairs[:, 0]],
+                                          graph.lon[pairs[:, 1]], graph.lat[pairs[:, 1]]])
+    return _SEGMENTS[key]
+
+
+def has_road_network() -> bool:
+    from yingji.core.roads import network
+
+    return network() is not None
+
+
+@login_required
+def roads_layer(request):
+    """GeoJSON of the road segments touching ?bbox= (one MultiLineString); empty without a network, and
+    `too_dense` instead of the lines when the view holds more than ROAD_SEGMENT_LIMIT of them."""
+    from yingji.core.roads import network
+
+    try:
+        bbox = parse_bbox(request.GET.get("bbox"))
+    except ValidationError as exc:
+        return JsonResponse(exc.message_dict, status=400, json_dumps_params={"ensure_ascii": False})
+    graph = network()
+    empty = {"type": "FeatureCollection", "features": [], "total": 0, "truncated": False}
+    if graph is None:
+        return JsonResponse(empty)
+    segments = road_segments(graph)
+    if bbox is not None:
+        west, south, east, north = bbox
+        inside = lambda lon, lat: (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)  # noqa: E731
+        segments = segments[inside(segments[:, 0], segments[:, 1]) | inside(segments[:, 2], segments[:, 3])]
+    if len(segments) > ROAD_SEGMENT_LIMIT:
+        return JsonResponse({**empty, "total": len(segments), "too_dense": True})
+    lines = segments.round(6).reshape(-1, 2, 2).tolist()
+    return JsonResponse({**empty, "total": len(lines), "features": [{
+        "type": "Feature", "id": "roads", "geometry": {"type": "MultiLineString", "coordinates": lines},
+        "properties": {"name": f"路网 {graph.name}"}}] if lines else []})
+
+
+class OneMapView(LoginRequiredMixin, TemplateView):
+    template_name = "web/onemap.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        region = None
+        if self.request.GET.get("region", "").isdigit():
+            region = scope(Region.objects.all(), user).filter(pk=int(self.request.GET["region"])).first()
+        layers = layers_for(user)
+        context.update(
+            title="应急一张图",
+            layers=layers,
+            groups=_grouped(layers),
+            tiles=tile_settings(),
+            onemap_config={"layers": layers, "tiles": tile_settings(), "extent": map_extent(user, region),
+                           "region": region.full_name if region else None},
+        )
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        return allow_tiles(super().render_to_response(context, **kwargs), context["tiles"]["url"])
+
+
+def _grouped(layers):
+    groups = {}
+    for layer in layers:
+        groups.setdefault(layer["group"], []).append(layer)
+    return [{"title": title, "layers": items} for title, items in groups.items()]
