@@ -23,11 +23,19 @@ def test_board_actions_and_live_updates(demo, live_server, page, screenshot):
     login(page, live_server.url, "duty")
     page.goto(f"{live_server.url}/incidents/{incident.pk}/board/")
     page.evaluate("window.__marker = 'no reload'")  # survives only if the page is never reloaded
+    # The map shows the incident and the ranked candidates, numbered as in the list.
+    board_map = page.locator("[data-testid=board-map]")
+    assert int(board_map.get_attribute("data-units")) > 0
+    assert page.locator(".board-unit span", has_text="1").count() >= 1
 
     # Dispatch the top candidate from the board, then key in 出动 and 到场.
     page.locator("[data-testid=board-candidates] button", has_text="调派").first.click()
     units = page.locator("[data-testid=board-units]")
     units.get_by_text("已派").wait_for()
+    # Its route to the incident is drawn on the map once the board has refreshed.
+    page.wait_for_selector("[data-testid=board-map][data-routes-drawn='1']", timeout=8000)
+    assert page.locator(".board-unit.busy").count() == 1
+    screenshot("route")
     units.get_by_role("button", name="到场").click()
     page.locator("[data-testid=board-units] >> text=实际").wait_for()
 

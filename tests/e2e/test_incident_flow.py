@@ -4,6 +4,7 @@ as .docx, the matching plan activated, a station dispatched, arrival recorded, t
 import zipfile
 
 import pytest
+from playwright.sync_api import expect
 
 from yingji.core.demo import load_all
 from yingji.incidents.models import Incident
@@ -20,16 +21,28 @@ def demo(transactional_db):
 
 
 def take_phone_report(page, base_url):
+    """The duty officer keys in the call and places it on the map: a click fills longitude/latitude and
+    names the township the point falls in."""
     page.goto(f"{base_url}/incidents/add/")
     page.fill("#id_title", "回澜镇某化工厂液氨泄漏")
     page.select_option("#id_source", "duty_phone")
     page.fill("#id_reporter_name", "张先生")
     page.fill("#id_reporter_phone", "13908321999")
     page.select_option("#id_event_code", "12D02")
-    page.fill("#id_longitude", "105.121")
-    page.fill("#id_latitude", "30.228")
+    picker = page.locator("[data-testid=location-picker][data-ready='1']")
+    picker.scroll_into_view_if_needed()
+    x, y = page.evaluate("""() => {
+        const p = YingjiLocationPicker.map.latLngToContainerPoint(YingjiLocationPicker.toMap(105.121, 30.228));
+        const r = document.getElementById('location-picker').getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""")
+    page.mouse.click(x, y)
+    page.locator("[data-testid=picker-place]", has_text="回澜镇").wait_for()
+    lon, lat = float(page.input_value("#id_longitude")), float(page.input_value("#id_latitude"))
+    assert abs(lon - 105.121) < 0.002 and abs(lat - 30.228) < 0.002  # within a pixel at this zoom
     page.fill("#id_description", "厂区储罐法兰泄漏，有刺激性气味，2人不适。")
     page.fill("#id_injuries", "2")
+    page.screenshot(path=str(ARTIFACTS / "test_phone_report_to_closed_incident-0-on-the-map.png"), full_page=True)
     page.get_by_role("button", name="保存").click()
     page.wait_for_load_state("networkidle")
 
@@ -74,31 +87,46 @@ def test_phone_report_to_closed_incident(demo, live_server, browser, page, scree
     assert commander.locator("[data-testid=plans-task]").count() > 0
     commander.screenshot(path=str(ARTIFACTS / "test_phone_report_to_closed_incident-3-activation.png"), full_page=True)
 
-    # The duty officer dispatches the top-ranked free station and records its arrival.
-    page.goto(incident_url)
-    page.locator("[data-testid=candidates] tbody tr").first.get_by_role("button", name="调派").click()
-    page.wait_for_load_state("networkidle")
-    assignments = page.locator("[data-testid=assignments]")
-    assert "已派" in assignments.inner_text()
-    assignments.get_by_role("button", name="到场").click()
-    page.wait_for_load_state("networkidle")
-    assert "到场" in page.locator("[data-testid=assignments]").inner_text()
-    page.locator("[data-testid=assignments]").get_by_role("button", name="归队").click()
-    page.wait_for_load_state("networkidle")
-    screenshot("4-dispatch")
+    # From the command board, without a reload: dispatch the top-ranked unit, see its route, mark arrival,
+    # complete a task, bring the unit back.
+    board_url = f"{base}/incidents/{incident.pk}/board/"
+    page.goto(board_url)
+    page.evaluate("window.__marker = 'no reload'")
+    top = page.locator("[data-testid=board-candidates] tr").first
+    top_name = top.locator("td").first.inner_text().replace("匹配", "").strip()
+    top.get_by_role("button", name="调派").click()
+    units = page.locator("[data-testid=board-units]")
+    units.get_by_text("已派").wait_for()
+    assert top_name in units.inner_text()
+    page.wait_for_selector("[data-testid=board-map][data-routes-drawn='1']", timeout=8000)
+    screenshot("4-board-dispatched")
+    units.get_by_role("button", name="到场").click()
+    units.locator("text=实际").wait_for()
+    tasks = page.locator("[data-testid=board-tasks]")
+    open_tasks = tasks.get_by_role("button", name="完成")
+    count = open_tasks.count()
+    open_tasks.first.click()
+    expect(open_tasks).to_have_count(count - 1)
+    units.get_by_role("button", name="归队").click()
+    expect(units.locator("button[data-body*=back]")).to_have_count(0)
+    screenshot("5-board-arrived")
 
-    # Close: the commander ends the response, then the incident is ended with a reason.
+    # Close elsewhere (the commander ends the response, the duty officer ends the incident in another tab):
+    # the board, left open, shows 结束 by itself.
     commander.goto(incident_url)
     commander.fill("input[aria-label=终止理由]", "泄漏已封堵，现场检测达标")
     commander.get_by_role("button", name="终止响应").click()
     commander.wait_for_load_state("networkidle")
-    page.goto(incident_url)
-    page.select_option("[data-testid=status-form] select[name=status]", "ended")
-    page.fill("[data-testid=status-form] input[name=reason]", "处置完毕")
-    page.locator("[data-testid=status-form] button").click()
-    page.wait_for_load_state("networkidle")
-    assert page.locator("[data-testid=incident-status]").inner_text() == "结束"
-    timeline = page.locator("[data-testid=timeline]").inner_text()
+    other_tab = page.context.new_page()
+    other_tab.goto(incident_url)
+    other_tab.select_option("[data-testid=status-form] select[name=status]", "ended")
+    other_tab.fill("[data-testid=status-form] input[name=reason]", "处置完毕")
+    other_tab.locator("[data-testid=status-form] button").click()
+    other_tab.wait_for_load_state("networkidle")
+    assert other_tab.locator("[data-testid=incident-status]").inner_text() == "结束"
+    page.locator("[data-testid=board-status] .tag", has_text="结束").wait_for(timeout=8000)
+    assert page.evaluate("window.__marker") == "no reload"
+    timeline = page.locator("[data-testid=board-timeline]").inner_text()
     for words in ("接报", "报送首报", "启动", "调派", "响应用时", "结束"):
         assert words in timeline, words
-    screenshot("5-closed")
+    screenshot("6-closed-on-board")

@@ -19,6 +19,7 @@ from . import audit, services
 from .api import audit_filter
 from .forms import GDPForm, OrganisationForm, RegionForm, UserForm
 from .imports import SHEETS, XLSX, RowError, errors_xlsx, export_xlsx, run_import, template_xlsx
+from .layers import allow_tiles, map_extent, tile_settings
 from .models import AuditEntry, Organisation, Region, User
 from .scoping import scope
 
@@ -110,6 +111,13 @@ class ObjectExportView(ObjectListView):
         return _xlsx(f"{spec.title}.xlsx", export_xlsx(spec, self.get_queryset()))
 
 
+def location_picker(user) -> dict:
+    """Config of the click-to-place map under a form's longitude/latitude (web/locpicker.js): the base map,
+    the user's area, and where to look up place names and the township of the chosen point."""
+    return {"tiles": tile_settings(), "extent": map_extent(user), "places_url": reverse("region-layer"),
+            "locate_url": reverse("region-locate")}
+
+
 class ObjectFormView(ScopedMixin, FormView):
     """Create (no pk) or edit a record through its service; service errors land on the form's fields."""
 
@@ -152,7 +160,14 @@ class ObjectFormView(ScopedMixin, FormView):
         verb = "编辑" if obj.pk else "新增"
         cancel_url = obj.get_absolute_url() if obj.pk else self.request.META.get("HTTP_REFERER", "/")
         context.update(title=f"{verb}{self.model._meta.verbose_name}", object=obj, cancel_url=cancel_url)
+        if {"longitude", "latitude"} <= set(context["form"].fields):
+            context["location_picker"] = location_picker(self.request.user)
         return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        picker = context.get("location_picker")
+        return allow_tiles(response, picker["tiles"]["url"]) if picker else response
 
 
 class ObjectDeleteView(ScopedMixin, DetailView):

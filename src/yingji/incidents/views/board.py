@@ -8,6 +8,9 @@ from django.urls import path, reverse
 from django.views.generic import DetailView
 
 from yingji.core import roads
+from yingji.core.layers import allow_tiles, tile_settings
+from yingji.core.models import Region
+from yingji.core.scoping import scope
 from yingji.core.views import ScopedMixin
 
 from ..models import Assignment, Incident
@@ -34,6 +37,19 @@ def board_context(incident, user) -> dict:
     return context
 
 
+def board_map(incident, user) -> dict:
+    """What board_map.js draws besides the live rows: the incident, township names for orientation on a
+    map without tiles, the route API, and the road layer when a network is imported."""
+    county = next((r for r in reversed(incident.region.ancestors(include_self=True)) if r.level == "county"), None)
+    places = []
+    if county is not None:
+        townships = scope(Region.objects.filter(level="township", path__startswith=county.path), user)
+        places = [[r.name, r.longitude, r.latitude] for r in townships.exclude(longitude=None)]
+    return {"incident": [incident.longitude, incident.latitude], "title": incident.title, "tiles": tile_settings(),
+            "places": places, "route_url": reverse("incident-route", args=[incident.pk]),
+            "roads_url": reverse("web:onemap_roads") if roads.network() is not None else ""}
+
+
 class BoardMixin(ScopedMixin):
     model = Incident
 
@@ -46,9 +62,16 @@ class BoardView(BoardMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(board_context(self.object, self.request.user), refresh_seconds=REFRESH_SECONDS,
-                       live_url=reverse("incidents:incident_board_live", args=[self.object.pk]))
+        incident = self.object
+        context.update(board_context(incident, self.request.user), refresh_seconds=REFRESH_SECONDS,
+                       live_url=reverse("incidents:incident_board_live", args=[incident.pk]))
+        if incident.longitude is not None:
+            context["board_map"] = board_map(incident, self.request.user)
         return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        return allow_tiles(response, context.get("board_map", {}).get("tiles", {}).get("url", ""))
 
 
 class BoardLiveView(BoardMixin, DetailView):

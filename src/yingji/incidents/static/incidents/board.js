@@ -29,6 +29,7 @@
         if (focused) return;  // do not wipe what someone is typing
         live.innerHTML = html;
         live.setAttribute("data-refreshed", new Date().toISOString());
+        document.dispatchEvent(new CustomEvent("board:refreshed"));
       })
       .catch(function (e) { say(e.message, false); })
       .then(function () { pending = false; });
