@@ -136,3 +136,22 @@ def api():
         return client
 
     return login
+
+
+@pytest.fixture
+def road_network(settings, tmp_path):
+    """road_network(name, nodes, ways) imports an OSM network from nodes {id: (lon, lat)} and ways
+    [(id, [node ids], tags)], makes it the one dispatch uses, and returns the loaded graph."""
+    from routing.conftest import osm_xml  # tests/routing, on the path as the package `routing`
+    from yingji import routing
+    from yingji.core import roads
+
+    def make(name, nodes, ways):
+        path = tmp_path / f"{name}.osm"
+        path.write_text(osm_xml(nodes, ways), encoding="utf-8")
+        settings.VAR_DIR = tmp_path
+        settings.YINGJI_ROAD_NETWORK = name
+        routing.import_osm(path, name, var_dir=tmp_path)
+        return roads.network()
+
+    return make

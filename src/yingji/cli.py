@@ -2,7 +2,6 @@
 
 import os
 import sys
-from importlib import import_module
 
 import click
 
@@ -93,15 +92,9 @@ def _add_app_commands():
     from django.conf import settings
 
     # The pure packages (standards, later routing) have command groups too, without being Django apps.
-    for app in [*settings.INSTALLED_APPS, "yingji.standards", "yingji.routing"]:
-        if not app.startswith("yingji."):
-            continue
-        try:
-            module = import_module(f"{app}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.cli":
-                raise
-            continue
+    from yingji.core.discovery import app_modules
+
+    for module in app_modules("cli", [*settings.INSTALLED_APPS, "yingji.standards", "yingji.routing"]):
         for command in getattr(module, "commands", []):
             main.add_command(command)
 

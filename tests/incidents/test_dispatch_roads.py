@@ -3,7 +3,6 @@ station that looks nearest arrives last. Units off the network keep the labelled
 
 import pytest
 
-from yingji import routing
 from yingji.core import roads
 from yingji.incidents.services import dispatch
 from yingji.resources import services as resources
@@ -17,22 +16,12 @@ SOUTH = (105.100, 30.230)  # 2.2 km away, on the same bank
 
 
 @pytest.fixture
-def river_network(settings, tmp_path):
+def river_network(road_network):
     """Two banks joined only by a bridge 5 km east."""
     nodes = {1: NORTH, 2: (105.150, 30.262), 3: (105.150, 30.250), 4: INCIDENT, 5: SOUTH}
     ways = [(10, [1, 2], {"highway": "secondary"}), (11, [2, 3], {"highway": "secondary", "bridge": "yes"}),
             (12, [3, 4], {"highway": "secondary"}), (13, [4, 5], {"highway": "secondary"})]
-    xml = [f'<node id="{n}" version="1" lon="{lon}" lat="{lat}"/>' for n, (lon, lat) in nodes.items()]
-    for way, refs, tags in ways:
-        xml.append(f'<way id="{way}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs)
-                   + "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()) + "</way>")
-    path = tmp_path / "river.osm"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">' + "".join(xml) + "</osm>",
-                    encoding="utf-8")
-    settings.VAR_DIR = tmp_path
-    settings.YINGJI_ROAD_NETWORK = "river"
-    routing.import_osm(path, "river", var_dir=tmp_path)
-    return roads.network()
+    return road_network("river", nodes, ways)
 
 
 def station(name, point, region):

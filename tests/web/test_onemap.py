@@ -172,23 +172,13 @@ def test_force_layer_fast_path_matches_the_record_properties(demo, api):
         assert feature["geometry"]["coordinates"] == [force.longitude, force.latitude]
 
 
-def test_roads_layer_only_with_an_imported_network(demo, web, settings, tmp_path):
-    from yingji import routing
+def test_roads_layer_only_with_an_imported_network(demo, web, road_network):
 
     duty = User.objects.get(username="duty")
     assert "roads" not in {layer["key"] for layer in onemap.layers_for(duty)}  # no network: no roads toggle
     assert web("duty").get("/map/roads/?bbox=105,30.2,105.2,30.3").json()["features"] == []
     nodes = {1: (105.10, 30.262), 2: (105.15, 30.262), 3: (105.15, 30.25), 4: (105.3, 30.25)}
-    ways = [(10, [1, 2, 3]), (11, [3, 4])]
-    xml = [f'<node id="{n}" version="1" lon="{lon}" lat="{lat}"/>' for n, (lon, lat) in nodes.items()]
-    xml += [f'<way id="{way}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs)
-            + '<tag k="highway" v="secondary"/></way>' for way, refs in ways]
-    path = tmp_path / "tiny.osm"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">' + "".join(xml) + "</osm>",
-                    encoding="utf-8")
-    settings.VAR_DIR = tmp_path
-    settings.YINGJI_ROAD_NETWORK = "tiny"
-    routing.import_osm(path, "tiny", var_dir=tmp_path)
+    road_network("tiny", nodes, [(10, [1, 2, 3], {"highway": "secondary"}), (11, [3, 4], {"highway": "secondary"})])
     assert "roads" in {layer["key"] for layer in onemap.layers_for(duty)}
     data = web("duty").get("/map/roads/?bbox=105.0,30.2,105.2,30.3").json()
     lines = data["features"][0]["geometry"]["coordinates"]

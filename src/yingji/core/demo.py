@@ -5,12 +5,11 @@ record is marked `is_demo`. Writes go through services, so the audit trail shows
 """
 
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
 
-from django.apps import apps
 from django.db import transaction
 
+from yingji.core.discovery import app_modules
 from yingji.standards.tables import read_table
 
 from . import services
@@ -114,13 +113,7 @@ def load(log):
 def load_all(log=print):
     """Run every app's demo loader in INSTALLED_APPS order; return the demo credentials."""
     credentials = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("yingji."):
-            continue
-        try:
-            module = import_module(f"{config.name}.demo")
-        except ModuleNotFoundError:
-            continue
+    for module in app_modules("demo"):
         result = module.load(log)
         if isinstance(result, list):
             credentials += result

@@ -1,9 +1,8 @@
 """Template context for every page: the navigation the user may open, built from each app's nav.NAV."""
 
-from importlib import import_module
-
-from django.apps import apps
 from django.urls import reverse
+
+from yingji.core.discovery import app_modules
 
 _NAV_CACHE = None
 
@@ -11,14 +10,7 @@ _NAV_CACHE = None
 def _all_sections():
     global _NAV_CACHE
     if _NAV_CACHE is None:
-        sections = []
-        for config in apps.get_app_configs():
-            if not config.name.startswith("yingji."):
-                continue
-            try:
-                sections += import_module(f"{config.name}.nav").NAV
-            except ModuleNotFoundError:
-                continue
+        sections = [section for module in app_modules("nav") for section in module.NAV]
         # Administration comes last whatever the app order.
         _NAV_CACHE = sorted(sections, key=lambda section: section[0] == "系统管理")
     return _NAV_CACHE

@@ -9,15 +9,14 @@ Base map: YINGJI_MAP_TILES (tile URL template, empty = vector layers only), YING
 overlay is shifted WGS84→GCJ-02 in the browser) and YINGJI_MAP_TILES_ATTRIBUTION.
 """
 
-from importlib import import_module
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.views.generic import TemplateView
 
+from yingji.core.discovery import app_modules
 from yingji.core.layers import allow_tiles, map_extent, parse_bbox, tile_settings
 from yingji.core.models import Region
 from yingji.core.scoping import scope
@@ -29,17 +28,7 @@ def all_layers() -> list:
     """Every app's maplayers.LAYERS, in app order then by Layer.order."""
     global _LAYERS
     if _LAYERS is None:
-        layers = []
-        for config in apps.get_app_configs():
-            if not config.name.startswith("yingji."):
-                continue
-            try:
-                module = import_module(f"{config.name}.maplayers")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.maplayers":
-                    raise
-                continue
-            layers += module.LAYERS
+        layers = [layer for module in app_modules("maplayers") for layer in module.LAYERS]
         keys = [layer.key for layer in layers]
         duplicated = {key for key in keys if keys.count(key) > 1}
         if duplicated:

@@ -1,13 +1,13 @@
 """The home dashboard: who I am, my region, and the state of the data I am responsible for."""
 
 import json
-from importlib import import_module
 
 from django.apps import apps
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Sum
 from django.views.generic import TemplateView
 
+from yingji.core.discovery import app_modules
 from yingji.core.models import AuditEntry, Organisation, Region, User
 from yingji.core.scoping import scope
 
@@ -18,18 +18,9 @@ LEADING_APPS = ("yingji.incidents", "yingji.plans")
 
 
 def _dashboards():
-    configs = sorted(apps.get_app_configs(),
-                     key=lambda c: LEADING_APPS.index(c.name) if c.name in LEADING_APPS else len(LEADING_APPS))
-    for config in configs:
-        if not config.name.startswith("yingji."):
-            continue
-        try:
-            module = import_module(f"{config.name}.dashboard")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.dashboard":
-                raise
-            continue
-        yield module
+    names = sorted((config.name for config in apps.get_app_configs()),
+                   key=lambda name: LEADING_APPS.index(name) if name in LEADING_APPS else len(LEADING_APPS))
+    return app_modules("dashboard", names)
 
 
 def dashboard_cards(user) -> list[dict]:
