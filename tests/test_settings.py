@@ -31,13 +31,24 @@ def setting(tmp_path, expression, **env):
 
 def test_default_database_is_sqlite_under_var_in_wal_mode_with_foreign_keys(tmp_path):
     database = setting(tmp_path, "s.DATABASES['default']")
-    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["ENGINE"] == "yingji.core.sqlite"  # Django's SQLite backend + PRAGMA optimize on close
     assert database["NAME"] == str(tmp_path / "yingji.sqlite3")
     # What the connection really does, not just what the settings say.
     pragmas = run_python(tmp_path, "from django.db import connection as c; cur = c.cursor(); "
                                    "print(*[cur.execute(f'PRAGMA {p}').fetchone()[0] "
                                    "for p in ('journal_mode', 'foreign_keys', 'busy_timeout')])")
     assert pragmas == "wal 1 5000"
+
+
+def test_sqlite_keeps_planner_statistics(tmp_path):
+    """A connection that queried an indexed table without statistics leaves them behind when it closes."""
+    stats = run_python(tmp_path, "from django.db import connection as c; cur = c.cursor(); "
+                                 "cur.execute('CREATE TABLE t (a INTEGER, b TEXT)'); "
+                                 "cur.execute('CREATE INDEX t_a ON t (a)'); "
+                                 "cur.executemany('INSERT INTO t VALUES (?, ?)', [(i % 50, str(i)) for i in range(5000)]); "
+                                 "cur.execute('SELECT b FROM t WHERE a = 7').fetchall(); c.close(); "
+                                 "print(c.cursor().execute('SELECT count(*) FROM sqlite_stat1').fetchone()[0])")
+    assert int(stats) >= 1
     assert (tmp_path / "yingji.sqlite3").exists()
 
 

@@ -112,6 +112,7 @@ def database_config(url: str | None) -> dict:
         url = f"sqlite:///{VAR_DIR / 'yingji.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=60)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "yingji.core.sqlite"  # the same backend, keeping planner statistics fresh
         config["OPTIONS"] = dict(SQLITE_OPTIONS)
         config["CONN_MAX_AGE"] = 0
     return config
