@@ -223,6 +223,8 @@ YINGJI_MAP_TILES = os.environ.get("YINGJI_MAP_TILES", "").strip()
 # (AMap/Tencent-style tiles; the one-map then shifts every overlay WGS84→GCJ-02 before drawing it).
 YINGJI_MAP_TILES_CRS = os.environ.get("YINGJI_MAP_TILES_CRS", "wgs84").strip().lower()
 YINGJI_MAP_TILES_ATTRIBUTION = os.environ.get("YINGJI_MAP_TILES_ATTRIBUTION", "").strip()
+# The one-map fetches its visible layers again every this many seconds (0: only when the view changes).
+YINGJI_MAP_REFRESH_SECONDS = env_int("YINGJI_MAP_REFRESH_SECONDS", 30)
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

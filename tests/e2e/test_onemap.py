@@ -7,6 +7,7 @@ from yingji.core import layers as core_layers
 from yingji.core.demo import load_all
 from yingji.core.models import User
 from yingji.core.scoping import scope
+from yingji.incidents.services import incidents
 from yingji.resources.models import RescueForce, Shelter
 from yingji.standards.coordinates import wgs84_to_gcj02
 
@@ -28,6 +29,12 @@ def _no_session_writes_per_request(settings):
     connection, where concurrent session saves (SESSION_SAVE_EVERY_REQUEST) collide. Production databases
     (file SQLite in WAL mode, PostgreSQL) give each thread its own connection."""
     settings.SESSION_SAVE_EVERY_REQUEST = False
+
+
+@pytest.fixture(autouse=True)
+def _no_timed_refresh(settings):
+    """Tests that click markers want the map still; test_map_updates_without_reload turns it back on."""
+    settings.YINGJI_MAP_REFRESH_SECONDS = 0
 
 
 def open_map(page, base, username):
@@ -130,3 +137,20 @@ def test_gcj02_tiles_shift_overlays(demo, live_server, page, screenshot, setting
     assert abs(map_lon - lon) > 1e-3  # a visible shift (≈ hundreds of metres in Sichuan)
     assert "GCJ-02" in page.locator(".onemap-panel").inner_text()
     screenshot("gcj02")
+
+
+def test_map_updates_without_reload(demo, live_server, page, screenshot, settings):
+    settings.YINGJI_MAP_REFRESH_SECONDS = 1
+    open_map(page, live_server.url, "duty")
+    page.evaluate("window.__marker = 'no reload'")
+    duty = User.objects.get(username="duty")
+    incident = incidents.create_incident(duty, {"title": "童家镇山林火情", "source": "duty_phone", "event_code": "11G01",
+                                                "longitude": 105.05, "latitude": 30.23})
+    for _ in range(80):
+        if incident.pk in drawn_ids(page, "incidents_active"):
+            break
+        page.wait_for_timeout(100)
+    assert incident.pk in drawn_ids(page, "incidents_active")
+    assert page.evaluate("window.__marker") == "no reload"
+    assert "更新于" in page.get_by_test_id("onemap-updated").inner_text()
+    screenshot("live")

@@ -10,6 +10,7 @@ overlay is shifted WGS84→GCJ-02 in the browser) and YINGJI_MAP_TILES_ATTRIBUTI
 """
 
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -111,6 +112,7 @@ class OneMapView(LoginRequiredMixin, TemplateView):
             groups=_grouped(layers),
             tiles=tile_settings(),
             onemap_config={"layers": layers, "tiles": tile_settings(), "extent": map_extent(user, region),
+                           "refresh_seconds": settings.YINGJI_MAP_REFRESH_SECONDS,
                            "region": region.full_name if region else None},
         )
         return context

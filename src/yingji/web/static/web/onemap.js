@@ -237,6 +237,7 @@
   }
 
   var pending = 0;
+  var updated = document.querySelector("[data-testid=onemap-updated]");
   function refresh() {
     var jobs = [];
     Object.keys(state).forEach(function (key) {
@@ -247,6 +248,7 @@
     status.textContent = "加载中…";
     return Promise.all(jobs).then(function () {
       status.textContent = "";
+      if (updated) updated.textContent = "更新于 " + new Date().toLocaleTimeString("zh-CN", { hour12: false });
     }).catch(function (err) {
       if (err.name !== "AbortError") status.textContent = err.message;
     }).then(function () {
@@ -284,6 +286,17 @@
       }
     });
   });
+
+  // Live: every config.refresh_seconds the visible layers are fetched again, unless the tab is hidden or a
+  // popup is open (redrawing would close it under the reader's eyes).
+  var popupOpen = false;
+  map.on("popupopen", function () { popupOpen = true; });
+  map.on("popupclose", function () { popupOpen = false; });
+  if (config.refresh_seconds > 0) {
+    setInterval(function () {
+      if (!document.hidden && !popupOpen && !pending) refresh();
+    }, config.refresh_seconds * 1000);
+  }
 
   // For the browser tests and the console: the map, the layer state, the coordinate functions.
   window.YingjiOneMap = {
