@@ -69,8 +69,9 @@ def test_layer_thins_above_threshold_and_returns_points_below(demo, api, monkeyp
     assert sum(f["properties"]["count"] for f in above["features"]) == total
     assert all(f["properties"]["cluster"] for f in above["features"])
     assert len(above["features"]) < total
-    bad = client.get(f"/api/forces/layer/?bbox={COUNTY_BBOX}&zoom=abc")
-    assert bad.status_code == 400 and "zoom" in bad.content.decode()
+    for zoom in ("abc", "inf", "23"):
+        bad = client.get(f"/api/forces/layer/?bbox={COUNTY_BBOX}&zoom={zoom}")
+        assert bad.status_code == 400 and "zoom" in bad.json()["error"]["fields"], zoom
 
 
 @pytest.mark.parametrize("path, model", [
@@ -173,7 +174,6 @@ def test_force_layer_fast_path_matches_the_record_properties(demo, api):
 
 
 def test_roads_layer_only_with_an_imported_network(demo, web, road_network):
-
     duty = User.objects.get(username="duty")
     assert "roads" not in {layer["key"] for layer in onemap.layers_for(duty)}  # no network: no roads toggle
     assert web("duty").get("/map/roads/?bbox=105,30.2,105.2,30.3").json()["features"] == []
@@ -184,8 +184,13 @@ def test_roads_layer_only_with_an_imported_network(demo, web, road_network):
     lines = data["features"][0]["geometry"]["coordinates"]
     assert data["total"] == len(lines) >= 2  # the segments touching the bbox, each road once
     assert all(len(line) == 2 for line in lines)
-    assert web("duty").get("/map/roads/?bbox=1,2,3").status_code == 400
-    assert Client().get("/map/roads/").status_code == 302  # login required
+    # A road crossing the view with both ends outside it is still drawn.
+    crossing = web("duty").get("/map/roads/?bbox=105.2,30.24,105.25,30.26").json()
+    assert crossing["features"][0]["geometry"]["coordinates"] == [[[105.15, 30.25], [105.3, 30.25]]]
+    bad = web("duty").get("/map/roads/?bbox=1,2,3")
+    assert bad.status_code == 400 and "bbox" in bad.json()["error"]["fields"]
+    expired = Client().get("/map/roads/")  # the map's fetch gets JSON it can show, not the login page
+    assert expired.status_code == 401 and "登录" in expired.json()["error"]["message"]
 
 
 def test_allow_tiles_helper_for_other_map_pages():
@@ -195,3 +200,19 @@ def test_allow_tiles_helper_for_other_map_pages():
     assert "img-src 'self' https://tiles.example.gov.cn" in response.headers["Content-Security-Policy"]
     assert "Content-Security-Policy" not in core_layers.allow_tiles(HttpResponse(), "").headers
 
+
+
+def test_incident_layers_mark_drills_and_leave_out_duplicates(demo, web, open_incident):
+    from yingji.incidents.models import Incident
+
+    duty = User.objects.get(username="duty")
+    thirty = next(layer for layer in onemap.layers_for(duty) if layer["key"] == "incidents_30d")
+    kept, duplicate = open_incident(), open_incident(title="回澜镇储罐泄漏（重复报告）")
+    Incident.objects.filter(pk=duplicate.pk).update(merged_into=kept)
+    Incident.objects.filter(pk=kept.pk).update(is_drill=True)
+    query = "&".join(f"{k}={v}" for k, v in thirty["params"].items())
+    data = web("duty").get(f"{thirty['url']}?{query}&bbox={COUNTY_BBOX}").json()
+    shown = {f["id"]: f["properties"] for f in data["features"]}
+    assert duplicate.pk not in shown
+    assert shown[kept.pk]["nature_label"] == "演练"
+    assert ["nature_label", "性质"] in thirty["popup"]

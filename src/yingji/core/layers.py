@@ -77,7 +77,7 @@ def parse_zoom(value: str | None):
         return None
     try:
         zoom = int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: "inf"
         raise ValidationError({"zoom": "zoom 应为 0–22 的整数（地图缩放级别）。"}) from None
     if not 0 <= zoom <= 22:
         raise ValidationError({"zoom": "zoom 应为 0–22 的整数（地图缩放级别）。"})

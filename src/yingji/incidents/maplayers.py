@@ -8,12 +8,12 @@ from yingji.core.layers import Layer
 
 LEVEL_COLOURS = (("red", "#d32f2f", "特别重大（I级）"), ("orange", "#f57c00", "重大（II级）"),
                  ("yellow", "#fbc02d", "较大（III级）"), ("blue", "#1976d2", "一般（IV级）"), ("grey", "#9e9e9e", "未定级"))
-POPUP = (("number", "编号"), ("event_name", "类别"), ("grade_label", "等级"), ("status_label", "状态"),
+POPUP = (("number", "编号"), ("nature_label", "性质"), ("event_name", "类别"), ("grade_label", "等级"), ("status_label", "状态"),
          ("reported_at", "接报时间"))
 
 
 def last_30_days():
-    return {"since": (timezone.localdate() - timedelta(days=30)).isoformat()}
+    return {"since": (timezone.localdate() - timedelta(days=30)).isoformat(), "merged": "0"}
 
 
 LAYERS = [

@@ -26,7 +26,7 @@ def _day(params, name: str):
 
 def filter_incidents(qs, params):
     """status, active=1, region (and below), event (code or prefix, e.g. 12 or 12D), grade, level,
-    drill (1/0), since/until (接报日期)."""
+    drill (1/0), merged=0 (no duplicates), since/until (接报日期)."""
     status = params.get("status")
     if status in dict(Incident.STATUS_CHOICES):
         qs = qs.filter(status=status)
@@ -45,6 +45,8 @@ def filter_incidents(qs, params):
         qs = qs.filter(accident_grade=params["grade"])
     if params.get("level", "").isdigit():
         qs = qs.filter(level=int(params["level"]))
+    if params.get("merged") == "0":  # leave out reports merged into another incident (duplicates)
+        qs = qs.filter(merged_into__isnull=True)
     if params.get("drill") in ("0", "1"):
         qs = qs.filter(is_drill=params["drill"] == "1")
     since, until = _day(params, "since"), _day(params, "until")

@@ -10,14 +10,15 @@ overlay is shifted WGS84→GCJ-02 in the browser) and YINGJI_MAP_TILES_ATTRIBUTI
 """
 
 
+import numpy as np
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.views.generic import TemplateView
 
 from yingji.core.discovery import app_modules
+from yingji.core.errors import error_body
 from yingji.core.layers import allow_tiles, map_extent, parse_bbox, tile_settings
 from yingji.core.models import Region
 from yingji.core.scoping import scope
@@ -48,12 +49,14 @@ ROAD_SEGMENT_LIMIT = 30_000
 _SEGMENTS: dict = {}
 
 
+def _error(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def road_segments(graph):
     """(lon1, lat1, lon2, lat2) of each road once (a two-way road is two directed edges), per loaded graph."""
     key = id(graph)
     if key not in _SEGMENTS:
-        import numpy as np
-
         source = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
         pairs = np.unique(np.column_stack([np.minimum(source, graph.indices), np.maximum(source, graph.indices)]),
                           axis=0)
@@ -69,25 +72,28 @@ def has_road_network() -> bool:
     return network() is not None
 
 
-@login_required
 def roads_layer(request):
-    """GeoJSON of the road segments touching ?bbox= (one MultiLineString); empty without a network, and
-    `too_dense` instead of the lines when the view holds more than ROAD_SEGMENT_LIMIT of them."""
+    """GeoJSON of the road segments crossing ?bbox= (one MultiLineString); empty without a network, and
+    `too_dense` instead of the lines when the view holds more than ROAD_SEGMENT_LIMIT of them. Errors in the
+    API's shape (an expired session answers 401, not the login page)."""
     from yingji.core.roads import network
 
+    if not request.user.is_authenticated:
+        return _error(401, "not_authenticated", "登录已过期，请重新登录。")
     try:
         bbox = parse_bbox(request.GET.get("bbox"))
     except ValidationError as exc:
-        return JsonResponse(exc.message_dict, status=400, json_dumps_params={"ensure_ascii": False})
+        return _error(400, "invalid", "请求参数有误。", exc.message_dict)
     graph = network()
     empty = {"type": "FeatureCollection", "features": [], "total": 0, "truncated": False}
     if graph is None:
         return JsonResponse(empty)
     segments = road_segments(graph)
-    if bbox is not None:
+    if bbox is not None:  # a segment's envelope meets the box (a long road may cross the view, ends outside)
         west, south, east, north = bbox
-        inside = lambda lon, lat: (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)  # noqa: E731
-        segments = segments[inside(segments[:, 0], segments[:, 1]) | inside(segments[:, 2], segments[:, 3])]
+        lon1, lat1, lon2, lat2 = segments.T
+        segments = segments[(np.minimum(lon1, lon2) <= east) & (np.maximum(lon1, lon2) >= west)
+                            & (np.minimum(lat1, lat2) <= north) & (np.maximum(lat1, lat2) >= south)]
     if len(segments) > ROAD_SEGMENT_LIMIT:
         return JsonResponse({**empty, "total": len(segments), "too_dense": True})
     lines = segments.round(6).reshape(-1, 2, 2).tolist()

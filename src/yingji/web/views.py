@@ -15,6 +15,9 @@ from . import statistics
 
 # Apps whose figures lead the home page: what needs attention now (active incidents, reports due, overdue tasks).
 LEADING_APPS = ("yingji.incidents", "yingji.plans")
+# The readiness panel reports on all of these registries, so it needs the right to view each.
+READINESS_PERMISSIONS = ("resources.view_rescueforce", "resources.view_vehicle", "resources.view_reservenorm",
+                         "resources.view_hydrant", "resources.view_shelter")
 
 
 def _dashboards():
@@ -46,7 +49,7 @@ def chart_context(user) -> dict:
         classes = statistics.class_counts(user)
         context.update(chart_monthly=_json(monthly), chart_classes=_json(classes), incident_total=monthly["total"],
                        chart_months=monthly["months"])
-    if user.has_perm("resources.view_rescueforce"):
+    if user.has_perms(READINESS_PERMISSIONS):
         readiness = statistics.readiness_by_region(user)
         context.update(readiness=readiness, chart_readiness=_json(readiness))
     return context

@@ -14,6 +14,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _close(self):
         if self.connection is not None and not self.is_in_memory_db():
             try:
+                # SQLite < 3.46 sets no limit of its own: without one a big table is analysed whole.
+                self.connection.execute("PRAGMA analysis_limit=1000")
                 self.connection.execute("PRAGMA optimize")
             except base.Database.Error:
                 pass  # a busy or read-only database: keep the old statistics, still close

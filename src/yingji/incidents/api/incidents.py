@@ -103,6 +103,7 @@ def incident_properties(incident: Incident) -> dict:
     return {"number": incident.number, "title": incident.title, "status": incident.status,
             "status_label": incident.get_status_display(), "grade_label": incident.grade_label,
             "colour": incident.colour, "event_name": incident.event_name, "is_drill": incident.is_drill,
+            "nature_label": "演练" if incident.is_drill else "真实事件",
             "reported_at": incident.reported_at.isoformat(), "url": incident.get_absolute_url()}
 
 

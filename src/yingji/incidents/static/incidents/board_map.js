@@ -22,7 +22,7 @@
   }
 
   var map = L.map(node, {zoomControl: true, attributionControl: !!config.tiles.attribution});
-  if (config.tiles.url) L.tileLayer(config.tiles.url, {attribution: config.tiles.attribution, maxZoom: 18}).addTo(map);
+  if (config.tiles.url) window.YingjiMaps.tileLayer(config.tiles).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
   config.places.forEach(function (place) {
     L.marker(at(place[1], place[2]), {interactive: false, keyboard: false,
@@ -91,8 +91,10 @@
       drawn[force] = L.layerGroup().addTo(routes);
       fetch(config.route_url + "?force=" + encodeURIComponent(force), {credentials: "same-origin"})
         .then(function (r) { return r.ok ? r.json() : null; })
+        .catch(function () { return null; })
         .then(function (feature) {
-          if (!feature || !drawn[force]) return;
+          if (!feature) { routes.removeLayer(drawn[force]); delete drawn[force]; return; }  // retried next refresh
+          if (!drawn[force]) return;
           var line = feature.geometry.coordinates.map(function (c) { return at(c[0], c[1]); });
           var straight = feature.properties.method !== "路网";
           L.polyline(line, {color: "#1d4ed8", weight: 4, opacity: 0.8, dashArray: straight ? "6 6" : null})
@@ -110,6 +112,13 @@
     node.setAttribute("data-routes", String(Object.keys(wanted).length));
   }
 
-  document.addEventListener("board:refreshed", redraw);
+  // A refresh every few seconds would close an open popup: wait until it is closed.
+  var popupOpen = false, missed = false;
+  map.on("popupopen", function () { popupOpen = true; });
+  map.on("popupclose", function () { popupOpen = false; if (missed) { missed = false; redraw(); } });
+  document.addEventListener("board:refreshed", function () {
+    if (popupOpen) missed = true;
+    else redraw();
+  });
   redraw();
 })();

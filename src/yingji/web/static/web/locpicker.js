@@ -25,7 +25,7 @@
   }
 
   var map = L.map(node, { attributionControl: !!config.tiles.attribution });
-  if (config.tiles.url) L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 18 }).addTo(map);
+  if (config.tiles.url) window.YingjiMaps.tileLayer(config.tiles).addTo(map);
   else node.classList.add("no-tiles");
   L.control.scale({ imperial: false }).addTo(map);
   var marker = null;
@@ -38,12 +38,15 @@
     node.setAttribute("data-lat", lat.toFixed(6));
   }
 
+  var asked = 0;  // only the answer to the latest click is shown
   function locate(lon, lat) {
     if (!place) return;
+    var mine = ++asked;
     place.textContent = "";
     fetch(config.locate_url + "?lon=" + lon + "&lat=" + lat, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
       .then(function (answer) {
+        if (mine !== asked) return;
         var body = answer[1];
         place.textContent = answer[0] ? " 位于：" + body.region.name + " · " + body.method_label
           : " " + ((body.error && body.error.message) || "不在您的管辖区域内。");
@@ -81,7 +84,7 @@
           if (f.properties.cluster || (f.properties.level !== "county" && f.properties.level !== "township")) return;
           var c = f.geometry.coordinates;
           L.circleMarker(toMap(c[0], c[1]), { radius: 3, color: "#5c6bc0", weight: 1, fillOpacity: 0.6, interactive: false })
-            .bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "onemap-label" }).addTo(map);
+            .bindTooltip(window.YingjiMaps.text(f.properties.name), { permanent: true, direction: "right", className: "onemap-label" }).addTo(map);
         });
         node.setAttribute("data-places", String(data.features.length));
       });

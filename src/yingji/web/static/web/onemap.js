@@ -48,6 +48,23 @@
 
   window.YingjiCoordinates = { wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84 };
 
+  // Shared by every map page (one-map, command board, location picker): the configured base map, and
+  // labels as text nodes (Leaflet would insert a string as HTML).
+  window.YingjiMaps = {
+    tileLayer: function (tiles) {
+      if (!tiles.url || !window.L) return null;
+      return L.tileLayer(tiles.url, {
+        maxZoom: 18, attribution: tiles.attribution || "",
+        subdomains: tiles.url.indexOf("tianditu") >= 0 ? "01234567" : "abc",  // 天地图: t0–t7
+      });
+    },
+    text: function (value) {
+      var span = document.createElement("span");
+      span.textContent = value == null ? "" : String(value);
+      return span;
+    },
+  };
+
   var configNode = document.getElementById("onemap-config");
   var mapNode = document.getElementById("onemap-map");
   if (!configNode || !mapNode || !window.L) return;
@@ -66,10 +83,7 @@
   var map = L.map(mapNode, { zoomControl: true, attributionControl: !!config.tiles.url,
                              minZoom: 3, maxZoom: 18 });
   if (config.tiles.url) {
-    L.tileLayer(config.tiles.url, {
-      maxZoom: 18, attribution: config.tiles.attribution || "",
-      subdomains: config.tiles.url.indexOf("tianditu") >= 0 ? "01234567" : "abc",
-    }).addTo(map);
+    window.YingjiMaps.tileLayer(config.tiles).addTo(map);
   } else {
     mapNode.classList.add("no-tiles");
   }
@@ -193,7 +207,7 @@
         marker.bindPopup(function () { return popupContent(def, f.properties); });
         entry.group.addLayer(marker);
         if (def.labels && f.properties[def.title]) {
-          marker.bindTooltip(String(f.properties[def.title]), { permanent: true, direction: "right", offset: [def.radius, 0],
+          marker.bindTooltip(window.YingjiMaps.text(f.properties[def.title]), { permanent: true, direction: "right", offset: [def.radius, 0],
                                                                 className: "onemap-label" });
         }
       });
@@ -236,12 +250,17 @@
     return box ? box.checked : false;
   }
 
+  var popupOpen = false;
+  map.on("popupopen", function () { popupOpen = true; });
+  map.on("popupclose", function () { popupOpen = false; });
+
   var pending = 0;
   var updated = document.querySelector("[data-testid=onemap-updated]");
-  function refresh() {
+  // timed: the periodic update, which leaves alone the layers that do not change by the minute (areas, roads).
+  function refresh(timed) {
     var jobs = [];
     Object.keys(state).forEach(function (key) {
-      if (enabled(key)) jobs.push(load(state[key]));
+      if (enabled(key) && !(timed === true && state[key].def.kind !== "points")) jobs.push(load(state[key]));
     });
     pending += 1;
     document.body.dataset.onemapReady = "0";
@@ -258,7 +277,12 @@
   }
 
   var timer = null;
+  // Leaflet pans the map to fit a popup that opens near an edge; redrawing after that pan would close the
+  // very popup it made room for. Such a pan is skipped (the view hardly moved); every other move refreshes.
+  var autopan = false;
+  map.on("autopanstart", function () { autopan = true; });
   map.on("moveend", function () {
+    if (autopan) { autopan = false; return; }
     document.body.dataset.onemapReady = "0";
     clearTimeout(timer);
     timer = setTimeout(refresh, 120);
@@ -289,12 +313,9 @@
 
   // Live: every config.refresh_seconds the visible layers are fetched again, unless the tab is hidden or a
   // popup is open (redrawing would close it under the reader's eyes).
-  var popupOpen = false;
-  map.on("popupopen", function () { popupOpen = true; });
-  map.on("popupclose", function () { popupOpen = false; });
   if (config.refresh_seconds > 0) {
     setInterval(function () {
-      if (!document.hidden && !popupOpen && !pending) refresh();
+      if (!document.hidden && !popupOpen && !pending) refresh(true);
     }, config.refresh_seconds * 1000);
   }
 
