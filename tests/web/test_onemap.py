@@ -215,4 +215,5 @@ def test_incident_layers_mark_drills_and_leave_out_duplicates(demo, web, open_in
     shown = {f["id"]: f["properties"] for f in data["features"]}
     assert duplicate.pk not in shown
     assert shown[kept.pk]["nature_label"] == "演练"
+    assert shown[kept.pk]["links"] == [["指挥调度台 →", f"/incidents/{kept.pk}/board/"]]  # active: board link
     assert ["nature_label", "性质"] in thirty["popup"]

@@ -1,6 +1,7 @@
 """API of incidents: intake, edit, grading, lifecycle, merge, notes, timeline, candidates and dispatch."""
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -100,7 +101,9 @@ class AssignmentAdvanceRequest(serializers.Serializer):
 
 
 def incident_properties(incident: Incident) -> dict:
-    return {"number": incident.number, "title": incident.title, "status": incident.status,
+    """Map-layer properties; `links` adds buttons to the one-map popup (the board, while the incident runs)."""
+    links = [["指挥调度台 →", reverse("incidents:incident_board", args=[incident.pk])]] if incident.is_active else []
+    return {"links": links, "number": incident.number, "title": incident.title, "status": incident.status,
             "status_label": incident.get_status_display(), "grade_label": incident.grade_label,
             "colour": incident.colour, "event_name": incident.event_name, "is_drill": incident.is_drill,
             "nature_label": "演练" if incident.is_drill else "真实事件",

@@ -139,12 +139,14 @@
       dl.appendChild(dd);
     });
     box.appendChild(dl);
-    if (props.url) {
+    var links = (props.url ? [["查看详情 →", props.url]] : []).concat(props.links || []);
+    links.forEach(function (item) {  // [label, url]: the record, and what its app adds (e.g. the command board)
       var link = document.createElement("a");
-      link.href = props.url;
-      link.textContent = "查看详情 →";
+      link.href = item[1];
+      link.textContent = item[0];
+      link.className = "onemap-popup-link";
       box.appendChild(link);
-    }
+    });
     return box;
   }
 
