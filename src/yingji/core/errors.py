@@ -100,11 +100,15 @@ def _is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def error_response(status_code: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    """The API's error shape from a plain Django view (one that is not a DRF view)."""
+    return JsonResponse(error_body(code, message, fields), status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
 def json_404(request, exception=None):
     """Unknown URLs under /api/ answer in the API's error shape too."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", "接口不存在。"), status=status.HTTP_404_NOT_FOUND,
-                            json_dumps_params={"ensure_ascii": False})
+        return error_response(status.HTTP_404_NOT_FOUND, "not_found", "接口不存在。")
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)

@@ -147,11 +147,19 @@ def feature_collection(records, properties, limit=MAX_FEATURES, point=None) -> d
 
 
 def url_maker(name: str):
-    """pk → URL of a detail route, reversed once (a reverse() per feature costs more than the rest of it)."""
-    from django.urls import reverse
+    """pk → URL of a detail route, reversed once, on first use (a reverse() per feature costs more than the
+    rest of it; at import time the URLconf may not be loadable yet, so module-level makers are fine)."""
+    parts = []
 
-    before, _, after = reverse(name, args=[987654321]).partition("987654321")
-    return lambda pk: f"{before}{pk}{after}"
+    def url(pk):
+        if not parts:
+            from django.urls import reverse
+
+            before, _, after = reverse(name, args=[987654321]).partition("987654321")
+            parts.extend((before, after))
+        return f"{parts[0]}{pk}{parts[1]}"
+
+    return url
 
 
 def labeller(choices):

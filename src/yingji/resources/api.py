@@ -92,7 +92,7 @@ def force_properties(force: RescueForce) -> dict:
     }
 
 
-_force_url = None
+_force_url = url_maker("resources:force_detail")
 _force_type = labeller(RescueForce.TYPE_CHOICES)
 _force_class = labeller(RescueForce.STATION_CLASS_CHOICES)
 _force_specialty = labeller(RescueForce.SPECIALTY_CHOICES)
@@ -102,9 +102,6 @@ _force_status = labeller(RescueForce.STATUS_CHOICES)
 def force_row_properties(row: dict) -> dict:
     """force_properties for a .values() row (the map layer's fast path): the same keys but `capabilities`,
     whose JSON decoding alone cost a quarter of a 10k-feature answer (the list API has them)."""
-    global _force_url
-    if _force_url is None:
-        _force_url = url_maker("resources:force_detail")
     type_label = _force_type(row["type"])
     if row["station_class"]:
         type_label += f"（{_force_class(row['station_class'])}）"

@@ -112,31 +112,28 @@ def travel_from(graph: RoadGraph, lon: float, lat: float, lons, lats, max_snap_m
                 fallback: bool = False) -> Estimate:
     """From one point to many (one Dijkstra forward). Off-network origin → OffNetworkError (or straight line
     for all with fallback=True); off-network or unreachable targets → NaN with a reason (or straight line)."""
-    lons, lats = _points(lons, lats)
-    origin, line = _origin(graph, lon, lat, max_snap_m, fallback, lons, lats, "出发地点")
-    if line is not None:
-        return line
-    node, origin_m = origin
-    targets = snap(graph, lons, lats, max_snap_m)
-    packed = tree(graph, node)
-    values = np.where(targets.ok, packed[np.maximum(targets.node, 0)], np.inf)
-    return _estimate(graph, values, origin_m, targets.distance_m, targets.ok, lons, lats, lon, lat, fallback, "目标地点",
-                     max_snap_m)
+    return _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse=False)
 
 
 def travel_to(graph: RoadGraph, lon: float, lat: float, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
               fallback: bool = False) -> Estimate:
     """From many points (units) to one (the incident): one Dijkstra on the reverse graph from the incident."""
+    return _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse=True)
+
+
+def _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse):
+    """One Dijkstra from the snapped point, read at the snapped others. The others of travel_to are the same
+    units call after call (snapped once, cached); travel_from's targets change with every question."""
     lons, lats = _points(lons, lats)
-    origin, line = _origin(graph, lon, lat, max_snap_m, fallback, lons, lats, "事件地点")
+    origin, line = _origin(graph, lon, lat, max_snap_m, fallback, lons, lats, "事件地点" if reverse else "出发地点")
     if line is not None:
         return line
     node, origin_m = origin
-    units = snap_cached(graph, lons, lats, max_snap_m)
-    packed = tree(graph, node, reverse=True)
-    values = np.where(units.ok, packed[np.maximum(units.node, 0)], np.inf)
-    return _estimate(graph, values, origin_m, units.distance_m, units.ok, lons, lats, lon, lat, fallback, "出发单位",
-                     max_snap_m)
+    others = (snap_cached if reverse else snap)(graph, lons, lats, max_snap_m)
+    packed = tree(graph, node, reverse=reverse)
+    values = np.where(others.ok, packed[np.maximum(others.node, 0)], np.inf)
+    return _estimate(graph, values, origin_m, others.distance_m, others.ok, lons, lats, lon, lat, fallback,
+                     "出发单位" if reverse else "目标地点", max_snap_m)
 
 
 class UnitTable:

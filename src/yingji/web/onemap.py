@@ -18,7 +18,7 @@ from django.http import JsonResponse
 from django.views.generic import TemplateView
 
 from yingji.core.discovery import app_modules
-from yingji.core.errors import error_body
+from yingji.core.errors import error_response
 from yingji.core.layers import allow_tiles, map_extent, parse_bbox, tile_settings
 from yingji.core.models import Region
 from yingji.core.scoping import scope
@@ -49,10 +49,6 @@ ROAD_SEGMENT_LIMIT = 30_000
 _SEGMENTS: dict = {}
 
 
-def _error(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
-    return JsonResponse(error_body(code, message, fields), status=status, json_dumps_params={"ensure_ascii": False})
-
-
 def road_segments(graph):
     """(lon1, lat1, lon2, lat2) of each road once (a two-way road is two directed edges), per loaded graph."""
     key = id(graph)
@@ -79,11 +75,11 @@ def roads_layer(request):
     from yingji.core.roads import network
 
     if not request.user.is_authenticated:
-        return _error(401, "not_authenticated", "登录已过期，请重新登录。")
+        return error_response(401, "not_authenticated", "登录已过期，请重新登录。")
     try:
         bbox = parse_bbox(request.GET.get("bbox"))
     except ValidationError as exc:
-        return _error(400, "invalid", "请求参数有误。", exc.message_dict)
+        return error_response(400, "invalid", "请求参数有误。", exc.message_dict)
     graph = network()
     empty = {"type": "FeatureCollection", "features": [], "total": 0, "truncated": False}
     if graph is None:

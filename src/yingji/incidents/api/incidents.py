@@ -1,7 +1,6 @@
 """API of incidents: intake, edit, grading, lifecycle, merge, notes, timeline, candidates and dispatch."""
 
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -10,7 +9,7 @@ from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, int_param
 from yingji.core.api_policy import ChangePermission, ServiceChecked
-from yingji.core.layers import LayerActionMixin
+from yingji.core.layers import LayerActionMixin, url_maker
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 from yingji.resources.models import RescueForce, Vehicle
@@ -100,14 +99,18 @@ class AssignmentAdvanceRequest(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", label="备注")
 
 
+_incident_url = url_maker("incidents:incident_detail")
+_board_url = url_maker("incidents:incident_board")
+
+
 def incident_properties(incident: Incident) -> dict:
     """Map-layer properties; `links` adds buttons to the one-map popup (the board, while the incident runs)."""
-    links = [["指挥调度台 →", reverse("incidents:incident_board", args=[incident.pk])]] if incident.is_active else []
+    links = [["指挥调度台 →", _board_url(incident.pk)]] if incident.is_active else []
     return {"links": links, "number": incident.number, "title": incident.title, "status": incident.status,
             "status_label": incident.get_status_display(), "grade_label": incident.grade_label,
             "colour": incident.colour, "event_name": incident.event_name, "is_drill": incident.is_drill,
             "nature_label": "演练" if incident.is_drill else "真实事件",
-            "reported_at": incident.reported_at.isoformat(), "url": incident.get_absolute_url()}
+            "reported_at": incident.reported_at.isoformat(), "url": _incident_url(incident.pk)}
 
 
 class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
