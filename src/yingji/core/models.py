@@ -13,15 +13,25 @@ from yingji.standards import divisions
 from .scoping import RegionScopedQuerySet
 
 
-class Record(models.Model):
+class RegionScoped(models.Model):
+    """Base of every region-scoped model: `region_field` is the lookup path to the record's region
+    ("region" unless a subclass says otherwise, e.g. "incident__region"; "" for Region itself), and the
+    manager offers `.for_user(user)`. Views and viewsets find out from `region_field` that a model is
+    scoped; core/checks.py refuses to start when a routed endpoint serves a model that has none."""
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        abstract = True
+
+
+class Record(RegionScoped):
     """What every registry record has: a demo mark, timestamps, and region scoping via `region_field`."""
 
     is_demo = models.BooleanField("演示数据", default=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         abstract = True
@@ -85,7 +95,7 @@ class Region(Record):
         return self.path.startswith(other.path)
 
 
-class RegionGDP(models.Model):
+class RegionGDP(RegionScoped):
     """Yearly GDP of a region, kept apart because KPIs (per 亿元 GDP) divide by a given year's figure."""
 
     region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.CASCADE, related_name="gdp")
@@ -94,9 +104,6 @@ class RegionGDP(models.Model):
         "地区生产总值（万元）", max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     is_demo = models.BooleanField("演示数据", default=False)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "地区生产总值"
@@ -181,7 +188,7 @@ class User(AbstractUser):
         return "、".join(self.role_names) or "（无角色）"
 
 
-class AuditEntry(models.Model):
+class AuditEntry(RegionScoped):
     """One change made through a service. Append-only: no view, API or admin edits or deletes it."""
 
     CREATE, UPDATE, DELETE = "create", "update", "delete"
@@ -199,9 +206,6 @@ class AuditEntry(models.Model):
     object_repr = models.CharField("对象", max_length=255)
     region = models.ForeignKey(Region, verbose_name="所属区划", null=True, blank=True, on_delete=models.SET_NULL)
     changes = models.JSONField("变更内容", default=dict)  # {field: [before, after]}
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "操作审计"

@@ -7,8 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from yingji.core.models import Record, Region
-from yingji.core.scoping import RegionScopedQuerySet
+from yingji.core.models import Record, Region, RegionScoped
 from yingji.resources.models import RescueForce, Vehicle
 from yingji.standards import event_codes, levels
 
@@ -108,7 +107,7 @@ class Incident(Record):
         return levels.by_level(level).colour_en if level else "grey"
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(RegionScoped):
     """Append-only log of an incident: reports, grade and status changes, activations, tasks, dispatches, notes."""
 
     KIND_CHOICES = [
@@ -125,7 +124,6 @@ class TimelineEntry(models.Model):
     data = models.JSONField("数据", default=dict, blank=True)
     attachment = models.FileField("附件", upload_to="incidents/notes/%Y/%m/", blank=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "incident__region"
 
     class Meta:
@@ -137,7 +135,7 @@ class TimelineEntry(models.Model):
         return f"{self.get_kind_display()}：{self.text[:40]}"
 
 
-class InformationReport(models.Model):
+class InformationReport(RegionScoped):
     """首报/续报/终报. The due time is computed and stored when the report becomes due;
     the issued content and .docx are kept as issued."""
 
@@ -159,7 +157,6 @@ class InformationReport(models.Model):
     document = models.FileField("报告文件", upload_to="incidents/reports/%Y/%m/", blank=True)
     relay_deadlines = models.JSONField("逐级上报时限", default=list, blank=True)  # [{"to": …, "due": iso}]
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "incident__region"
 
     class Meta:
@@ -175,7 +172,7 @@ class InformationReport(models.Model):
         return f"{label}（第{self.sequence}次）" if self.kind == self.FOLLOW_UP else label
 
 
-class PublicReport(models.Model):
+class PublicReport(RegionScoped):
     """A report from the public (no login), waiting in the duty inbox to be verified or rejected."""
 
     PENDING, VERIFIED, REJECTED, MERGED = "pending", "verified", "rejected", "merged"
@@ -199,9 +196,6 @@ class PublicReport(models.Model):
     handled_by = models.ForeignKey(USER, verbose_name="处理人", null=True, blank=True, on_delete=models.SET_NULL)
     handled_at = models.DateTimeField("处理时间", null=True, blank=True)
 
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
-
     class Meta:
         verbose_name = verbose_name_plural = "公众上报"
         ordering = ["-created_at", "-id"]
@@ -211,7 +205,7 @@ class PublicReport(models.Model):
         return f"公众上报 {self.created_at:%m-%d %H:%M} {self.description[:20]}"
 
 
-class Assignment(models.Model):
+class Assignment(RegionScoped):
     """A rescue force (and optionally one of its vehicles) sent to an incident, with its status times."""
 
     ASSIGNED, EN_ROUTE, ON_SCENE, WORKING, RETURNING, BACK = (
@@ -241,7 +235,6 @@ class Assignment(models.Model):
     assigned_by = models.ForeignKey(USER, verbose_name="调派人", null=True, blank=True, on_delete=models.SET_NULL)
     notes = models.CharField("备注", max_length=255, blank=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "incident__region"
 
     class Meta:

@@ -7,8 +7,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from yingji.core.models import Organisation, Record, Region
-from yingji.core.scoping import RegionScopedQuerySet
+from yingji.core.models import Organisation, Record, Region, RegionScoped
 from yingji.incidents.models import Incident
 from yingji.standards import event_codes
 
@@ -76,7 +75,7 @@ class Plan(Record):
         return self.document.name.rsplit("/", 1)[-1] if self.document else ""
 
 
-class ResponseLevel(models.Model):
+class ResponseLevel(RegionScoped):
     """One response level Ⅰ–Ⅳ of a plan. Its criteria are alternatives: any one met starts it."""
 
     plan = models.ForeignKey(Plan, verbose_name="预案", on_delete=models.CASCADE, related_name="levels")
@@ -95,7 +94,6 @@ class ResponseLevel(models.Model):
     warning_colour = models.CharField("预警级别达到", max_length=8, choices=COLOUR_CHOICES, blank=True)
     notes = models.TextField("其他启动条件与说明", blank=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "plan__region"
 
     class Meta:
@@ -126,7 +124,7 @@ class ResponseLevel(models.Model):
         return matching.describe(self.criteria())
 
 
-class TaskTemplate(models.Model):
+class TaskTemplate(RegionScoped):
     """A task a response level sets: what, by which unit, how long after the level starts."""
 
     response_level = models.ForeignKey(ResponseLevel, verbose_name="响应级别", on_delete=models.CASCADE,
@@ -141,7 +139,6 @@ class TaskTemplate(models.Model):
                                                      validators=[MaxValueValidator(30 * 24 * 60)])
     order = models.PositiveSmallIntegerField("排序", default=0)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "response_level__plan__region"
 
     class Meta:
@@ -173,7 +170,7 @@ def offset_text(minutes: int) -> str:
     return f"+{minutes} 分钟" if minutes < 60 else f"+{minutes // 60} 小时 {minutes % 60} 分钟"
 
 
-class Activation(models.Model):
+class Activation(RegionScoped):
     """A plan started on an incident (预案启动) at a response level, until it is ended."""
 
     incident = models.ForeignKey(Incident, verbose_name="突发事件", on_delete=models.PROTECT,
@@ -193,7 +190,6 @@ class Activation(models.Model):
                                  related_name="+")
     end_reason = models.TextField("终止说明", blank=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "incident__region"
 
     class Meta:
@@ -217,7 +213,7 @@ class Activation(models.Model):
         return self.level != self.suggested_level
 
 
-class Task(models.Model):
+class Task(RegionScoped):
     """A response task created from a template (or added by the commander) with its due time."""
 
     TODO, DOING, DONE, BLOCKED, REVOKED = "todo", "doing", "done", "blocked", "revoked"
@@ -241,7 +237,6 @@ class Task(models.Model):
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "incident__region"
 
     class Meta:
@@ -279,7 +274,7 @@ class Task(models.Model):
 SETTABLE_STATUS_CHOICES = [(s, label) for s, label in Task.STATUS_CHOICES if s in Task.SETTABLE]
 
 
-class TaskUpdate(models.Model):
+class TaskUpdate(RegionScoped):
     """Status history of a task: append-only, one row per change."""
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="updates")
@@ -289,7 +284,6 @@ class TaskUpdate(models.Model):
     actor = models.ForeignKey(USER, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL)
     time = models.DateTimeField("时间", default=timezone.now, db_index=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "task__incident__region"
 
     class Meta:

@@ -5,8 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from yingji.core.models import Organisation, Record, Region
-from yingji.core.scoping import RegionScopedQuerySet
+from yingji.core.models import Organisation, Record, Region, RegionScoped
 
 
 class RescueForce(Record):
@@ -86,7 +85,7 @@ class RescueForce(Record):
         return [table[c].name if c in table else c for c in self.capabilities]
 
 
-class ForceStatusChange(models.Model):
+class ForceStatusChange(RegionScoped):
     """Readiness history of a force: append-only, one row per change."""
 
     force = models.ForeignKey(RescueForce, verbose_name="救援队伍", on_delete=models.CASCADE, related_name="status_changes")
@@ -99,7 +98,6 @@ class ForceStatusChange(models.Model):
     members_on_duty = models.PositiveIntegerField("在岗人数（人）", null=True, blank=True,
                                                   validators=[MinValueValidator(0)])
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "force__region"
 
     class Meta:
@@ -167,7 +165,7 @@ class SupplyItem(models.Model):
         return supplies.top_class_name(self.code)
 
 
-class StockMovement(models.Model):
+class StockMovement(RegionScoped):
     """One line of the stock ledger. Stock on hand is the sum of these; rows are never edited."""
 
     IN, OUT, TRANSFER_OUT, TRANSFER_IN, ADJUST, SCRAP = "in", "out", "transfer_out", "transfer_in", "adjust", "scrap"
@@ -188,7 +186,6 @@ class StockMovement(models.Model):
                               on_delete=models.SET_NULL)
     time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "warehouse__region"
 
     class Meta:
@@ -200,7 +197,7 @@ class StockMovement(models.Model):
         return f"{self.get_kind_display()} {self.item.name} {self.delta}"
 
 
-class StockLevel(models.Model):
+class StockLevel(RegionScoped):
     """Maintained aggregate of the ledger per warehouse × item × batch, for fast on-hand queries.
 
     Written only by the ledger services in the same transaction as the movement; the check
@@ -213,7 +210,6 @@ class StockLevel(models.Model):
     quantity = models.DecimalField("库存数量", max_digits=14, decimal_places=2, default=0)
     expiry = models.DateField("有效期至", null=True, blank=True, db_index=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "warehouse__region"
 
     class Meta:
@@ -224,14 +220,13 @@ class StockLevel(models.Model):
         ]
 
 
-class ReserveNorm(models.Model):
+class ReserveNorm(RegionScoped):
     """储备定额: how much of an item a warehouse should hold."""
 
     warehouse = models.ForeignKey(Warehouse, verbose_name="储备库", on_delete=models.CASCADE, related_name="norms")
     item = models.ForeignKey(SupplyItem, verbose_name="物资", on_delete=models.PROTECT, related_name="norms")
     quantity = models.DecimalField("定额数量", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "warehouse__region"
 
     class Meta:
@@ -317,7 +312,7 @@ class Hydrant(Record):
         return reverse("resources:hydrant_detail", args=[self.pk])
 
 
-class HydrantInspection(models.Model):
+class HydrantInspection(RegionScoped):
     """One inspection of a hydrant; its finding becomes the hydrant's status. Append-only."""
 
     hydrant = models.ForeignKey(Hydrant, verbose_name="消火栓", on_delete=models.CASCADE, related_name="inspections")
@@ -330,7 +325,6 @@ class HydrantInspection(models.Model):
                               on_delete=models.SET_NULL)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "hydrant__region"
 
     class Meta:
@@ -409,12 +403,11 @@ class AgreementReserve(Record):
         return self.start_date <= day <= self.end_date
 
 
-class AgreementItem(models.Model):
+class AgreementItem(RegionScoped):
     agreement = models.ForeignKey(AgreementReserve, verbose_name="协议", on_delete=models.CASCADE, related_name="items")
     item = models.ForeignKey(SupplyItem, verbose_name="物资", on_delete=models.PROTECT, related_name="agreements")
     quantity = models.DecimalField("承诺数量", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
 
-    objects = RegionScopedQuerySet.as_manager()
     region_field = "agreement__region"
 
     class Meta:
@@ -503,7 +496,7 @@ class Equipment(LifecycleAsset):
         return reverse("resources:equipment_detail", args=[self.pk])
 
 
-class MaintenanceRecord(models.Model):
+class MaintenanceRecord(RegionScoped):
     """One maintenance, inspection, fault or retirement entry of a vehicle or an equipment item."""
 
     INSPECTION, SERVICE, REPAIR, FAULT, RETIREMENT = "inspection", "service", "repair", "fault", "retirement"
@@ -522,9 +515,6 @@ class MaintenanceRecord(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
                               on_delete=models.SET_NULL)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
-
-    objects = RegionScopedQuerySet.as_manager()
-    region_field = "region"
 
     class Meta:
         verbose_name = verbose_name_plural = "维护记录"
