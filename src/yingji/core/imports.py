@@ -305,6 +305,19 @@ def _cell(value):
     return str(value)
 
 
+# A text cell starting with one of these is a formula to Excel/WPS once edited (OWASP "CSV injection"); openpyxl
+# even writes a leading "=" as a live formula. Such cells are written as strings with Excel's quote prefix
+# (the style behind typing 'abc): shown and re-imported unchanged, never evaluated.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape_formulas(cells) -> None:
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def _book(title: str, header: list[str], rows: Iterable[list]) -> Workbook:
     book = Workbook()
     sheet = book.active
@@ -314,6 +327,7 @@ def _book(title: str, header: list[str], rows: Iterable[list]) -> Workbook:
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
     for row in rows:
         sheet.append([_cell(v) for v in row])
+        _escape_formulas(sheet[sheet.max_row])
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(10, len(name) * 2 + 4)
     sheet.freeze_panes = "A2"

@@ -1,0 +1,61 @@
+"""Issue 11 hardening: spreadsheet formulas escaped, admins kept, tokens expiring, idle sessions, uploads, audit."""
+
+import io
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from yingji.core.imports import SHEETS, RowError, errors_xlsx, run_import
+from yingji.core.models import User
+
+pytestmark = pytest.mark.django_db
+
+FORMULA = '=HYPERLINK("http://ev.il","看")'  # fits the 32-character manager field
+DANGEROUS = [FORMULA, "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def _sheet_xml(content: bytes) -> str:
+    return zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+
+
+# --- 1. Excel formula injection -------------------------------------------------
+
+def test_exported_text_starting_with_a_formula_sign_stays_text(demo, web):
+    from yingji.resources import services
+    from yingji.resources.models import Shelter
+
+    shelter = Shelter.objects.filter(region__code__startswith="512022").first()
+    services.save_shelter(None, shelter, {"manager": FORMULA, "address": "-5号院"})
+    content = web("admin").get("/shelters/export.xlsx").content
+    assert "<f>" not in _sheet_xml(content)  # no live formula anywhere in the file
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[header.index("名称")].value == shelter.name)
+    manager, address = row[header.index("负责人")], row[header.index("地址")]
+    assert manager.data_type == "s" and manager.value == FORMULA and manager.quotePrefix
+    assert address.data_type == "s" and address.value == "-5号院" and address.quotePrefix
+    area = row[header.index("有效避难面积（m²）")]
+    assert area.data_type == "n"  # numbers stay numbers
+
+
+def test_error_report_escapes_values_and_keeps_negative_numbers_numeric():
+    content = errors_xlsx([RowError(2, "负责人", value, "示例") for value in DANGEROUS] + [RowError(3, "数量", -5, "负数")])
+    assert "<f>" not in _sheet_xml(content)
+    rows = list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(min_row=2))
+    for row, value in zip(rows, DANGEROUS, strict=False):
+        assert row[2].data_type == "s" and row[2].value == value and row[2].quotePrefix
+    assert rows[-1][2].value == -5 and rows[-1][2].data_type == "n" and not rows[-1][2].quotePrefix
+
+
+def test_escaped_export_imports_back_unchanged(demo, web):
+    from yingji.resources import services
+    from yingji.resources.models import Shelter
+
+    shelter = Shelter.objects.filter(region__code__startswith="512022").first()
+    services.save_shelter(None, shelter, {"manager": FORMULA})
+    content = web("admin").get("/shelters/export.xlsx").content
+    result = run_import(User.objects.get(username="admin"), SHEETS["shelters"], io.BytesIO(content))
+    assert result.ok, result.errors
+    shelter.refresh_from_db()
+    assert shelter.manager == FORMULA
