@@ -226,3 +226,6 @@ class LoginLock(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "登录锁定"
+
+    def __str__(self):
+        return f"登录锁定 {self.username}（连续失败 {self.failures} 次）"

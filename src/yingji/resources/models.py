@@ -219,6 +219,10 @@ class StockLevel(RegionScoped):
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="stock_never_negative"),
         ]
 
+    def __str__(self):
+        batch = f" 批次{self.batch}" if self.batch else ""
+        return f"{self.warehouse} · {self.item.name}{batch} 库存 {self.quantity}{self.item.unit}"
+
 
 class ReserveNorm(RegionScoped):
     """储备定额: how much of an item a warehouse should hold."""
@@ -331,6 +335,9 @@ class HydrantInspection(RegionScoped):
         verbose_name = verbose_name_plural = "消火栓检查记录"
         ordering = ["-date", "-id"]
 
+    def __str__(self):
+        return f"{self.hydrant} {self.date} 检查：{self.get_status_display()}"
+
 
 class Expert(Record):
     """An expert (专家库) the bureau can call on, by event class and discipline."""
@@ -413,6 +420,9 @@ class AgreementItem(RegionScoped):
     class Meta:
         verbose_name = verbose_name_plural = "协议物资"
         constraints = [models.UniqueConstraint(fields=["agreement", "item"], name="agreement_item_once")]
+
+    def __str__(self):
+        return f"{self.agreement} · {self.item.name} {self.quantity}{self.item.unit}"
 
 
 class LifecycleAsset(Record):
@@ -522,3 +532,6 @@ class MaintenanceRecord(RegionScoped):
         constraints = [models.CheckConstraint(
             condition=models.Q(vehicle__isnull=False, equipment__isnull=True)
             | models.Q(vehicle__isnull=True, equipment__isnull=False), name="record_for_one_asset")]
+
+    def __str__(self):
+        return f"{self.vehicle or self.equipment} {self.date} {self.get_kind_display()}"
