@@ -59,3 +59,59 @@ def test_escaped_export_imports_back_unchanged(demo, web):
     assert result.ok, result.errors
     shelter.refresh_from_db()
     assert shelter.manager == FORMULA
+
+
+# --- 6. The last administrator stays; nobody removes themselves ----------------
+
+def _fields(caught) -> dict:
+    return caught.value.message_dict
+
+
+def test_nobody_deactivates_themselves(demo):
+    from django.core.exceptions import ValidationError
+
+    from yingji.core import services
+
+    admin = User.objects.get(username="admin")
+    services.save_user(None, User(username="admin2"), {"region": admin.region}, role_names=["管理员"],
+                       password="Qiang#Zhang2026")
+    with pytest.raises(ValidationError) as caught:
+        services.save_user(admin, User.objects.get(pk=admin.pk), {"is_active": False})
+    assert "不能停用自己的账号" in _fields(caught)["is_active"][0]
+    assert User.objects.get(pk=admin.pk).is_active
+    with pytest.raises(ValidationError, match="不能删除自己的账号"):
+        services.delete_user(admin, admin)
+
+
+def test_the_last_active_admin_cannot_be_deactivated_demoted_or_deleted(demo):
+    from django.core.exceptions import ValidationError
+
+    from yingji.core import services
+
+    assert User.objects.filter(is_superuser=True).count() == 0  # the demo's only administrator is "admin"
+    admin = User.objects.get(username="admin")
+    with pytest.raises(ValidationError) as caught:
+        services.save_user(None, User.objects.get(pk=admin.pk), {"is_active": False})
+    assert "最后一个" in _fields(caught)["is_active"][0]
+    with pytest.raises(ValidationError) as caught:
+        services.save_user(None, User.objects.get(pk=admin.pk), {}, role_names=["值班员"])
+    assert "最后一个" in _fields(caught)["roles"][0]
+    with pytest.raises(ValidationError, match="最后一个"):
+        services.delete_user(None, admin)
+    assert User.objects.get(pk=admin.pk).is_active and User.objects.get(pk=admin.pk).role_names == ["管理员"]
+    # With a second active administrator the first may go.
+    other = services.save_user(None, User(username="root"), {"is_superuser": True}, password="Qiang#Zhang2026")
+    services.save_user(other, User.objects.get(pk=admin.pk), {"is_active": False})
+    with pytest.raises(ValidationError) as caught:
+        services.save_user(None, User.objects.get(pk=other.pk), {"is_superuser": False})
+    assert "最后一个" in _fields(caught)["is_superuser"][0]
+
+
+# --- 8. Records made by the system name the system ------------------------------
+
+def test_system_actor_is_named_system_in_api_answers(demo, api):
+    from yingji.resources.models import ForceStatusChange
+
+    change = ForceStatusChange.objects.filter(actor__isnull=True).select_related("force").first()
+    history = api("admin").get(f"/api/forces/{change.force_id}/history/").json()
+    assert history and {row["actor_name"] for row in history} == {"系统"}

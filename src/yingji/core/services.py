@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from yingji.standards import divisions
@@ -323,6 +323,36 @@ def _role_groups(role_names) -> list[Group]:
     return list(Group.objects.filter(name__in=[roles.role_name(name) for name in role_names]))
 
 
+ADMIN_ROLE = roles.ROLES["admin"]
+
+
+def _is_admin(user: User, role_names=None) -> bool:
+    """Can administer users: a superuser or a holder of the 管理员 role (role_names: after a pending change)."""
+    names = role_names if role_names is not None else user.role_names
+    return user.is_active and (user.is_superuser or ADMIN_ROLE in names)
+
+
+def _other_active_admins(user: User) -> bool:
+    admins = User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(groups__name=ADMIN_ROLE))
+    return admins.exclude(pk=user.pk).exists()
+
+
+def _check_keeps_an_admin(actor, user: User, role_names=None):
+    """Nobody deactivates themselves, and the last active administrator is never deactivated or demoted."""
+    if actor is not None and actor.pk == user.pk and not user.is_active:
+        raise ValidationError({"is_active": "不能停用自己的账号。"})
+    stored = User.objects.get(pk=user.pk)
+    if not _is_admin(stored) or _is_admin(user, role_names) or _other_active_admins(user):
+        return
+    if not user.is_active:
+        field = "is_active"
+    elif stored.is_superuser and not user.is_superuser:
+        field = "is_superuser"
+    else:
+        field = "roles"
+    raise ValidationError({field: "这是系统中最后一个有效的管理员账号，不能停用或取消其管理员权限；请先设置另一位管理员。"})
+
+
 @transaction.atomic
 def save_user(actor, user: User, data: dict, role_names=None, password=None) -> User:
     creating = user.pk is None
@@ -331,6 +361,8 @@ def save_user(actor, user: User, data: dict, role_names=None, password=None) -> 
     groups = _role_groups(role_names) if role_names is not None else None
 
     def validate(u):
+        if not creating:
+            _check_keeps_an_admin(actor, u, [g.name for g in groups] if groups is not None else None)
         if u.region is None and not u.is_superuser:
             raise ValidationError({"region": "请选择用户的所属区划：它决定用户能看到的数据范围。"})
         require_region(actor, u.region)
@@ -374,4 +406,6 @@ def delete_user(actor, user: User):
     require_region(actor, user.region)
     if actor is not None and actor.pk == user.pk:
         raise ValidationError("不能删除自己的账号。")
+    if _is_admin(user) and not _other_active_admins(user):
+        raise ValidationError("这是系统中最后一个有效的管理员账号，不能删除；请先设置另一位管理员。")
     delete_audited(actor, user, "core.delete_user")

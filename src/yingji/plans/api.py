@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
+from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, RecordPermission
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
@@ -155,7 +156,7 @@ class PlanActivationSerializer(serializers.ModelSerializer):
     incident_title = serializers.CharField(source="incident.title", read_only=True)
     plan_name = serializers.CharField(source="plan.name", read_only=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
-    activated_by_name = serializers.CharField(source="activated_by.__str__", read_only=True, default="系统")
+    activated_by_name = PersonNameField(source="activated_by")
     tasks = ResponseTaskSerializer(many=True, read_only=True)
 
     class Meta:
@@ -288,7 +289,7 @@ class ResponseTaskStatusRequestSerializer(serializers.Serializer):
 
 
 class ResponseTaskUpdateSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+    actor_name = PersonNameField(source="actor")
 
     class Meta:
         model = TaskUpdate

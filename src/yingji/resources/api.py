@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
+from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, RecordPermission
 from yingji.core.errors import error_body
 from yingji.core.layers import LayerActionMixin, labeller, url_maker
@@ -71,7 +72,7 @@ class ForceSerializer(serializers.ModelSerializer):
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+    actor_name = PersonNameField(source="actor")
 
     class Meta:
         model = ForceStatusChange
@@ -201,7 +202,7 @@ class StockLevelSerializer(serializers.ModelSerializer):
 class StockMovementSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     item_name = serializers.CharField(source="item.name", read_only=True)
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+    actor_name = PersonNameField(source="actor")
 
     class Meta:
         model = StockMovement
@@ -405,7 +406,7 @@ class HydrantSerializer(serializers.ModelSerializer):
 
 
 class InspectionSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+    actor_name = PersonNameField(source="actor")
 
     class Meta:
         model = HydrantInspection
@@ -542,7 +543,7 @@ class AgreementViewSet(ServiceViewSet):
 
 class MaintenanceRecordSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+    actor_name = PersonNameField(source="actor")
 
     class Meta:
         model = MaintenanceRecord

@@ -8,6 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, int_param
+from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, ServiceChecked
 from yingji.core.layers import LayerActionMixin, url_maker
 from yingji.core.models import Region
@@ -26,7 +27,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     event_name = serializers.CharField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     grade_label = serializers.CharField(read_only=True)
-    duty_officer_name = serializers.CharField(source="duty_officer.__str__", read_only=True, default="")
+    duty_officer_name = PersonNameField(source="duty_officer", empty="")
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, label="修改原因")
 
     class Meta:
@@ -47,7 +48,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 class TimelineSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default="系统")
+    actor_name = PersonNameField(source="actor")
 
     class Meta:
         model = TimelineEntry

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField
+from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission
 from yingji.core.errors import error_body
 from yingji.core.models import Region
@@ -24,7 +25,7 @@ class PublicReportSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True, default=None)
     incident_number = serializers.CharField(source="incident.number", read_only=True, default=None)
-    handled_by_name = serializers.CharField(source="handled_by.__str__", read_only=True, default=None)
+    handled_by_name = PersonNameField(source="handled_by", empty=None)
     has_photo = serializers.SerializerMethodField(label="有照片")
 
     class Meta:

@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from yingji.core.api_base import int_param
+from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission
 from yingji.core.scoping import scope
 
@@ -31,7 +32,7 @@ class ReportSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     overdue = serializers.SerializerMethodField()
     seconds_left = serializers.SerializerMethodField()
-    issued_by_name = serializers.CharField(source="issued_by.__str__", read_only=True, default="")
+    issued_by_name = PersonNameField(source="issued_by", empty="")
     has_document = serializers.SerializerMethodField()
 
     class Meta:
