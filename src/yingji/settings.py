@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "django_filters",
     # Yingji apps: each may add cli.py (command groups) and demo.py (demo data).
     "yingji.core",
     "yingji.resources",
@@ -264,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentLevelEnum": "yingji.incidents.models.Incident.LEVEL_CHOICES",
         "AssignmentStatusEnum": "yingji.incidents.models.Assignment.STATUS_CHOICES",
         "ReportStatusEnum": "yingji.incidents.models.InformationReport.STATUS_CHOICES",
+        "django_filters.rest_framework.DjangoFilterBackend",
         "PublicReportStatusEnum": "yingji.incidents.models.PublicReport.STATUS_CHOICES",
         "AssetSourceEnum": "yingji.resources.models.LifecycleAsset.SOURCE_CHOICES",
         "PlanTypeEnum": "yingji.plans.models.Plan.TYPE_CHOICES",

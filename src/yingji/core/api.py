@@ -3,23 +3,19 @@
 import shapely
 import shapely.geometry
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from . import geo, roles, services
-from .api_base import ScopedRelatedField, ServiceViewSet, int_param
+from . import filtersets, geo, roles, services
+from .api_base import ScopedLedgerViewSet, ScopedRelatedField, ServiceViewSet
 from .layers import LayerActionMixin, parse_bbox
 from .models import AuditEntry, Organisation, Region, RegionGDP, User
-from .scoping import scope
 from .security import active_lock, lock_message
 
 # --- Regions ----------------------------------------------------------------
@@ -61,17 +57,9 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
     serializer_class = RegionSerializer
     search_fields = ["name", "code"]
     ordering_fields = ["path", "code", "name", "population"]
+    filterset_class = filtersets.RegionFilterSet
     save_service = staticmethod(services.save_region)
     delete_service = staticmethod(services.delete_region)
-
-    def get_queryset(self):
-        qs = super().get_queryset()
-        params = self.request.query_params
-        if params.get("level"):
-            qs = qs.filter(level=params["level"])
-        if params.get("parent"):
-            qs = qs.filter(parent_id=int_param(params, "parent"))
-        return qs
 
     def save_extra(self, serializer):
         serializer.validated_data.pop("allow_outside_china", None)
@@ -83,7 +71,7 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
         """Boundaries (GeoJSON polygons) of the regions in scope that have one, cut to the bbox by extent."""
         bbox = parse_bbox(request.query_params.get("bbox"))
         features = []
-        for region in self.get_queryset().exclude(boundary__isnull=True).order_by("path"):
+        for region in self.filter_queryset(self.get_queryset()).exclude(boundary__isnull=True).order_by("path"):
             geometry = region.boundary.get("geometry", region.boundary) if isinstance(region.boundary, dict) else None
             if not geometry or geometry.get("type") not in ("Polygon", "MultiPolygon"):
                 continue
@@ -134,6 +122,7 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
 class RegionGDPViewSet(ServiceViewSet):
     queryset = RegionGDP.objects.select_related("region")
     serializer_class = RegionGDPSerializer
+    filterset_class = filtersets.RegionGDPFilterSet
     ordering_fields = ["year"]
 
     def perform_create(self, serializer):
@@ -175,17 +164,9 @@ class OrganisationViewSet(ServiceViewSet):
     serializer_class = OrganisationSerializer
     search_fields = ["name", "short_name", "duties"]
     ordering_fields = ["name", "type", "region__path"]
+    filterset_class = filtersets.OrganisationFilterSet
     save_service = staticmethod(services.save_organisation)
     delete_service = staticmethod(services.delete_organisation)
-
-    def get_queryset(self):
-        qs = super().get_queryset()
-        params = self.request.query_params
-        if params.get("type"):
-            qs = qs.filter(type=params["type"])
-        if params.get("region"):
-            qs = qs.filter(region_id=int_param(params, "region"))
-        return qs
 
 
 # --- Users ------------------------------------------------------------------
@@ -217,6 +198,7 @@ class UserSerializer(serializers.ModelSerializer):
 class UserViewSet(ServiceViewSet):
     queryset = User.objects.select_related("region", "organisation").prefetch_related("groups")
     serializer_class = UserSerializer
+    filterset_class = filtersets.UserFilterSet
     search_fields = ["username", "display_name", "phone"]
     ordering_fields = ["username", "date_joined"]
     save_service = staticmethod(services.save_user)
@@ -234,6 +216,8 @@ class UserViewSet(ServiceViewSet):
 
 class RoleViewSet(viewsets.ReadOnlyModelViewSet):
     """The roles (groups) and their permissions."""
+
+    scoping_public = "角色及其权限是全系统统一的定义，不属于任何区划。"
 
     queryset = Group.objects.filter(name__in=roles.ROLE_NAMES).prefetch_related("permissions")
     permission_classes = [permissions.IsAuthenticated]
@@ -264,36 +248,12 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class AuditEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AuditEntryViewSet(ScopedLedgerViewSet):
     queryset = AuditEntry.objects.all()
     serializer_class = AuditEntrySerializer
+    filterset_class = filtersets.AuditFilterSet
     search_fields = ["object_repr", "actor_name"]
     ordering_fields = ["time"]
-
-    def get_queryset(self):
-        return audit_filter(scope(super().get_queryset(), self.request.user), self.request.query_params)
-
-
-def audit_filter(qs, params):
-    """Filters shared by the audit page and the API: actor, action, model, object, time range."""
-    if params.get("actor"):
-        qs = qs.filter(Q(actor_name__icontains=params["actor"]) | Q(actor__username=params["actor"]))
-    if params.get("action"):
-        qs = qs.filter(action=params["action"])
-    if params.get("model"):
-        qs = qs.filter(model=params["model"])
-    if params.get("object_id"):
-        qs = qs.filter(object_id=params["object_id"])
-    for name, lookup in (("since", "time__date__gte"), ("until", "time__date__lte")):
-        if params.get(name):
-            try:
-                day = parse_date(params[name])
-            except ValueError:
-                day = None
-            if day is None:
-                raise DjangoValidationError({name: f"日期“{params[name]}”的格式应为 YYYY-MM-DD。"})
-            qs = qs.filter(**{lookup: day})
-    return qs
 
 
 # --- Token login, with the same lockout as the web login ----------------------

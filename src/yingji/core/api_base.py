@@ -4,17 +4,60 @@ Kept apart from core/api.py because DRF reads the settings that name these class
 while the viewsets below are being defined.
 """
 
-from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from django.core.exceptions import ValidationError
+from rest_framework import mixins, serializers, viewsets
 
 from .scoping import scope
 
+MAX_INT = 2**63 - 1  # PostgreSQL bigint and SQLite INTEGER: past it SQLite raises OverflowError
+MAX_DAYS = 36500  # a horizon in days: a century, far inside the dates Python can count to
 
-def int_param(params, name: str) -> int:
+
+def int_param(params, name: str, default=None, *, min_value: int = 1, max_value: int = MAX_INT,
+              label: str = "编号") -> int:
+    """An integer query parameter within [min_value, max_value] (an id by default), or a ValidationError
+    naming it (a 400 in the API; pages show its message). Without `default` the parameter is required."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        if default is None:
+            raise ValidationError({name: [f"请提供{label}（{name}）。"]})
+        return default
     try:
-        return int(params[name])
+        value = int(raw)
     except ValueError:
-        raise ValidationError({name: [f"“{params[name]}”不是有效的编号。"]}) from None
+        raise ValidationError({name: [f"“{raw}”不是有效的{label}。"]}) from None
+    if not min_value <= value <= max_value:
+        raise ValidationError({name: [f"{label}应在 {min_value} 到 {max_value} 之间。"]})
+    return value
+
+
+def days_param(params, name: str = "days", default: int = 90) -> int:
+    return int_param(params, name, default, min_value=0, max_value=MAX_DAYS, label="天数")
+
+
+class ScopedViewSetMixin:
+    """Region scoping for every action of a viewset, by construction (as NetBox's BaseViewSet restricts its
+    queryset in initial()): once the request is authenticated, `self.queryset` itself is narrowed to the
+    user's region and below, so list, detail, updates, deletes and custom actions that start from
+    get_queryset()/get_object() all see the scoped records only. A viewset whose records are scoped in
+    another way (e.g. the public-report inbox) overrides `scope_queryset`."""
+
+    def scope_queryset(self, queryset):
+        return scope(queryset, self.request.user)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.queryset is not None:
+            self.queryset = self.scope_queryset(self.queryset)
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """List and detail of scoped records; writes go through custom actions calling services."""
+
+
+class ScopedLedgerViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          viewsets.GenericViewSet):
+    """List and detail only, plus whatever `create` the subclass defines (ledgers, logs)."""
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -26,7 +69,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return scope(super().get_queryset(), self.context["request"].user)
 
 
-class ServiceViewSet(viewsets.ModelViewSet):
+class ServiceViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     """A model viewset whose reads go through region scoping and whose writes go through services.
 
     Subclasses set `save_service(actor, instance, data)` and `delete_service(actor, instance)`.
@@ -34,9 +77,6 @@ class ServiceViewSet(viewsets.ModelViewSet):
 
     save_service = None
     delete_service = None
-
-    def get_queryset(self):
-        return scope(super().get_queryset(), self.request.user)
 
     def save_extra(self, serializer) -> dict:
         return {}

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import roles, security, sheets  # noqa: F401  (signal receivers, sheet registry)
+        from . import checks  # noqa: F401  (registers the start-up scoping check, yingji.E001–E005)
 
         # After every app's migrations, since each app's permissions appear only with its own post_migrate.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="yingji-sync-roles")

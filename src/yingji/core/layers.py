@@ -231,7 +231,8 @@ class LayerActionMixin:
         bbox = parse_bbox(request.query_params.get("bbox"))
         zoom = parse_zoom(request.query_params.get("zoom"))
         lon_field, lat_field = self.layer_fields
-        queryset = in_bbox(self.get_queryset(), bbox, lon_field, lat_field)
+        # The viewset's FilterSet applies here too (e.g. ?types= picks one one-map layer's forces).
+        queryset = in_bbox(self.filter_queryset(self.get_queryset()), bbox, lon_field, lat_field)
         if zoom is not None and queryset.order_by()[:CLUSTER_THRESHOLD + 1].count() > CLUSTER_THRESHOLD:
             clusters = grid_clusters(queryset, zoom, lon_field, lat_field)
             return Response({"type": "FeatureCollection", "features": clusters, "clustered": True,

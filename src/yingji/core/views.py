@@ -8,15 +8,14 @@ from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChange
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from yingji.standards import coordinates
 
-from . import audit, services
-from .api import audit_filter
+from . import audit, filtersets, services
 from .forms import GDPForm, OrganisationForm, RegionForm, UserForm
 from .imports import SHEETS, XLSX, RowError, errors_xlsx, export_xlsx, run_import, template_xlsx
 from .layers import allow_tiles, map_extent, tile_settings
@@ -41,12 +40,15 @@ class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
 
 class ObjectListView(ScopedMixin, ListView):
-    """List with search (?q=), filters (declared in `filters`), sorting and an Excel export."""
+    """List with search (?q=), the model's FilterSet (the same one as the API and the export), sorting and an
+    Excel export. A bad filter parameter shows a Chinese message naming it over an empty list, with a 400:
+    never a 500, never the unfiltered list."""
 
     template_name = "core/object_list.html"
     paginate_by = 50
     search_fields: list[str] = []
-    filters: list[tuple[str, str, list]] = []  # (param, label, choices)
+    filterset_class = None  # the app's filtersets.<Model>FilterSet
+    filters: list[tuple[str, str, list]] = []  # (param, label, choices): the drop-downs shown above the list
     columns: list[tuple[str, str]] = []  # (attribute, header)
     orderings: dict[str, str] = {}  # ?sort=key → order_by
     add_url_name = ""
@@ -54,22 +56,36 @@ class ObjectListView(ScopedMixin, ListView):
     sheet = ""  # kind of the registered import sheet, if the registry has one
     title = ""
 
+    filter_error = ""
+
     def get_queryset(self):
-        qs = super().get_queryset()
+        qs = self.filter_queryset(super().get_queryset())
         q = self.request.GET.get("q", "").strip()
         if q and self.search_fields:
             condition = Q()
             for field in self.search_fields:
                 condition |= Q(**{f"{field}__icontains": q})
             qs = qs.filter(condition)
-        for param, _, choices in self.filters:
-            value = self.request.GET.get(param)
-            if value and value in {str(c[0]) for c in choices}:
-                qs = qs.filter(**{param: value})
         sort = self.request.GET.get("sort")
         if sort in self.orderings:
             qs = qs.order_by(self.orderings[sort])
         return qs
+
+    def filter_queryset(self, queryset):
+        """The FilterSet's answer; on a bad parameter, nothing (and `filter_error` says why)."""
+        if self.filterset_class is None:
+            return queryset
+        try:
+            return filtersets.apply(self.filterset_class, self.request.GET, queryset, self.request)
+        except ValidationError as exc:
+            self.filter_error = filtersets.error_text(exc, self.filterset_class)
+            return queryset.none()
+
+    def render_to_response(self, context, **kwargs):
+        if self.filter_error:
+            messages.error(self.request, self.filter_error)
+            kwargs["status"] = 400
+        return super().render_to_response(context, **kwargs)
 
     def summary(self, queryset) -> str:
         """A line under the title (e.g. an intact rate); subclasses override."""
@@ -102,13 +118,30 @@ class ObjectListView(ScopedMixin, ListView):
         return context
 
 
+class QueryParamsPage:
+    """For a report page that reads query parameters in get_context_data: a bad one (a ValidationError naming
+    it) is a Chinese message on the page with a 400, not a 500."""
+
+    title = ""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return self.render_to_response(self.get_context_data(**kwargs))
+        except ValidationError as exc:
+            messages.error(request, "参数有误：" + "；".join(exc.messages))
+            return self.render_to_response({"view": self, "title": self.title}, status=400)
+
+
 class ObjectExportView(ObjectListView):
     """The same scoped, searched, filtered list as an .xlsx in the import sheet's layout,
     so an exported file can be corrected and imported back."""
 
     def get(self, request, *args, **kwargs):
         spec = SHEETS[self.sheet]
-        return _xlsx(f"{spec.title}.xlsx", export_xlsx(spec, self.get_queryset()))
+        rows = self.get_queryset()
+        if self.filter_error:
+            return HttpResponseBadRequest(self.filter_error, content_type="text/plain; charset=utf-8")
+        return _xlsx(f"{spec.title}.xlsx", export_xlsx(spec, rows))
 
 
 def location_picker(user) -> dict:
@@ -259,6 +292,7 @@ class RegionListView(ObjectListView):
     model = Region
     title = "行政区划"
     search_fields = ["name", "code"]
+    filterset_class = filtersets.RegionFilterSet
     filters = [LEVEL_FILTER, ("kind", "类型", Region.KIND_CHOICES)]
     columns = [("name", "名称"), ("code", "区划代码"), ("level", "级别"), ("parent.name", "上级"),
                ("population", "常住人口（人）"), ("area_km2", "面积（km²）"), ("approximate", "坐标为估计值")]
@@ -334,6 +368,7 @@ class OrganisationListView(ObjectListView):
     model = Organisation
     title = "单位"
     search_fields = ["name", "short_name", "duties", "address"]
+    filterset_class = filtersets.OrganisationFilterSet
     filters = [("type", "类型", Organisation.TYPE_CHOICES)]
     columns = [("name", "名称"), ("type", "类型"), ("region.name", "所属区划"), ("parent.name", "上级单位"),
                ("contact_person", "联系人"), ("phone", "联系电话")]
@@ -380,6 +415,7 @@ class UserListView(ObjectListView):
     model = User
     title = "用户"
     search_fields = ["username", "display_name", "phone"]
+    filterset_class = filtersets.UserFilterSet
     columns = [("username", "用户名"), ("display_name", "姓名"), ("role_label", "角色"), ("region.name", "所属区划"),
                ("organisation.name", "所属单位"), ("is_active", "启用")]
     orderings = {"username": "username", "region": "region__path"}
@@ -412,14 +448,10 @@ class AuditListView(ObjectListView):
     title = "操作审计"
     template_name = "core/audit_list.html"
     paginate_by = 100
+    filterset_class = filtersets.AuditFilterSet
 
-    def get_queryset(self):
-        qs = scope(AuditEntry.objects.select_related("region"), self.request.user)
-        try:
-            return audit_filter(qs, self.request.GET)
-        except ValidationError:
-            messages.error(self.request, "日期格式应为 YYYY-MM-DD。")
-            return qs
+    def base_queryset(self):
+        return AuditEntry.objects.select_related("region")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -3,23 +3,21 @@ add a task, suggestions for an incident) and response tasks (status, history).""
 
 from django.http import FileResponse
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
+from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, ServiceViewSet, int_param
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, RecordPermission
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
 from yingji.incidents.models import Incident
-from yingji.standards import event_codes
 
-from . import services
+from . import filtersets, services
 from .models import (
     COLOUR_CHOICES,
     LEVEL_CHOICES,
@@ -92,21 +90,11 @@ class PlanViewSet(ServiceViewSet):
 
     queryset = Plan.objects.select_related("region", "owner").prefetch_related("levels__tasks__organisation")
     serializer_class = PlanSerializer
+    filterset_class = filtersets.PlanFilterSet
     search_fields = ["name", "summary"]
     ordering_fields = ["name", "type", "approved_on"]
     save_service = staticmethod(services.save_plan)
     delete_service = staticmethod(services.delete_plan)
-
-    def get_queryset(self):
-        qs = super().get_queryset()
-        params = self.request.query_params
-        for field in ("type", "status"):
-            if params.get(field):
-                qs = qs.filter(**{field: params[field]})
-        code = params.get("event_code", "").strip().upper()
-        if code:
-            return qs.filter(pk__in=[p.pk for p in qs if event_codes.covers(p.event_codes, code)])
-        return qs
 
     @extend_schema(methods=["POST"], request=PlanDocumentUploadSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["get", "post"], permission_classes=[RecordPermission],
@@ -127,6 +115,7 @@ class PlanViewSet(ServiceViewSet):
 class ResponseLevelViewSet(ServiceViewSet):
     queryset = ResponseLevel.objects.select_related("plan").prefetch_related("tasks__organisation")
     serializer_class = ResponseLevelSerializer
+    filterset_class = filtersets.ResponseLevelFilterSet
     save_service = staticmethod(services.save_level)
     delete_service = staticmethod(services.delete_level)
 
@@ -134,6 +123,7 @@ class ResponseLevelViewSet(ServiceViewSet):
 class TaskTemplateViewSet(ServiceViewSet):
     queryset = TaskTemplate.objects.select_related("response_level__plan", "organisation")
     serializer_class = TaskTemplateSerializer
+    filterset_class = filtersets.TaskTemplateFilterSet
     save_service = staticmethod(services.save_template)
     delete_service = staticmethod(services.delete_template)
 
@@ -202,21 +192,13 @@ class PlanSuggestionSerializer(serializers.Serializer):
     active = serializers.BooleanField()
 
 
-class ActivationViewSet(viewsets.ReadOnlyModelViewSet):
+class ActivationViewSet(ScopedReadOnlyViewSet):
     """Plans started on incidents. Filters: incident, active (true/false)."""
 
     queryset = Activation.objects.select_related("incident", "plan", "activated_by").prefetch_related(
         "tasks__organisation", "tasks__activation__plan")
     serializer_class = PlanActivationSerializer
-
-    def get_queryset(self):
-        qs = scope(super().get_queryset(), self.request.user)
-        params = self.request.query_params
-        if params.get("incident"):
-            qs = qs.filter(incident_id=int_param(params, "incident"))
-        if params.get("active") in ("true", "false"):
-            qs = qs.filter(active=params["active"] == "true")
-        return qs
+    filterset_class = filtersets.ActivationFilterSet
 
     def _out(self, activation):
         return Response(PlanActivationSerializer(activation, context=self.get_serializer_context()).data)
@@ -227,10 +209,8 @@ class ActivationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def suggest(self, request):
         """Applicable plans for an incident, best first, with the level their criteria give and why."""
-        if not request.query_params.get("incident"):
-            raise ValidationError({"incident": ["请指定事件编号（incident）。"]})
         incidents = scope(Incident.objects.select_related("region"), request.user)
-        incident = incidents.filter(pk=int_param(request.query_params, "incident")).first()
+        incident = incidents.filter(pk=int_param(request.query_params, "incident", label="事件编号")).first()
         if incident is None:
             raise NotFound()
         colour = request.query_params.get("warning_colour", "")
@@ -296,27 +276,14 @@ class ResponseTaskUpdateSerializer(serializers.ModelSerializer):
         fields = ["id", "from_status", "to_status", "note", "actor_name", "time"]
 
 
-class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+class TaskViewSet(ScopedReadOnlyViewSet):
     """Response tasks. Filters: incident, activation, status, open=1 (待办/进行中/受阻 of running
     responses), overdue=1 (open and past due)."""
 
     queryset = Task.objects.select_related("organisation", "activation__plan")
     serializer_class = ResponseTaskSerializer
+    filterset_class = filtersets.TaskFilterSet
     ordering_fields = ["due_at", "status"]
-
-    def get_queryset(self):
-        qs = scope(super().get_queryset(), self.request.user)
-        params = self.request.query_params
-        for name in ("incident", "activation"):
-            if params.get(name):
-                qs = qs.filter(**{f"{name}_id": int_param(params, name)})
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
-        if params.get("open") or params.get("overdue"):
-            qs = qs.filter(status__in=Task.OPEN, activation__active=True)
-        if params.get("overdue"):
-            qs = qs.filter(due_at__lt=timezone.now())
-        return qs
 
     @extend_schema(request=ResponseTaskStatusRequestSerializer, responses=ResponseTaskSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])

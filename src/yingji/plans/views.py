@@ -15,7 +15,7 @@ from yingji.core.scoping import scope, user_may_use_region
 from yingji.core.views import ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.incidents.models import Incident
 
-from . import panels, services
+from . import filtersets, panels, services
 from .forms import (
     ActivateForm,
     AddTaskForm,
@@ -35,6 +35,7 @@ class PlanListView(ObjectListView):
     model = Plan
     title = "应急预案"
     search_fields = ["name", "summary", "owner__name"]
+    filterset_class = filtersets.PlanFilterSet
     filters = [("type", "预案类型", Plan.TYPE_CHOICES), ("status", "审批状态", Plan.STATUS_CHOICES)]
     columns = [("name", "预案名称"), ("type", "预案类型"), ("region.name", "适用区划"), ("owner.name", "编制（牵头）单位"),
                ("version", "版本"), ("status", "审批状态"), ("approved_on", "审批日期")]
@@ -202,6 +203,7 @@ class ActivationListView(ObjectListView):
     model = Activation
     title = "预案启动记录"
     search_fields = ["plan__name", "incident__title", "incident__number"]
+    filterset_class = filtersets.ActivationFilterSet
     filters = [("active", "状态", [("True", "响应中"), ("False", "已终止")])]
     columns = [("incident", "突发事件"), ("plan.name", "预案"), ("level", "响应级别"), ("suggested_level", "建议级别"),
                ("activated_at", "启动时间"), ("activated_by", "启动人"), ("active", "响应中"), ("ended_at", "终止时间")]

@@ -6,11 +6,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedRelatedField, ServiceViewSet, int_param
+from yingji.core.api_base import (
+    ScopedLedgerViewSet,
+    ScopedReadOnlyViewSet,
+    ScopedRelatedField,
+    ServiceViewSet,
+    days_param,
+)
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, RecordPermission
 from yingji.core.errors import error_body
@@ -18,7 +24,7 @@ from yingji.core.layers import LayerActionMixin, labeller, url_maker
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
 
-from . import coverage, services
+from . import coverage, filtersets, services
 from .models import (
     AgreementReserve,
     Equipment,
@@ -39,10 +45,7 @@ from .models import (
 from .queries import (
     availability,
     capacity_by_region,
-    filter_experts,
-    filter_forces,
     intact_rate,
-    near_expiry,
     on_hand,
     post_movement,
     shortfall_rows,
@@ -122,14 +125,9 @@ class ForceViewSet(LayerActionMixin, ServiceViewSet):
     serializer_class = ForceSerializer
     search_fields = ["name", "address", "contact_person"]
     ordering_fields = ["name", "type", "status", "members_on_duty"]
+    filterset_class = filtersets.RescueForceFilterSet
     save_service = staticmethod(services.save_force)
     delete_service = staticmethod(services.delete_force)
-
-    def get_queryset(self):
-        qs = filter_forces(super().get_queryset(), self.request.query_params)
-        if self.request.query_params.get("types"):  # several types at once, e.g. one one-map layer
-            qs = qs.filter(type__in=self.request.query_params["types"].split(","))
-        return qs
 
     @extend_schema(request=StatusRequestSerializer, responses=ForceSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
@@ -250,6 +248,7 @@ class WarehouseViewSet(LayerActionMixin, ServiceViewSet):
     layer_prepare = staticmethod(warehouse_stock_status)
     queryset = Warehouse.objects.select_related("region")
     serializer_class = WarehouseSerializer
+    filterset_class = filtersets.WarehouseFilterSet
     search_fields = ["name", "address", "manager"]
     ordering_fields = ["name", "level"]
     save_service = staticmethod(services.save_warehouse)
@@ -266,6 +265,7 @@ class SupplyItemViewSet(viewsets.ModelViewSet):
 
     queryset = SupplyItem.objects.all()
     serializer_class = SupplyItemSerializer
+    filterset_class = filtersets.SupplyItemFilterSet
     search_fields = ["code", "name"]
 
     def perform_create(self, serializer):
@@ -281,36 +281,21 @@ class SupplyItemViewSet(viewsets.ModelViewSet):
         delete_audited(self.request.user, instance, "resources.delete_supplyitem")
 
 
-class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
+class StockLevelViewSet(ScopedReadOnlyViewSet):
     """Stock on hand per warehouse × item × batch. ?near_expiry_days=N lists batches expiring within N days."""
 
-    queryset = StockLevel.objects.select_related("warehouse", "item").filter(quantity__gt=0)
+    queryset = StockLevel.objects.select_related("warehouse", "item").filter(quantity__gt=0).order_by(
+        "expiry", "warehouse__name")
     serializer_class = StockLevelSerializer
-
-    def get_queryset(self):
-        qs = scope(super().get_queryset(), self.request.user)
-        params = self.request.query_params
-        if params.get("warehouse"):
-            qs = qs.filter(warehouse_id=int_param(params, "warehouse"))
-        if params.get("near_expiry_days"):
-            qs = near_expiry(qs, int_param(params, "near_expiry_days"))
-        return qs.order_by("expiry", "warehouse__name")
+    filterset_class = filtersets.StockLevelFilterSet
 
 
-class StockMovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StockMovementViewSet(ScopedLedgerViewSet):
     """The ledger. POST records 入库/出库/调拨/盘点调整/报废; rows are never edited or deleted."""
 
     queryset = StockMovement.objects.select_related("item", "actor")
     serializer_class = StockMovementSerializer
-
-    def get_queryset(self):
-        qs = scope(super().get_queryset(), self.request.user)
-        for name in ("warehouse", "item"):
-            if self.request.query_params.get(name):
-                qs = qs.filter(**{f"{name}_id": int_param(self.request.query_params, name)})
-        if self.request.query_params.get("kind"):
-            qs = qs.filter(kind=self.request.query_params["kind"])
-        return qs
+    filterset_class = filtersets.StockMovementFilterSet
 
     @extend_schema(request=MovementRequestSerializer, responses=StockMovementSerializer(many=True))
     def create(self, request):
@@ -332,6 +317,7 @@ class ReserveNormSerializer(serializers.ModelSerializer):
 class ReserveNormViewSet(ServiceViewSet):
     queryset = ReserveNorm.objects.select_related("warehouse", "item")
     serializer_class = ReserveNormSerializer
+    filterset_class = filtersets.ReserveNormFilterSet
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -351,7 +337,7 @@ class ReserveNormViewSet(ServiceViewSet):
     @action(detail=False, methods=["get"])
     def shortfalls(self, request):
         """Norms not met: on-hand below the norm, with the shortfall."""
-        return Response(shortfall_rows(self.get_queryset()))
+        return Response(shortfall_rows(self.filter_queryset(self.get_queryset())))
 
 
 # --- Shelters and hydrants ----------------------------------------------------
@@ -379,6 +365,7 @@ def shelter_properties(shelter: Shelter) -> dict:
 class ShelterViewSet(LayerActionMixin, ServiceViewSet):
     queryset = Shelter.objects.select_related("region")
     serializer_class = ShelterSerializer
+    filterset_class = filtersets.ShelterFilterSet
     search_fields = ["name", "address"]
     ordering_fields = ["name", "capacity"]
     save_service = staticmethod(services.save_shelter)
@@ -422,23 +409,12 @@ def hydrant_properties(hydrant: Hydrant) -> dict:
 class HydrantViewSet(LayerActionMixin, ServiceViewSet):
     queryset = Hydrant.objects.select_related("region")
     serializer_class = HydrantSerializer
+    filterset_class = filtersets.HydrantFilterSet
     search_fields = ["number", "address"]
     ordering_fields = ["number", "status", "last_inspected"]
     save_service = staticmethod(services.save_hydrant)
     delete_service = staticmethod(services.delete_hydrant)
     layer_properties = staticmethod(hydrant_properties)
-
-    def get_queryset(self):
-        """Filters: status, type, region (that region and below, e.g. 完好率 of one township via stats)."""
-        qs = super().get_queryset()
-        params = self.request.query_params
-        for name in ("status", "type"):
-            if params.get(name):
-                qs = qs.filter(**{name: params[name]})
-        if params.get("region"):
-            region = Region.objects.filter(pk=int_param(params, "region")).first()
-            qs = qs.filter(region__path__startswith=region.path) if region else qs.none()
-        return qs
 
     @extend_schema(request=InspectionSerializer, responses=InspectionSerializer)
     @action(detail=True, methods=["get", "post"], permission_classes=[ChangePermission])
@@ -455,7 +431,7 @@ class HydrantViewSet(LayerActionMixin, ServiceViewSet):
     @action(detail=False, methods=["get"])
     def stats(self, request):
         """完好率 of the hydrants in scope (with the list's filters)."""
-        return Response(intact_rate(self.get_queryset()))
+        return Response(intact_rate(self.filter_queryset(self.get_queryset())))
 
 
 # --- Experts and agreement reserves ---------------------------------------------
@@ -478,13 +454,11 @@ class ExpertViewSet(ServiceViewSet):
 
     queryset = Expert.objects.select_related("region")
     serializer_class = ExpertSerializer
+    filterset_class = filtersets.ExpertFilterSet
     search_fields = ["name", "disciplines", "employer", "title"]
     save_service = staticmethod(services.save_expert)
     delete_service = staticmethod(
         lambda actor, expert: services.delete_audited(actor, expert, "resources.delete_expert"))
-
-    def get_queryset(self):
-        return filter_experts(super().get_queryset(), self.request.query_params)
 
 
 class AgreementItemSerializer(serializers.Serializer):
@@ -517,6 +491,7 @@ class AgreementSerializer(serializers.ModelSerializer):
 class AgreementViewSet(ServiceViewSet):
     queryset = AgreementReserve.objects.select_related("region")
     serializer_class = AgreementSerializer
+    filterset_class = filtersets.AgreementFilterSet
     search_fields = ["supplier", "contract_no"]
     save_service = staticmethod(services.save_agreement)
     delete_service = staticmethod(
@@ -609,24 +584,16 @@ class VehicleViewSet(LayerActionMixin, RecordsActionMixin, ServiceViewSet):
 
     queryset = Vehicle.objects.select_related("station")
     serializer_class = VehicleSerializer
+    filterset_class = filtersets.VehicleFilterSet
     search_fields = ["plate", "name"]
     ordering_fields = ["plate", "next_inspection_due", "retirement_date"]
     save_service = staticmethod(services.save_vehicle)
     delete_service = staticmethod(lambda actor, v: services.delete_audited(actor, v, "resources.delete_vehicle"))
 
-    def get_queryset(self):
-        qs = super().get_queryset()
-        for name in ("type", "status"):
-            if self.request.query_params.get(name):
-                qs = qs.filter(**{name: self.request.query_params[name]})
-        if self.request.query_params.get("station"):
-            qs = qs.filter(station_id=int_param(self.request.query_params, "station"))
-        return qs
-
     @action(detail=False, methods=["get"])
     def lifecycle(self, request):
         """Overdue inspections and service lives ending within ?days= (default 90), vehicles and equipment."""
-        days = int_param(request.query_params, "days") if request.query_params.get("days") else 90
+        days = days_param(request.query_params)
         rows = services.lifecycle_alerts(scope(Vehicle.objects.all(), request.user),
                                          scope(Equipment.objects.all(), request.user), days)
         return Response([{**{k: v for k, v in row.items() if k != "asset"}, "id": row["asset"].pk,
@@ -637,6 +604,7 @@ class VehicleViewSet(LayerActionMixin, RecordsActionMixin, ServiceViewSet):
 class EquipmentViewSet(RecordsActionMixin, ServiceViewSet):
     queryset = Equipment.objects.select_related("station")
     serializer_class = EquipmentSerializer
+    filterset_class = filtersets.EquipmentFilterSet
     search_fields = ["name", "category"]
     save_service = staticmethod(services.save_equipment)
     delete_service = staticmethod(lambda actor, e: services.delete_audited(actor, e, "resources.delete_equipment"))

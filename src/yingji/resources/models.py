@@ -141,6 +141,8 @@ class Warehouse(Record):
 class SupplyItem(models.Model):
     """A kind of emergency supply, coded per GB/T 38565-2020 (catalogue shared by all regions)."""
 
+    scoping_public = "物资目录（GB/T 38565）由各区划共用，不属于任何区划。"  # see core/checks.py
+
     code = models.CharField("物资代码", max_length=7, unique=True)
     name = models.CharField("名称", max_length=64)
     unit = models.CharField("计量单位", max_length=8)

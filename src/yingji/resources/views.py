@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
+from yingji.core.api_base import days_param
 from yingji.core.scoping import scope
 from yingji.core.views import (
     ObjectActionView,
@@ -17,11 +18,12 @@ from yingji.core.views import (
     ObjectExportView,
     ObjectFormView,
     ObjectListView,
+    QueryParamsPage,
     ScopedMixin,
 )
 from yingji.standards import event_codes
 
-from . import coverage, services
+from . import coverage, filtersets, services
 from .forms import (
     AgreementForm,
     EquipmentForm,
@@ -54,8 +56,6 @@ from .models import (
 from .queries import (
     availability,
     capacity_by_region,
-    filter_experts,
-    filter_forces,
     intact_rate,
     near_expiry,
     post_movement,
@@ -69,6 +69,7 @@ class ForceListView(ObjectListView):
     model = RescueForce
     title = "救援队伍"
     search_fields = ["name", "address", "contact_person"]
+    filterset_class = filtersets.RescueForceFilterSet
     filters = [("type", "类型", RescueForce.TYPE_CHOICES), ("status", "战备状态", RescueForce.STATUS_CHOICES)]
     columns = [("name", "名称"), ("type_label", "类型"), ("region.name", "所属区划"), ("status", "战备状态"),
                ("members_on_duty", "在岗（人）"), ("members_total", "总数（人）"), ("duty_phone", "值班电话")]
@@ -78,7 +79,7 @@ class ForceListView(ObjectListView):
     sheet = "forces"
 
     def base_queryset(self):
-        return filter_forces(RescueForce.objects.select_related("region"), self.request.GET)
+        return RescueForce.objects.select_related("region")
 
 
 class ForceExportView(ObjectExportView, ForceListView):
@@ -168,6 +169,7 @@ class WarehouseListView(ObjectListView):
     model = Warehouse
     title = "储备库"
     search_fields = ["name", "address", "manager"]
+    filterset_class = filtersets.WarehouseFilterSet
     filters = [("level", "层级", Warehouse.LEVEL_CHOICES)]
     columns = [("name", "名称"), ("level", "层级"), ("region.name", "所属区划"), ("manager", "负责人"),
                ("phone", "联系电话"), ("capacity_m2", "库容（m²）")]
@@ -236,8 +238,10 @@ class SupplyItemListView(ObjectListView):
     export_url_name = "resources:item_export"
     sheet = "supplies"
 
-    def get_queryset(self):  # the catalogue is shared by all regions: no region scoping
-        qs = SupplyItem.objects.all()
+    filterset_class = filtersets.SupplyItemFilterSet
+
+    def get_queryset(self):  # the catalogue is shared by all regions (SupplyItem.scoping_public)
+        qs = self.filter_queryset(SupplyItem.objects.all())
         q = self.request.GET.get("q", "").strip()
         return qs.filter(Q(code__startswith=q) | Q(name__icontains=q)) if q else qs
 
@@ -252,18 +256,16 @@ class SupplyItemFormView(ObjectFormView):
         return SupplyItem.objects.all()
 
 
-class StockReportView(LoginRequiredMixin, TemplateView):
+class StockReportView(LoginRequiredMixin, QueryParamsPage, TemplateView):
     """Shortfalls against reserve norms and batches near expiry, across the user's warehouses."""
 
     template_name = "resources/stock_report.html"
+    title = "库存预警"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        try:
-            days = max(0, int(self.request.GET.get("days", EXPIRY_HORIZON_DAYS)))
-        except ValueError:
-            days = EXPIRY_HORIZON_DAYS
+        days = days_param(self.request.GET, default=EXPIRY_HORIZON_DAYS)
         levels = scope(StockLevel.objects.filter(quantity__gt=0).select_related("warehouse", "item"), user)
         context.update(
             days=days,
@@ -281,6 +283,7 @@ class ShelterListView(ObjectListView):
     model = Shelter
     title = "应急避难场所"
     search_fields = ["name", "address"]
+    filterset_class = filtersets.ShelterFilterSet
     filters = [("type", "类型", Shelter.TYPE_CHOICES), ("status", "状态", Shelter.STATUS_CHOICES)]
     columns = [("name", "名称"), ("type", "类型"), ("region.name", "所属区划"), ("effective_area_m2", "有效面积（m²）"),
                ("capacity", "可容纳（人）"), ("status", "状态")]
@@ -321,6 +324,7 @@ class HydrantListView(ObjectListView):
     model = Hydrant
     title = "消火栓与消防水源"
     search_fields = ["number", "address"]
+    filterset_class = filtersets.HydrantFilterSet
     filters = [("type", "类型", Hydrant.TYPE_CHOICES), ("status", "状态", Hydrant.STATUS_CHOICES)]
     columns = [("number", "编号"), ("type", "类型"), ("region.name", "所属区划"), ("address", "位置"),
                ("status", "状态"), ("last_inspected", "最近检查")]
@@ -386,6 +390,7 @@ class ExpertListView(ObjectListView):
     model = Expert
     title = "专家库"
     search_fields = ["name", "disciplines", "employer", "title"]
+    filterset_class = filtersets.ExpertFilterSet
     filters = [("availability", "可用状态", Expert.AVAILABILITY_CHOICES)]
     columns = [("name", "姓名"), ("title", "职称"), ("employer", "工作单位"), ("disciplines", "专业领域"),
                ("specialty_text", "擅长事件类别"), ("phone", "联系电话"), ("availability", "可用状态")]
@@ -394,7 +399,7 @@ class ExpertListView(ObjectListView):
     sheet = "experts"
 
     def base_queryset(self):
-        return filter_experts(Expert.objects.select_related("region"), self.request.GET)
+        return Expert.objects.select_related("region")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -415,6 +420,7 @@ class AgreementListView(ObjectListView):
     model = AgreementReserve
     title = "协议储备"
     search_fields = ["supplier", "contract_no"]
+    filterset_class = filtersets.AgreementFilterSet
     columns = [("supplier", "供应企业"), ("contract_no", "协议编号"), ("start_date", "起始"), ("end_date", "终止"),
                ("response_hours", "响应（小时）"), ("phone", "联系电话")]
     add_url_name = "resources:agreement_add"
@@ -453,6 +459,7 @@ class VehicleListView(ObjectListView):
     model = Vehicle
     title = "车辆"
     search_fields = ["plate", "name"]
+    filterset_class = filtersets.VehicleFilterSet
     filters = [("type", "车型", Vehicle.TYPE_CHOICES), ("status", "状态", Vehicle.STATUS_CHOICES)]
     columns = [("plate", "车牌号"), ("type", "车型"), ("station.name", "所属队站"), ("water_t", "水（t）"),
                ("foam_t", "泡沫（t）"), ("status", "状态"), ("next_inspection_due", "下次检测"),
@@ -470,6 +477,7 @@ class EquipmentListView(ObjectListView):
     model = Equipment
     title = "装备器材"
     search_fields = ["name", "category"]
+    filterset_class = filtersets.EquipmentFilterSet
     columns = [("name", "名称"), ("category", "类别"), ("station.name", "所属队站"), ("quantity", "数量"), ("unit", "单位"),
                ("next_inspection_due", "下次检测"), ("retirement_date", "到期报废日")]
     orderings = {"name": "name", "next_inspection_due": "next_inspection_due"}
@@ -536,16 +544,14 @@ class EquipmentRecordView(RecordView):
     model = Equipment
 
 
-class LifecycleView(LoginRequiredMixin, TemplateView):
+class LifecycleView(LoginRequiredMixin, QueryParamsPage, TemplateView):
     """Overdue inspections and service lives ending soon, for vehicles and equipment in the user's region."""
 
     template_name = "resources/lifecycle.html"
+    title = "全寿命周期预警"
 
     def get_context_data(self, **kwargs):
-        try:
-            days = max(0, int(self.request.GET.get("days", 90)))
-        except ValueError:
-            days = 90
+        days = days_param(self.request.GET)
         user = self.request.user
         rows = services.lifecycle_alerts(scope(Vehicle.objects.all(), user), scope(Equipment.objects.all(), user),
                                          days)

@@ -1,11 +1,8 @@
 """API of the duty roster: shifts (scoped; written through the duty services), who is on duty now,
 and the handover."""
 
-from datetime import date, datetime, time, timedelta
-
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,6 +10,7 @@ from yingji.core.api_base import ScopedRelatedField, ServiceViewSet
 from yingji.core.api_policy import ModelPermissions
 from yingji.core.models import Region, User
 
+from .. import filtersets
 from ..models import DutyShift
 from ..services import duty as services
 
@@ -61,25 +59,9 @@ class DutyShiftViewSet(ServiceViewSet):
 
     queryset = DutyShift.objects.select_related("region", "leader").prefetch_related("officers")
     serializer_class = ShiftSerializer
+    filterset_class = filtersets.DutyShiftFilterSet
     ordering_fields = ["starts_at", "ends_at"]
     delete_service = staticmethod(services.delete_shift)
-
-    def get_queryset(self):
-        shifts = super().get_queryset()
-        params = self.request.query_params
-        if params.get("on"):
-            try:
-                day = date.fromisoformat(params["on"])
-            except ValueError:
-                raise exceptions.ValidationError({"on": ["日期格式应为 YYYY-MM-DD。"]}) from None
-            begins = timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
-            shifts = shifts.filter(starts_at__lt=begins + timedelta(days=1), ends_at__gt=begins)
-        if params.get("region"):
-            region = Region.objects.filter(pk=params["region"]).first() if params["region"].isdigit() else None
-            if region is None:
-                raise exceptions.ValidationError({"region": [f"“{params['region']}”不是有效的区划编号。"]})
-            shifts = shifts.filter(region__path__startswith=region.path)
-        return shifts
 
     def save_extra(self, serializer):
         officers = serializer.validated_data.pop("officers", None)
@@ -90,11 +72,6 @@ class DutyShiftViewSet(ServiceViewSet):
     @staticmethod
     def save_service(actor, shift, data, officers):
         return services.save_shift(actor, shift, data, officers)
-
-    @extend_schema(parameters=[OpenApiParameter("on", str, description="YYYY-MM-DD"),
-                               OpenApiParameter("region", int)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses=ShiftSerializer(many=True))
     @action(detail=False, methods=["get"])

@@ -2,12 +2,12 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedRelatedField, int_param
+from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, int_param
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, ServiceChecked
 from yingji.core.layers import LayerActionMixin, url_maker
@@ -15,8 +15,8 @@ from yingji.core.models import Region
 from yingji.core.scoping import scope
 from yingji.resources.models import RescueForce, Vehicle
 
+from .. import filtersets
 from ..models import Assignment, Incident, TimelineEntry
-from ..queries import filter_incidents
 from ..services import dispatch as dispatching
 from ..services import incidents as services
 
@@ -114,19 +114,17 @@ def incident_properties(incident: Incident) -> dict:
             "reported_at": incident.reported_at.isoformat(), "url": _incident_url(incident.pk)}
 
 
-class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     """Incidents. Filters: status, active=1, region (and below), event (code prefix), grade, level, drill,
     since/until (接报时间, ISO dates). Deleting is not offered: an incident is ended and archived instead."""
 
     queryset = Incident.objects.select_related("region", "duty_officer")
     serializer_class = IncidentSerializer
+    filterset_class = filtersets.IncidentFilterSet
     search_fields = ["number", "title", "address", "description", "reporter_phone"]
     ordering_fields = ["reported_at", "occurred_at", "status", "deaths"]
     layer_properties = staticmethod(incident_properties)
     parser_classes = [JSONParser, FormParser, MultiPartParser]
-
-    def get_queryset(self):
-        return filter_incidents(scope(super().get_queryset(), self.request.user), self.request.query_params)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -212,8 +210,8 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         """GeoJSON LineString of the fastest road route from ?force=ID to this incident, with seconds,
         metres and method (路网, or 估算(直线) as a straight segment when no network is loaded)."""
         incident = self.get_object()
-        force = get_object_or_404(scope(RescueForce.objects.all(), request.user), pk=int_param(request.query_params,
-                                                                                               "force"))
+        force = get_object_or_404(scope(RescueForce.objects.all(), request.user),
+                                  pk=int_param(request.query_params, "force", label="救援队伍编号"))
         return Response(dispatching.route_feature(force, incident))
 
     @extend_schema(responses=AssignmentSerializer(many=True))
@@ -223,22 +221,13 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         return Response(AssignmentSerializer(rows, many=True).data)
 
 
-class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
-    """Dispatch assignments. Filters: incident, force, active=1."""
+class AssignmentViewSet(ScopedReadOnlyViewSet):
+    """Dispatch assignments. Filters: incident, force, vehicle, status, active."""
 
     queryset = Assignment.objects.select_related("force", "vehicle", "incident")
     serializer_class = AssignmentSerializer
+    filterset_class = filtersets.AssignmentFilterSet
     ordering_fields = ["assigned_at", "status"]
-
-    def get_queryset(self):
-        qs = scope(super().get_queryset(), self.request.user)
-        params = self.request.query_params
-        for name in ("incident", "force"):
-            if params.get(name, "").isdigit():
-                qs = qs.filter(**{f"{name}_id": int(params[name])})
-        if params.get("active") in ("1", "true"):
-            qs = qs.filter(active=True)
-        return qs
 
     @extend_schema(request=AssignmentAdvanceRequest, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])

@@ -4,17 +4,18 @@ through the same scope, and the no-login submission with the same rate limit as 
 import mimetypes
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedRelatedField
+from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission
 from yingji.core.errors import error_body
 from yingji.core.models import Region
 
+from .. import filtersets
 from ..models import Incident, PublicReport
 from ..services import public as services
 from ..views.public import client_ip
@@ -67,28 +68,18 @@ class IncidentRefSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "title", "status", "source", "duty_officer"]
 
 
-class PublicReportViewSet(viewsets.ReadOnlyModelViewSet):
+class PublicReportViewSet(ScopedReadOnlyViewSet):
     """The duty inbox: public reports in the user's region and below (reports without a region for the
-    county and above), pending first. Filter: ?status=pending|verified|merged|rejected."""
+    county and above), pending first. Filters: status, incident, region."""
 
     queryset = PublicReport.objects.all()
     serializer_class = PublicReportSerializer
+    filterset_class = filtersets.PublicReportFilterSet
     search_fields = ["description", "address", "phone", "name"]
     ordering_fields = ["created_at", "status"]
 
-    def get_queryset(self):
-        reports = services.inbox(self.request.user)
-        wanted = self.request.query_params.get("status")
-        if wanted:
-            if wanted not in dict(PublicReport.STATUS_CHOICES):
-                raise exceptions.ValidationError({"status": [f"未知状态“{wanted}”，可选：pending、verified、"
-                                                             "merged、rejected。"]})
-            reports = reports.filter(status=wanted)
-        return reports
-
-    @extend_schema(parameters=[OpenApiParameter("status", str, description="pending/verified/merged/rejected")])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    def scope_queryset(self, queryset):
+        return services.inbox(self.request.user)  # scoped, plus the unlocated reports for the county and above
 
     @extend_schema(request=VerifySerializer, responses=IncidentRefSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
@@ -145,6 +136,8 @@ class SubmitResultSerializer(serializers.Serializer):
 class PublicSubmitViewSet(viewsets.ViewSet):
     """No login: the same submission as the /report/ page, with the same per-IP and per-phone hourly
     limit (429 when exceeded). Multipart for a photo, or JSON without one."""
+
+    scoping_public = "公众上报入口：只能提交，不返回任何已有记录。"
 
     authentication_classes = []  # anonymous by design: no session, so no CSRF to check
     permission_classes = [permissions.AllowAny]

@@ -6,22 +6,20 @@ Filters: ?incident=<id>, ?kind=initial|follow_up|final, ?status=due|issued|cance
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from yingji.core.api_base import int_param
+from yingji.core.api_base import ScopedLedgerViewSet
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission
-from yingji.core.scoping import scope
 
+from .. import filtersets
 from ..models import InformationReport
 from ..services import reports as services
 from ..views.reports import DOCX, docx_response
-
-TRUE, FALSE = ("true", "1", "yes", "是"), ("false", "0", "no", "否")
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -77,51 +75,19 @@ def _content_body(report, user) -> dict:
             "labels": services.CONTENT_LABELS, "content": services.current_content(report, user)}
 
 
-def _flag(params, name: str) -> bool:
-    value = params[name].strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise ValidationError({name: [f"“{params[name]}”无效，应为 true 或 false。"]})
-
-
-def _choice(params, name: str, choices) -> str:
-    value = params[name]
-    if value not in dict(choices):
-        allowed = "、".join(f"{k}（{v}）" for k, v in choices)
-        raise ValidationError({name: [f"“{value}”无效，可选：{allowed}。"]})
-    return value
-
-
-@extend_schema(parameters=[
-    OpenApiParameter("incident", OpenApiTypes.INT, description="突发事件编号（id）"),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=[k for k, _ in InformationReport.KIND_CHOICES]),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=[k for k, _ in InformationReport.STATUS_CHOICES]),
-    OpenApiParameter("overdue", OpenApiTypes.BOOL, description="true：待报且已过应报时间"),
-])
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReportViewSet(ScopedLedgerViewSet):
     """信息报告: due ones are listed soonest first. Reports are created by the incident services
     (接报, changes, status); here they are edited (`content`), issued, cancelled and downloaded."""
 
     queryset = InformationReport.objects.select_related("incident", "issued_by")
     serializer_class = ReportSerializer
+    filterset_class = filtersets.InformationReportFilterSet
     ordering_fields = ["due_at", "issued_at", "id"]
     ordering = ["due_at", "id"]
     search_fields = ["incident__number", "incident__title", "trigger", "recipient"]
 
     def get_queryset(self):
-        qs = services.with_overdue(scope(super().get_queryset(), self.request.user))
-        params = self.request.query_params
-        if params.get("incident"):
-            qs = qs.filter(incident_id=int_param(params, "incident"))
-        if params.get("kind"):
-            qs = qs.filter(kind=_choice(params, "kind", InformationReport.KIND_CHOICES))
-        if params.get("status"):
-            qs = qs.filter(status=_choice(params, "status", InformationReport.STATUS_CHOICES))
-        if params.get("overdue"):
-            qs = qs.filter(overdue=_flag(params, "overdue"))
-        return qs.order_by("due_at", "id")
+        return services.with_overdue(super().get_queryset()).order_by("due_at", "id")
 
     @extend_schema(methods=["GET"], responses=OpenApiTypes.OBJECT)
     @extend_schema(methods=["PUT"], request=ContentSerializer, responses=OpenApiTypes.OBJECT)
