@@ -94,3 +94,71 @@ def test_a_good_filter_still_filters(demo, api, open_incident):
     rows = api("duty").get(f"/api/incidents/?status={incident.status}&page_size=1000").json()["results"]
     assert rows and {row["status"] for row in rows} == {incident.status}
     assert len(rows) == Incident.objects.filter(status=incident.status).count()
+
+
+# --- Every list route and every list page, generated ---------------------------------------
+
+def _api_lists():
+    from yingji.urls import router
+
+    for prefix, viewset, _ in router.registry:
+        if hasattr(viewset, "list") and getattr(viewset, "filterset_class", None):
+            yield pytest.param(f"/api/{prefix}/", viewset.filterset_class, id=prefix)
+
+
+def _list_pages():
+    from yingji.core.checks import routed_views
+    from yingji.core.views import ObjectListView
+
+    for route, view in routed_views():
+        if issubclass(view, ObjectListView) and "<" not in route:
+            yield pytest.param(route, view.filterset_class, id=route)
+
+
+def _bad_params(filterset_class):
+    """(param, bad value) per kind of filter the FilterSet has: a region, an out-of-range integer, a choice."""
+    from django_filters import ChoiceFilter
+
+    from yingji.core.filtersets import DaysFilter, IdFilter, IntegerFilter, RegionFilter
+
+    filters = filterset_class.base_filters
+    bad = []
+    if "region" in filters:
+        assert isinstance(filters["region"], RegionFilter)
+        bad.append(("region", "abc"))
+    numbers = [name for name, f in filters.items() if isinstance(f, (IdFilter, IntegerFilter, DaysFilter))]
+    bad += [(name, value) for name in numbers[:2] for value in (HUGE, f"-{HUGE}")]
+    choices = [name for name, f in filters.items() if isinstance(f, ChoiceFilter)]
+    bad += [(name, "bogus") for name in choices[:2]]
+    return bad
+
+
+def test_every_list_route_and_page_has_a_filterset():
+    from yingji.urls import router
+
+    public = {"roles"}  # roles: a fixed list of groups, not filtered
+    missing = [prefix for prefix, viewset, _ in router.registry
+               if hasattr(viewset, "list") and not getattr(viewset, "filterset_class", None) and prefix not in public]
+    assert missing == []
+    assert [p.id for p in _list_pages() if p.values[1] is None] == []
+
+
+@pytest.mark.parametrize("url, filterset_class", list(_api_lists()))
+def test_every_api_list_refuses_bad_parameters(demo, api, url, filterset_class):
+    client = api("admin")
+    bad = _bad_params(filterset_class)
+    assert bad, "a FilterSet without a region, number or choice filter: add one or extend this test"
+    for param, value in bad:
+        response = client.get(url, {param: value})
+        assert response.status_code == 400, (url, param, value, response.status_code)
+        _api_error(response, param)
+
+
+@pytest.mark.parametrize("url, filterset_class", list(_list_pages()))
+def test_every_list_page_and_export_refuses_bad_parameters(demo, web, url, filterset_class):
+    client = web("admin")
+    for param, value in _bad_params(filterset_class):
+        response = client.get(url, {param: value})
+        assert response.status_code == 400, (url, param, value, response.status_code)
+        text = response.content.decode()
+        assert "筛选条件有误" in text and f"（{param}）" in text, (url, param)

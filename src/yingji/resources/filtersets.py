@@ -65,7 +65,7 @@ class SupplyItemFilterSet(FilterSet):
 
     class Meta:
         model = SupplyItem
-        fields = ["code"]
+        fields = ["code", "shelf_life_days"]
 
 
 class StockLevelFilterSet(ScopedFilterSet):
