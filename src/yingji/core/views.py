@@ -222,6 +222,13 @@ class ObjectDeleteView(ScopedMixin, DetailView):
         return redirect(reverse(self.success_url_name))
 
 
+def delete_view(model_class, service_function, list_name):
+    """An ObjectDeleteView for `model_class` calling `service_function(actor, obj)`, back to `list_name`."""
+    return type(f"{model_class.__name__}DeleteView", (ObjectDeleteView,), {
+        "model": model_class, "service": staticmethod(service_function), "success_url_name": list_name,
+    })
+
+
 class ObjectActionView(ScopedMixin, FormView):
     """A small form on a record's page that runs one service on that record (a status change, a ledger
     line, an inspection…), then returns to the page with a message. Subclasses set `model`,
