@@ -3,6 +3,7 @@
 import importlib.util
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",  # failed-login counting per (username, IP) and per IP; see core/security.py
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yingji.urls"
@@ -128,7 +131,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and security -----------------------------------------------------
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["yingji.core.security.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["yingji.core.security.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -139,7 +142,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-YINGJI_LOCKOUT_FAILURES = 5
 # Supplies expiring within this many days are listed for rotation (轮换).
 YINGJI_EXPIRY_HORIZON_DAYS = int(os.environ.get("YINGJI_EXPIRY_HORIZON_DAYS", "90"))
 # Effective shelter area per person (m²) by shelter type. The seeds and GB 21734-2008 5.4 ask for
@@ -148,7 +150,26 @@ YINGJI_EXPIRY_HORIZON_DAYS = int(os.environ.get("YINGJI_EXPIRY_HORIZON_DAYS", "9
 YINGJI_SHELTER_AREA_PER_PERSON = {
     "emergency": 1.5, "fixed_short": 1.5, "fixed_medium": 1.5, "fixed_long": 1.5, "central": 1.5,
 }
-YINGJI_LOCKOUT_MINUTES = 15
+# Login throttling (django-axes, made atomic by core/security.py): this many failed logins within the
+# cool-off lock that username from that IP, and that IP for every username, for the cool-off.
+YINGJI_LOCKOUT_FAILURES = env_int("YINGJI_LOCKOUT_FAILURES", 5)
+YINGJI_LOCKOUT_MINUTES = env_int("YINGJI_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = YINGJI_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=YINGJI_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "yingji.core.security.ReservingHandler"
+AXES_LOCKOUT_CALLABLE = "yingji.core.security.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused attempt does not prolong the lock
+AXES_ENABLE_ACCESS_FAILURE_LOG = False  # failed logins are in the audit trail (core/audit.py)
+AXES_DISABLE_ACCESS_LOG = True  # so are logins and logouts
+AXES_VERBOSE = False
+# Behind a reverse proxy REMOTE_ADDR is the proxy's: say how many proxies append to X-Forwarded-For,
+# or every user shares one IP (and one per-IP lock).
+YINGJI_TRUSTED_PROXIES = env_int("YINGJI_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "yingji.core.security.client_ip"
+# API tokens (POST /api/auth/token/) expire this many hours after issue; a password change or a
+# deactivation deletes them at once.
+YINGJI_TOKEN_HOURS = env_int("YINGJI_TOKEN_HOURS", 12)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -231,7 +252,7 @@ YINGJI_MAP_REFRESH_SECONDS = env_int("YINGJI_MAP_REFRESH_SECONDS", 30)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "yingji.core.security.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["yingji.core.api_policy.ModelPermissions"],

@@ -115,3 +115,66 @@ def test_system_actor_is_named_system_in_api_answers(demo, api):
     change = ForceStatusChange.objects.filter(actor__isnull=True).select_related("force").first()
     history = api("admin").get(f"/api/forces/{change.force_id}/history/").json()
     assert history and {row["actor_name"] for row in history} == {"系统"}
+
+
+# --- 3. API tokens expire and die with the password or the account -------------------
+
+def _token(username="duty"):
+    from rest_framework.test import APIClient
+
+    from yingji.core.demo import DEMO_PASSWORD
+
+    answer = APIClient().post("/api/auth/token/", {"username": username, "password": DEMO_PASSWORD})
+    assert answer.status_code == 200, answer.content
+    return answer.json()["token"]
+
+
+def _me(token):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client.get("/api/users/me/")
+
+
+def test_token_expires_after_the_configured_hours(demo, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    assert settings.YINGJI_TOKEN_HOURS == 12
+    token = _token()
+    Token.objects.filter(key=token).update(created=timezone.now() - timedelta(hours=11, minutes=59))
+    assert _me(token).status_code == 200
+    Token.objects.filter(key=token).update(created=timezone.now() - timedelta(hours=12, minutes=1))
+    expired = _me(token)
+    assert expired.status_code == 401
+    assert "已过期" in expired.json()["error"]["message"] and expired.json()["error"]["code"] == "authentication_failed"
+    fresh = _token()  # logging in again gives a new token
+    assert fresh != token and _me(fresh).status_code == 200
+
+
+def test_password_change_reset_and_deactivation_revoke_tokens(demo):
+    from yingji.core import services
+
+    duty = User.objects.get(username="duty")
+    token = _token()
+    services.save_user(User.objects.get(username="admin"), duty, {"phone": "13900000000"})
+    assert _me(token).status_code == 200  # an unrelated change keeps the token
+    services.change_password(duty, duty, "Another#Pass2026")
+    assert _me(token).status_code == 401
+
+    commander = User.objects.get(username="commander")
+    token = _token("commander")
+    services.save_user(User.objects.get(username="admin"), commander, {}, password="Reset#Pass2026")
+    assert _me(token).status_code == 401
+
+    token = _token("leader")
+    leader = User.objects.get(username="leader")
+    services.save_user(User.objects.get(username="admin"), leader, {"is_active": False})
+    assert _me(token).status_code == 401
+    leader.is_active = True  # re-activated (e.g. in the admin): the old token is gone for good
+    leader.save()
+    assert _me(token).status_code == 401
+

@@ -1,8 +1,10 @@
-"""Argon2, password rules, lockout after 5 failures for 15 minutes (web and API), sessions, CSRF, headers."""
+"""Argon2, password rules, lockout after 5 failures for 15 minutes per (user, IP) and per IP (web and API), sessions,
+CSRF, headers."""
 
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.hashers import get_hasher
 from django.test import Client
 from django.utils import timezone
@@ -10,7 +12,7 @@ from rest_framework.test import APIClient
 
 from yingji.core import services
 from yingji.core.demo import DEMO_PASSWORD
-from yingji.core.models import LoginLock, Region, User
+from yingji.core.models import Region, User
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +54,10 @@ def web_login(client, password):
     return client.post("/login/", {"username": "duty", "password": password})
 
 
+def fifteen_minutes_pass():
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
+
+
 def test_web_login_locks_after_five_failures_for_fifteen_minutes(demo):
     client = Client()
     for attempt in range(5):
@@ -59,24 +65,24 @@ def test_web_login_locks_after_five_failures_for_fifteen_minutes(demo):
         assert "用户名或密码错误" in response.content.decode()
     response = web_login(client, DEMO_PASSWORD)  # right password, but locked
     assert response.status_code == 200
-    assert "已锁定" in response.content.decode()
+    assert "已锁定 15 分钟" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    lock = LoginLock.objects.get(username="duty")
-    assert timedelta(minutes=14) < lock.locked_until - timezone.now() <= timedelta(minutes=15)
-    lock.locked_until = timezone.now() - timedelta(seconds=1)  # fifteen minutes later
-    lock.save()
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14, seconds=50))
+    assert "已锁定" in web_login(client, DEMO_PASSWORD).content.decode()
+    fifteen_minutes_pass()
     assert web_login(client, DEMO_PASSWORD).status_code == 302
-    assert not LoginLock.objects.filter(username="duty").exists()  # a success clears the counter
+    assert not AccessAttempt.objects.filter(username="duty").exists()  # a success clears the counter
 
 
 def test_every_login_path_is_locked(demo):
     client = Client()
     for attempt in range(5):
         web_login(client, f"wrong-{attempt}")
-    # The authentication backend itself refuses, so the admin login and any other path are locked too.
-    assert not Client().login(username="duty", password=DEMO_PASSWORD)
+    # The authentication backend itself refuses, so the admin login and the API token are locked too.
     admin_login = Client().post("/admin/login/?next=/admin/", {"username": "duty", "password": DEMO_PASSWORD})
     assert admin_login.status_code == 200 and "_auth_user_id" not in admin_login.client.session
+    token = APIClient().post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    assert token.status_code == 400 and "已锁定" in token.json()["error"]["message"]
 
 
 def test_four_failures_do_not_lock(demo):
@@ -96,22 +102,19 @@ def test_api_token_login_shares_the_lockout(demo):
         assert bad.json()["error"]["message"] == "用户名或密码错误。"
     locked = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
     assert locked.status_code == 400 and "已锁定" in locked.json()["error"]["message"]
-    # The web form is locked too: one counter per username.
+    # The web form is locked too: the same counters for this user and this IP.
     assert "已锁定" in web_login(Client(), DEMO_PASSWORD).content.decode()
 
 
 def test_api_lock_lasts_fifteen_minutes(demo):
-    from unittest import mock
-
     client = APIClient()
     for attempt in range(5):
         client.post("/api/auth/token/", {"username": "duty", "password": f"wrong-{attempt}"})
-    start = timezone.now()
-    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=14, seconds=50)):
-        still = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14, seconds=50))
+    still = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
     assert still.status_code == 400 and "已锁定" in still.json()["error"]["message"]
-    with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=15, seconds=1)):
-        later = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    fifteen_minutes_pass()
+    later = client.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
     assert later.status_code == 200 and later.json()["token"]
 
 
@@ -130,7 +133,29 @@ def test_unknown_usernames_are_counted_too(demo):
     client = Client()
     for attempt in range(5):
         client.post("/login/", {"username": "ghost", "password": f"x{attempt}"})
-    assert LoginLock.objects.get(username="ghost").locked_until > timezone.now()
+    assert AccessAttempt.objects.get(username="ghost").failures_since_start == 5
+    assert "已锁定" in client.post("/login/", {"username": "ghost", "password": "x"}).content.decode()
+
+
+def test_a_stranger_elsewhere_cannot_lock_a_user_out(demo):
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for attempt in range(5):
+        stranger.post("/login/", {"username": "duty", "password": f"guess-{attempt}"})
+    assert "已锁定" in stranger.post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).content.decode()
+    # The duty officer at their own desk is not locked...
+    assert Client(REMOTE_ADDR="10.20.0.5").post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).status_code == 302
+    # ...while the stranger's address stays locked for every username (the per-IP counter).
+    other = stranger.post("/login/", {"username": "commander", "password": DEMO_PASSWORD})
+    assert other.status_code == 200 and "已锁定" in other.content.decode()
+
+
+def test_failures_spread_over_usernames_lock_the_ip(demo):
+    client = APIClient(REMOTE_ADDR="198.51.100.7")
+    for name in ["duty", "commander", "leader", "township", "ghost"]:
+        client.post("/api/auth/token/", {"username": name, "password": "Wrong#2026x"})
+    locked = client.post("/api/auth/token/", {"username": "inspector", "password": DEMO_PASSWORD})
+    assert locked.status_code == 400 and "已锁定" in locked.json()["error"]["message"]
+    assert APIClient().post("/api/auth/token/", {"username": "inspector", "password": DEMO_PASSWORD}).status_code == 200
 
 
 def test_token_authenticates_api_requests(demo):

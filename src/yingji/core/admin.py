@@ -3,7 +3,7 @@ trail) in Yingji's own pages and API, never through admin forms that would bypas
 
 from django.contrib import admin
 
-from .models import AuditEntry, LoginLock, Organisation, Region, RegionGDP, User
+from .models import AuditEntry, Organisation, Region, RegionGDP, User
 from .scoping import scope
 
 
@@ -52,14 +52,3 @@ class AuditEntryAdmin(ReadOnlyScopedAdmin):
     list_display = ["time", "actor_name", "action", "model_name", "object_repr"]
     list_filter = ["action", "model"]
     search_fields = ["object_repr", "actor_name"]
-
-
-@admin.register(LoginLock)
-class LoginLockAdmin(admin.ModelAdmin):
-    list_display = ["username", "failures", "last_failure", "locked_until"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

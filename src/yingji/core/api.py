@@ -6,7 +6,6 @@ from django.contrib.auth.models import Group
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -16,7 +15,7 @@ from . import filtersets, geo, roles, services
 from .api_base import ScopedLedgerViewSet, ScopedRelatedField, ServiceViewSet
 from .layers import LayerActionMixin, parse_bbox
 from .models import AuditEntry, Organisation, Region, RegionGDP, User
-from .security import active_lock, lock_message
+from .security import issue_token, lock_message, token_expiry
 
 # --- Regions ----------------------------------------------------------------
 
@@ -256,18 +255,16 @@ class AuditEntryViewSet(ScopedLedgerViewSet):
     ordering_fields = ["time"]
 
 
-# --- Token login, with the same lockout as the web login ----------------------
+# --- Token login, throttled like the web login ----------------------------------
 
 class TokenLoginView(ObtainAuthToken):
-    """POST username + password → {"token": ...}; refused while the username is locked."""
+    """POST username + password → {"token", "expires_at"}; refused while this client is locked out."""
 
     def post(self, request, *args, **kwargs):
-        username = request.data.get("username", "")
-        lock = active_lock(username) if username else None
-        if lock is not None:
-            raise ValidationError({"non_field_errors": [lock_message(lock)]})
         serializer = self.serializer_class(data=request.data, context={"request": request})
         if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):  # set by the throttling backend
+                raise ValidationError({"non_field_errors": [lock_message()]})
             raise ValidationError({"non_field_errors": ["用户名或密码错误。"]})
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        token = issue_token(serializer.validated_data["user"], request)
+        return Response({"token": token.key, "expires_at": token_expiry(token)})

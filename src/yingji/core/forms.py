@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from . import roles
 from .models import Organisation, Region, User
 from .scoping import scope
-from .security import active_lock, lock_message
+from .security import lock_message
 
 
 class LoginForm(AuthenticationForm):
@@ -17,11 +17,12 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username")
-        lock = active_lock(username) if username else None
-        if lock is not None:
-            raise forms.ValidationError(lock_message(lock), code="locked")
-        return super().clean()
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if getattr(self.request, "axes_locked_out", False):  # set by the throttling backend
+                raise forms.ValidationError(lock_message(), code="locked") from None
+            raise
 
 
 class ScopedModelForm(forms.ModelForm):

@@ -192,7 +192,11 @@ class AuditEntry(RegionScoped):
     """One change made through a service. Append-only: no view, API or admin edits or deletes it."""
 
     CREATE, UPDATE, DELETE = "create", "update", "delete"
-    ACTION_CHOICES = [(CREATE, "新增"), (UPDATE, "修改"), (DELETE, "删除")]
+    # Events that change no record but 等保 asks to trace: who signed in, failed to, took a token or data out.
+    LOGIN, LOGOUT, LOGIN_FAILED, TOKEN = "login", "logout", "login_failed", "token"
+    EXPORT, DOWNLOAD = "export", "download"
+    ACTION_CHOICES = [(CREATE, "新增"), (UPDATE, "修改"), (DELETE, "删除"), (LOGIN, "登录"), (LOGOUT, "退出登录"),
+                      (LOGIN_FAILED, "登录失败"), (TOKEN, "签发令牌"), (EXPORT, "导出"), (DOWNLOAD, "下载")]
 
     time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -214,18 +218,3 @@ class AuditEntry(RegionScoped):
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()} {self.model_name}“{self.object_repr}”"
-
-
-class LoginLock(models.Model):
-    """Failed logins per username: 5 failures lock the name for 15 minutes."""
-
-    username = models.CharField("用户名", max_length=150, unique=True)
-    failures = models.PositiveSmallIntegerField("连续失败次数", default=0)
-    last_failure = models.DateTimeField("最近失败时间", null=True)
-    locked_until = models.DateTimeField("锁定至", null=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "登录锁定"
-
-    def __str__(self):
-        return f"登录锁定 {self.username}（连续失败 {self.failures} 次）"
