@@ -1,6 +1,7 @@
 """Issue 11 hardening: spreadsheet formulas escaped, admins kept, tokens expiring, idle sessions, uploads, audit."""
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -178,3 +179,47 @@ def test_password_change_reset_and_deactivation_revoke_tokens(demo):
     leader.save()
     assert _me(token).status_code == 401
 
+
+
+# --- 4. Background polls do not keep an idle session alive ---------------------------
+
+def _age_session(client, minutes):
+    """Time travel: the last activity (and the session's stored expiry) `minutes` ago."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from yingji.core.middleware import LAST_ACTIVITY
+
+    session = client.session
+    session[LAST_ACTIVITY] = session.get(LAST_ACTIVITY, time.time()) - minutes * 60
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + timedelta(minutes=30 - minutes))
+
+
+BACKGROUND = {"HTTP_X_YINGJI_BACKGROUND": "1"}
+
+
+def test_polling_alone_ends_the_session_after_thirty_idle_minutes(demo, web):
+    from django.contrib.sessions.models import Session
+
+    client = web("duty")
+    assert client.get("/").status_code == 200
+    _age_session(client, 29)
+    assert client.get("/regions/").status_code == 200  # a click: the idle clock starts again
+    _age_session(client, 2)
+    assert client.get("/api/regions/", **BACKGROUND).status_code == 200
+    # 29 minutes of the board's and the map's polls since the click: each answers, none renews the session.
+    _age_session(client, 27)
+    expires = Session.objects.get(session_key=client.session.session_key).expire_date
+    for url in ["/api/regions/", "/"]:
+        assert client.get(url, **BACKGROUND).status_code == 200
+    assert Session.objects.get(session_key=client.session.session_key).expire_date == expires
+    # Two more minutes of polling: 31 idle minutes, the user is logged out.
+    _age_session(client, 2)
+    api = client.get("/api/regions/", **BACKGROUND)
+    assert api.status_code == 401 and api.json()["error"]["code"] == "not_authenticated"
+    page = client.get("/")
+    assert page.status_code == 302 and page.url.startswith("/login/")

@@ -19,7 +19,8 @@
   function refresh() {
     if (pending) return Promise.resolve();
     pending = true;
-    return fetch(url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+    // Background: the poll must not keep an idle session alive (core.middleware.IdleTimeoutMiddleware).
+    return fetch(url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch", "X-Yingji-Background": "1"}})
       .then(function (r) {
         if (r.redirected || !r.ok) throw new Error("刷新失败（" + r.status + "），请检查登录状态。");
         return r.text();

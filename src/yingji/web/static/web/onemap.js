@@ -230,15 +230,18 @@
             clamp(ne[1], -89.999, 90)].map(function (v) { return v.toFixed(5); }).join(",");
   }
 
-  function load(entry) {
+  // background: a timed update, which must not keep an idle session alive (core.middleware.IdleTimeoutMiddleware).
+  function load(entry, background) {
     if (entry.controller) entry.controller.abort();
     var controller = new AbortController();
     entry.controller = controller;
     var params = new URLSearchParams(entry.def.params);
     params.set("bbox", bboxParam());
     if (entry.def.kind === "points") params.set("zoom", String(map.getZoom()));
+    var headers = { Accept: "application/json" };
+    if (background) headers["X-Yingji-Background"] = "1";
     return fetch(entry.def.url + "?" + params.toString(), {
-      credentials: "same-origin", headers: { Accept: "application/json" }, signal: controller.signal,
+      credentials: "same-origin", headers: headers, signal: controller.signal,
     }).then(function (response) {
       if (!response.ok) throw new Error(entry.def.label + "：加载失败（" + response.status + "）");
       return response.json();
@@ -262,7 +265,7 @@
   function refresh(timed) {
     var jobs = [];
     Object.keys(state).forEach(function (key) {
-      if (enabled(key) && !(timed === true && state[key].def.kind !== "points")) jobs.push(load(state[key]));
+      if (enabled(key) && !(timed === true && state[key].def.kind !== "points")) jobs.push(load(state[key], timed === true));
     });
     pending += 1;
     document.body.dataset.onemapReady = "0";
