@@ -162,3 +162,15 @@ def test_every_list_page_and_export_refuses_bad_parameters(demo, web, url, filte
         assert response.status_code == 400, (url, param, value, response.status_code)
         text = response.content.decode()
         assert "筛选条件有误" in text and f"（{param}）" in text, (url, param)
+
+
+def test_filtersets_are_documented_in_the_openapi_schema(demo, api):
+    schema = api("admin").get("/api/schema/?format=json").json()
+
+    def params(path):
+        return {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+
+    forces = params("/api/forces/")
+    assert forces["region"]["type"] == "integer" and "on_duty" in forces["status"]["enum"]
+    movements = params("/api/stock-movements/")
+    assert movements["warehouse"]["type"] == movements["region"]["type"] == "integer"

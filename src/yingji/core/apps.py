@@ -9,8 +9,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import roles, security, sheets  # noqa: F401  (signal receivers, sheet registry)
-        from . import checks  # noqa: F401  (registers the start-up scoping check, yingji.E001–E005)
+        # Signal receivers, the sheet registry, and the start-up scoping check (yingji.E001–E005).
+        from . import checks, roles, security, sheets  # noqa: F401
 
         # After every app's migrations, since each app's permissions appear only with its own post_migrate.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="yingji-sync-roles")

@@ -12,6 +12,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from yingji.standards import event_codes
 
@@ -75,6 +77,7 @@ class EventCodeField(forms.CharField):
         return code
 
 
+@extend_schema_field(OpenApiTypes.INT64)
 class IntegerFilter(filters.Filter):
     field_class = BoundedIntegerField
 
@@ -88,14 +91,34 @@ class DaysField(BoundedIntegerField):
         super().__init__(min_value=0, max_value=MAX_DAYS, **kwargs)
 
 
+class DayField(forms.DateField):
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": "“%(value)s”不是有效日期，应为 YYYY-MM-DD。"}
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value}) from exc
+
+
+class DateFilter(filters.DateFilter):
+    """A day as YYYY-MM-DD; anything else names the expected format."""
+
+    field_class = DayField
+
+
+@extend_schema_field(OpenApiTypes.INT)
 class DaysFilter(filters.Filter):
     field_class = DaysField
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class EventCodeFilter(filters.CharFilter):
     field_class = EventCodeField
 
 
+@extend_schema_field(OpenApiTypes.INT64)
 class IdFilter(filters.Filter):
     """A foreign key or primary key by id. Deliberately not a ModelChoiceFilter: that would look the id up in
     every region (telling a guessed id apart from a missing one) and overflow SQLite on a huge one."""
@@ -103,6 +126,7 @@ class IdFilter(filters.Filter):
     field_class = IdField
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class FlagFilter(filters.BooleanFilter):
     field_class = FlagField
 
@@ -117,6 +141,7 @@ class RegionFilter(IdFilter):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "区划")
+        kwargs.setdefault("help_text", "区划编号：该区划及其所有下级区划的记录")
         super().__init__(**kwargs)
 
     def filter(self, queryset, value):
@@ -141,6 +166,7 @@ class FilterSet(filters.FilterSet):
         models.ForeignKey: {"filter_class": IdFilter},
         models.OneToOneField: {"filter_class": IdFilter},
         models.BooleanField: {"filter_class": FlagFilter},
+        models.DateField: {"filter_class": DateFilter},
     }
 
 
@@ -197,8 +223,8 @@ class AuditFilterSet(ScopedFilterSet):
     """Shared by the audit page and the API: actor (name or username), action, model, object, time range."""
 
     actor = filters.CharFilter(label="操作人", method="filter_actor")
-    since = filters.DateFilter(label="起始日期", field_name="time", lookup_expr="date__gte")
-    until = filters.DateFilter(label="截止日期", field_name="time", lookup_expr="date__lte")
+    since = DateFilter(label="起始日期", field_name="time", lookup_expr="date__gte")
+    until = DateFilter(label="截止日期", field_name="time", lookup_expr="date__lte")
 
     class Meta:
         model = AuditEntry

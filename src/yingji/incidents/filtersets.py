@@ -7,7 +7,7 @@ import django_filters as filters
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from yingji.core.filtersets import FlagFilter, ScopedFilterSet
+from yingji.core.filtersets import DateFilter, FlagFilter, ScopedFilterSet
 
 from .models import Assignment, DutyShift, Incident, InformationReport, PublicReport
 
@@ -28,8 +28,8 @@ class IncidentFilterSet(ScopedFilterSet):
     grade = filters.ChoiceFilter(field_name="accident_grade", choices=Incident.GRADE_CHOICES, label="事故等级")
     drill = FlagFilter(field_name="is_drill", label="演练")
     merged = FlagFilter(method="filter_merged", label="已并入其他事件")
-    since = filters.DateFilter(method="filter_since", label="接报起始日期")
-    until = filters.DateFilter(method="filter_until", label="接报截止日期")
+    since = DateFilter(method="filter_since", label="接报起始日期")
+    until = DateFilter(method="filter_until", label="接报截止日期")
 
     class Meta:
         model = Incident
@@ -76,7 +76,7 @@ class PublicReportFilterSet(ScopedFilterSet):
 
 
 class DutyShiftFilterSet(ScopedFilterSet):
-    on = filters.DateFilter(method="filter_on", label="值班日期")
+    on = DateFilter(method="filter_on", label="值班日期")
 
     class Meta:
         model = DutyShift

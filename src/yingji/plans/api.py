@@ -206,7 +206,7 @@ class ActivationViewSet(ScopedReadOnlyViewSet):
     @extend_schema(parameters=[OpenApiParameter("incident", int, required=True),
                                OpenApiParameter("warning_colour", str)],
                    responses=PlanSuggestionSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=None)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def suggest(self, request):
         """Applicable plans for an incident, best first, with the level their criteria give and why."""
         incidents = scope(Incident.objects.select_related("region"), request.user)

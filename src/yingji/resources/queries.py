@@ -1,39 +1,19 @@
-"""Queries and ledger requests shared by the API and the pages: filters, stock on hand, shortfalls,
-expiry, availability, shelter capacity and hydrant intact rates. Reads only, except `post_movement`,
+"""Queries and ledger requests shared by the API and the pages (filters are in filtersets.py): stock on hand,
+shortfalls, expiry, availability, shelter capacity and hydrant intact rates. Reads only, except `post_movement`,
 which hands a ledger request to the services."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
-from yingji.core.api_base import int_param
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 
 from . import services
 from .models import AgreementItem, Hydrant, Shelter, StockLevel, SupplyItem
-
-
-def filter_forces(queryset, params):
-    """Filters shared by the list page, the export and the API."""
-    for name in ("type", "status", "station_class", "specialty"):
-        if params.get(name):
-            queryset = queryset.filter(**{name: params[name]})
-    if params.get("region"):
-        region = Region.objects.filter(pk=int_param(params, "region")).first()
-        queryset = queryset.filter(region__path__startswith=region.path) if region else queryset.none()
-    if params.get("capability"):
-        code = params["capability"].strip().upper()
-        wanted = {code, code[:3] + "00", code[:2] + "000"}
-        # capabilities is a short JSON list; matching its text keeps one query for SQLite and PostgreSQL.
-        condition = Q()
-        for item in wanted:
-            condition |= Q(capabilities__icontains=f'"{item}"')
-        queryset = queryset.filter(condition)
-    return queryset
 
 
 def post_movement(actor, data: dict):
@@ -106,22 +86,6 @@ def intact_rate(hydrants) -> dict:
     return {"total": total, "ok": counts.get(Hydrant.OK, 0),
             "by_status": {label: counts.get(value, 0) for value, label in Hydrant.STATUS_CHOICES},
             "intact_rate": round(counts.get(Hydrant.OK, 0) / total * 100, 1) if total else None}
-
-
-def filter_experts(queryset, params):
-    """?specialty=<GB/T 35561 code> matches the class or its whole 大类; ?q= names and disciplines."""
-    if params.get("specialty"):
-        code = params["specialty"].strip().upper()
-        condition = Q()
-        for item in {code, code[:3] + "00", code[:2] + "000"}:
-            condition |= Q(specialties__icontains=f'"{item}"')
-        queryset = queryset.filter(condition)
-    if params.get("availability"):
-        queryset = queryset.filter(availability=params["availability"])
-    if params.get("region"):
-        region = Region.objects.filter(pk=int_param(params, "region")).first()
-        queryset = queryset.filter(region__path__startswith=region.path) if region else queryset.none()
-    return queryset
 
 
 def availability(user):
