@@ -21,9 +21,16 @@ from yingji.core.models import AuditEntry
 from yingji.core.services import NOT_AUDITED
 
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
-# A delete clears the references to the deleted record (ON DELETE SET NULL, one UPDATE whether or not a row
-# refers to it): the delete's own entry is the record of that.
-SET_NULL = re.compile(r'^\s*UPDATE\s+"?\w+"?\s+SET\s+"?\w+"?\s*=\s*NULL\s+WHERE\s+\S+\s+IN\s*\(', re.IGNORECASE)
+# A delete also deletes the rows that depend on the record or clears their reference to it (ON DELETE
+# CASCADE / SET NULL: one statement by foreign key, whether or not any row refers to it); the deleted
+# record's own entry is the record of that.
+CASCADE = re.compile(r'^\s*(?:DELETE\s+FROM\s+"?\w+"?|UPDATE\s+"?\w+"?\s+SET\s+"?\w+"?\s*=\s*NULL)\s+'
+                     r'WHERE\s+(?:"?\w+"?\.)?"?(\w+)"?\s+IN\s*\(', re.IGNORECASE)
+
+
+def _cascade(sql: str, label: str) -> bool:
+    found = CASCADE.match(sql)
+    return found is not None and found.group(1) != apps.get_model(label)._meta.pk.column
 
 
 def yingji_models():
@@ -59,7 +66,7 @@ def audited(check=True):
     trail.entries = list(AuditEntry.objects.filter(pk__gt=last).order_by("pk"))
     for query in queries.captured_queries:
         found = WRITE.match(query["sql"])
-        if found and found.group(1) in tables and not SET_NULL.match(query["sql"]):
+        if found and found.group(1) in tables and not _cascade(query["sql"], tables[found.group(1)]):
             trail.written.add(tables[found.group(1)])
     if check:
         assert not trail.unaudited, f"written without an audit entry: {sorted(trail.unaudited)}"

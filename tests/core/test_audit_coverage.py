@@ -6,10 +6,10 @@ Each app's write paths are counted in tests/<app>/test_audit_counts.py with the 
 import re
 
 import pytest
-from audit_check import audited, yingji_models
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
+from audit_check import audited, yingji_models
 from yingji.core import services
 from yingji.core.models import AuditEntry, Organisation, Region, User
 

@@ -84,8 +84,10 @@ def model_perm(model, action: str) -> str:
 
 
 def _region_field(model) -> str:
-    """The form field that places a record: the first step of its region_field ("plan__region" → "plan")."""
-    return (getattr(model, "region_field", "") or "parent").split("__")[0]
+    """The form field that places a record: the first step of its region_field ("plan__region" → "plan");
+    a region is placed under its parent."""
+    field = getattr(model, "region_field", "region")
+    return field.split("__")[0] if field else "parent"
 
 
 def _placed_in(instance):
@@ -163,7 +165,6 @@ def update_audited(actor, queryset, **values) -> list:
 # the yingji apps is audited on every write (tests/core/test_audit_coverage.py walks them all).
 NOT_AUDITED = {
     "core.auditentry": "审计记录本身（只追加）",
-    "core.loginlock": "登录失败计数器；登录、失败与锁定本身记入审计",
     "incidents.timelineentry": "事件时间线只追加，写入即记录（含操作人、时间）",
     "plans.taskupdate": "任务状态历史只追加，随任务的审计记录一同写入",
     "resources.forcestatuschange": "队伍状态历史只追加，随队伍的审计记录一同写入",

@@ -19,9 +19,9 @@ from django.utils import timezone
 from yingji.core import audit
 from yingji.core.models import AuditEntry, Organisation
 from yingji.core.scoping import require_region, scope_actor, user_may_use_region
-from yingji.core.services import delete_audited, require_perm, save_audited
+from yingji.core.services import delete_scoped, person, require_perm, save_scoped
+from yingji.core.uploads import check_upload
 from yingji.incidents.models import Incident
-from yingji.incidents.services.files import check_upload
 from yingji.incidents.services.timeline import record
 from yingji.standards import divisions, event_codes
 
@@ -35,10 +35,6 @@ def _collect(errors: dict, check, *args):
         check(*args)
     except ValidationError as exc:
         exc.update_error_dict(errors)
-
-
-def _person(actor):
-    return actor if actor is not None and actor.pk else None
 
 
 def _visible(model, pk, actor) -> bool:
@@ -63,7 +59,6 @@ def clean_event_codes(codes) -> list[str]:
 
 def _check_plan(actor, plan: Plan):
     errors: dict = {}
-    _collect(errors, require_region, actor, plan.region)
     if plan.owner_id and not _visible(Organisation, plan.owner_id, actor):
         errors["owner"] = ["编制单位不在您的管辖范围内。"]
     try:
@@ -88,54 +83,38 @@ def _check_document(upload):
         raise ValidationError({"document": "预案原件只能是 PDF、Word（doc、docx）、WPS 或 OFD 文件。"})
 
 
-@transaction.atomic
 def save_plan(actor, plan: Plan, data: dict) -> Plan:
     """Create or edit a plan. `data["document"]`: a new upload, False to remove it, anything else keeps it."""
-    creating = plan.pk is None
-    require_perm(actor, "plans.add_plan" if creating else "plans.change_plan")
-    before = {}
-    if not creating:
-        stored = Plan.objects.get(pk=plan.pk)
-        require_region(actor, stored.region)
-        before = audit.snapshot(stored)
     data = dict(data)
     upload = data.pop("document", None)
-    for key, value in data.items():
-        setattr(plan, key, value)
-    errors: dict = {}
-    _collect(errors, _check_plan, actor, plan)
     if isinstance(upload, UploadedFile):
-        _collect(errors, _check_document, upload)
-    _collect(errors, lambda: plan.full_clean(exclude=list(errors) + ["document"], validate_constraints=False))
-    if errors:
-        raise ValidationError(errors)
-    if isinstance(upload, UploadedFile):
-        plan.document = upload
+        data["document"] = upload
     elif upload is False:
-        plan.document = ""
-    plan.save()
-    changes = audit.diff(before, audit.snapshot(plan))
-    if creating or changes:
-        audit.record(actor, AuditEntry.CREATE if creating else AuditEntry.UPDATE, plan, changes)
-    return plan
+        data["document"] = ""
+
+    def validate(p):
+        errors: dict = {}
+        _collect(errors, _check_plan, actor, p)
+        if isinstance(upload, UploadedFile):
+            _collect(errors, _check_document, upload)
+        if errors:
+            raise ValidationError(errors)
+
+    return save_scoped(actor, plan, data, validate=validate)
+
+
+def _unused(plan: Plan):
+    if plan.activations.exists():
+        raise ValidationError("该预案已有启动记录，不能删除；不再使用的预案请改为“已废止”。")
 
 
 def delete_plan(actor, plan: Plan):
-    require_perm(actor, "plans.delete_plan")
-    require_region(actor, plan.region)
-    if plan.activations.exists():
-        raise ValidationError("该预案已有启动记录，不能删除；不再使用的预案请改为“已废止”。")
-    with transaction.atomic():
-        before = audit.snapshot(plan)
-        pk = plan.pk
-        plan.delete()
-        audit.record(actor, AuditEntry.DELETE, plan, audit.diff(before, {}), object_id=pk)
+    delete_scoped(actor, plan, validate=_unused)
 
 
 # --- Response levels and task templates ---------------------------------------
 
 def _check_level(actor, level: ResponseLevel):
-    require_region(actor, level.plan.region, field="plan")
     errors: dict = {}
     if level.criteria().is_empty:
         errors["min_grade"] = ["请至少填写一项启动条件（满足任一项即启动本级响应）。"]
@@ -148,21 +127,16 @@ def _check_level(actor, level: ResponseLevel):
 
 
 def save_level(actor, level: ResponseLevel, data: dict) -> ResponseLevel:
-    data = dict(data)
     if level.pk is not None:
-        require_region(actor, ResponseLevel.objects.get(pk=level.pk).plan.region, field="plan")
-        data.pop("plan", None)  # a level stays with its plan
-    perm = "plans.add_responselevel" if level.pk is None else "plans.change_responselevel"
-    return save_audited(actor, level, data, perm, validate=lambda lv: _check_level(actor, lv))
+        data = {k: v for k, v in data.items() if k != "plan"}  # a level stays with its plan
+    return save_scoped(actor, level, data, validate=lambda lv: _check_level(actor, lv))
 
 
 def delete_level(actor, level: ResponseLevel):
-    require_region(actor, level.plan.region, field="plan")
-    delete_audited(actor, level, "plans.delete_responselevel")
+    delete_scoped(actor, level)
 
 
 def _check_template(actor, template: TaskTemplate):
-    require_region(actor, template.response_level.plan.region, field="response_level")
     errors: dict = {}
     template.text = (template.text or "").strip()
     if not template.text:
@@ -178,18 +152,13 @@ def _check_template(actor, template: TaskTemplate):
 
 
 def save_template(actor, template: TaskTemplate, data: dict) -> TaskTemplate:
-    data = dict(data)
     if template.pk is not None:
-        stored = TaskTemplate.objects.select_related("response_level__plan__region").get(pk=template.pk)
-        require_region(actor, stored.response_level.plan.region, field="response_level")
-        data.pop("response_level", None)
-    perm = "plans.add_tasktemplate" if template.pk is None else "plans.change_tasktemplate"
-    return save_audited(actor, template, data, perm, validate=lambda t: _check_template(actor, t))
+        data = {k: v for k, v in data.items() if k != "response_level"}  # a task stays with its level
+    return save_scoped(actor, template, data, validate=lambda t: _check_template(actor, t))
 
 
 def delete_template(actor, template: TaskTemplate):
-    require_region(actor, template.response_level.plan.region, field="response_level")
-    delete_audited(actor, template, "plans.delete_tasktemplate")
+    delete_scoped(actor, template)
 
 
 # --- Matching an incident -----------------------------------------------------
@@ -294,7 +263,8 @@ def _create_tasks(actor, activation: Activation, level: ResponseLevel, start, sk
             text=template.text, organisation=organisation,
             due_at=start + timedelta(minutes=template.due_offset_minutes), note=note, created_at=start)
         TaskUpdate.objects.create(task=task, to_status=Task.TODO, note=f"随{level.display_name}生成",
-                                  actor=_person(actor), time=start)
+                                  actor=person(actor), time=start)
+        audit.record(actor, AuditEntry.CREATE, task, audit.diff({}, audit.snapshot(task)))
         created.append(task)
     return created
 
@@ -302,9 +272,11 @@ def _create_tasks(actor, activation: Activation, level: ResponseLevel, start, sk
 def _revoke(actor, tasks, note: str, when) -> list[Task]:
     for task in tasks:
         TaskUpdate.objects.create(task=task, from_status=task.status, to_status=Task.REVOKED, note=note,
-                                  actor=_person(actor), time=when)
+                                  actor=person(actor), time=when)
+        before = audit.snapshot(task)
         task.status, task.note = Task.REVOKED, note
         task.save(update_fields=["status", "note", "updated_at"])
+        audit.record(actor, AuditEntry.UPDATE, task, audit.diff(before, audit.snapshot(task)))
     return list(tasks)
 
 
@@ -341,7 +313,7 @@ def activate(actor, incident: Incident, plan: Plan, level, reason: str = "", war
     now = timezone.now()
     activation = Activation.objects.create(
         incident=incident, plan=plan, level=response_level.level, suggested_level=suggested,
-        suggestion_reasons=reasons, override_reason=reason, activated_by=_person(actor), activated_at=now,
+        suggestion_reasons=reasons, override_reason=reason, activated_by=person(actor), activated_at=now,
         level_since=now)
     tasks = _create_tasks(actor, activation, response_level, now)
     audit.record(actor, AuditEntry.CREATE, activation, audit.diff({}, audit.snapshot(activation)))
@@ -412,7 +384,7 @@ def end_activation(actor, activation: Activation, reason: str) -> Activation:
     before = audit.snapshot(activation)
     revoked = _revoke(actor, list(activation.tasks.select_for_update().filter(status__in=Task.OPEN)),
                       "响应终止时未完成", now)
-    activation.active, activation.ended_at, activation.ended_by, activation.end_reason = False, now, _person(actor), reason
+    activation.active, activation.ended_at, activation.ended_by, activation.end_reason = False, now, person(actor), reason
     activation.save(update_fields=["active", "ended_at", "ended_by", "end_reason"])
     audit.record(actor, AuditEntry.UPDATE, activation, audit.diff(before, audit.snapshot(activation)))
     record(activation.incident, "activation", f"终止《{activation.plan.name}》{level_label(activation.level)}（{reason}），"
@@ -459,7 +431,7 @@ def add_task(actor, activation: Activation, text: str, organisation: Organisatio
     now = timezone.now()
     task = Task.objects.create(activation=activation, incident=activation.incident, text=text[:255],
                                organisation=organisation, due_at=due_at, created_at=now)
-    TaskUpdate.objects.create(task=task, to_status=Task.TODO, note="指挥长增派", actor=_person(actor), time=now)
+    TaskUpdate.objects.create(task=task, to_status=Task.TODO, note="指挥长增派", actor=person(actor), time=now)
     audit.record(actor, AuditEntry.CREATE, task, audit.diff({}, audit.snapshot(task)))
     record(activation.incident, "task", f"增派任务“{text}”，责任单位{organisation}，时限 "
            f"{timezone.localtime(due_at):%m-%d %H:%M}", actor, data={"task": task.pk, "activation": activation.pk})
@@ -496,7 +468,7 @@ def set_task_status(actor, task: Task, status: str, note: str = "") -> Task:
     task.note = note or task.note
     task.completed_at = (task.completed_at or now) if status == Task.DONE else None
     task.save(update_fields=["status", "note", "completed_at", "updated_at"])
-    TaskUpdate.objects.create(task=task, from_status=old, to_status=status, note=note, actor=_person(actor), time=now)
+    TaskUpdate.objects.create(task=task, from_status=old, to_status=status, note=note, actor=person(actor), time=now)
     audit.record(actor, AuditEntry.UPDATE, task, audit.diff(before, audit.snapshot(task)))
     labels = dict(Task.STATUS_CHOICES)
     change = f"{labels[old]} → {labels[status]}" if status != old else "进展"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from yingji.core import audit, geo
 from yingji.core.models import AuditEntry, Organisation
 from yingji.core.scoping import require_region, scope_actor
-from yingji.core.services import delete_audited, require_perm, save_audited
+from yingji.core.services import delete_scoped, person, require_perm, save_scoped
 from yingji.standards import event_codes, supplies
 
 from .models import (
@@ -58,7 +58,6 @@ def _check_capabilities(codes) -> list[str]:
 
 def _check_force(actor, force: RescueForce):
     errors = {}
-    require_region(actor, force.region)
     if force.organisation_id and not scope_actor(Organisation.objects.filter(pk=force.organisation_id), actor).exists():
         errors["organisation"] = ["上级单位不在您的管辖范围内。"]
     if force.type == "fire_station" and not force.station_class:
@@ -87,19 +86,12 @@ def _check_force(actor, force: RescueForce):
 def save_force(actor, force: RescueForce, data: dict) -> RescueForce:
     """Create or edit a force. Readiness status changes only through change_force_status (it keeps history)."""
     creating = force.pk is None
-    if not creating:
-        require_region(actor, RescueForce.objects.get(pk=force.pk).region)
     data = {k: v for k, v in data.items() if k not in ("status", "status_changed_at")}
-    perm = "resources.add_rescueforce" if creating else "resources.change_rescueforce"
-    save_audited(actor, force, data, perm, validate=lambda f: _check_force(actor, f))
+    save_scoped(actor, force, data, validate=lambda f: _check_force(actor, f))
     if creating:
-        ForceStatusChange.objects.create(force=force, from_status="", to_status=force.status, actor=_person(actor),
+        ForceStatusChange.objects.create(force=force, from_status="", to_status=force.status, actor=person(actor),
                                          reason="登记", members_on_duty=force.members_on_duty)
     return force
-
-
-def _person(actor):
-    return actor if actor is not None and actor.pk else None
 
 
 @transaction.atomic
@@ -123,22 +115,20 @@ def change_force_status(actor, force: RescueForce, status: str, reason: str = ""
     if members_on_duty is not None:
         force.members_on_duty = members_on_duty
     force.save(update_fields=["status", "status_changed_at", "members_on_duty", "updated_at"])
-    ForceStatusChange.objects.create(force=force, from_status=old, to_status=status, actor=_person(actor),
+    ForceStatusChange.objects.create(force=force, from_status=old, to_status=status, actor=person(actor),
                                      reason=reason.strip(), members_on_duty=force.members_on_duty)
     audit.record(actor, AuditEntry.UPDATE, force, audit.diff(before, audit.snapshot(force)))
     return force
 
 
 def delete_force(actor, force: RescueForce):
-    require_region(actor, force.region)
-    delete_audited(actor, force, "resources.delete_rescueforce")
+    delete_scoped(actor, force)
 
 
 # --- Warehouses, supply catalogue and the stock ledger ------------------------
 
 def _check_located(actor, record):
     errors = {}
-    require_region(actor, record.region)
     if getattr(record, "organisation_id", None) and not scope_actor(Organisation.objects.filter(pk=record.organisation_id),
                                                   actor).exists():
         errors["organisation"] = ["管理单位不在您的管辖范围内。"]
@@ -151,17 +141,16 @@ def _check_located(actor, record):
 
 
 def save_warehouse(actor, warehouse: Warehouse, data: dict) -> Warehouse:
-    if warehouse.pk is not None:
-        require_region(actor, Warehouse.objects.get(pk=warehouse.pk).region)
-    perm = "resources.add_warehouse" if warehouse.pk is None else "resources.change_warehouse"
-    return save_audited(actor, warehouse, data, perm, validate=lambda w: _check_located(actor, w))
+    return save_scoped(actor, warehouse, data, validate=lambda w: _check_located(actor, w))
+
+
+def _empty(warehouse: Warehouse):
+    if warehouse.levels.filter(quantity__gt=0).exists():
+        raise ValidationError("储备库仍有库存，请先调拨或出库后再删除。")
 
 
 def delete_warehouse(actor, warehouse: Warehouse):
-    require_region(actor, warehouse.region)
-    if warehouse.levels.filter(quantity__gt=0).exists():
-        raise ValidationError("储备库仍有库存，请先调拨或出库后再删除。")
-    delete_audited(actor, warehouse, "resources.delete_warehouse")
+    delete_scoped(actor, warehouse, validate=_empty)
 
 
 def _check_item(item: SupplyItem):
@@ -174,8 +163,12 @@ def _check_item(item: SupplyItem):
 
 
 def save_item(actor, item: SupplyItem, data: dict) -> SupplyItem:
-    perm = "resources.add_supplyitem" if item.pk is None else "resources.change_supplyitem"
-    return save_audited(actor, item, data, perm, validate=_check_item)
+    return save_scoped(actor, item, data, validate=_check_item)
+
+
+def delete_supplyitem(actor, item: SupplyItem):
+    """A catalogue entry still held, normed or promised is protected by the database (said in Chinese)."""
+    delete_scoped(actor, item)
 
 
 def _quantity(value, field="quantity") -> Decimal:
@@ -204,7 +197,7 @@ def _post(actor, warehouse, item, kind, delta, batch="", expiry=None, reason="",
     level.save(update_fields=["quantity", "expiry"])
     movement = StockMovement.objects.create(
         warehouse=warehouse, item=item, kind=kind, batch=batch, delta=delta, expiry=level.expiry, reason=reason,
-        transfer=transfer, counterpart=counterpart, actor=_person(actor),
+        transfer=transfer, counterpart=counterpart, actor=person(actor),
     )
     audit.record(actor, AuditEntry.CREATE, movement, audit.diff({}, audit.snapshot(movement)))
     return movement
@@ -310,8 +303,11 @@ def set_norm(actor, warehouse, item, quantity) -> ReserveNorm:
     require_region(actor, warehouse.region, field="warehouse")
     norm = ReserveNorm.objects.filter(warehouse=warehouse, item=item).first() or ReserveNorm(warehouse=warehouse,
                                                                                              item=item)
-    perm = "resources.add_reservenorm" if norm.pk is None else "resources.change_reservenorm"
-    return save_audited(actor, norm, {"quantity": quantity}, perm)
+    return save_scoped(actor, norm, {"quantity": quantity})
+
+
+def delete_reservenorm(actor, norm: ReserveNorm):
+    delete_scoped(actor, norm)
 
 
 # --- Shelters and hydrants ----------------------------------------------------
@@ -338,29 +334,22 @@ def _check_shelter(actor, shelter: Shelter):
 
 
 def save_shelter(actor, shelter: Shelter, data: dict) -> Shelter:
-    if shelter.pk is not None:
-        require_region(actor, Shelter.objects.get(pk=shelter.pk).region)
-    perm = "resources.add_shelter" if shelter.pk is None else "resources.change_shelter"
-    return save_audited(actor, shelter, data, perm, validate=lambda s: _check_shelter(actor, s))
+    return save_scoped(actor, shelter, data, validate=lambda s: _check_shelter(actor, s))
 
 
 def delete_shelter(actor, shelter: Shelter):
-    require_region(actor, shelter.region)
-    delete_audited(actor, shelter, "resources.delete_shelter")
+    delete_scoped(actor, shelter)
 
 
 def save_hydrant(actor, hydrant: Hydrant, data: dict) -> Hydrant:
     """Register or edit a hydrant; its status changes through inspections, which keep the history."""
     if hydrant.pk is not None:
-        require_region(actor, Hydrant.objects.get(pk=hydrant.pk).region)
         data = {k: v for k, v in data.items() if k not in ("status", "last_inspected")}
-    perm = "resources.add_hydrant" if hydrant.pk is None else "resources.change_hydrant"
-    return save_audited(actor, hydrant, data, perm, validate=lambda h: _check_located(actor, h))
+    return save_scoped(actor, hydrant, data, validate=lambda h: _check_located(actor, h))
 
 
 def delete_hydrant(actor, hydrant: Hydrant):
-    require_region(actor, hydrant.region)
-    delete_audited(actor, hydrant, "resources.delete_hydrant")
+    delete_scoped(actor, hydrant)
 
 
 @transaction.atomic
@@ -375,7 +364,7 @@ def inspect_hydrant(actor, hydrant: Hydrant, date, status: str, pressure_mpa=Non
     if status != Hydrant.OK and not (notes or "").strip():
         raise ValidationError({"notes": "检查结果不是“完好”时，请说明情况。"})
     inspection = HydrantInspection(hydrant=hydrant, date=date, status=status, pressure_mpa=pressure_mpa,
-                                   notes=(notes or "").strip(), actor=_person(actor))
+                                   notes=(notes or "").strip(), actor=person(actor))
     inspection.full_clean()
     inspection.save()
     audit.record(actor, AuditEntry.CREATE, inspection, audit.diff({}, audit.snapshot(inspection)))
@@ -391,8 +380,7 @@ def inspect_hydrant(actor, hydrant: Hydrant, date, status: str, pressure_mpa=Non
 
 # --- Experts and agreement reserves ---------------------------------------------
 
-def _check_expert(actor, expert: Expert):
-    require_region(actor, expert.region)
+def _check_expert(expert: Expert):
     try:
         expert.specialties = _check_capabilities(expert.specialties)
     except ValidationError as exc:
@@ -400,14 +388,14 @@ def _check_expert(actor, expert: Expert):
 
 
 def save_expert(actor, expert: Expert, data: dict) -> Expert:
-    if expert.pk is not None:
-        require_region(actor, Expert.objects.get(pk=expert.pk).region)
-    perm = "resources.add_expert" if expert.pk is None else "resources.change_expert"
-    return save_audited(actor, expert, data, perm, validate=lambda e: _check_expert(actor, e))
+    return save_scoped(actor, expert, data, validate=_check_expert)
 
 
-def _check_agreement(actor, agreement: AgreementReserve):
-    require_region(actor, agreement.region)
+def delete_expert(actor, expert: Expert):
+    delete_scoped(actor, expert)
+
+
+def _check_agreement(agreement: AgreementReserve):
     if agreement.start_date and agreement.end_date and agreement.end_date < agreement.start_date:
         raise ValidationError({"end_date": "协议终止日不能早于起始日。"})
 
@@ -415,10 +403,7 @@ def _check_agreement(actor, agreement: AgreementReserve):
 @transaction.atomic
 def save_agreement(actor, agreement: AgreementReserve, data: dict, items=None) -> AgreementReserve:
     """Save an agreement and, when `items` ({SupplyItem: quantity}) is given, replace its item list."""
-    if agreement.pk is not None:
-        require_region(actor, AgreementReserve.objects.get(pk=agreement.pk).region)
-    perm = "resources.add_agreementreserve" if agreement.pk is None else "resources.change_agreementreserve"
-    save_audited(actor, agreement, data, perm, validate=lambda a: _check_agreement(actor, a))
+    save_scoped(actor, agreement, data, validate=_check_agreement)
     if items is not None:
         before = {str(i.item_id): str(i.quantity) for i in agreement.items.all()}
         agreement.items.all().delete()
@@ -429,6 +414,10 @@ def save_agreement(actor, agreement: AgreementReserve, data: dict, items=None) -
         if before != after:
             audit.record(actor, AuditEntry.UPDATE, agreement, {"items": [before, after]})
     return agreement
+
+
+def delete_agreementreserve(actor, agreement: AgreementReserve):
+    delete_scoped(actor, agreement)
 
 
 # --- Vehicles and equipment: the full lifecycle (全寿命周期) ---------------------
@@ -462,17 +451,38 @@ def _check_asset(actor, asset):
 
 def save_vehicle(actor, vehicle: Vehicle, data: dict) -> Vehicle:
     if vehicle.pk is not None:
-        require_region(actor, Vehicle.objects.get(pk=vehicle.pk).region)
         data = {k: v for k, v in data.items() if k != "status"}  # status moves through records and dispatch
-    perm = "resources.add_vehicle" if vehicle.pk is None else "resources.change_vehicle"
-    return save_audited(actor, vehicle, data, perm, validate=lambda v: _check_asset(actor, v))
+    return save_scoped(actor, vehicle, data, validate=lambda v: _check_asset(actor, v))
+
+
+def delete_vehicle(actor, vehicle: Vehicle):
+    delete_scoped(actor, vehicle)
+
+
+@transaction.atomic
+def set_vehicle_status(actor, vehicle: Vehicle, status: str) -> Vehicle:
+    """出动 or back to 在位: a step of a dispatch, made on the dispatcher's behalf (the caller holds
+    incidents.add_/change_assignment, not the right to edit vehicles). Faults, repairs and retirement
+    move a vehicle's status through record_maintenance instead."""
+    vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    require_region(actor, vehicle.region, field="vehicle")
+    if status not in (Vehicle.DISPATCHED, Vehicle.AVAILABLE):
+        raise ValidationError({"status": f"调派只能把车辆设为“出动”或“在位”，不能设为“{status}”。"})
+    if vehicle.status == status or (status == Vehicle.AVAILABLE and vehicle.status != Vehicle.DISPATCHED):
+        return vehicle  # a vehicle that broke down or was retired while out does not come back 在位
+    before = audit.snapshot(vehicle)
+    vehicle.status = status
+    vehicle.save(update_fields=["status", "updated_at"])
+    audit.record(actor, AuditEntry.UPDATE, vehicle, audit.diff(before, audit.snapshot(vehicle)))
+    return vehicle
 
 
 def save_equipment(actor, equipment: Equipment, data: dict) -> Equipment:
-    if equipment.pk is not None:
-        require_region(actor, Equipment.objects.get(pk=equipment.pk).region)
-    perm = "resources.add_equipment" if equipment.pk is None else "resources.change_equipment"
-    return save_audited(actor, equipment, data, perm, validate=lambda e: _check_asset(actor, e))
+    return save_scoped(actor, equipment, data, validate=lambda e: _check_asset(actor, e))
+
+
+def delete_equipment(actor, equipment: Equipment):
+    delete_scoped(actor, equipment)
 
 
 @transaction.atomic
@@ -494,7 +504,7 @@ def record_maintenance(actor, asset, kind: str, date, description: str, cost_wan
     if not (description or "").strip():
         raise ValidationError({"description": "请填写内容。"})
     record = MaintenanceRecord(kind=kind, date=date, description=description.strip(), cost_wan=cost_wan,
-                               region=asset.region, actor=_person(actor),
+                               region=asset.region, actor=person(actor),
                                **({"vehicle": asset} if model is Vehicle else {"equipment": asset}))
     record.full_clean()
     record.save()

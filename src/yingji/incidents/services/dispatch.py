@@ -13,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yingji import routing
-from yingji.core import roads
+from yingji.core import audit, roads
+from yingji.core.models import AuditEntry
 from yingji.core.scoping import require_region, scope
-from yingji.core.services import require_perm
+from yingji.core.services import person, require_perm
 from yingji.resources.models import RescueForce, Vehicle
-from yingji.resources.services import change_force_status
+from yingji.resources.services import change_force_status, set_vehicle_status
 from yingji.standards import event_codes
 
 from ..models import Assignment, Incident
@@ -113,12 +114,13 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
     seconds, metres, method = _estimate_for(incident, force)
     assignment = Assignment(incident=incident, force=force, vehicle=vehicle, assigned_at=timezone.now(),
                             eta_s=seconds, distance_m=metres, eta_method=method, notes=notes.strip()[:255],
-                            assigned_by=actor if actor is not None and actor.pk else None)
+                            assigned_by=person(actor))
     try:
         with transaction.atomic():
             assignment.save()
     except IntegrityError:
         raise ValidationError({"force": [f"{force.name}刚刚被调派到其他事件，请刷新后重选。"]}) from None
+    audit.record(actor, AuditEntry.CREATE, assignment, audit.diff({}, audit.snapshot(assignment)))
     _set_unit_status(actor, force, vehicle, busy=True, reason=f"调派至 {incident.number}")
     eta = f"，预计 {seconds / 60:.0f} 分钟到达（{method}，{metres / 1000:.1f} km）" if seconds is not None else ""
     record(incident, "dispatch", f"调派{assignment.force.name}" + (f"（{vehicle.plate}）" if vehicle else "") + eta,
@@ -147,8 +149,7 @@ def _set_unit_status(actor, force, vehicle, busy: bool, reason: str):
     if force.status != wanted and not (not busy and force.status in (RescueForce.RESTING, RescueForce.DISABLED)):
         change_force_status(actor, force, wanted, reason)
     if vehicle is not None:
-        Vehicle.objects.filter(pk=vehicle.pk).update(status=Vehicle.DISPATCHED if busy else Vehicle.AVAILABLE,
-                                                     updated_at=timezone.now())
+        set_vehicle_status(actor, vehicle, Vehicle.DISPATCHED if busy else Vehicle.AVAILABLE)
 
 
 @transaction.atomic
@@ -171,11 +172,13 @@ def advance(actor, assignment: Assignment, status: str, when=None, notes: str = 
         raise ValidationError({"time": ["时间不能早于调派时间。"]})
     if when > timezone.now() + timezone.timedelta(minutes=5):
         raise ValidationError({"time": ["时间不能晚于当前时间。"]})
+    before = audit.snapshot(assignment)
     assignment.status = status
     setattr(assignment, Assignment.TIME_FIELDS[status], when)
     if status == Assignment.BACK:
         assignment.active = False
     assignment.save()
+    audit.record(actor, AuditEntry.UPDATE, assignment, audit.diff(before, audit.snapshot(assignment)))
     if status == Assignment.BACK:
         _set_unit_status(actor, assignment.force, assignment.vehicle, busy=False, reason=f"{assignment.incident.number} 归队")
     label = dict(Assignment.STATUS_CHOICES)[status]

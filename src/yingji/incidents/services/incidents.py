@@ -11,7 +11,8 @@ from django.utils import timezone
 from yingji.core import audit, geo
 from yingji.core.models import AuditEntry, Region
 from yingji.core.scoping import require_region
-from yingji.core.services import require_perm
+from yingji.core.services import person, require_perm, update_audited
+from yingji.core.uploads import check_upload
 from yingji.standards import accidents, event_codes, levels
 
 from ..models import Incident
@@ -35,10 +36,6 @@ TRANSITIONS = {
     Incident.ENDED: {Incident.ARCHIVED, Incident.RESPONDING},
     Incident.ARCHIVED: set(),
 }
-
-
-def _person(actor):
-    return actor if actor is not None and actor.pk else None
 
 
 def _status_label(status: str) -> str:
@@ -135,7 +132,7 @@ def create_incident(actor, data: dict) -> Incident:
     errors: dict = {}
     _place(actor, incident, chosen, errors)
     _check(actor, incident, errors)
-    incident.duty_officer = _person(actor)
+    incident.duty_officer = person(actor)
     incident.number = _next_number(incident.reported_at)
     _apply_grade(incident)
     incident.save()
@@ -301,8 +298,8 @@ def merge_incidents(actor, duplicate: Incident, into: Incident, reason: str = ""
     duplicate.status = Incident.ENDED
     duplicate.ended_at = timezone.now()
     duplicate.save(update_fields=["merged_into", "status", "ended_at", "updated_at"])
-    duplicate.reports.filter(status="due").update(status="cancelled", trigger="事件已合并")
-    duplicate.public_reports.update(incident=into)
+    update_audited(actor, duplicate.reports.filter(status="due"), status="cancelled", trigger="事件已合并")
+    update_audited(actor, duplicate.public_reports.all(), incident=into)
     audit.record(actor, AuditEntry.UPDATE, duplicate, audit.diff(before, audit.snapshot(duplicate)))
     note = f"（{reason.strip()}）" if reason.strip() else ""
     record(duplicate, "merge", f"作为重复报告并入 {into.number}{note}", actor, data={"into": into.pk})
@@ -320,7 +317,5 @@ def add_note(actor, incident: Incident, text: str, attachment=None):
     if not (text or "").strip():
         raise ValidationError({"text": ["请填写记录内容。"]})
     if attachment is not None:
-        from .files import check_upload
-
         check_upload(attachment, images_only=False)
     return record(incident, "note", text.strip(), actor, attachment=attachment)

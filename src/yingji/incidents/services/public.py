@@ -17,11 +17,11 @@ from PIL import Image
 from yingji.core import audit, geo
 from yingji.core.models import AuditEntry, Region
 from yingji.core.scoping import require_region, scope
-from yingji.core.services import require_perm
+from yingji.core.services import person, require_perm
+from yingji.core.uploads import IMAGE_FORMATS, check_upload
 
 from ..models import Incident, PublicReport
 from . import incidents as incident_services
-from .files import IMAGE_FORMATS, check_upload
 from .timeline import record
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 2000
@@ -231,7 +231,7 @@ def _claim(actor, report: PublicReport) -> PublicReport:
 def _close(actor, report: PublicReport, status: str, **fields) -> PublicReport:
     before = audit.snapshot(report)
     report.status = status
-    report.handled_by = actor if actor is not None and actor.pk else None
+    report.handled_by = person(actor)
     report.handled_at = timezone.now()
     for key, value in fields.items():
         setattr(report, key, value)

@@ -1,4 +1,4 @@
-"""Checks on uploaded files: size, and for photos that the bytes really are an image."""
+"""Checks on uploaded files, for every app: size, and for photos that the bytes really are an image."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
