@@ -14,7 +14,7 @@ from django.utils import timezone
 from yingji.core import audit
 from yingji.core.models import AuditEntry, Region, User
 from yingji.core.scoping import require_region, scope
-from yingji.core.services import delete_audited, require_perm
+from yingji.core.services import delete_scoped, require_perm
 
 from ..models import DutyShift
 from .public import normalise_phone
@@ -22,10 +22,6 @@ from .public import normalise_phone
 SHIFT_FIELDS = {"region", "starts_at", "ends_at", "leader", "phone", "is_demo"}
 MAX_SHIFT = timedelta(days=7)
 BUREAU_SHIFT_START = time(8, 30)  # the usual bureau shift: 08:30 to 08:30 the next day
-
-
-def _person(actor):
-    return actor if actor is not None and actor.pk else None
 
 
 def _snapshot(shift: DutyShift, officers) -> dict:
@@ -160,12 +156,14 @@ def save_shift(actor, shift: DutyShift, data: dict, officers) -> DutyShift:
     return shift
 
 
-def delete_shift(actor, shift: DutyShift):
-    """Only a shift that has not started yet may be deleted; a past shift is a record of who was on duty."""
-    require_region(actor, shift.region)
+def _not_started(shift: DutyShift):
     if shift.starts_at <= timezone.now():
         raise ValidationError("班次已开始，不能删除（值班记录须保留）。")
-    delete_audited(actor, shift, "incidents.delete_dutyshift")
+
+
+def delete_shift(actor, shift: DutyShift):
+    """Only a shift that has not started yet may be deleted; a past shift is a record of who was on duty."""
+    delete_scoped(actor, shift, validate=_not_started)
 
 
 def on_shift(user, shift: DutyShift) -> bool:

@@ -36,7 +36,7 @@ from django.utils import timezone
 from yingji.core import audit
 from yingji.core.models import AuditEntry, Organisation
 from yingji.core.scoping import require_region, scope
-from yingji.core.services import require_perm
+from yingji.core.services import person, require_perm
 from yingji.standards import accidents
 
 from ..models import DutyShift, Incident, InformationReport, TimelineEntry
@@ -66,10 +66,6 @@ CITY, PROVINCE, NATIONAL = "city", "province", "national"
 CHAIN = (CITY, PROVINCE, NATIONAL)
 CHAIN_LABELS = {CITY: "设区的市级应急管理部门", PROVINCE: "省级应急管理部门", NATIONAL: "国务院应急管理部门"}
 NATIONAL_BUREAU = "应急管理部"
-
-
-def _person(actor):
-    return actor if actor is not None and actor.pk else None
 
 
 def _minutes(name: str) -> timedelta:
@@ -387,18 +383,18 @@ def draft_content(report: InformationReport, actor=None) -> dict:
         ended = f"于{local_text(incident.ended_at)}" if incident.ended_at else ""
         other.append(f"事件已{ended}结束，本报告为终报。")
 
-    person = _person(actor) or incident.duty_officer
+    signer = person(actor) or incident.duty_officer
     return {
         "unit_overview": unit, "time_place_scene": scene, "account": "\n".join(account),
         "casualties_loss": casualty_sentence(incident, now), "measures": measures, "other": "\n".join(other),
-        "filled_by": str(person) if person is not None else "", "phone": _phone(incident, person, bureau, now),
+        "filled_by": str(signer) if signer is not None else "", "phone": _phone(incident, signer, bureau, now),
     }
 
 
-def _phone(incident: Incident, person, bureau: str, now) -> str:
+def _phone(incident: Incident, filer, bureau: str, now) -> str:
     """The filer's mobile, else the duty phone of the shift on now at the reporting county, else the bureau's."""
-    if getattr(person, "phone", ""):
-        return person.phone
+    if getattr(filer, "phone", ""):
+        return filer.phone
     reporting, _ = _lineage(incident)
     shift = (DutyShift.objects.filter(region=reporting, starts_at__lte=now, ends_at__gt=now).exclude(phone="")
              .order_by("-starts_at").values_list("phone", flat=True).first())
@@ -512,7 +508,7 @@ def issue_report(actor, report: InformationReport, content: dict | None = None) 
     _require_complete(merged)
     before = _snapshot(report)
     now = timezone.now()
-    report.content, report.issued_at, report.issued_by = merged, now, _person(actor)
+    report.content, report.issued_at, report.issued_by = merged, now, person(actor)
     report.status = InformationReport.ISSUED
     report.relay_deadlines = relay_deadlines(hops(incident), report.due_at, issued_at=now)
     name = f"{incident.number}-{report.kind}-{report.sequence}.docx"

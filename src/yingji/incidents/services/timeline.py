@@ -2,6 +2,8 @@
 
 from django.utils import timezone
 
+from yingji.core.services import person
+
 from ..models import Incident, TimelineEntry
 
 
@@ -12,7 +14,7 @@ def record(incident: Incident, kind: str, text: str, actor=None, data: dict | No
     if kind not in dict(TimelineEntry.KIND_CHOICES):
         raise ValueError(f"unknown timeline kind {kind}")
     entry = TimelineEntry(incident=incident, kind=kind, text=text, data=data or {}, time=time or timezone.now(),
-                          actor=actor if actor is not None and actor.pk else None)
+                          actor=person(actor))
     if attachment:
         entry.attachment = attachment
     entry.save()
