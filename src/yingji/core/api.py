@@ -130,14 +130,10 @@ class RegionGDPViewSet(ServiceViewSet):
 
     def perform_update(self, serializer):
         data = {**{"region": serializer.instance.region, "year": serializer.instance.year}, **serializer.validated_data}
-        serializer.instance = services.save_audited(
-            self.request.user, serializer.instance, data, "core.change_regiongdp",
-            validate=lambda e: services.require_region(self.request.user, e.region),
-        )
+        serializer.instance = services.save_scoped(self.request.user, serializer.instance, data)
 
     def perform_destroy(self, instance):
-        services.require_region(self.request.user, instance.region)
-        services.delete_audited(self.request.user, instance, "core.delete_regiongdp")
+        services.delete_scoped(self.request.user, instance)
 
 
 # --- Organisations ----------------------------------------------------------

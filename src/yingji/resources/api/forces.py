@@ -147,8 +147,7 @@ class ExpertViewSet(ServiceViewSet):
     filterset_class = filtersets.ExpertFilterSet
     search_fields = ["name", "disciplines", "employer", "title"]
     save_service = staticmethod(services.save_expert)
-    delete_service = staticmethod(
-        lambda actor, expert: services.delete_audited(actor, expert, "resources.delete_expert"))
+    delete_service = staticmethod(services.delete_expert)
 
 
 class MaintenanceRecordSerializer(serializers.ModelSerializer):
@@ -223,9 +222,15 @@ class VehicleViewSet(LayerActionMixin, RecordsActionMixin, ServiceViewSet):
     search_fields = ["plate", "name"]
     ordering_fields = ["plate", "next_inspection_due", "retirement_date"]
     save_service = staticmethod(services.save_vehicle)
-    delete_service = staticmethod(lambda actor, v: services.delete_audited(actor, v, "resources.delete_vehicle"))
+    delete_service = staticmethod(services.delete_vehicle)
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(parameters=[OpenApiParameter("days", int, description="预警天数（0–36500，默认 90）")],
+                   responses=rows("LifecycleAlert", id=serializers.IntegerField(), name=serializers.CharField(),
+                                  kind=serializers.CharField(), next_inspection_due=serializers.DateField(allow_null=True),
+                                  inspection_overdue_days=serializers.IntegerField(allow_null=True),
+                                  retirement_date=serializers.DateField(allow_null=True),
+                                  retired_due=serializers.BooleanField(), retiring_soon=serializers.BooleanField()))
+    @action(detail=False, methods=["get"], filter_backends=[])
     def lifecycle(self, request):
         """Overdue inspections and service lives ending within ?days= (default 90), vehicles and equipment."""
         days = days_param(request.query_params)
@@ -242,4 +247,4 @@ class EquipmentViewSet(RecordsActionMixin, ServiceViewSet):
     filterset_class = filtersets.EquipmentFilterSet
     search_fields = ["name", "category"]
     save_service = staticmethod(services.save_equipment)
-    delete_service = staticmethod(lambda actor, e: services.delete_audited(actor, e, "resources.delete_equipment"))
+    delete_service = staticmethod(services.delete_equipment)

@@ -138,9 +138,7 @@ class SupplyItemViewSet(viewsets.ModelViewSet):
                                                  dict(serializer.validated_data))
 
     def perform_destroy(self, instance):
-        from yingji.core.services import delete_audited
-
-        delete_audited(self.request.user, instance, "resources.delete_supplyitem")
+        services.delete_supplyitem(self.request.user, instance)
 
 
 class StockLevelViewSet(ScopedReadOnlyViewSet):
@@ -191,10 +189,7 @@ class ReserveNormViewSet(ServiceViewSet):
                                                 serializer.validated_data.get("quantity", norm.quantity))
 
     def perform_destroy(self, instance):
-        from yingji.core.services import delete_audited
-
-        services.require_region(self.request.user, instance.warehouse.region)
-        delete_audited(self.request.user, instance, "resources.delete_reservenorm")
+        services.delete_reservenorm(self.request.user, instance)
 
     @action(detail=False, methods=["get"])
     def shortfalls(self, request):
@@ -235,8 +230,7 @@ class AgreementViewSet(ServiceViewSet):
     filterset_class = filtersets.AgreementFilterSet
     search_fields = ["supplier", "contract_no"]
     save_service = staticmethod(services.save_agreement)
-    delete_service = staticmethod(
-        lambda actor, agreement: services.delete_audited(actor, agreement, "resources.delete_agreementreserve"))
+    delete_service = staticmethod(services.delete_agreementreserve)
 
     def save_extra(self, serializer):
         lines = serializer.validated_data.pop("items", None)

@@ -270,10 +270,6 @@ class ExpertExportView(ObjectExportView, ExpertListView):
     pass
 
 
-VehicleDeleteView = delete_view(
-    Vehicle, lambda actor, v: services.delete_audited(actor, v, "resources.delete_vehicle"), "resources:vehicle_list")
-EquipmentDeleteView = delete_view(
-    Equipment, lambda actor, e: services.delete_audited(actor, e, "resources.delete_equipment"),
-    "resources:equipment_list")
-ExpertDeleteView = delete_view(
-    Expert, lambda actor, e: services.delete_audited(actor, e, "resources.delete_expert"), "resources:expert_list")
+VehicleDeleteView = delete_view(Vehicle, services.delete_vehicle, "resources:vehicle_list")
+EquipmentDeleteView = delete_view(Equipment, services.delete_equipment, "resources:equipment_list")
+ExpertDeleteView = delete_view(Expert, services.delete_expert, "resources:expert_list")

@@ -202,6 +202,4 @@ class AgreementExportView(ObjectExportView, AgreementListView):
 
 
 WarehouseDeleteView = delete_view(Warehouse, services.delete_warehouse, "resources:warehouse_list")
-AgreementDeleteView = delete_view(
-    AgreementReserve, lambda actor, a: services.delete_audited(actor, a, "resources.delete_agreementreserve"),
-    "resources:agreement_list")
+AgreementDeleteView = delete_view(AgreementReserve, services.delete_agreementreserve, "resources:agreement_list")
