@@ -224,12 +224,6 @@ class VehicleViewSet(LayerActionMixin, RecordsActionMixin, ServiceViewSet):
     save_service = staticmethod(services.save_vehicle)
     delete_service = staticmethod(services.delete_vehicle)
 
-    @extend_schema(parameters=[OpenApiParameter("days", int, description="预警天数（0–36500，默认 90）")],
-                   responses=rows("LifecycleAlert", id=serializers.IntegerField(), name=serializers.CharField(),
-                                  kind=serializers.CharField(), next_inspection_due=serializers.DateField(allow_null=True),
-                                  inspection_overdue_days=serializers.IntegerField(allow_null=True),
-                                  retirement_date=serializers.DateField(allow_null=True),
-                                  retired_due=serializers.BooleanField(), retiring_soon=serializers.BooleanField()))
     @action(detail=False, methods=["get"], filter_backends=[])
     def lifecycle(self, request):
         """Overdue inspections and service lives ending within ?days= (default 90), vehicles and equipment."""
