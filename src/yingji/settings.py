@@ -58,9 +58,9 @@ INSTALLED_APPS = [
     "axes",  # failed-login counting per (username, IP) and per IP; see core/security.py
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_tasks",
     "django_tasks_db",
-    "django_filters",
     # Yingji apps: each may add cli.py (command groups) and demo.py (demo data).
     "yingji.core",
     "yingji.resources",
@@ -264,7 +264,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "yingji.core.errors.api_exception_handler",
+    # One FilterSet per model (each app's filtersets.py), shared with the list pages and exports.
     "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -290,7 +292,6 @@ SPECTACULAR_SETTINGS = {
         "IncidentLevelEnum": "yingji.incidents.models.Incident.LEVEL_CHOICES",
         "AssignmentStatusEnum": "yingji.incidents.models.Assignment.STATUS_CHOICES",
         "ReportStatusEnum": "yingji.incidents.models.InformationReport.STATUS_CHOICES",
-        "django_filters.rest_framework.DjangoFilterBackend",
         "PublicReportStatusEnum": "yingji.incidents.models.PublicReport.STATUS_CHOICES",
         "AssetSourceEnum": "yingji.resources.models.LifecycleAsset.SOURCE_CHOICES",
         "PlanTypeEnum": "yingji.plans.models.Plan.TYPE_CHOICES",
