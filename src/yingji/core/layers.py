@@ -252,19 +252,22 @@ class LayerActionMixin:
     @classmethod
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        from drf_spectacular.types import OpenApiTypes
-        from drf_spectacular.utils import OpenApiParameter, extend_schema
+        from drf_spectacular.utils import extend_schema
         from rest_framework.decorators import action
 
+        from .schema import BBOX_PARAMETER, FEATURE_COLLECTION, ZOOM_PARAMETER
+
         if "layer" not in cls.__dict__ and cls.layer_properties is not None:
-            described = extend_schema(
-                parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="西,南,东,北（度）"),
-                            OpenApiParameter("zoom", OpenApiTypes.INT,
-                                             description="地图缩放级别；给出且范围内点数超过 2000 时返回网格聚合（cluster、count）")],
+            def layer(self, request):
+                return LayerActionMixin.layer(self, request)
+
+            # A function of its own per viewset (the mixin's stays a plain method), made an action first:
+            # @action replaces the function's kwargs, where extend_schema keeps the schema.
+            routed = action(detail=False, methods=["get"], url_path="layer", renderer_classes=[layer_renderer()])(layer)
+            cls.layer = extend_schema(
+                parameters=[BBOX_PARAMETER, ZOOM_PARAMETER], responses=FEATURE_COLLECTION,
                 description="GeoJSON FeatureCollection（按 bbox 裁剪，与列表相同的筛选与管辖范围）。",
-            )(LayerActionMixin.layer)
-            cls.layer = action(detail=False, methods=["get"], url_path="layer",
-                               renderer_classes=[layer_renderer()])(described)
+            )(routed)
 
 
 # --- Base map (tiles) and extent, for every page that draws a map -------------------------------------

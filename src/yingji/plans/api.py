@@ -3,6 +3,7 @@ add a task, suggestions for an incident) and response tasks (status, history).""
 
 from django.http import FileResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -96,6 +97,7 @@ class PlanViewSet(ServiceViewSet):
     save_service = staticmethod(services.save_plan)
     delete_service = staticmethod(services.delete_plan)
 
+    @extend_schema(methods=["GET"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @extend_schema(methods=["POST"], request=PlanDocumentUploadSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["get", "post"], permission_classes=[RecordPermission],
             parser_classes=[MultiPartParser, FormParser])

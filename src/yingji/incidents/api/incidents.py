@@ -12,6 +12,7 @@ from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, ServiceChecked
 from yingji.core.layers import LayerActionMixin, url_maker
 from yingji.core.models import Region
+from yingji.core.schema import FEATURE, rows
 from yingji.core.scoping import scope
 from yingji.resources.models import RescueForce, Vehicle
 
@@ -59,7 +60,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     force_name = serializers.CharField(source="force.name", read_only=True)
     plate = serializers.CharField(source="vehicle.plate", read_only=True, default="")
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    response_s = serializers.IntegerField(read_only=True)
+    response_s = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Assignment
@@ -184,6 +185,13 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(TimelineSerializer(page, many=True).data)
 
+    @extend_schema(responses=rows("Candidate", force=serializers.IntegerField(), name=serializers.CharField(),
+                                  type=serializers.CharField(), status=serializers.CharField(),
+                                  status_label=serializers.CharField(), eta_s=serializers.IntegerField(),
+                                  eta_minutes=serializers.FloatField(), distance_m=serializers.IntegerField(),
+                                  method=serializers.CharField(), capable=serializers.BooleanField(),
+                                  busy=serializers.BooleanField(), longitude=serializers.FloatField(allow_null=True),
+                                  latitude=serializers.FloatField(allow_null=True)))
     @action(detail=True, methods=["get"])
     def candidates(self, request, pk=None):
         """Forces ranked for this incident: free and capable first, then by estimated travel time.
@@ -205,6 +213,7 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         assignment = dispatching.dispatch(request.user, self.get_object(), **body.validated_data)
         return Response(AssignmentSerializer(assignment).data, status=201)
 
+    @extend_schema(responses=FEATURE)
     @action(detail=True, methods=["get"])
     def route(self, request, pk=None):
         """GeoJSON LineString of the fastest road route from ?force=ID to this incident, with seconds,

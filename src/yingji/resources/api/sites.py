@@ -10,6 +10,7 @@ from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission
 from yingji.core.layers import LayerActionMixin
 from yingji.core.models import Region
+from yingji.core.schema import rows, shape
 
 from .. import filtersets, services
 from ..models import Hydrant, HydrantInspection, Shelter
@@ -46,6 +47,10 @@ class ShelterViewSet(LayerActionMixin, ServiceViewSet):
     delete_service = staticmethod(services.delete_shelter)
     layer_properties = staticmethod(shelter_properties)
 
+    @extend_schema(responses=rows("ShelterCapacity", region=serializers.IntegerField(),
+                                  region_name=serializers.CharField(), places=serializers.IntegerField(),
+                                  population=serializers.IntegerField(allow_null=True),
+                                  coverage=serializers.FloatField(allow_null=True, help_text="每百名常住人口的避难位")))
     @action(detail=False, methods=["get"])
     def capacity(self, request):
         """Shelter capacity per township (or per child of the user's region) against resident population."""
@@ -90,7 +95,8 @@ class HydrantViewSet(LayerActionMixin, ServiceViewSet):
     delete_service = staticmethod(services.delete_hydrant)
     layer_properties = staticmethod(hydrant_properties)
 
-    @extend_schema(request=InspectionSerializer, responses=InspectionSerializer)
+    @extend_schema(methods=["GET"], responses=InspectionSerializer(many=True))
+    @extend_schema(methods=["POST"], request=InspectionSerializer, responses={201: InspectionSerializer})
     @action(detail=True, methods=["get", "post"], permission_classes=[ChangePermission])
     def inspections(self, request, pk=None):
         """GET the inspection history; POST records an inspection whose finding becomes the status."""
@@ -102,6 +108,9 @@ class HydrantViewSet(LayerActionMixin, ServiceViewSet):
         inspection = services.inspect_hydrant(request.user, hydrant, **body.validated_data)
         return Response(InspectionSerializer(inspection).data, status=201)
 
+    @extend_schema(responses=shape("HydrantStats", total=serializers.IntegerField(), ok=serializers.IntegerField(),
+                                   by_status=serializers.DictField(child=serializers.IntegerField()),
+                                   intact_rate=serializers.FloatField(allow_null=True, help_text="完好率（%）")))
     @action(detail=False, methods=["get"])
     def stats(self, request):
         """完好率 of the hydrants in scope (with the list's filters)."""
