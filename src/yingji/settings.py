@@ -262,7 +262,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["yingji.core.api_policy.ModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "yingji.core.api_policy.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "yingji.core.schema.AutoSchema",  # GeoJSON and extra-action answers, see there
     "EXCEPTION_HANDLER": "yingji.core.errors.api_exception_handler",
     # One FilterSet per model (each app's filtersets.py), shared with the list pages and exports.
     "DEFAULT_FILTER_BACKENDS": [

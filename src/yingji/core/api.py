@@ -15,6 +15,7 @@ from . import filtersets, geo, roles, services
 from .api_base import ScopedLedgerViewSet, ScopedRelatedField, ServiceViewSet
 from .layers import LayerActionMixin, parse_bbox
 from .models import AuditEntry, Organisation, Region, RegionGDP, User
+from .schema import BBOX_PARAMETER, FEATURE_COLLECTION, shape
 from .security import issue_token, lock_message, token_expiry
 
 # --- Regions ----------------------------------------------------------------
@@ -64,7 +65,7 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
         serializer.validated_data.pop("allow_outside_china", None)
         return {"allow_outside_china": serializer.initial_data.get("allow_outside_china") in (True, "true", "1", 1)}
 
-    @extend_schema(parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="西,南,东,北（度）")])
+    @extend_schema(parameters=[BBOX_PARAMETER], responses=FEATURE_COLLECTION)
     @action(detail=False, methods=["get"])
     def boundaries(self, request):
         """Boundaries (GeoJSON polygons) of the regions in scope that have one, cut to the bbox by extent."""
@@ -88,7 +89,9 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
             OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True, description="经度"),
             OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="纬度"),
             OpenApiParameter("level", OpenApiTypes.STR, description="级别，默认 township"),
-        ]
+        ],
+        responses=shape("RegionLocated", region=RegionSerializer(), method=serializers.CharField(),
+                        method_label=serializers.CharField(), distance_m=serializers.FloatField(allow_null=True)),
     )
     @action(detail=False, methods=["get"])
     def locate(self, request):
@@ -203,6 +206,7 @@ class UserViewSet(ServiceViewSet):
         data = serializer.validated_data
         return {"role_names": data.pop("roles", None), "password": data.pop("password", None)}
 
+    @extend_schema(responses=UserSerializer)
     @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
     def me(self, request):
         """The logged-in user, with their region: the scope of everything they see."""

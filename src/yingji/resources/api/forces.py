@@ -1,6 +1,7 @@
 """API of rescue forces, experts, vehicles and equipment (with their maintenance records)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,6 +12,7 @@ from yingji.core.api_policy import ChangePermission, RecordPermission
 from yingji.core.errors import error_body
 from yingji.core.layers import LayerActionMixin, labeller, url_maker
 from yingji.core.models import Organisation, Region
+from yingji.core.schema import AREA, rows
 from yingji.core.scoping import scope
 
 from .. import coverage, filtersets, services
@@ -104,17 +106,22 @@ class ForceViewSet(LayerActionMixin, ServiceViewSet):
         force = services.change_force_status(request.user, force, **body.validated_data)
         return Response(ForceSerializer(force, context=self.get_serializer_context()).data)
 
+    @extend_schema(responses=StatusChangeSerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         changes = self.get_object().status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
 
+    @extend_schema(parameters=[OpenApiParameter("minutes", float, description="分钟（0–60，默认 5）")],
+                   responses=AREA)
     @action(detail=True, methods=["get"])
     def isochrone(self, request, pk=None):
         """GeoJSON area reached by road within ?minutes= (default 5); `method` says 路网 or 估算(直线)."""
         minutes = coverage.minutes_param(request.query_params)
         return Response(coverage.isochrone(self.get_object(), minutes))
 
+    @extend_schema(parameters=[OpenApiParameter("minutes", float, description="分钟（0–60，默认 5）")],
+                   responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["get"])
     def coverage(self, request):
         """Fire stations' coverage within ?minutes= (default 5) by road: % of road length and population,
@@ -191,7 +198,8 @@ class EquipmentSerializer(serializers.ModelSerializer):
 class RecordsActionMixin:
     """GET/POST <asset>/<id>/records/: the maintenance log of a vehicle or an equipment item."""
 
-    @extend_schema(request=MaintenanceRecordSerializer, responses=MaintenanceRecordSerializer)
+    @extend_schema(methods=["GET"], responses=MaintenanceRecordSerializer(many=True))
+    @extend_schema(methods=["POST"], request=MaintenanceRecordSerializer, responses={201: MaintenanceRecordSerializer})
     @action(detail=True, methods=["get", "post"], permission_classes=[RecordPermission])
     def records(self, request, pk=None):
         asset = self.get_object()
@@ -224,6 +232,12 @@ class VehicleViewSet(LayerActionMixin, RecordsActionMixin, ServiceViewSet):
     save_service = staticmethod(services.save_vehicle)
     delete_service = staticmethod(services.delete_vehicle)
 
+    @extend_schema(parameters=[OpenApiParameter("days", int, description="预警天数（0–36500，默认 90）")],
+                   responses=rows("LifecycleAlert", id=serializers.IntegerField(), name=serializers.CharField(),
+                                  kind=serializers.CharField(), next_inspection_due=serializers.DateField(allow_null=True),
+                                  inspection_overdue_days=serializers.IntegerField(allow_null=True),
+                                  retirement_date=serializers.DateField(allow_null=True),
+                                  retired_due=serializers.BooleanField(), retiring_soon=serializers.BooleanField()))
     @action(detail=False, methods=["get"], filter_backends=[])
     def lifecycle(self, request):
         """Overdue inspections and service lives ending within ?days= (default 90), vehicles and equipment."""

@@ -19,6 +19,7 @@ from yingji.core.api_base import (
 from yingji.core.api_fields import PersonNameField
 from yingji.core.layers import LayerActionMixin
 from yingji.core.models import Organisation, Region
+from yingji.core.schema import rows
 
 from .. import filtersets, services
 from ..models import AgreementReserve, ReserveNorm, StockLevel, StockMovement, SupplyItem, Warehouse
@@ -116,6 +117,9 @@ class WarehouseViewSet(LayerActionMixin, ServiceViewSet):
     save_service = staticmethod(services.save_warehouse)
     delete_service = staticmethod(services.delete_warehouse)
 
+    @extend_schema(responses=rows("OnHand", item=serializers.IntegerField(), item__code=serializers.CharField(),
+                                  item__name=serializers.CharField(), item__unit=serializers.CharField(),
+                                  quantity=serializers.FloatField(), earliest_expiry=serializers.DateField(allow_null=True)))
     @action(detail=True, methods=["get"])
     def stock(self, request, pk=None):
         """On-hand quantity per item (all batches), from the maintained aggregate."""
@@ -191,6 +195,10 @@ class ReserveNormViewSet(ServiceViewSet):
     def perform_destroy(self, instance):
         services.delete_reservenorm(self.request.user, instance)
 
+    @extend_schema(responses=rows("Shortfall", warehouse=serializers.IntegerField(), warehouse_name=serializers.CharField(),
+                                  item=serializers.IntegerField(), item_name=serializers.CharField(),
+                                  unit=serializers.CharField(), norm=serializers.FloatField(),
+                                  on_hand=serializers.FloatField(), shortfall=serializers.FloatField()))
     @action(detail=False, methods=["get"])
     def shortfalls(self, request):
         """Norms not met: on-hand below the norm, with the shortfall."""
@@ -243,6 +251,10 @@ class AgreementViewSet(ServiceViewSet):
             items[line["item"]] = line["quantity"]
         return {"items": items}
 
+    @extend_schema(responses=rows("Availability", item=serializers.IntegerField(), code=serializers.CharField(),
+                                  name=serializers.CharField(), unit=serializers.CharField(),
+                                  physical=serializers.FloatField(), agreement=serializers.FloatField(),
+                                  fastest_response_hours=serializers.FloatField(allow_null=True)))
     @action(detail=False, methods=["get"])
     def availability(self, request):
         """Per supply item: physical stock on hand and, separately, what active agreements commit."""
