@@ -1,6 +1,5 @@
-"""URLs: each app mounts its pages and its API router here."""
-
-from importlib import import_module
+"""URLs: every yingji app's pages (its urls.py) and API routes (its api_urls.routes), found in INSTALLED_APPS
+order by core/discovery.py, so that a new app mounts itself with no edit here."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -9,12 +8,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from yingji.core.api import TokenLoginView
+from yingji.core.discovery import app_modules
 from yingji.core.forms import LoginForm
 
-API_APPS = ["yingji.core", "yingji.resources", "yingji.incidents", "yingji.plans"]  # each has api_urls.routes
 router = DefaultRouter()
-for app in API_APPS:
-    for prefix, viewset, basename in import_module(f"{app}.api_urls").routes:
+for module in app_modules("api_urls"):  # (prefix, viewset, basename) of each app
+    for prefix, viewset, basename in module.routes:
         router.register(prefix, viewset, basename=basename)
 
 api_patterns = [
@@ -31,11 +30,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
-    path("", include("yingji.core.urls")),
-    path("", include("yingji.resources.urls")),
-    path("", include("yingji.incidents.urls")),
-    path("", include("yingji.plans.urls")),
-    path("", include("yingji.web.urls")),
+    *(path("", include(module)) for module in app_modules("urls")),
 ]
 
 handler404 = "yingji.core.errors.json_404"

@@ -1,14 +1,7 @@
-"""One-map layers of the core app: region boundaries (where present), region centres, and the roads of an
-imported road network (offered only when one is imported; the vector base map when no tiles are set)."""
+"""One-map layers of the core app: region boundaries (where present) and region centres. (The roads layer
+belongs to the web app, whose endpoint draws it: web/maplayers.py.)"""
 
 from .layers import Layer
-
-
-def _has_roads():
-    from yingji.web.onemap import has_road_network
-
-    return has_road_network()
-
 
 LAYERS = [
     Layer("region_boundaries", "行政区划边界", "region-boundaries", "基础底图", "core.view_region",
@@ -19,6 +12,4 @@ LAYERS = [
           popup=(("level_label", "级别"), ("code", "区划代码"), ("population", "常住人口（人）")),
           legend=(("county", "#3949ab", "县级"), ("township", "#5c6bc0", "乡级"), ("village", "#9fa8da", "村级"),
                   (None, "#283593", "其他")), labels=True, order=90),
-    Layer("roads", "路网", "web:onemap_roads", "基础底图", "core.view_region", kind="lines", colour="#b0a48a",
-          title="name", legend=((None, "#b0a48a", "道路（已导入路网）"),), available=_has_roads, order=92),
 ]

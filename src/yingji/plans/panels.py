@@ -87,3 +87,7 @@ def incident_context(incident, user, warning_colour: str = "") -> dict:
 
 def active_activations(user):
     return scope(Activation.objects.filter(active=True), user)
+
+
+# The incident page (yingji.incidents) finds this by the panels.py convention (core/discovery.py).
+INCIDENT_PANELS = [(incident_context, "plans/incident_panel.html")]

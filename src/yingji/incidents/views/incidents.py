@@ -87,14 +87,13 @@ def panel_context(incident, user) -> dict:
     from django.template import TemplateDoesNotExist
     from django.template.loader import get_template
 
+    from yingji.core.discovery import app_modules
+
     from . import reports
 
     sources = [(getattr(reports, "reports_context", None), "incidents/_reports_panel.html")]
-    try:
-        from yingji.plans.panels import incident_context
-    except ImportError:
-        incident_context = None
-    sources.append((incident_context, "plans/incident_panel.html"))
+    # Higher apps plug in by convention (no import of them here): panels.INCIDENT_PANELS = [(function, template)].
+    sources += [panel for module in app_modules("panels") for panel in getattr(module, "INCIDENT_PANELS", ())]
     context, templates = {}, []
     for function, template in sources:
         try:
