@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "yingji.core.middleware.BodyLimitMiddleware",  # before CSRF, which reads form bodies
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yingji.core.middleware.IdleTimeoutMiddleware",
@@ -226,7 +227,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploads (public-report photos, note attachments, plan documents) are read back through
 # scoped views only; MEDIA_URL is never served as a public folder.
 FILE_UPLOAD_PERMISSIONS = 0o640
-MAX_UPLOAD_MB = 10
+MAX_UPLOAD_MB = env_int("YINGJI_MAX_UPLOAD_MB", 10)
+# Request bodies: views that take uploads refuse more than MAX_UPLOAD_MB + 1 MB, every other request more
+# than YINGJI_MAX_REQUEST_MB, by Content-Length before anything is read (core.middleware.BodyLimitMiddleware);
+# form and JSON data outside file parts is capped by Django at DATA_UPLOAD_MAX_MEMORY_SIZE.
+YINGJI_MAX_REQUEST_MB = env_int("YINGJI_MAX_REQUEST_MB", 2 * MAX_UPLOAD_MB)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB (Django's default, said here on purpose)
 
 # --- Incident reporting deadlines (493号令 第九条、第十一条; local rules may be stricter) --
 YINGJI_INITIAL_REPORT_MINUTES = env_int("YINGJI_INITIAL_REPORT_MINUTES", 60)  # 首报: after the bureau learns

@@ -223,3 +223,58 @@ def test_polling_alone_ends_the_session_after_thirty_idle_minutes(demo, web):
     assert api.status_code == 401 and api.json()["error"]["code"] == "not_authenticated"
     page = client.get("/")
     assert page.status_code == 302 and page.url.startswith("/login/")
+
+
+# --- 7. Authentication events, exports and downloads in the audit trail ---------------
+
+def _events(action):
+    from yingji.core.models import AuditEntry
+
+    return list(AuditEntry.objects.filter(action=action).order_by("id"))
+
+
+def _facts(entry) -> dict:
+    return {key: after for key, (_, after) in entry.changes.items()}
+
+
+def test_logins_logouts_failures_and_tokens_are_audited(demo):
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from yingji.core.demo import DEMO_PASSWORD
+
+    client = Client(REMOTE_ADDR="10.9.8.7")
+    client.post("/login/", {"username": "duty", "password": "Wrong#pass1"})
+    [failed] = _events("login_failed")
+    assert failed.actor is None and failed.actor_name == "未登录用户"
+    assert _facts(failed) == {"用户名": "duty", "结果": "用户名或密码错误", "IP": "10.9.8.7"}
+    assert failed.region == User.objects.get(username="duty").region  # the county admin sees it
+    assert client.post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).status_code == 302
+    [login] = _events("login")
+    assert login.actor.username == "duty" and _facts(login)["IP"] == "10.9.8.7"
+    client.post("/logout/")
+    [logout] = _events("logout")
+    assert logout.actor.username == "duty"
+    APIClient(REMOTE_ADDR="10.9.8.6").post("/api/auth/token/", {"username": "leader", "password": DEMO_PASSWORD})
+    [token] = _events("token")
+    assert token.actor.username == "leader" and _facts(token)["IP"] == "10.9.8.6" and "有效期至" in _facts(token)
+
+
+def test_exports_are_audited_with_list_filters_and_row_count(demo, web):
+    client = web("duty")
+    content = client.get("/shelters/export.xlsx?q=镇").content
+    rows = load_workbook(io.BytesIO(content)).worksheets[0].max_row - 1
+    [export] = _events("export")
+    assert export.actor.username == "duty" and export.object_repr == "导出应急避难场所"
+    assert _facts(export)["行数"] == rows and _facts(export)["筛选条件"] == "q=镇"
+
+
+def test_cli_export_is_audited(demo, tmp_path):
+    from django.core.management import call_command  # noqa: F401  (the CLI's own code path, in-process)
+
+    from yingji.core.cli import export_sheet
+
+    export_sheet.main(["regions", str(tmp_path / "r.xlsx"), "--user", "township"], standalone_mode=False)
+    [export] = _events("export")
+    assert export.actor.username == "township" and export.object_repr == "导出行政区划"
+    assert _facts(export)["行数"] == 1

@@ -58,11 +58,18 @@ def _region_of(instance) -> Region | None:
     return obj
 
 
+def actor_name(actor) -> str:
+    """The trail's name for who acted: the person, a stand-in's own name (the public reporter), or 系统."""
+    if actor is None or not str(actor):
+        return "系统"
+    return str(actor)[:150]
+
+
 def record(actor, action: str, instance: models.Model, changes: dict, object_id=None) -> AuditEntry:
     region = _region_of(instance)
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_name=(str(actor) if actor is not None else "系统"),
+        actor_name=actor_name(actor),
         action=action,
         model=instance._meta.label_lower,
         model_name=str(instance._meta.verbose_name),
@@ -70,6 +77,37 @@ def record(actor, action: str, instance: models.Model, changes: dict, object_id=
         object_repr=str(instance)[:255],
         region=region if region is not None and region.pk else None,
         changes=changes,
+    )
+
+
+def request_ip(request) -> str:
+    from .security import client_ip
+
+    return client_ip(request) if request is not None else ""
+
+
+def record_event(actor, action: str, label: str, detail: dict | None = None, request=None,
+                 instance: models.Model | None = None, region: Region | None = None) -> AuditEntry:
+    """An event that changes no record but must be traceable (等保): a login, logout, failed login, token
+    issue, export or download. `label` says what it concerned (a list, a file); `detail` holds the facts
+    under Chinese names (用户名, 筛选条件, 行数 …), stored as [None, value] so the trail shows them like
+    the fields of a creation. The client's IP is added from `request`."""
+    detail = dict(detail or {})
+    if request is not None:
+        detail.setdefault("IP", request_ip(request))
+    user = actor if actor is not None and getattr(actor, "pk", None) else None
+    if region is None:
+        region = _region_of(instance) if instance is not None else getattr(user, "region", None)
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_name=actor_name(actor),
+        action=action,
+        model=instance._meta.label_lower if instance is not None else "",
+        model_name=str(instance._meta.verbose_name) if instance is not None else "",
+        object_id=str(instance.pk) if instance is not None else "",
+        object_repr=str(label)[:255],
+        region=region if region is not None and region.pk else None,
+        changes={key: [None, _json_value(value)] for key, value in detail.items()},
     )
 
 

@@ -69,7 +69,7 @@ def export_sheet(kind, file, username):
         raise click.ClickException(f"用户“{username}”无权查看{spec.title}。")
     records = spec.queryset(actor)
     with open(file, "wb") as handle:
-        handle.write(export_xlsx(spec, records))
+        handle.write(export_xlsx(spec, records, actor, {"--user": username or "（全部）"}))
     click.echo(f"已导出 {records.count()} 条{spec.title}到 {file}")
 
 

@@ -372,7 +372,28 @@ def export_value(record, column: Column):
     return value
 
 
-def export_xlsx(spec: SheetSpec, records: Iterable) -> bytes:
-    """Records as a sheet that the import accepts back unchanged."""
-    return _bytes(_book(spec.title, [c.header for c in spec.columns],
-                        ([export_value(r, c) for c in spec.columns] for r in records)))
+def export_xlsx(spec: SheetSpec, records: Iterable, actor=None, filters=None, request=None) -> bytes:
+    """Records as a sheet that the import accepts back unchanged. Every export is in the audit trail:
+    who, which list, with which filters (the query string, or what the CLI was given) and how many rows."""
+    from .audit import record_event
+    from .models import AuditEntry
+
+    count = 0
+
+    def rows():
+        nonlocal count
+        for record in records:
+            count += 1
+            yield [export_value(record, c) for c in spec.columns]
+
+    content = _bytes(_book(spec.title, [c.header for c in spec.columns], rows()))
+    record_event(actor, AuditEntry.EXPORT, f"导出{spec.title}",
+                 {"筛选条件": _describe_filters(filters), "行数": count}, request)
+    return content
+
+
+def _describe_filters(filters) -> str:
+    if not filters:
+        return "（无）"
+    items = filters.lists() if hasattr(filters, "lists") else ((k, [v]) for k, v in dict(filters).items())
+    return "；".join(f"{key}={'、'.join(map(str, values))}" for key, values in items) or "（无）"

@@ -218,3 +218,19 @@ class AuditEntry(RegionScoped):
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()} {self.model_name}“{self.object_repr}”"
+
+
+class RefusedRequest(models.Model):
+    """A request refused before its body was read (over the size cap). Rate limits count these too, so
+    oversize requests cannot be sent for free (the public report form's hourly limit per IP)."""
+
+    kind = models.CharField("类别", max_length=32)  # "public_report"
+    ip = models.GenericIPAddressField("来源IP", null=True, blank=True)
+    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "被拒绝的请求"
+        indexes = [models.Index(fields=["kind", "ip", "time"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.ip or '未知地址'} {self.time:%Y-%m-%d %H:%M}"

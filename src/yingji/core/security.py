@@ -9,6 +9,7 @@ back only when the password was right. So a burst checks at most AXES_FAILURE_LI
 
 import hashlib
 import re
+import time
 from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
@@ -20,6 +21,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import F
@@ -29,6 +31,9 @@ from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
+
+from . import audit
+from .models import AuditEntry
 
 CHARACTER_CLASSES = [
     ("小写字母", re.compile(r"[a-z]")),
@@ -190,7 +195,10 @@ def issue_token(user, request=None) -> Token:
     if token is not None and token_expiry(token) <= timezone.now():
         token.delete()
         token = None
-    return token or Token.objects.create(user=user)
+    token = token or Token.objects.create(user=user)
+    audit.record_event(user, AuditEntry.TOKEN, "签发 API 令牌",
+                       {"有效期至": timezone.localtime(token_expiry(token)).strftime("%Y-%m-%d %H:%M")}, request)
+    return token
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
@@ -223,3 +231,42 @@ def _revoke_tokens(sender, instance, **kwargs):
     if getattr(instance, "_revoke_tokens", False):
         Token.objects.filter(user=instance).delete()
         instance._revoke_tokens = False
+
+
+# --- Authentication events in the audit trail (等保: logins, logouts, failed logins) ---------------
+
+class _NotLoggedIn:
+    """Stands for whoever failed to log in (no user row)."""
+
+    pk = None
+
+    def __str__(self):
+        return "未登录用户"
+
+
+@receiver(user_logged_in)
+def _audit_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        from .middleware import LAST_ACTIVITY
+
+        request.session[LAST_ACTIVITY] = time.time()  # the idle clock starts at the login
+    audit.record_event(user, AuditEntry.LOGIN, "登录", request=request)
+
+
+@receiver(user_logged_out)
+def _audit_logout(sender, request, user, **kwargs):
+    if user is None:
+        return
+    reason = {"原因": "长时间未操作，自动退出"} if getattr(request, "yingji_idle_logout", False) else {}
+    audit.record_event(user, AuditEntry.LOGOUT, "退出登录", reason, request)
+
+
+@receiver(user_login_failed)
+def _audit_failed_login(sender, credentials, request=None, **kwargs):
+    from .models import User
+
+    username = str(credentials.get("username") or "")[:150]
+    known = User.objects.filter(username=username).select_related("region").first() if username else None
+    result = "已锁定，未校验密码" if getattr(request, "axes_locked_out", False) else "用户名或密码错误"
+    audit.record_event(_NotLoggedIn(), AuditEntry.LOGIN_FAILED, f"登录失败：{username}",
+                       {"用户名": username, "结果": result}, request, region=known.region if known else None)

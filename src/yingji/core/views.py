@@ -141,7 +141,7 @@ class ObjectExportView(ObjectListView):
         rows = self.get_queryset()
         if self.filter_error:
             return HttpResponseBadRequest(self.filter_error, content_type="text/plain; charset=utf-8")
-        return _xlsx(f"{spec.title}.xlsx", export_xlsx(spec, rows))
+        return _xlsx(f"{spec.title}.xlsx", export_xlsx(spec, rows, request.user, request.GET, request))
 
 
 def location_picker(user) -> dict:

@@ -1,7 +1,6 @@
 """API of plans: plans with their levels and task templates, activations (activate, change level, end,
 add a task, suggestions for an incident) and response tasks (status, history)."""
 
-from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,6 +13,8 @@ from rest_framework.response import Response
 from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, ServiceViewSet, int_param
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, RecordPermission
+from yingji.core.downloads import file_response
+from yingji.core.middleware import body_limit
 from yingji.core.models import Organisation, Region
 from yingji.core.scoping import scope
 from yingji.incidents.models import Incident
@@ -99,6 +100,7 @@ class PlanViewSet(ServiceViewSet):
 
     @extend_schema(methods=["GET"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @extend_schema(methods=["POST"], request=PlanDocumentUploadSerializer, responses=PlanSerializer)
+    @body_limit()  # uploads refused unread over MAX_UPLOAD_MB + 1 MB
     @action(detail=True, methods=["get", "post"], permission_classes=[RecordPermission],
             parser_classes=[MultiPartParser, FormParser])
     def document(self, request, pk=None):
@@ -107,7 +109,7 @@ class PlanViewSet(ServiceViewSet):
         if request.method == "GET":
             if not plan.document:
                 raise NotFound("该预案没有上传原件。")
-            return FileResponse(plan.document.open("rb"), as_attachment=True, filename=plan.document_name)
+            return file_response(request, plan.document, plan.document_name, about=plan)
         body = PlanDocumentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         plan = services.save_plan(request.user, plan, {"document": body.validated_data["document"]})

@@ -5,12 +5,14 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, ListView, RedirectView
 
+from yingji.core.downloads import file_response
+from yingji.core.middleware import body_limit
 from yingji.core.scoping import scope, user_may_use_region
 from yingji.core.views import ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.incidents.models import Incident
@@ -60,6 +62,7 @@ class PlanDetailView(ScopedMixin, DetailView):
         return context
 
 
+@body_limit()  # the original document: refused unread over MAX_UPLOAD_MB + 1 MB
 class PlanFormView(ObjectFormView):
     model = Plan
     form_class = PlanForm
@@ -83,11 +86,7 @@ class PlanDocumentView(ScopedMixin, DetailView):
         plan = self.get_object()
         if not plan.document:
             raise Http404("该预案没有上传原件。")
-        try:
-            handle = plan.document.open("rb")
-        except FileNotFoundError:
-            raise Http404("预案原件文件缺失。") from None
-        return FileResponse(handle, as_attachment=True, filename=plan.document_name)
+        return file_response(request, plan.document, plan.document_name, about=plan)
 
 
 # --- Response levels and task templates (edited from the plan page) -----------

@@ -11,6 +11,7 @@ from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, int_
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, ServiceChecked
 from yingji.core.layers import LayerActionMixin, url_maker
+from yingji.core.middleware import body_limit
 from yingji.core.models import Region
 from yingji.core.schema import FEATURE, rows
 from yingji.core.scoping import scope
@@ -168,6 +169,7 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         return self._reply(into)
 
     @extend_schema(request=IncidentNoteRequest, responses=TimelineSerializer)
+    @body_limit()  # refused unread over MAX_UPLOAD_MB + 1 MB
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def notes(self, request, pk=None):
         """Add a note (optionally with a file ≤ 10 MB) to the timeline."""

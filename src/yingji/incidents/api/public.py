@@ -1,8 +1,6 @@
 """API of public reports: the duty inbox (scoped list and detail, verify / merge / reject), the photo
 through the same scope, and the no-login submission with the same rate limit as the /report/ page."""
 
-import mimetypes
-
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, parsers, permissions, serializers, status, viewsets
@@ -12,13 +10,14 @@ from rest_framework.response import Response
 from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission
+from yingji.core.downloads import file_response
 from yingji.core.errors import error_body
 from yingji.core.models import Region
 
 from .. import filtersets
 from ..models import Incident, PublicReport
 from ..services import public as services
-from ..views.public import client_ip
+from ..views.public import client_ip, public_upload_limit
 
 
 class PublicReportSerializer(serializers.ModelSerializer):
@@ -109,13 +108,12 @@ class PublicReportViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def photo(self, request, pk=None):
         """The photo, only for those who may see the report (uploads are never a public folder)."""
-        from django.http import FileResponse, Http404
+        from django.http import Http404
 
         report = self.get_object()
         if not report.photo:
             raise Http404
-        content_type = mimetypes.guess_type(report.photo.name)[0] or "application/octet-stream"
-        return FileResponse(report.photo.open("rb"), content_type=content_type)
+        return file_response(request, report.photo, about=report, inline_images=True)
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -144,6 +142,7 @@ class PublicSubmitViewSet(viewsets.ViewSet):
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
 
     @extend_schema(request=SubmitSerializer, responses={201: SubmitResultSerializer})
+    @public_upload_limit  # refused unread over the cap, counted toward the hourly limit
     def create(self, request):
         if services.body_too_large(request.META.get("CONTENT_LENGTH")):
             return Response(error_body("too_large", f"提交的内容过大：照片不能超过 {settings.MAX_UPLOAD_MB} MB。"),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from yingji.core import audit, geo
-from yingji.core.models import AuditEntry, Region
+from yingji.core.models import AuditEntry, RefusedRequest, Region
 from yingji.core.scoping import require_region, scope
 from yingji.core.services import person, require_perm
 from yingji.core.uploads import IMAGE_FORMATS, check_upload
@@ -112,11 +112,25 @@ def _locate(longitude, latitude) -> Region | None:
     return region
 
 
+REFUSED_KIND = "public_report"
+
+
+def record_refused(ip):
+    """A submission refused unread for its size still uses one of the address's hourly reports."""
+    RefusedRequest.objects.create(kind=REFUSED_KIND, ip=client_ip(ip) if ip else None)
+
+
+def check_ip_rate(ip):
+    """RateLimited when this address has used its hourly reports (checked before a body is read)."""
+    _check_rate(client_ip(ip) if ip else None, None)
+
+
 def _check_rate(ip, phone):
     limit = settings.YINGJI_PUBLIC_REPORTS_PER_HOUR
     since = timezone.now() - timedelta(hours=1)
     recent = PublicReport.objects.filter(created_at__gte=since)
-    if ip and recent.filter(ip=ip).count() >= limit:
+    refused = RefusedRequest.objects.filter(kind=REFUSED_KIND, ip=ip, time__gte=since)  # oversize bodies count too
+    if ip and recent.filter(ip=ip).count() + refused.count() >= limit:
         raise RateLimited({NON_FIELD_ERRORS: [f"同一网络一小时内最多可上报 {limit} 次，请稍后再试。"
                                               "情况紧急请直接拨打 119、110 或 120。"]})
     if phone and recent.filter(phone=phone).count() >= limit:

@@ -1,12 +1,14 @@
 """Incident pages: list, intake, the incident page with its actions, dispatch and timeline."""
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.generic import DetailView
 
 from yingji.core import roads
+from yingji.core.downloads import file_response
+from yingji.core.middleware import body_limit
 from yingji.core.scoping import scope
 from yingji.core.views import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.resources.models import RescueForce, Vehicle
@@ -137,6 +139,7 @@ class IncidentMergeView(IncidentActionView):
         return f"已并入 {into.number}。"
 
 
+@body_limit()  # refused unread over MAX_UPLOAD_MB + 1 MB
 class IncidentNoteView(IncidentActionView):
     form_class = NoteForm
 
@@ -182,8 +185,7 @@ class AttachmentView(ScopedMixin, DetailView):
         entry = self.get_object()
         if not entry.attachment:
             raise Http404("没有附件。")
-        return FileResponse(entry.attachment.open("rb"), as_attachment=True,
-                            filename=entry.attachment.name.rsplit("/", 1)[-1])
+        return file_response(request, entry.attachment, about=entry.incident)
 
 
 urlpatterns = [

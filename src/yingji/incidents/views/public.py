@@ -1,20 +1,22 @@
 """Public reporting pages: the no-login form at /report/ and its thank-you page, and the duty inbox
 (incidents/inbox/) where reports are verified into incidents, merged into one, or rejected."""
 
-import mimetypes
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, path
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from yingji.core.downloads import file_response
+from yingji.core.errors import error_response
+from yingji.core.middleware import body_limit
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 from yingji.core.views import ScopedMixin
@@ -40,6 +42,28 @@ def client_ip(request) -> str | None:
     if settings.SECURE_PROXY_SSL_HEADER and forwarded:
         return services.client_ip(forwarded.split(",")[-1])
     return services.client_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def _count_refused(request):
+    services.record_refused(client_ip(request))
+
+
+def _over_rate(request):
+    """429 before the body is read when this address has already used its hourly reports."""
+    try:
+        services.check_ip_rate(client_ip(request))
+    except services.RateLimited as exc:
+        message = "；".join(exc.messages)
+        if request.path.startswith("/api/"):
+            return error_response(429, "throttled", message)
+        return HttpResponse(f"<!doctype html><meta charset=utf-8><title>上报过于频繁</title><p>{message}</p>",
+                            status=429)
+    return None
+
+
+# The /report/ page and the API submission: over MAX_UPLOAD_MB + 1 MB is refused unread and still counts
+# toward the hourly limit; an address over its limit is refused before its body is read.
+public_upload_limit = body_limit(refused=_count_refused, before_body=_over_rate)
 
 
 def incident_url(incident) -> str:
@@ -79,6 +103,7 @@ class PublicReportForm(forms.Form):
         self.fields["photo"].help_text = f"仅限图片（JPEG、PNG 等），不超过 {settings.MAX_UPLOAD_MB} MB。"
 
 
+@public_upload_limit
 class PublicReportView(FormView):
     """/report/: anyone, no login, CSRF on. The rate limit is the service's."""
 
@@ -388,13 +413,8 @@ class PhotoView(InboxMixin, View):
         report = get_object_or_404(self.get_queryset(), pk=pk)
         if not report.photo:
             raise Http404("该上报没有照片。")
-        try:
-            handle = report.photo.open("rb")
-        except FileNotFoundError:
-            raise Http404("照片文件不存在。") from None
-        content_type = mimetypes.guess_type(report.photo.name)[0] or "application/octet-stream"
-        response = FileResponse(handle, content_type=content_type)
-        response["Content-Disposition"] = "inline"
+        # Inline only when the stored bytes verify as an image; anything else is a plain download.
+        response = file_response(request, report.photo, about=report, inline_images=True)
         response["Cache-Control"] = "private, max-age=600"
         return response
 

@@ -20,6 +20,7 @@ from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, FormView, ListView
 
+from yingji.core.downloads import record_download
 from yingji.core.scoping import scope
 from yingji.core.views import ScopedMixin
 
@@ -342,6 +343,7 @@ class ReportDocumentView(ReportMixin, View):
         report = self.get_report()
         if not report.document:
             raise Http404("该报告尚未报送，没有报告文件。")
+        record_download(request, services.document_filename(report), about=report)
         return docx_response(report.document.open("rb"), services.document_filename(report), as_file=True)
 
 
