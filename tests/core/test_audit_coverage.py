@@ -32,6 +32,21 @@ def test_every_demo_record_reads_in_chinese(demo):
     assert not unreadable
 
 
+def test_every_demo_record_has_its_audit_trail(demo):
+    """The demo is loaded through the services: a row of an audited model without any entry was written
+    around them."""
+    missing = {}
+    for model in yingji_models():
+        label = model._meta.label_lower
+        if label in services.NOT_AUDITED:
+            continue
+        rows = {str(pk) for pk in model.objects.values_list("pk", flat=True)}
+        unaudited = rows - set(AuditEntry.objects.filter(model=label).values_list("object_id", flat=True))
+        if unaudited:
+            missing[label] = len(unaudited)
+    assert not missing
+
+
 def test_exemptions_name_real_models_with_a_reason():
     labels = {model._meta.label_lower for model in yingji_models()}
     assert set(services.NOT_AUDITED) <= labels

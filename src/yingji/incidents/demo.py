@@ -8,6 +8,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from yingji.core.models import Region, User
+from yingji.core.services import update_audited
 from yingji.standards import event_codes
 from yingji.standards.tables import read_table
 
@@ -114,9 +115,10 @@ def _history(duty) -> int:
                 "latitude": township.latitude + rng.uniform(-0.01, 0.01), "injuries": rng.choice([0, 0, 0, 1, 2]),
                 "direct_loss_wan": Decimal(rng.choice([0, 0, 2, 5, 12, 30])), "is_demo": True,
             })
-            Incident.objects.filter(pk=incident.pk).update(status=Incident.ARCHIVED, ended_at=reported + timedelta(hours=3),
-                                                           level=incident.level or 4)
-            incident.reports.filter(status="due").update(status="cancelled", trigger="演示历史数据")
+            # Bulk, not the lifecycle (a year of it would slow the demo down), but audited all the same.
+            update_audited(duty, Incident.objects.filter(pk=incident.pk), status=Incident.ARCHIVED,
+                           ended_at=reported + timedelta(hours=3), level=incident.level or 4)
+            update_audited(duty, incident.reports.filter(status="due"), status="cancelled", trigger="演示历史数据")
             made += 1
     return made
 
