@@ -166,8 +166,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False  # failed logins are in the audit trail (
 AXES_DISABLE_ACCESS_LOG = True  # so are logins and logouts
 AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy's: say how many proxies append to X-Forwarded-For,
-# or every user shares one IP (and one per-IP lock).
-YINGJI_TRUSTED_PROXIES = env_int("YINGJI_TRUSTED_PROXIES", 0)
+# or every user shares one IP (one per-IP lock, one public-report limit). YINGJI_HTTPS implies one.
+YINGJI_TRUSTED_PROXIES = env_int("YINGJI_TRUSTED_PROXIES", 1 if HTTPS else 0)
 AXES_CLIENT_IP_CALLABLE = "yingji.core.security.client_ip"
 # API tokens (POST /api/auth/token/) expire this many hours after issue; a password change or a
 # deactivation deletes them at once.

@@ -210,3 +210,14 @@ def test_secure_headers(demo, web, url, who):
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]  # no inline scripts allowed
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_own_address(demo, settings):
+    settings.YINGJI_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", **proxy)  # the left entry is made up
+    for attempt in range(5):
+        attacker.post("/login/", {"username": "duty", "password": f"guess-{attempt}"})
+    assert "已锁定" in attacker.post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).content.decode()
+    colleague = Client(HTTP_X_FORWARDED_FOR="198.51.100.20", **proxy)
+    assert colleague.post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).status_code == 302

@@ -110,3 +110,26 @@ def test_report_photos_are_inline_only_when_they_verify_as_images(demo, media, w
                      api("duty").get(f"/api/public-reports/{report.pk}/photo/")]:
         assert response["Content-Type"] == "application/octet-stream"
         assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_report_and_plan_documents_are_audited_downloads(open_incident, media, web):
+    from yingji.core.models import User
+    from yingji.incidents.models import InformationReport
+    from yingji.incidents.services import reports
+    from yingji.plans import services as plan_services
+    from yingji.plans.models import Plan
+
+    duty = User.objects.get(username="duty")
+    incident = open_incident()
+    report = reports.issue_report(duty, incident.reports.get(kind=InformationReport.INITIAL),
+                                  {"measures": "值班领导带队赶赴现场。"})
+    docx = web("duty").get(f"/incidents/reports/{report.pk}/document/")
+    assert docx.status_code == 200 and docx["Content-Disposition"].startswith("attachment;")
+    plan = Plan.objects.filter(region__code="512022").first()
+    plan_services.save_plan(None, plan, {"document": SimpleUploadedFile("预案.pdf", b"%PDF-1.7 test")})
+    pdf = web("duty").get(f"/plans/{plan.pk}/document/")
+    assert pdf["Content-Type"] == "application/octet-stream" and pdf["X-Content-Type-Options"] == "nosniff"
+    downloads = AuditEntry.objects.filter(action=AuditEntry.DOWNLOAD).order_by("id")
+    assert [(d.actor.username, d.model) for d in downloads] == [("duty", "incidents.informationreport"),
+                                                                  ("duty", "plans.plan")]
+    assert downloads[0].object_repr.endswith(".docx")

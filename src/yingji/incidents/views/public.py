@@ -14,6 +14,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from yingji.core import security
 from yingji.core.downloads import file_response
 from yingji.core.errors import error_response
 from yingji.core.middleware import body_limit
@@ -36,12 +37,8 @@ def add_errors(form, exc: ValidationError):
 
 
 def client_ip(request) -> str | None:
-    """The reporter's address. Behind the TLS proxy (YINGJI_HTTPS) the proxy appends the client to
-    X-Forwarded-For: only that last entry is trusted, the ones before it are whatever the client sent."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        return services.client_ip(forwarded.split(",")[-1])
-    return services.client_ip(request.META.get("REMOTE_ADDR", ""))
+    """The reporter's address, found as the login throttling finds it (YINGJI_TRUSTED_PROXIES)."""
+    return services.client_ip(security.client_ip(request))
 
 
 def _count_refused(request):
