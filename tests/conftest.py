@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo county, logged-in clients per demo user, fast hashing outside security tests."""
+"""Shared fixtures: the demo county (loaded once per test process), logged-in clients per demo user, fast hashing
+outside security tests."""
 
 import pytest
 from django.test import Client
@@ -7,6 +8,8 @@ from rest_framework.test import APIClient
 from yingji.core.demo import DEMO_PASSWORD, load_all
 from yingji.core.models import Region, User
 
+import demo_snapshot  # tests/demo_snapshot.py
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "argon2: keep the production password hasher (Argon2) for this test")
@@ -14,9 +17,12 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
-    """Argon2 costs ~0.1 s a hash by design; tests that are not about hashing use a cheap one."""
-    if request.node.get_closest_marker("argon2") is None and request.node.get_closest_marker("e2e") is None:
+    """Argon2 costs ~0.1 s a hash by design; tests that are not about hashing use a cheap one. The demo users'
+    passwords are stored with the cheap one, so an Argon2 test keeps it as a second hasher to log them in."""
+    if request.node.get_closest_marker("argon2") is None:
         settings.PASSWORD_HASHERS = FAST_HASHERS
+    else:
+        settings.PASSWORD_HASHERS = [*settings.PASSWORD_HASHERS, *FAST_HASHERS]
 
 
 @pytest.fixture(autouse=True)
@@ -37,46 +43,53 @@ def _no_road_network(settings, tmp_path_factory):
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The snapshot of the demo database of this test process (one per xdist worker), once it is loaded.
+_snapshot = None
 
-def _load_demo():
+
+@pytest.fixture(scope="session")
+def _demo_database(django_db_setup, django_db_blocker):
+    """The demo county, loaded once per test process through its services and committed, then kept as a
+    snapshot. Every test transaction rolls back to it; a test that commits (transactional, browser) is
+    followed by a restore of the snapshot (pytest_runtest_teardown below)."""
+    global _snapshot
     from django.test import override_settings
     from django.utils import translation
 
-    with override_settings(PASSWORD_HASHERS=FAST_HASHERS), translation.override("zh-hans"):
-        load_all(log=lambda *_: None)
-
-
-@pytest.fixture(scope="module")
-def _demo_module(django_db_setup, django_db_blocker):
-    """The demo county, loaded once per test module inside a transaction that is rolled back afterwards.
-
-    Module-scoped fixtures are set up before the function-scoped ones, so each test's own transaction
-    (pytest-django's `db`) nests inside this one as a savepoint: a test's changes roll back to the
-    freshly loaded demo, and modules that never ask for the demo see an empty database.
-    """
-    from django.db import transaction
-
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            _load_demo()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS), translation.override("zh-hans"):
+            load_all(log=lambda *_: None)
+        _snapshot = demo_snapshot.take()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that committed and was flushed by Django, put the demo back before the next test."""
+    result = yield
+    if _snapshot is not None and _committed(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            demo_snapshot.restore(_snapshot)
+    return result
+
+
+def _committed(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))) or bool(
+        {"transactional_db", "live_server"} & set(names))
 
 
 @pytest.fixture
-def demo(_demo_module, db):
-    """The demo county as `yingji demo` loads it (the demo loader, through the services).
+def demo(_demo_database, db):
+    """The demo county as `yingji demo` loads it (the demo loader, through the services), inside this test's
+    transaction: whatever the test changes is rolled back."""
 
-    For tests in a transaction of their own (transactional_db, live_server), load it in the test instead.
-    """
+
+@pytest.fixture
+def committed_demo(_demo_database, transactional_db):
+    """The demo county for a test whose writes really commit (browser tests, row-lock races)."""
 
 
 @pytest.fixture

@@ -121,6 +121,9 @@ def database_config(url: str | None) -> dict:
         config["ENGINE"] = "yingji.core.sqlite"  # the same backend, keeping planner statistics fresh
         config["OPTIONS"] = dict(SQLITE_OPTIONS)
         config["CONN_MAX_AGE"] = 0
+        # Tests: an in-memory database per test process. Said explicitly so that pytest-django, which does
+        # not recognise this backend as SQLite, leaves the name alone under xdist instead of making a path.
+        config["TEST"] = {"NAME": ":memory:"}
     return config
 
 

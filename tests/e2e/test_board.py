@@ -2,7 +2,6 @@
 
 import pytest
 
-from yingji.core.demo import load_all
 from yingji.core.models import User
 from yingji.incidents.services import incidents
 
@@ -12,8 +11,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo(transactional_db):
-    load_all(log=lambda *_: None)
+def demo(committed_demo):
+    """The live server reads what the test commits."""
 
 
 def test_board_actions_and_live_updates(demo, live_server, page, screenshot):

@@ -2,7 +2,6 @@
 
 import pytest
 
-from yingji.core.demo import load_all
 
 from .test_login import login
 
@@ -12,8 +11,8 @@ CHARTS = ["chart-monthly", "chart-classes", "chart-forces", "chart-hydrants"]
 
 
 @pytest.fixture
-def demo(transactional_db):
-    load_all(log=lambda *_: None)
+def demo(committed_demo):
+    """The live server reads what the test commits."""
 
 
 def watch_errors(page) -> list[str]:

@@ -6,7 +6,6 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from yingji.core.demo import load_all
 from yingji.incidents.models import Incident
 
 from .conftest import ARTIFACTS
@@ -16,8 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo(transactional_db):
-    load_all(log=lambda *_: None)
+def demo(committed_demo):
+    """The live server reads what the test commits."""
 
 
 def take_phone_report(page, base_url):

@@ -2,14 +2,14 @@
 
 import pytest
 
-from yingji.core.demo import DEMO_PASSWORD, load_all
+from yingji.core.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo(transactional_db):
-    load_all(log=lambda *_: None)
+def demo(committed_demo):
+    """The live server reads what the test commits."""
 
 
 def login(page, base_url, username):

@@ -4,7 +4,6 @@ server-side clusters, and the WGS84→GCJ-02 shift of overlays on GCJ-02 tiles."
 import pytest
 
 from yingji.core import layers as core_layers
-from yingji.core.demo import load_all
 from yingji.core.models import User
 from yingji.core.scoping import scope
 from yingji.incidents.services import incidents
@@ -19,8 +18,8 @@ READY = "body[data-onemap-ready='1']"
 
 
 @pytest.fixture
-def demo(transactional_db):
-    load_all(log=lambda *_: None)
+def demo(committed_demo):
+    """The live server reads what the test commits."""
 
 
 @pytest.fixture(autouse=True)

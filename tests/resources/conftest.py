@@ -1,4 +1,4 @@
-"""A small store of two warehouses and two items, independent of the demo county."""
+"""A small store of two warehouses of a test county (outside the demo county) and two catalogue items."""
 
 from decimal import Decimal
 
@@ -21,9 +21,14 @@ def store(db):
                                                         "parent": city})
     a = services.save_warehouse(None, Warehouse(), {"name": "甲库", "level": "county", "region": region})
     b = services.save_warehouse(None, Warehouse(), {"name": "乙库", "level": "township", "region": region})
-    tent = services.save_item(None, SupplyItem(), {"code": "1020101", "name": "救灾帐篷", "unit": "顶"})
-    water = services.save_item(None, SupplyItem(), {"code": "1030102", "name": "饮用水", "unit": "箱"})
+    tent, water = item("1020101", "救灾帐篷", "顶"), item("1030102", "饮用水", "箱")
     return a, b, tent, water
+
+
+def item(code, name, unit):
+    """The catalogue item with this GB/T 38565 code (the demo county has the common ones already)."""
+    return SupplyItem.objects.filter(code=code).first() or services.save_item(
+        None, SupplyItem(), {"code": code, "name": name, "unit": unit})
 
 
 def on_hand(warehouse, item):
