@@ -278,3 +278,14 @@ def test_cli_export_is_audited(demo, tmp_path):
     [export] = _events("export")
     assert export.actor.username == "township" and export.object_repr == "导出行政区划"
     assert _facts(export)["行数"] == 1
+
+
+def test_the_audit_trail_pages_show_events(demo, web):
+    client = web("admin")
+    client.get("/shelters/export.xlsx")
+    page = client.get("/audit/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "导出应急避难场所" in html and "登录" in html
+    rows = client.get("/api/audit/").json()["results"]
+    assert {"export", "login"} <= {row["action"] for row in rows}

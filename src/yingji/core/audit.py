@@ -118,7 +118,7 @@ def change_rows(entry: AuditEntry) -> list[tuple[str, object, object]]:
     try:
         meta = apps.get_model(entry.model)._meta
         labels = {f.name: str(f.verbose_name) for f in meta.concrete_fields}
-    except LookupError:
+    except (LookupError, ValueError):  # an event (login, export) concerns no model
         labels = {}
     labels.setdefault("roles", "角色")
     rows = []
