@@ -44,6 +44,21 @@ class ScopedForceViewSet(ScopedReadOnlyViewSet):
     serializer_class = ForceSerializer
 
 
+class HandMadeForceViewSet(ScopedReadOnlyViewSet):
+    """The scoped base, but a get_queryset() that starts over from the model's manager."""
+
+    queryset = RescueForce.objects.all()
+    serializer_class = ForceSerializer
+
+    def get_queryset(self):
+        return RescueForce.objects.filter(status="on_duty")
+
+
+class FilteredForceViewSet(ScopedForceViewSet):
+    def get_queryset(self):
+        return super().get_queryset().filter(status="on_duty")
+
+
 class ForgetfulForceList(ListView):
     model = RescueForce
 
@@ -89,6 +104,11 @@ def test_a_viewset_over_a_model_without_region_is_reported_unless_public_with_a_
         assert _ids(_urlconf(PublicTypeViewSet)) == []
     finally:
         PublicTypeViewSet.scoping_public = ""
+
+
+def test_a_get_queryset_that_ignores_the_scoped_one_is_reported():
+    assert _ids(_urlconf(HandMadeForceViewSet)) == ["yingji.E006"]
+    assert _ids(_urlconf(FilteredForceViewSet)) == []
 
 
 def test_pages_are_checked_too():

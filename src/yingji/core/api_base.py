@@ -39,8 +39,9 @@ class ScopedViewSetMixin:
     """Region scoping for every action of a viewset, by construction (as NetBox's BaseViewSet restricts its
     queryset in initial()): once the request is authenticated, `self.queryset` itself is narrowed to the
     user's region and below, so list, detail, updates, deletes and custom actions that start from
-    get_queryset()/get_object() all see the scoped records only. A viewset whose records are scoped in
-    another way (e.g. the public-report inbox) overrides `scope_queryset`."""
+    get_queryset()/get_object() all see the scoped records only. A get_queryset() of a subclass builds on
+    super().get_queryset() (core/checks.py refuses one that does not, yingji.E006); a viewset whose records
+    are scoped in another way (e.g. the public-report inbox) overrides `scope_queryset`."""
 
     def scope_queryset(self, queryset):
         return scope(queryset, self.request.user)

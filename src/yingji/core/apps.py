@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        # Signal receivers, the sheet registry, and the start-up scoping check (yingji.E001–E005).
+        # Signal receivers, the sheet registry, and the start-up scoping check (yingji.E001–E006).
         from . import checks, roles, security, sheets  # noqa: F401
 
         # After every app's migrations, since each app's permissions appear only with its own post_migrate.

@@ -1,15 +1,19 @@
 """Start-up check: every routed endpoint that serves records scopes them by construction.
 
-`manage.py check`, runserver, `yingji serve` and the test run refuse to start (Error yingji.E00x) when an API
-viewset or a list/detail page is routed that
+`manage.py check` and every command that runs the checks (runserver, migrate) refuse to go on (Error
+yingji.E00x), and tests/core/test_checks.py fails, when an API viewset or a list/detail page is routed that
 - E001: serves a model that declares no scoping (no `region_field`, see core.models.RegionScoped);
 - E002: is an API viewset serving a scoped model without the scoped viewset base (core.api_base);
 - E003: is a list/detail page serving a model that declares no scoping;
 - E004: is a list/detail page serving a scoped model without ScopedMixin (core.views);
-- E005: is marked public without saying why.
+- E005: is marked public without saying why;
+- E006: is a scoped API viewset whose own get_queryset() does not start from super().get_queryset() (the
+  scoped queryset), so it could hand out records of every region.
 A model or endpoint whose records belong to no region (the supply catalogue, the roles, road layers) says so
 with `scoping_public = "<reason>"` on the model or on the view.
 """
+
+import inspect
 
 from django.core import checks
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -56,6 +60,22 @@ def _public(view_class, model, route):
     return False, None
 
 
+def _own_get_queryset(view_class, base):
+    """The first class between `view_class` and `base` whose get_queryset() ignores super(), if any."""
+    for klass in view_class.__mro__:
+        if klass is base:
+            return None
+        method = klass.__dict__.get("get_queryset")
+        if method is None:
+            continue
+        try:
+            source = inspect.getsource(method)
+        except (OSError, TypeError):  # no source to read (built at run time): trust the base
+            return None
+        return None if "super().get_queryset()" in source else klass
+    return None
+
+
 def _is_viewset(view_class) -> bool:
     from rest_framework.viewsets import ViewSetMixin
 
@@ -87,6 +107,13 @@ def check_view(route, view_class):
                 f"{route}: API viewset {name} serves region-scoped {model.__name__} without scoping it.",
                 hint="Base it on core.api_base.ServiceViewSet, ScopedReadOnlyViewSet or ScopedLedgerViewSet.",
                 obj=view_class, id="yingji.E002")]
+        owner = _own_get_queryset(view_class, ScopedViewSetMixin)
+        if owner is not None:
+            return [checks.Error(
+                f"{route}: {owner.__name__}.get_queryset() does not start from super().get_queryset(), "
+                "the queryset the viewset base scoped to the user's region.",
+                hint="Build on super().get_queryset() (or override scope_queryset for another scoping rule).",
+                obj=view_class, id="yingji.E006")]
         return []
     if not _is_list_or_detail(view_class):
         return []
