@@ -123,7 +123,12 @@ def test_duty_roster(demo):
 def test_information_reports(open_incident, duty):
     incident = open_incident()
     initial = incident.reports.get(kind=InformationReport.INITIAL)
+    content = {key: "无" for key, _ in reports.SECTIONS} | {"filled_by": "李娜"}
     with audited() as trail:
         reports.save_content(duty, initial, {"measures": "已疏散周边群众。"})
-        reports.cancel_report(duty, initial, "误报")
+        reports.issue_report(duty, initial, content)
     assert trail.counts() == {("incidents.informationreport", "update"): 2}
+    other = open_incident(title="另一起").reports.get(kind=InformationReport.INITIAL)
+    with audited() as trail:
+        reports.cancel_report(duty, other, "误报")
+    assert trail.counts() == {("incidents.informationreport", "update"): 1}

@@ -142,6 +142,7 @@ def delete_scoped(actor, instance, validate=None, field=None):
     delete_audited(actor, instance, model_perm(type(instance), "delete"))
 
 
+@transaction.atomic
 def update_audited(actor, queryset, **values) -> list:
     """One UPDATE statement for many rows (a merge moves every report of a duplicate at once) that still
     leaves one audit entry per record it changed. Returns the changed records as they are now."""
@@ -266,6 +267,7 @@ def _refresh_paths(region: Region):
     new = f"{region.parent.path if region.parent else '/'}{region.pk}/"
     if old == new:
         return
+    # The path is derived from the parent, whose change the region's own entry records (audit skips "path").
     Region.objects.filter(pk=region.pk).update(path=new)
     region.path = new
     if old:
