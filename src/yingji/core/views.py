@@ -39,40 +39,14 @@ class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
         return scope(self.base_queryset(), self.request.user)
 
 
-class ObjectListView(ScopedMixin, ListView):
-    """List with search (?q=), the model's FilterSet (the same one as the API and the export), sorting and an
-    Excel export. A bad filter parameter shows a Chinese message naming it over an empty list, with a 400:
-    never a 500, never the unfiltered list."""
+class FilterSetMixin:
+    """A page filtered by its model's FilterSet (the API's): on a bad parameter the list is empty, the page
+    says in Chinese which parameter is wrong, and the answer is a 400 (never a 500, never the whole list)."""
 
-    template_name = "core/object_list.html"
-    paginate_by = 50
-    search_fields: list[str] = []
     filterset_class = None  # the app's filtersets.<Model>FilterSet
-    filters: list[tuple[str, str, list]] = []  # (param, label, choices): the drop-downs shown above the list
-    columns: list[tuple[str, str]] = []  # (attribute, header)
-    orderings: dict[str, str] = {}  # ?sort=key → order_by
-    add_url_name = ""
-    export_url_name = ""
-    sheet = ""  # kind of the registered import sheet, if the registry has one
-    title = ""
-
     filter_error = ""
 
-    def get_queryset(self):
-        qs = self.filter_queryset(super().get_queryset())
-        q = self.request.GET.get("q", "").strip()
-        if q and self.search_fields:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": q})
-            qs = qs.filter(condition)
-        sort = self.request.GET.get("sort")
-        if sort in self.orderings:
-            qs = qs.order_by(self.orderings[sort])
-        return qs
-
     def filter_queryset(self, queryset):
-        """The FilterSet's answer; on a bad parameter, nothing (and `filter_error` says why)."""
         if self.filterset_class is None:
             return queryset
         try:
@@ -86,6 +60,36 @@ class ObjectListView(ScopedMixin, ListView):
             messages.error(self.request, self.filter_error)
             kwargs["status"] = 400
         return super().render_to_response(context, **kwargs)
+
+
+class ObjectListView(FilterSetMixin, ScopedMixin, ListView):
+    """List with search (?q=), the model's FilterSet (the same one as the API and the export), sorting and an
+    Excel export. A bad filter parameter shows a Chinese message naming it over an empty list, with a 400:
+    never a 500, never the unfiltered list."""
+
+    template_name = "core/object_list.html"
+    paginate_by = 50
+    search_fields: list[str] = []
+    filters: list[tuple[str, str, list]] = []  # (param, label, choices): the drop-downs shown above the list
+    columns: list[tuple[str, str]] = []  # (attribute, header)
+    orderings: dict[str, str] = {}  # ?sort=key → order_by
+    add_url_name = ""
+    export_url_name = ""
+    sheet = ""  # kind of the registered import sheet, if the registry has one
+    title = ""
+
+    def get_queryset(self):
+        qs = self.filter_queryset(super().get_queryset())
+        q = self.request.GET.get("q", "").strip()
+        if q and self.search_fields:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": q})
+            qs = qs.filter(condition)
+        sort = self.request.GET.get("sort")
+        if sort in self.orderings:
+            qs = qs.order_by(self.orderings[sort])
+        return qs
 
     def summary(self, queryset) -> str:
         """A line under the title (e.g. an intact rate); subclasses override."""

@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView, ListView, RedirectView
 from yingji.core.downloads import file_response
 from yingji.core.middleware import body_limit
 from yingji.core.scoping import scope, user_may_use_region
-from yingji.core.views import ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin
+from yingji.core.views import FilterSetMixin, ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.incidents.models import Incident
 
 from . import filtersets, panels, services
@@ -152,12 +152,14 @@ class TemplateDeleteView(PartDeleteView):
 
 # --- Task board and responses -------------------------------------------------
 
-class TaskBoardView(ScopedMixin, ListView):
-    """Open tasks of running responses, most urgent first, overdue ones flagged; ?all=1 adds closed ones."""
+class TaskBoardView(FilterSetMixin, ScopedMixin, ListView):
+    """Open tasks of running responses, most urgent first, overdue ones flagged; ?all=1 adds closed ones.
+    Filters (status, overdue, incident, region…) are the response-task API's FilterSet."""
 
     model = Task
     template_name = "plans/task_board.html"
     paginate_by = 100
+    filterset_class = filtersets.TaskFilterSet
 
     def get_queryset(self):
         params = self.request.GET
@@ -166,10 +168,7 @@ class TaskBoardView(ScopedMixin, ListView):
                           self.request.user).order_by("-due_at")
         else:
             tasks = panels.open_tasks(self.request.user)
-        if params.get("status") in dict(Task.STATUS_CHOICES):
-            tasks = tasks.filter(status=params["status"])
-        if params.get("overdue"):
-            tasks = tasks.filter(status__in=Task.OPEN, due_at__lt=timezone.now())
+        tasks = self.filter_queryset(tasks)
         q = params.get("q", "").strip()
         if q:
             tasks = tasks.filter(Q(organisation__name__icontains=q) | Q(text__icontains=q)
