@@ -257,9 +257,15 @@ class AuditEntryViewSet(ScopedLedgerViewSet):
 
 # --- Token login, throttled like the web login ----------------------------------
 
+class TokenAnswer(serializers.Serializer):
+    token = serializers.CharField(label="令牌")
+    expires_at = serializers.DateTimeField(label="过期时间")
+
+
 class TokenLoginView(ObtainAuthToken):
     """POST username + password → {"token", "expires_at"}; refused while this client is locked out."""
 
+    @extend_schema(responses=TokenAnswer)
     def post(self, request, *args, **kwargs):
         serializer = self.serializer_class(data=request.data, context={"request": request})
         if not serializer.is_valid():
