@@ -70,3 +70,20 @@ def test_plans_levels_and_templates(demo):
     assert trail.counts() == {(model, action): 1 for model in ("plans.plan", "plans.responselevel",
                                                                "plans.tasktemplate")
                               for action in ("create", "update", "delete")}
+
+
+def test_a_delete_records_the_records_deleted_with_it(demo):
+    admin = User.objects.get(username="admin")
+    owner = Organisation.objects.get(name="乐至县应急管理局")
+    new = services.save_plan(admin, Plan(), {
+        "name": "乐至县地震应急预案", "type": "special", "region": Region.objects.get(code="512022"), "owner": owner,
+        "event_codes": ["11C00"], "version": "2024年版", "status": "draft"})
+    level = services.save_level(admin, ResponseLevel(), {"plan": new, "level": 4, "min_deaths": 1})
+    template = services.save_template(admin, TaskTemplate(), {"response_level": level, "text": "开展震情监测",
+                                                               "organisation": owner, "due_offset_minutes": 60})
+    with audited() as trail:
+        services.delete_plan(admin, new)
+    assert trail.counts() == {("plans.plan", "delete"): 1, ("plans.responselevel", "delete"): 1,
+                              ("plans.tasktemplate", "delete"): 1}
+    entry = next(e for e in trail.entries if e.model == "plans.tasktemplate")
+    assert entry.object_id == str(template.pk) and entry.object_repr == "开展震情监测" and entry.region is not None

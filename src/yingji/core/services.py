@@ -7,8 +7,9 @@ Errors are django ValidationErrors keyed by field with Chinese messages.
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import ProtectedError, Q
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from yingji.standards import divisions
@@ -61,16 +62,36 @@ def save_audited(actor, instance, data: dict, perm: str, validate=None):
     return instance
 
 
+def _cascade(instance) -> list:
+    """(row, pk, snapshot) of every audited yingji record that deleting `instance` deletes with it (CASCADE)."""
+    collector = Collector(using=router.db_for_write(type(instance)))
+    collector.collect([instance])
+    rows = [row for rows in collector.data.values() for row in rows]
+    rows += [row for rows in collector.fast_deletes for row in rows]
+    found = []
+    for row in rows:
+        if (not row._meta.app_config.name.startswith("yingji.") or row._meta.label_lower in NOT_AUDITED
+                or (type(row) is type(instance) and row.pk == instance.pk)):
+            continue  # another package's rows (an API token's key is no trail material), logs, the record itself
+        audit._region_of(row), str(row)  # load what the entry names while the related rows still exist
+        found.append((row, row.pk, audit.snapshot(row)))
+    return found
+
+
 @transaction.atomic
 def delete_audited(actor, instance, perm: str):
+    """Delete `instance` and say so in the trail, with one entry for each audited record deleted with it."""
     require_perm(actor, perm)
     before, pk = audit.snapshot(instance), instance.pk
     try:
+        dependents = _cascade(instance)
         instance.delete()
     except ProtectedError as exc:
         names = "、".join(sorted({str(o._meta.verbose_name) for o in exc.protected_objects}))
         raise ValidationError(f"“{instance}”仍被其他记录（{names}）引用，不能删除。") from exc
     audit.record(actor, AuditEntry.DELETE, instance, audit.diff(before, {}), object_id=pk)
+    for row, row_pk, snapshot in dependents:
+        audit.record(actor, AuditEntry.DELETE, row, audit.diff(snapshot, {}), object_id=row_pk)
 
 
 def person(actor):
