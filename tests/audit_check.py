@@ -22,8 +22,9 @@ from yingji.core.services import NOT_AUDITED
 
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 # A delete also deletes the rows that depend on the record or clears their reference to it (ON DELETE
-# CASCADE / SET NULL: one statement by foreign key, whether or not any row refers to it); the deleted
-# record's own entry is the record of that.
+# CASCADE / SET NULL: one statement by foreign key, issued whether or not any row refers to it). Not counted
+# here: the rows it does delete get entries of their own from delete_audited (tests/plans/test_audit_counts.py),
+# and a cleared reference is told by the deleted record's entry.
 CASCADE = re.compile(r'^\s*(?:DELETE\s+FROM\s+"?\w+"?|UPDATE\s+"?\w+"?\s+SET\s+"?\w+"?\s*=\s*NULL)\s+'
                      r'WHERE\s+(?:"?\w+"?\.)?"?(\w+)"?\s+IN\s*\(', re.IGNORECASE)
 
