@@ -174,3 +174,5 @@ def test_filtersets_are_documented_in_the_openapi_schema(demo, api):
     assert forces["region"]["type"] == "integer" and "on_duty" in forces["status"]["enum"]
     movements = params("/api/stock-movements/")
     assert movements["warehouse"]["type"] == movements["region"]["type"] == "integer"
+    assert params("/api/incidents/{id}/route/")["force"]["type"] == "integer"
+    assert params("/api/vehicles/lifecycle/")["days"]["type"] == "integer"

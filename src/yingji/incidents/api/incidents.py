@@ -1,7 +1,7 @@
 """API of incidents: intake, edit, grading, lifecycle, merge, notes, timeline, candidates and dispatch."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -215,7 +215,8 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         assignment = dispatching.dispatch(request.user, self.get_object(), **body.validated_data)
         return Response(AssignmentSerializer(assignment).data, status=201)
 
-    @extend_schema(responses=FEATURE)
+    @extend_schema(parameters=[OpenApiParameter("force", int, required=True, description="救援队伍编号")],
+                   responses=FEATURE)
     @action(detail=True, methods=["get"])
     def route(self, request, pk=None):
         """GeoJSON LineString of the fastest road route from ?force=ID to this incident, with seconds,
