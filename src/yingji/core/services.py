@@ -187,6 +187,7 @@ def update_audited(actor, queryset, **values) -> list:
 # the yingji apps is audited on every write (tests/core/test_audit_coverage.py walks them all).
 NOT_AUDITED = {
     "core.auditentry": "审计记录本身（只追加）",
+    "core.refusedrequest": "限流计数：未读即拒收的超大请求只追加，写入即记录（来源IP、时间）",
     "incidents.timelineentry": "事件时间线只追加，写入即记录（含操作人、时间）",
     "plans.taskupdate": "任务状态历史只追加，随任务的审计记录一同写入",
     "resources.forcestatuschange": "队伍状态历史只追加，随队伍的审计记录一同写入",
