@@ -64,9 +64,10 @@ def _demo_database(django_db_setup, django_db_blocker):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After a test that committed and was flushed by Django, put the demo back before the next test."""
+    """After a test that committed and was flushed by Django, put the demo back before the next test (after the
+    last test the session's fixtures, the test database included, are gone already)."""
     result = yield
-    if _snapshot is not None and _committed(item):
+    if _snapshot is not None and nextitem is not None and _committed(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
