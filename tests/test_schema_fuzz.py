@@ -113,3 +113,44 @@ def test_demo_records_conform(operation, demo):
         pytest.skip(f"{_list_path(operation.path)} lists no demo record")
     for pk in ids:
         operation.Case(path_parameters={"id": pk}).call_and_validate(headers=headers, checks=checks)
+
+
+# --- What the schema must say, whatever the fuzzer happens to meet ------------------------------------------
+
+@pytest.fixture(scope="module")
+def openapi():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _answer(openapi, path, method="get"):
+    content = openapi["paths"][path][method]["responses"].get("200", {}).get("content", {})
+    return content.get("application/json", {}).get("schema")
+
+
+def test_map_layers_are_documented_as_geojson(openapi):
+    layers = [path for path in openapi["paths"] if path.endswith("/layer/")]
+    assert layers
+    for path in layers:
+        assert _answer(openapi, path) == {"$ref": "#/components/schemas/FeatureCollection"}, path
+        assert {p["name"] for p in openapi["paths"][path]["get"]["parameters"]} >= {"bbox", "zoom"}, path
+
+
+def test_every_extra_action_declares_its_answer(openapi):
+    """An @action that answers JSON says its shape (@extend_schema(responses=...)): undeclared, it would be
+    documented as free-form JSON (core/schema.py), which tells a client nothing."""
+    from yingji.urls import router
+
+    undeclared = []
+    for prefix, viewset, _ in router.registry:
+        for extra in viewset.get_extra_actions():
+            path = f"/api/{prefix}/{'{id}/' if extra.detail else ''}{extra.url_path}/"
+            for method in extra.mapping:
+                operation = openapi["paths"].get(path, {}).get(method)
+                if operation is None or "200" not in operation["responses"] and "201" not in operation["responses"]:
+                    continue
+                answer = next(iter(operation["responses"].values())).get("content", {})
+                if "application/json" in answer and answer["application/json"].get("schema") in (None, {}):
+                    undeclared.append(f"{method.upper()} {path}")
+    assert not undeclared, undeclared
