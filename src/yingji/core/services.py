@@ -70,9 +70,11 @@ def _cascade(instance) -> list:
     rows += [row for rows in collector.fast_deletes for row in rows]
     found = []
     for row in rows:
-        if (not row._meta.app_config.name.startswith("yingji.") or row._meta.label_lower in NOT_AUDITED
-                or (type(row) is type(instance) and row.pk == instance.pk)):
-            continue  # another package's rows (an API token's key is no trail material), logs, the record itself
+        if (not row._meta.app_config.name.startswith("yingji.") or row._meta.auto_created
+                or row._meta.label_lower in NOT_AUDITED or (type(row) is type(instance) and row.pk == instance.pk)):
+            # Not: another package's rows (an API token's key is no trail material), many-to-many links (the
+            # record's own entry lists them, e.g. a shift's officers), logs, the record itself.
+            continue
         audit._region_of(row), str(row)  # load what the entry names while the related rows still exist
         found.append((row, row.pk, audit.snapshot(row)))
     return found
