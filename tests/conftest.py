@@ -93,6 +93,41 @@ def committed_demo(_demo_database, transactional_db):
     """The demo county for a test whose writes really commit (browser tests, row-lock races)."""
 
 
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory):
+    """`yingji demo --no-serve` run once for the whole test run (all xdist workers share it): (var dir, its
+    output). CLI tests copy the var dir (see demo_var_dir) instead of migrating and loading the demo each time."""
+    import fcntl
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this run
+    var, done = shared / "built-demo" / "var", shared / "built-demo.json"
+    with open(shared / "built-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            environment = {k: v for k, v in os.environ.items() if not k.startswith("YINGJI_") and k != "PYTEST_VERSION"}
+            result = subprocess.run([str(Path(sys.executable).parent / "yingji"), "demo", "--no-serve"],
+                                    env={**environment, "YINGJI_VAR_DIR": str(var)}, capture_output=True, text=True,
+                                    timeout=600)
+            done.write_text(json.dumps({"returncode": result.returncode, "stdout": result.stdout,
+                                        "stderr": result.stderr}))
+    return var, json.loads(done.read_text())
+
+
+@pytest.fixture
+def demo_var_dir(built_demo, tmp_path):
+    """A var dir of its own holding the demo database as `yingji demo` leaves it: tmp_path / "var"."""
+    import shutil
+
+    source, output = built_demo
+    assert output["returncode"] == 0, output["stderr"]
+    return shutil.copytree(source, tmp_path / "var")
+
+
 @pytest.fixture
 def region(demo):
     """Look a demo region up by its code: region("512022102")."""

@@ -26,14 +26,14 @@ def test_version(tmp_path):
     assert __version__ == metadata.version("yingji")  # the package and its installed metadata agree
 
 
-def test_demo_no_serve_prints_the_logins_and_is_repeatable(tmp_path):
-    first = run("demo", "--no-serve", tmp_path=tmp_path)
-    assert first.returncode == 0, first.stderr
-    listed = {line.split()[0] for line in first.stdout.splitlines() if "Yingji@2026" in line}
+def test_demo_no_serve_prints_the_logins_and_is_repeatable(built_demo, demo_var_dir, tmp_path):
+    _, first = built_demo  # the first run, on an empty var dir, made once for the whole suite
+    assert first["returncode"] == 0, first["stderr"]
+    listed = {line.split()[0] for line in first["stdout"].splitlines() if "Yingji@2026" in line}
     assert listed >= {"admin", "duty", "commander", "dispatcher", "inspector", "township", "township2",
                       "enterprise", "leader"}
-    assert "Yingji@2026" in first.stdout and "乐至县 › 天池街道" in first.stdout
-    database = tmp_path / "var" / "yingji.sqlite3"
+    assert "Yingji@2026" in first["stdout"] and "乐至县 › 天池街道" in first["stdout"]
+    database = demo_var_dir / "yingji.sqlite3"
     after_first = table_counts(database)
     assert after_first["core_region"] == 28
     second = run("demo", "--no-serve", tmp_path=tmp_path)
@@ -54,7 +54,6 @@ def test_manage_passes_through_to_django(tmp_path):
     assert bad.returncode != 0
 
 
-def test_worker_batch_runs_and_exits(tmp_path):
-    assert run("manage", "migrate", "--noinput", tmp_path=tmp_path).returncode == 0
+def test_worker_batch_runs_and_exits(demo_var_dir, tmp_path):
     result = run("worker", "--batch", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -159,6 +159,9 @@ YINGJI_SHELTER_AREA_PER_PERSON = {
 # cool-off lock that username from that IP, and that IP for every username, for the cool-off.
 YINGJI_LOCKOUT_FAILURES = env_int("YINGJI_LOCKOUT_FAILURES", 5)
 YINGJI_LOCKOUT_MINUTES = env_int("YINGJI_LOCKOUT_MINUTES", 15)
+# The per-IP counter's own limit (all usernames from one address): raise it where many staff share one
+# NAT address, so that a few typos across the office do not lock everyone out.
+YINGJI_LOCKOUT_IP_FAILURES = env_int("YINGJI_LOCKOUT_IP_FAILURES", YINGJI_LOCKOUT_FAILURES)
 AXES_FAILURE_LIMIT = YINGJI_LOCKOUT_FAILURES
 AXES_COOLOFF_TIME = timedelta(minutes=YINGJI_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]

@@ -127,10 +127,9 @@ def test_web_import_shows_errors_and_offers_the_report(demo):
     assert client.get("/import/nope/").status_code == 404
 
 
-def test_cli_import_exit_code_and_all_or_nothing(tmp_path):
+def test_cli_import_exit_code_and_all_or_nothing(demo_var_dir, tmp_path):
     env_cmd = [str(Path(sys.executable).parent / "yingji")]
-    env = {"YINGJI_VAR_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin"}
-    subprocess.run([*env_cmd, "demo", "--no-serve"], env=env, check=True, capture_output=True)
+    env = {"YINGJI_VAR_DIR": str(demo_var_dir), "PATH": "/usr/bin:/bin"}
     bad_file, good_file = tmp_path / "bad.xlsx", tmp_path / "good.xlsx"
     bad = ("51202210100X", "坏代码", "村级", "行政区划", "512022101", 104.9, 30.3, "否", "", "")
     bad_file.write_bytes(sheet(*GOOD, bad).getvalue())
