@@ -5,10 +5,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+import demo_snapshot  # tests/demo_snapshot.py
 from yingji.core.demo import DEMO_PASSWORD, load_all
 from yingji.core.models import Region, User
-
-import demo_snapshot  # tests/demo_snapshot.py
 
 
 def pytest_configure(config):
