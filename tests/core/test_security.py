@@ -221,3 +221,15 @@ def test_behind_a_proxy_each_client_is_counted_by_its_own_address(demo, settings
     assert "已锁定" in attacker.post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).content.decode()
     colleague = Client(HTTP_X_FORWARDED_FOR="198.51.100.20", **proxy)
     assert colleague.post("/login/", {"username": "duty", "password": DEMO_PASSWORD}).status_code == 302
+
+
+def test_the_per_ip_limit_can_be_set_apart_for_offices_behind_one_address(demo, settings):
+    settings.YINGJI_LOCKOUT_IP_FAILURES = 20  # e.g. a bureau whose staff share one NAT address
+    office = APIClient(REMOTE_ADDR="10.30.0.1")
+    for name in ["duty", "commander", "leader", "township", "township2"]:  # one typo each
+        office.post("/api/auth/token/", {"username": name, "password": "Typo#2026x"})
+    assert office.post("/api/auth/token/", {"username": "inspector", "password": DEMO_PASSWORD}).status_code == 200
+    for attempt in range(4):  # duty's own counter: 1 + 4 = 5
+        office.post("/api/auth/token/", {"username": "duty", "password": f"Typo#{attempt}x"})
+    locked = office.post("/api/auth/token/", {"username": "duty", "password": DEMO_PASSWORD})
+    assert locked.status_code == 400 and "已锁定" in locked.json()["error"]["message"]

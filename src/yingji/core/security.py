@@ -16,7 +16,7 @@ from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_username, get_cool_off, get_credentials, get_failure_limit
+from axes.helpers import get_client_username, get_cool_off, get_credentials
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -24,7 +24,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -115,6 +115,15 @@ def _count_failure(request, username) -> None:
             failures_since_start=F("failures_since_start") + 1, attempt_time=now, path_info=request.axes_path_info)
 
 
+def _locked(handler, request, credentials) -> bool:
+    """Each counter against its own limit: (username, IP) against YINGJI_LOCKOUT_FAILURES, the IP against
+    YINGJI_LOCKOUT_IP_FAILURES (the order of AXES_LOCKOUT_PARAMETERS; axes itself has one limit for all)."""
+    limits = [settings.YINGJI_LOCKOUT_FAILURES, settings.YINGJI_LOCKOUT_IP_FAILURES]
+    counters = handler.get_user_attempts(request, credentials)
+    return any((attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0) >= limit
+               for attempts, limit in zip(counters, limits, strict=True))
+
+
 def reserve_attempt(request, credentials) -> bool:
     """Count this attempt as a failure before checking its password; False if the client is locked."""
     AxesProxyHandler.update_request(request)
@@ -126,7 +135,7 @@ def reserve_attempt(request, credentials) -> bool:
     using = router.db_for_write(AccessAttempt)
     with transaction.atomic(using=using):
         _serialise_per_ip(using, request.axes_ip_address)
-        if handler.get_failures(request, credentials) >= get_failure_limit(request, credentials):
+        if _locked(handler, request, credentials):
             return False
         _count_failure(request, get_client_username(request, credentials))
     request.yingji_attempt_reserved = True
