@@ -121,6 +121,8 @@ def test_report_and_plan_documents_are_audited_downloads(open_incident, media, w
 
     duty = User.objects.get(username="duty")
     incident = open_incident()
+    draft = web("duty").get(f"/incidents/reports/{incident.reports.get(kind=InformationReport.INITIAL).pk}/preview/")
+    assert draft.status_code == 200
     report = reports.issue_report(duty, incident.reports.get(kind=InformationReport.INITIAL),
                                   {"measures": "值班领导带队赶赴现场。"})
     docx = web("duty").get(f"/incidents/reports/{report.pk}/document/")
@@ -131,5 +133,6 @@ def test_report_and_plan_documents_are_audited_downloads(open_incident, media, w
     assert pdf["Content-Type"] == "application/octet-stream" and pdf["X-Content-Type-Options"] == "nosniff"
     downloads = AuditEntry.objects.filter(action=AuditEntry.DOWNLOAD).order_by("id")
     assert [(d.actor.username, d.model) for d in downloads] == [("duty", "incidents.informationreport"),
+                                                                  ("duty", "incidents.informationreport"),
                                                                   ("duty", "plans.plan")]
-    assert downloads[0].object_repr.endswith(".docx")
+    assert downloads[0].object_repr.endswith("（草稿）.docx") and downloads[1].object_repr.endswith(".docx")

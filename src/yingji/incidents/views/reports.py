@@ -363,8 +363,9 @@ class ReportPreviewView(ReportMixin, View):
         if report.status == InformationReport.ISSUED and report.document:
             return redirect("incidents:report_document", report.pk)
         content = {**services.current_content(report, self.request.user), **typed}
-        return docx_response(services.render_document(report, content, draft=True),
-                             f"{report.incident.number}-{report}（草稿）.docx")
+        filename = f"{report.incident.number}-{report}（草稿）.docx"
+        record_download(self.request, filename, about=report)
+        return docx_response(services.render_document(report, content, draft=True), filename)
 
 
 @cache_control(max_age=3600, public=True)
