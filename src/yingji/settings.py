@@ -222,9 +222,11 @@ STORAGES = {
 }
 # Serve straight from the app folders until collectstatic has run (demo, tests).
 WHITENOISE_USE_FINDERS = True
-# Apache ECharts (UMD build, global `echarts`) as shipped inside the `vizly` wheel from PyPI: served as
-# /static/vendor/echarts/echarts.min.js; found without importing vizly (which would import pandas).
-STATICFILES_DIRS = [("vendor/echarts", importlib.util.find_spec("vizly").submodule_search_locations[0] + "/assets")]
+# Apache ECharts (ES module build) as shipped inside the `instaui-echarts` wheel from PyPI: served as
+# /static/vendor/echarts/echarts.esm.min.js (web/echarts.js makes it the global `echarts`); found without importing
+# the package. It replaced `vizly`, which shipped the same file but pulled in pandas and SQLAlchemy (~120 MB).
+STATICFILES_DIRS = [
+    ("vendor/echarts", importlib.util.find_spec("instaui_echarts").submodule_search_locations[0] + "/static")]
 # Leaflet 1.9 (leaflet.js, leaflet.css, images/) as shipped inside the `django-leaflet` wheel from PyPI: served as
 # /static/vendor/leaflet/…; only its static folder is used (not an installed app, none of its widgets or settings).
 STATICFILES_DIRS.append(

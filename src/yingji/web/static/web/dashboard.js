@@ -1,4 +1,4 @@
-/* Home-page charts (Apache ECharts, served by the app from the vizly wheel as /static/vendor/echarts/).
+/* Home-page charts (Apache ECharts 6, served by the app from the instaui-echarts wheel as /static/vendor/echarts/).
  * Each container <div class="chart" data-chart="KIND" data-chart-data="JSON"> is drawn once; the data are
  * computed on the server (yingji.web.statistics) and scoped to the user's region. No inline script (CSP). */
 (function () {
