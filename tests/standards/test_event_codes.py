@@ -21,15 +21,15 @@ def test_table_has_four_top_classes_and_their_classes():
 
 
 def test_rows_per_level():
-    assert Counter(c.level for c in event_codes.table().values()) == {"大类": 4, "类": 45, "细类": 320}
-    assert len(event_codes.details()) == 320
+    assert Counter(c.level for c in event_codes.table().values()) == {"大类": 4, "类": 45, "细类": 326}
+    assert len(event_codes.details()) == 326
     assert all(c.is_detail for c in event_codes.details())
 
 
 def test_every_code_is_well_formed_and_unique():
     rows = read_table(event_codes.DATA)
     codes = [row["code"] for row in rows]
-    assert len(codes) == len(set(codes)) == len(event_codes.table()) == 369
+    assert len(codes) == len(set(codes)) == len(event_codes.table()) == 375
     assert [c for c in codes if not event_codes.CODE_PATTERN.match(c)] == []
     assert all(row["name"] and row["name"] == row["name"].strip() for row in rows)
     assert len({row["name"] for row in rows}) == len(rows)  # names are unique too (spreadsheets match by name)
@@ -92,7 +92,7 @@ def test_children_in_table_order():
         "13A00", "13B00", "13C00", "13D00", "13E00", "13F00", "13G00", "13Y00"]
     assert event_codes.children("11B03") == []
     assert event_codes.children("12F00") == []  # a 类 without 细类
-    assert sum(len(event_codes.children(c.code)) for c in event_codes.classes()) == 320
+    assert sum(len(event_codes.children(c.code)) for c in event_codes.classes()) == 326
     with pytest.raises(ValueError, match="不在分类表中"):
         event_codes.children("12X00")
 
@@ -167,3 +167,21 @@ def test_cli_event_code_shows_level_and_parent():
     text = run("11B03").stdout
     assert text.strip() == "11B03  暴雨事件（细类，属 11000 自然灾害 › 11B00 气象灾害）"
     assert run("不存在").returncode == 1
+
+
+@pytest.mark.parametrize("code, name, parent", [
+    ("11B19", "霾", "11B00"), ("11B20", "雷雨大风", "11B00"), ("11B21", "道路结冰", "11B00"),
+    ("11B22", "干旱", "11B00"), ("11B25", "森林火险", "11B00"), ("11E06", "海浪", "11E00"),
+])
+def test_codes_of_the_warning_feeds_are_accepted_and_marked(code, name, parent):
+    event = event_codes.get(code)
+    assert (event.name, event.level, event.parent_code, event.source) == (name, "细类", parent, "warning-feed")
+    assert event_codes.covers([parent], code)  # a 气象灾害/海洋灾害 capability covers the feed's 细类
+
+
+def test_only_the_feed_codes_are_marked_as_such():
+    feed = {c.code for c in event_codes.table().values() if c.source == "warning-feed"}
+    assert feed == {"11B19", "11B20", "11B21", "11B22", "11B25", "11E06"}
+    assert {c.source for c in event_codes.table().values()} == {"dump", "warning-feed"}
+    with pytest.raises(ValueError, match="不在分类表中"):
+        event_codes.get("11B23")  # between the feed's codes, but not known: not invented

@@ -3,7 +3,8 @@
 Code structure: "1" (突发事件) + 大类 digit (1 自然灾害, 2 事故灾难, 3 公共卫生, 4 社会安全)
 + 类 letter (A…, I and O skipped, Y = 其他) + two digits for the 细类 ("00" = the class itself,
 "99" = 其他). A 大类 is "1x000". The table lives in data/gbt35561_event_classes.csv, in source
-order (each 类 followed by its 细类); its header says where it comes from and what was corrected.
+order (each 类 followed by its 细类); its header says where it comes from and what was corrected, and its
+`source` column marks the few 细类 that only the national warning feeds carry (11B19 霾 …).
 
 Rescue capabilities are expressed at the 类 level (`classes()`); incidents and warnings may carry
 a 细类 (e.g. 11B03 暴雨事件), which `covers()` matches against its 类 and 大类.
@@ -27,6 +28,7 @@ ACCIDENT_TOP_CODE = "12000"  # 事故灾难: graded per 国务院令第493号
 class EventClass:
     code: str
     name: str
+    source: str = "dump"  # "dump" (the national table as found) or "warning-feed" (codes only the warning feeds carry)
 
     @property
     def is_top(self) -> bool:
@@ -60,7 +62,7 @@ class EventClass:
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, EventClass]:
-    return {row["code"]: EventClass(row["code"], row["name"]) for row in read_table(DATA)}
+    return {row["code"]: EventClass(row["code"], row["name"], row["source"]) for row in read_table(DATA)}
 
 
 def top_classes() -> list[EventClass]:
