@@ -33,4 +33,8 @@ urlpatterns = [
     *(path("", include(module)) for module in app_modules("urls")),
 ]
 
-handler404 = "yingji.core.errors.json_404"
+# Chinese error pages in the base layout; the API's error shape under /api/.
+handler400 = "yingji.core.errors.bad_request"
+handler403 = "yingji.core.errors.permission_denied"
+handler404 = "yingji.core.errors.page_not_found"
+handler500 = "yingji.core.errors.server_error"

@@ -6,7 +6,9 @@
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -105,11 +107,49 @@ def error_response(status_code: int, code: str, message: str, fields: dict | Non
     return JsonResponse(error_body(code, message, fields), status=status_code, json_dumps_params={"ensure_ascii": False})
 
 
-def json_404(request, exception=None):
-    """Unknown URLs under /api/ answer in the API's error shape too."""
+# Error pages of the web UI, in the base layout: (API code, title, what the user can do).
+ERROR_PAGES = {
+    400: ("invalid", "请求有误", "请求的参数或提交的数据有误，无法处理。请返回上一页检查后重试。"),
+    403: ("permission_denied", "没有权限", "您没有访问此页面或执行此操作的权限。如需开通，请联系本单位的系统管理员。"),
+    404: ("not_found", "页面不存在", "您要找的页面不存在，或该记录不在您的管辖范围内。"),
+    500: ("server_error", "系统出错", "系统处理请求时出错，已记录日志。请稍后重试；如仍出错，请联系系统管理员。"),
+}
+API_NOT_FOUND = "接口不存在。"
+
+
+def error_page(request, status_code: int, detail: str = ""):
+    """A Chinese error page in the base layout, or the API's error shape for a path under /api/."""
+    code, title, advice = ERROR_PAGES[status_code]
     if request.path.startswith("/api/"):
-        return error_response(status.HTTP_404_NOT_FOUND, "not_found", "接口不存在。")
-    from django.views.defaults import page_not_found
+        message = API_NOT_FOUND if status_code == 404 else (detail or MESSAGES.get(code) or advice)
+        return error_response(status_code, code, message)
+    if status_code == 500:  # rendered without context processors: they may be what failed
+        return HttpResponseServerError(loader.render_to_string("core/error_500.html", {"title": title, "advice": advice}))
+    context = {"title": title, "status_code": status_code, "advice": advice, "detail": detail}
+    return render(request, "core/error.html", context, status=status_code)
 
-    return page_not_found(request, exception)
 
+def _chinese_detail(exception) -> str:
+    """A service's own Chinese reason (e.g. "您没有执行此操作的权限。") is worth showing; Django's English text is not."""
+    text = str(exception.args[0]) if exception is not None and getattr(exception, "args", None) else ""
+    return text if _is_chinese(text) else ""
+
+
+def bad_request(request, exception=None):
+    return error_page(request, 400, _chinese_detail(exception))
+
+
+def permission_denied(request, exception=None):
+    return error_page(request, 403, _chinese_detail(exception))
+
+
+def page_not_found(request, exception=None):
+    return error_page(request, 404)
+
+
+def server_error(request):
+    return error_page(request, 500)
+
+
+def csrf_failure(request, reason=""):
+    return error_page(request, 403, "页面已过期或来源无法确认（跨站请求校验失败）。请刷新页面后重新提交。")
