@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
 MESSAGES = {
