@@ -6,6 +6,8 @@ Each operation runs inside its test's transaction, rolled back afterwards, so th
 the demo other tests share.
 """
 
+from contextlib import contextmanager
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -35,19 +37,23 @@ def _load_schema():
 schema = _load_schema()
 
 
-@pytest.fixture(autouse=True)
-def _one_connection():
-    """Keep the test's connection (and its transaction) across the in-process WSGI requests: Django closes a
-    connection that is not in autocommit at each request's start and end, which would end the transaction
-    and let the fuzzer's writes commit. Django's test client does the same."""
+@contextmanager
+def one_connection():
+    """Keep the test's connection (and its transaction) across in-process WSGI requests: Django closes a
+    connection that is not in autocommit at each request's start and end, which would end the transaction and
+    let the fuzzer's writes commit (on SQLite's in-memory test database the close does nothing, on PostgreSQL it
+    really closes). Django's test client does the same, and puts the receiver back after each of its own
+    requests: so this wraps each call rather than the whole test."""
     from django.core import signals
     from django.db import close_old_connections
 
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=["duty", "admin"])
@@ -68,8 +74,9 @@ def token(request, demo):
 def test_api(case, token):
     from django.db import connection
 
-    case.call_and_validate(headers={"Authorization": f"Token {token}"},
-                           checks=[not_a_server_error, response_schema_conformance])
+    with one_connection():
+        case.call_and_validate(headers={"Authorization": f"Token {token}"},
+                               checks=[not_a_server_error, response_schema_conformance])
     assert connection.in_atomic_block, "the request ended the test's transaction: its writes would stay"
 
 
@@ -103,7 +110,8 @@ def test_demo_records_conform(operation, demo):
     headers = {"Authorization": f"Token {token}"}
     checks = [not_a_server_error, response_schema_conformance]
     if "{id}" not in operation.path:
-        operation.Case(query={"page_size": 1000}).call_and_validate(headers=headers, checks=checks)
+        with one_connection():
+            operation.Case(query={"page_size": 1000}).call_and_validate(headers=headers, checks=checks)
         return
     answer = Client(HTTP_AUTHORIZATION=headers["Authorization"]).get(_list_path(operation.path), {"page_size": 5})
     body = answer.json() if answer.status_code == 200 else []
@@ -112,7 +120,8 @@ def test_demo_records_conform(operation, demo):
     if not ids:
         pytest.skip(f"{_list_path(operation.path)} lists no demo record")
     for pk in ids:
-        operation.Case(path_parameters={"id": pk}).call_and_validate(headers=headers, checks=checks)
+        with one_connection():
+            operation.Case(path_parameters={"id": pk}).call_and_validate(headers=headers, checks=checks)
 
 
 # --- What the schema must say, whatever the fuzzer happens to meet ------------------------------------------
