@@ -2,7 +2,6 @@
 
 import pytest
 
-
 from .test_login import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
