@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from yingji.standards import divisions
 
@@ -232,5 +233,8 @@ class RefusedRequest(models.Model):
         verbose_name = verbose_name_plural = "被拒绝的请求"
         indexes = [models.Index(fields=["kind", "ip", "time"])]
 
+    KIND_LABELS = {"public_report": "公众上报"}
+
     def __str__(self):
-        return f"{self.kind} {self.ip or '未知地址'} {self.time:%Y-%m-%d %H:%M}"
+        when = f"，{timezone.localtime(self.time):%Y-%m-%d %H:%M}" if self.time else ""
+        return f"超限被拒的{self.KIND_LABELS.get(self.kind, self.kind)}请求（{self.ip or '未知地址'}{when}）"
