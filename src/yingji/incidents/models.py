@@ -241,8 +241,10 @@ class Assignment(RegionScoped):
         verbose_name = verbose_name_plural = "力量调派"
         ordering = ["-assigned_at", "-id"]
         constraints = [
-            # A force or a vehicle is on at most one active assignment: the database refuses a second.
-            models.UniqueConstraint(fields=["force"], condition=Q(active=True), name="assignment_one_active_per_force"),
+            # A vehicle is on at most one active assignment, and a force sent as a whole (no vehicle) too: the
+            # database refuses a second. A station may have several vehicles out, one assignment each.
+            models.UniqueConstraint(fields=["force"], condition=Q(active=True, vehicle__isnull=True),
+                                    name="assignment_one_active_whole_force"),
             models.UniqueConstraint(fields=["vehicle"], condition=Q(active=True),
                                     name="assignment_one_active_per_vehicle"),
         ]
