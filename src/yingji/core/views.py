@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
@@ -72,7 +72,9 @@ class ObjectListView(FilterSetMixin, ScopedMixin, ListView):
     search_fields: list[str] = []
     filters: list[tuple[str, str, list]] = []  # (param, label, choices): the drop-downs shown above the list
     columns: list[tuple[str, str]] = []  # (attribute, header)
-    orderings: dict[str, str] = {}  # ?sort=key → order_by
+    # ?sort=key → order_by, or (order_by, label). Without a label the option is named after the column shown
+    # for that key, else after the model field's verbose_name (see sort_options).
+    orderings: dict[str, str | tuple[str, str]] = {}
     add_url_name = ""
     export_url_name = ""
     sheet = ""  # kind of the registered import sheet, if the registry has one
@@ -88,12 +90,32 @@ class ObjectListView(FilterSetMixin, ScopedMixin, ListView):
             qs = qs.filter(condition)
         sort = self.request.GET.get("sort")
         if sort in self.orderings:
-            qs = qs.order_by(self.orderings[sort])
+            qs = qs.order_by(_order_by(self.orderings[sort]))
         return qs
 
     def summary(self, queryset) -> str:
         """A line under the title (e.g. an intact rate); subclasses override."""
         return ""
+    def sort_options(self) -> list[tuple[str, str, bool]]:
+        """(href, label, active) for "排序：默认 / 名称 / …": links that keep the filters and drop the page."""
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        current = params.pop("sort", [""])[-1]
+        current = current if current in self.orderings else ""
+        options = [("?" + params.urlencode(), "默认", not current)]
+        for key, spec in self.orderings.items():
+            params["sort"] = key
+            options.append(("?" + params.urlencode(), self._sort_label(key, spec), key == current))
+        return options
+
+    def _sort_label(self, key: str, spec) -> str:
+        if isinstance(spec, tuple | list):
+            return spec[1]
+        for attr, header in self.columns:
+            if attr in (key, f"{key}.name", f"{key}_label", f"{key}_display"):
+                return header
+        return _verbose_name(self.model, _order_by(spec).lstrip("-")) or key
+
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -110,7 +132,7 @@ class ObjectListView(FilterSetMixin, ScopedMixin, ListView):
             ],
             objects=context["object_list"],
             filters=[(p, label, choices, self.request.GET.get(p, "")) for p, label, choices in self.filters],
-            orderings=self.orderings,
+            sort_options=self.sort_options() if self.orderings else [],
             q=self.request.GET.get("q", ""),
             query_without_page=_query_without(self.request, "page"),
             add_url=reverse(self.add_url_name) if self.add_url_name and perms.has_perm(
@@ -284,6 +306,25 @@ def _query_without(request, key: str) -> str:
     params = request.GET.copy()
     params.pop(key, None)
     return params.urlencode()
+
+
+def _order_by(spec) -> str:
+    return spec[0] if isinstance(spec, tuple | list) else spec
+
+
+def _verbose_name(model, path: str) -> str:
+    """The verbose_name at the end of a lookup path ("region__path" → the region field's), or ""."""
+    field = None
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return ""
+        if part != path.split("__")[-1]:
+            if not field.related_model:
+                return ""
+            model = field.related_model
+    return str(getattr(field, "verbose_name", "") or "")
 
 
 def _add_errors(form, exc: ValidationError):
