@@ -156,6 +156,14 @@ class InformationReport(RegionScoped):
     issued_by = models.ForeignKey(USER, verbose_name="报送人", null=True, blank=True, on_delete=models.SET_NULL)
     document = models.FileField("报告文件", upload_to="incidents/reports/%Y/%m/", blank=True)
     relay_deadlines = models.JSONField("逐级上报时限", default=list, blank=True)  # [{"to": …, "due": iso}]
+    # Parts local 信息报送 rules ask for beyond 第十二条's six items; editable until issued, like `content`.
+    potential_loss = models.TextField("可能造成的伤亡和损失", blank=True)
+    trend = models.TextField("事件发展趋势", blank=True)
+    leaders = models.TextField("领导到位情况", blank=True)
+    next_steps = models.TextField("下一步工作建议", blank=True)
+    copy_to = models.CharField("抄送", max_length=255, blank=True)
+    # The incident's figures, grade and status when the report was issued: the next 续报 reports the change.
+    facts = models.JSONField("报送时事件情况", default=dict, blank=True)
 
     region_field = "incident__region"
 
