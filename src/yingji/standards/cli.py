@@ -12,24 +12,36 @@ def standards():
 
 
 @standards.command("accident-grade")
-@click.option("--deaths", default="0", show_default=True, help="死亡（含下落不明）人数")
+@click.option("--deaths", default="0", show_default=True, help="死亡人数")
+@click.option("--missing", default="0", show_default=True, help="下落不明人数（与死亡合并计算，493号令第十二条）")
 @click.option("--serious-injuries", default="0", show_default=True, help="重伤（含急性工业中毒）人数")
 @click.option("--loss-wan", default="0", show_default=True, help="直接经济损失（万元）")
-@click.option("--type", "event_code", default=None, help="事件代码（如 12H00 道路交通事故），决定伤亡变化报告期")
+@click.option("--type", "event_code", default=None,
+              help="事件代码（如 12H00 道路交通事故）：决定是否适用493号令（第二条）和伤亡变化补报期")
+@click.option("--production", "production_activity", type=click.Choice(["yes", "no", "unknown", "defence"]),
+              default=None, help="是否在生产经营活动中发生（默认按事件代码预填；defence = 国防科研生产）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def accident_grade(deaths, serious_injuries, loss_wan, event_code, as_json):
-    """Grade an accident per 国务院令第493号 第三条."""
-    from .accidents import grade_accident
+def accident_grade(deaths, missing, serious_injuries, loss_wan, event_code, production_activity, as_json):
+    """Grade an accident per 国务院令第493号 第三条, when 第二条 says the regulation applies."""
+    from .accidents import grade_accident, order493_scope
 
     try:
-        result = grade_accident(deaths, serious_injuries, loss_wan, event_code)
+        scope = order493_scope(event_code, production_activity) if event_code else None
+        result = grade_accident(deaths, serious_injuries, loss_wan, event_code, missing) if (
+            scope is None or scope.applies) else None
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        out = result.as_dict() if result else {"grade": None}
+        out.update(applies=True if scope is None else scope.applies, provisional=bool(scope and scope.provisional),
+                   scope_reason=scope.reason if scope else "")
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if result is None:
+        click.echo(f"不适用493号令：{scope.reason}")
         return
     reason = "、".join(result.decided_by) or "未达到较大事故任一标准"
-    click.echo(f"{result.grade}（依据：{reason}）")
+    click.echo(f"{result.grade}（依据：{reason}）" + ("；" + scope.reason if scope and scope.provisional else ""))
     click.echo(f"逐级上报至：{result.report_up_to}；组织调查：{result.investigated_by}")
     click.echo(f"伤亡人数变化补报期：{result.casualty_window_days} 日")
 
