@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from yingji.core.models import Record, Region, RegionScoped
 from yingji.resources.models import RescueForce, Vehicle
-from yingji.standards import event_codes, levels
+from yingji.standards import accidents, event_codes, levels
 
 USER = settings.AUTH_USER_MODEL
 
@@ -31,6 +31,9 @@ class Incident(Record):
                      ("一般事故", "一般事故")]
     LEVEL_CHOICES = [(lv.level, f"{lv.roman}级（{lv.event_grade}）") for lv in levels.levels().values()]
     LOCATED_CHOICES = [("boundary", "按边界判定"), ("nearest_centre", "按最近中心点估计"), ("chosen", "人工选择")]
+    # 493号令第二条: the regulation covers 生产经营活动 only; asked at intake, pre-filled by event class.
+    PRODUCTION_CHOICES = [(accidents.YES, "是"), (accidents.NO, "否（如居民住宅、自然灾害）"),
+                          (accidents.UNKNOWN, "待核实"), (accidents.DEFENCE, "国防科研生产（不适用493号令）")]
 
     number = models.CharField("事件编号", max_length=24, unique=True, editable=False)
     title = models.CharField("事件名称", max_length=128)
@@ -45,10 +48,12 @@ class Incident(Record):
     latitude = models.FloatField("纬度", null=True, blank=True)
     address = models.CharField("地址", max_length=255, blank=True)
     event_code = models.CharField("事件类型代码", max_length=5, db_index=True)
+    production_activity = models.CharField("是否在生产经营活动中发生", max_length=8, choices=PRODUCTION_CHOICES,
+                                           blank=True)  # "" only until intake fills the class's default
     description = models.TextField("事件描述", blank=True)
     unit_overview = models.TextField("事故发生单位概况", blank=True)
     deaths = models.PositiveIntegerField("死亡（人）", default=0)
-    missing = models.PositiveIntegerField("失踪（人）", default=0)
+    missing = models.PositiveIntegerField("下落不明（人）", default=0)  # graded with deaths (493号令第十二条)
     serious_injuries = models.PositiveIntegerField("重伤（人）", default=0)
     injuries = models.PositiveIntegerField("轻伤（人）", default=0)
     direct_loss_wan = models.DecimalField("直接经济损失（万元）", max_digits=14, decimal_places=2, default=0,
@@ -59,6 +64,7 @@ class Incident(Record):
     accident_grade = models.CharField("事故等级", max_length=8, choices=GRADE_CHOICES, blank=True)
     level = models.PositiveSmallIntegerField("事件级别", choices=LEVEL_CHOICES, null=True, blank=True)
     graded_by = models.CharField("定级依据", max_length=64, blank=True)
+    grading_plan = models.CharField("分级所依预案", max_length=128, blank=True)  # not a 493 accident: the plan used
     report_up_to = models.CharField("应上报至", max_length=64, blank=True)
     casualty_window_ends = models.DateTimeField("伤亡变化补报截止", null=True, blank=True)
     duty_officer = models.ForeignKey(USER, verbose_name="接报值班员", null=True, blank=True,
@@ -87,8 +93,31 @@ class Incident(Record):
             return self.event_code
 
     @property
+    def order493_scope(self) -> accidents.Scope | None:
+        """Whether 国务院令第493号 applies (第二条), from the event class and the 生产经营活动 answer."""
+        try:
+            return accidents.order493_scope(self.event_code, self.production_activity or None) if self.event_code \
+                else None
+        except ValueError:
+            return None
+
+    @property
     def is_accident(self) -> bool:
-        return event_codes.is_accident(self.event_code) if self.event_code else False
+        """A 生产安全事故 under 493号令: graded by 第三条, reported by 第十条 (not every 事故灾难 code is one)."""
+        scope = self.order493_scope
+        return bool(scope and scope.applies)
+
+    @property
+    def grading_basis_label(self) -> str:
+        """How the grade was reached, as the incident page, list and reports say it."""
+        if self.accident_grade:
+            scope = self.order493_scope
+            return "暂按493号令定级（是否生产经营活动待核实）" if scope and scope.provisional else "按493号令定级"
+        if self.level and self.grading_plan:
+            return f"按《{self.grading_plan}》分级"
+        if self.level:
+            return "按指挥长研判定级"
+        return "未定级" + ("" if self.is_accident else "（按相应应急预案分级）")
 
     @property
     def is_active(self) -> bool:
@@ -105,6 +134,34 @@ class Incident(Record):
         """Map colour of the incident's level (red…blue), grey until graded."""
         level = self.level or {"特别重大事故": 1, "重大事故": 2, "较大事故": 3, "一般事故": 4}.get(self.accident_grade)
         return levels.by_level(level).colour_en if level else "grey"
+
+
+class AccidentNotice(RegionScoped):
+    """493号令第十条: a body the bureau notified of a 生产安全事故 (公安机关、劳动保障行政部门、工会、人民检察院)
+    or reported it to (本级人民政府), with when and how. The list of bodies is accidents.article10_parties()."""
+
+    PARTY_CHOICES = [(p.key, p.role) for p in accidents.article10_parties()]
+    METHOD_CHOICES = [("phone", "电话"), ("fax", "传真"), ("document", "公文"), ("sms", "短信"), ("in_person", "当面"),
+                      ("system", "信息系统")]
+
+    incident = models.ForeignKey(Incident, verbose_name="突发事件", on_delete=models.CASCADE,
+                                 related_name="article10_notices")
+    party = models.CharField("通知对象", max_length=16, choices=PARTY_CHOICES)
+    name = models.CharField("单位名称", max_length=128)
+    notified_at = models.DateTimeField("通知时间")
+    method = models.CharField("方式", max_length=16, choices=METHOD_CHOICES, default="phone")
+    note = models.CharField("备注", max_length=255, blank=True)  # who took it, their phone
+    notified_by = models.ForeignKey(USER, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL)
+
+    region_field = "incident__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "第十条通知"
+        ordering = ["incident", "notified_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "party"], name="accidentnotice_one_per_party")]
+
+    def __str__(self):
+        return f"第十条通知：{self.name}（{self.incident.number}）"
 
 
 class TimelineEntry(RegionScoped):
@@ -283,6 +340,8 @@ class DutyShift(Record):
     phone = models.CharField("值班电话", max_length=32, blank=True)
     handover_notes = models.TextField("交接班记录", blank=True)
     handed_over_at = models.DateTimeField("交班时间", null=True, blank=True)
+
+    applies_downwards = True  # the county's roster and duty phone are read by its townships too
 
     class Meta:
         verbose_name = verbose_name_plural = "值班安排"
