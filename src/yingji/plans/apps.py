@@ -8,11 +8,12 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         from yingji.core import roles
-        from yingji.incidents.signals import status_changing
+        from yingji.incidents.signals import incident_event, status_changing
 
-        from .services import refuse_ending_while_responding
+        from .services import complete_on_event, refuse_ending_while_responding
 
         status_changing.connect(refuse_ending_while_responding, dispatch_uid="plans-refuse-ending")
+        incident_event.connect(complete_on_event, dispatch_uid="plans-complete-on-event")
 
         models = ["plan", "responselevel", "tasktemplate", "activation", "task", "taskupdate"]
         # Enterprise users see no incidents, so neither the responses on them.

@@ -3,7 +3,8 @@ the four special plans of the hazards the seeds list (防汛抗旱、地质灾�
 one township plan. Each has Ⅰ–Ⅳ levels with criteria and tasks; a higher level keeps the tasks of the
 level below and adds its own, so escalation adds tasks and de-escalation revokes them.
 
-Time limits follow the seeds where they give one: 首报 within 30 minutes by phone and 1 hour in
+Tasks that a system event shows done (the 首报 issued, the unit on scene) name it and complete
+themselves. Time limits follow the seeds where they give one: 首报 within 30 minutes by phone and 1 hour in
 writing, basic relief for people affected within 6 hours, general trunk roads reopened within 6
 hours, emergency surveying and satellite images of the area within 4 hours (seed 002).
 """
@@ -16,6 +17,8 @@ from . import services
 from .models import Plan, ResponseLevel, TaskTemplate
 
 LOCAL = "事发地"  # the township (street) government where the incident is
+# A task's optional 4th item: the system event that completes it (incidents.signals.EVENT_CHOICES).
+FIRST_REPORT, ARRIVED = "initial_report_issued", "unit_arrived"
 GOV, EMA, FIRE, RESCUE = "乐至县人民政府", "乐至县应急管理局", "乐至县消防救援大队", "乐至县综合应急救援大队"
 LAND, WATER, TRANSPORT, MET, PAD = ("乐至县自然资源和规划局", "乐至县水务局", "乐至县交通运输局", "乐至县气象局",
                                     "乐至县人民武装部")
@@ -29,12 +32,13 @@ def _criteria(grade, deaths, injured, people, colour=""):
 # --- 总体应急预案 -----------------------------------------------------------------
 G4 = [
     (0, LOCAL, "组织先期处置：控制危险源，标明危险区域，封锁危险场所，疏散、撤离受威胁群众"),
-    (30, EMA, "值班室30分钟内电话首报县委县政府总值班室和市应急管理局，1小时内书面报告（首报快、续报准、终报全）"),
+    (30, EMA, "值班室30分钟内电话首报县委县政府总值班室和市应急管理局，1小时内书面报告（首报快、续报准、终报全）",
+     FIRST_REPORT),
     (60, EMA, "分管负责同志带工作组赶赴现场，指导事发地处置并收集续报信息"),
-    (60, RESCUE, "赶赴现场开展抢险救援"),
+    (60, RESCUE, "赶赴现场开展抢险救援", ARRIVED),
 ]
 G3 = G4 + [
-    (30, FIRE, "调派就近消防救援站出动，开展人员搜救、灭火和抢险"),
+    (30, FIRE, "调派就近消防救援站出动，开展人员搜救、灭火和抢险", ARRIVED),
     (60, GOV, "分管负责同志赶赴现场，成立县级现场指挥部，设综合协调、抢险救援、医疗救治、群众生活、治安交通、新闻宣传等工作组"),
     (120, TRANSPORT, "组织应急运力保障人员转移和物资运输，抢通受损道路"),
     (120, PAD, "组织民兵应急分队集结待命，按现场指挥部指令参加抢险"),
@@ -91,7 +95,7 @@ D1 = D2 + [(60, GOV, "提请市政府和省级部门派出专家组和救援力�
 # --- 森林火灾 --------------------------------------------------------------------
 W4 = [
     (30, LOCAL, "组织乡镇半专业扑火队和护林员先期扑救，清理火场周边可燃物"),
-    (30, RESCUE, "森林扑火分队赶赴火场"),
+    (30, RESCUE, "森林扑火分队赶赴火场", ARRIVED),
     (60, EMA, "前方工作组赶赴现场研判火情，划定扑火分区"),
     (60, MET, "提供火场天气实况和风向风速预报"),
 ]
@@ -110,7 +114,7 @@ W1 = W2 + [(60, PAD, "协调驻地部队、武警部队投入扑救，申请航�
 
 # --- 危险化学品事故 ---------------------------------------------------------------
 H4 = [
-    (30, FIRE, "调派消防救援力量开展侦检、警戒，实施堵漏、冷却、稀释或灭火"),
+    (30, FIRE, "调派消防救援力量开展侦检、警戒，实施堵漏、冷却、稀释或灭火", ARRIVED),
     (30, MET, "监测并通报现场风向、风速，为划定警戒区和疏散方向提供依据"),
     (30, LOCAL, "按警戒范围疏散下风向群众，设置疏散集结点"),
     (60, EMA, "派出工作组和危化品专家赶赴现场，督促事故单位启动应急预案并提供化学品安全技术说明书"),
@@ -185,11 +189,12 @@ def _plan(spec) -> Plan:
 def _level(plan, number, criteria, tasks, units):
     level = ResponseLevel.objects.filter(plan=plan, level=number).first() or ResponseLevel()
     level = services.save_level(None, level, {"plan": plan, "level": number, **criteria})
-    for order, (offset, unit, text) in enumerate(tasks):
+    for order, (offset, unit, text, *event) in enumerate(tasks):
         template = TaskTemplate.objects.filter(response_level=level, text=text).first() or TaskTemplate()
         services.save_template(None, template, {
             "response_level": level, "text": text, "organisation": None if unit == LOCAL else units[unit],
-            "local_government": unit == LOCAL, "due_offset_minutes": offset, "order": order})
+            "local_government": unit == LOCAL, "due_offset_minutes": offset, "order": order,
+            "completes_on": event[0] if event else ""})
     return len(tasks)
 
 

@@ -8,7 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from yingji.core.models import Organisation, Record, Region, RegionScoped
-from yingji.incidents.models import Incident
+from yingji.incidents.models import Assignment, Incident, InformationReport
+from yingji.incidents.signals import EVENT_CHOICES
 from yingji.standards import event_codes
 
 from . import matching
@@ -40,6 +41,7 @@ class Plan(Record):
     DRAFT, APPROVED, ABOLISHED = "draft", "approved", "abolished"
     STATUS_CHOICES = [(DRAFT, "草稿"), (APPROVED, "已审批"), (ABOLISHED, "已废止")]
     DOCUMENT_TYPES = (".pdf", ".doc", ".docx", ".wps", ".ofd")
+    applies_downwards = True  # a county plan applies to its townships: they read it (core/scoping.py)
 
     name = models.CharField("预案名称", max_length=128)
     type = models.CharField("预案类型", max_length=16, choices=TYPE_CHOICES)
@@ -52,6 +54,9 @@ class Plan(Record):
     approved_on = models.DateField("审批日期", null=True, blank=True)
     document = models.FileField("预案原件", upload_to="plans/%Y/", blank=True, max_length=255)
     summary = models.TextField("适用范围与说明", blank=True)
+    grace_minutes = models.PositiveSmallIntegerField(
+        "任务最短时限（分钟）", default=5, validators=[MaxValueValidator(120)],
+        help_text="启动后任何任务的完成时限都不早于此：“立即”的任务在启动后这么多分钟内完成。")
 
     class Meta:
         verbose_name = verbose_name_plural = "应急预案"
@@ -95,6 +100,7 @@ class ResponseLevel(RegionScoped):
     notes = models.TextField("其他启动条件与说明", blank=True)
 
     region_field = "plan__region"
+    applies_downwards = True  # the plan's levels bind the regions below with the plan
 
     class Meta:
         verbose_name = verbose_name_plural = "响应级别"
@@ -137,9 +143,12 @@ class TaskTemplate(RegionScoped):
         help_text="启动时按事件发生地确定责任单位（乡镇人民政府或街道办事处）。")
     due_offset_minutes = models.PositiveIntegerField("完成时限（启动后分钟）",
                                                      validators=[MaxValueValidator(30 * 24 * 60)])
+    completes_on = models.CharField("系统事件发生即完成", max_length=32, choices=EVENT_CHOICES, blank=True,
+                                    help_text="如“首报已报送”：该事件发生时任务自动完成，并链接到对应记录。")
     order = models.PositiveSmallIntegerField("排序", default=0)
 
     region_field = "response_level__plan__region"
+    applies_downwards = True
 
     class Meta:
         verbose_name = verbose_name_plural = "任务模板"
@@ -234,6 +243,11 @@ class Task(RegionScoped):
     status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default=TODO, db_index=True)
     note = models.CharField("最新说明", max_length=255, blank=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # What completed the task by itself (the template's completes_on): the report or the assignment.
+    completed_by_report = models.ForeignKey(InformationReport, verbose_name="完成依据（信息报告）", null=True,
+                                            blank=True, on_delete=models.SET_NULL, related_name="+")
+    completed_by_assignment = models.ForeignKey(Assignment, verbose_name="完成依据（力量调派）", null=True,
+                                                blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -257,6 +271,17 @@ class Task(RegionScoped):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at < timezone.now()
+
+    @property
+    def completion_link(self) -> tuple[str, str] | None:
+        """(label, url) of the record whose event completed the task, if one did."""
+        if self.completed_by_report_id:
+            report = self.completed_by_report
+            return str(report), report.get_absolute_url()
+        if self.completed_by_assignment_id:
+            a = self.completed_by_assignment
+            return f"{a.force.name}{' ' + a.vehicle.plate if a.vehicle_id else ''}到场", a.get_absolute_url()
+        return None
 
     @property
     def overdue_minutes(self) -> int:

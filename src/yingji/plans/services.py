@@ -21,7 +21,8 @@ from yingji.core.models import AuditEntry, Organisation
 from yingji.core.scoping import require_region, scope_actor, user_may_use_region
 from yingji.core.services import delete_scoped, person, require_perm, save_scoped
 from yingji.core.uploads import check_upload
-from yingji.incidents.models import Incident
+from yingji.incidents import signals as incident_signals
+from yingji.incidents.models import Assignment, Incident, InformationReport
 from yingji.incidents.services.timeline import record
 from yingji.standards import divisions, event_codes
 
@@ -69,6 +70,8 @@ def _check_plan(actor, plan: Plan):
         errors["approved_on"] = ["已审批的预案须填写审批日期。"]
     if plan.approved_on and plan.approved_on > timezone.localdate():
         errors["approved_on"] = ["审批日期不能晚于今天。"]
+    if plan.grace_minutes is None or not 0 <= plan.grace_minutes <= 120:
+        errors["grace_minutes"] = ["任务最短时限应在 0–120 分钟之间。"]
     plan.name, plan.version = (plan.name or "").strip(), (plan.version or "").strip()
     twin = Plan.objects.filter(region_id=plan.region_id, name=plan.name, version=plan.version).exclude(pk=plan.pk)
     if plan.region_id and twin.exists():
@@ -260,13 +263,22 @@ def _create_tasks(actor, activation: Activation, level: ResponseLevel, start, sk
             continue
         task = Task.objects.create(
             activation=activation, incident=activation.incident, template=template, level=level.level,
-            text=template.text, organisation=organisation,
-            due_at=start + timedelta(minutes=template.due_offset_minutes), note=note, created_at=start)
+            text=template.text, organisation=organisation, due_at=due_time(activation.plan, template, start),
+            note=note, created_at=start)
         TaskUpdate.objects.create(task=task, to_status=Task.TODO, note=f"随{level.display_name}生成",
                                   actor=person(actor), time=start)
         audit.record(actor, AuditEntry.CREATE, task, audit.diff({}, audit.snapshot(task)))
+        happened = _happened(activation.incident, template.completes_on, organisation)
+        if happened is not None:  # e.g. the 首报 went out before the plan was started
+            _complete_by_event(task, template.completes_on, happened, actor, start)
         created.append(task)
     return created
+
+
+def due_time(plan: Plan, template: TaskTemplate, start):
+    """Due at the template's offset from `start`, but never sooner than the plan's grace: a task due
+    "立即" cannot be overdue the second the plan starts."""
+    return start + timedelta(minutes=max(template.due_offset_minutes, plan.grace_minutes))
 
 
 def _revoke(actor, tasks, note: str, when) -> list[Task]:
@@ -405,6 +417,61 @@ def refuse_ending_while_responding(sender, incident, old, new, actor, **kwargs):
 def end_activations_for(actor, incident: Incident, reason: str) -> list[Activation]:
     """For the incidents app when an incident ends: end every response still running on it."""
     return [end_activation(actor, a, reason) for a in incident.plan_activations.filter(active=True)]
+
+
+# --- Tasks completed by a system event ----------------------------------------
+
+EVENT_NOTES = {incident_signals.INITIAL_REPORT_ISSUED: "首报已报送", incident_signals.FINAL_REPORT_ISSUED: "终报已报送",
+               incident_signals.UNIT_ARRIVED: "救援力量已到场"}
+
+
+def _happened(incident: Incident, event: str, organisation):
+    """The record showing that `event` already happened on the incident (a unit of the task's
+    organisation for an arrival), or None."""
+    if event == incident_signals.INITIAL_REPORT_ISSUED:
+        kind = InformationReport.INITIAL
+    elif event == incident_signals.FINAL_REPORT_ISSUED:
+        kind = InformationReport.FINAL
+    elif event == incident_signals.UNIT_ARRIVED:
+        return (incident.assignments.filter(arrived_at__isnull=False, force__organisation=organisation)
+                .order_by("arrived_at", "id").first())
+    else:
+        return None
+    return incident.reports.filter(kind=kind, status=InformationReport.ISSUED).order_by("issued_at").first()
+
+
+def _complete_by_event(task: Task, event: str, found, actor, when) -> Task:
+    """Mark a task done because its event happened, linked to the record; history, audit and timeline."""
+    when = when or timezone.now()
+    before, old = audit.snapshot(task), task.status
+    what = EVENT_NOTES[event]
+    if isinstance(found, Assignment):
+        task.completed_by_assignment = found
+        what = f"{found.force.name}{'（' + found.vehicle.plate + '）' if found.vehicle_id else ''}已到场"
+    else:
+        task.completed_by_report = found
+    note = f"{what}，任务自动完成"
+    task.status, task.note, task.completed_at = Task.DONE, note, when
+    task.save(update_fields=["status", "note", "completed_at", "completed_by_report", "completed_by_assignment",
+                             "updated_at"])
+    TaskUpdate.objects.create(task=task, from_status=old, to_status=Task.DONE, note=note, actor=person(actor),
+                              time=when)
+    audit.record(actor, AuditEntry.UPDATE, task, audit.diff(before, audit.snapshot(task)))
+    record(task.incident, "task", f"任务“{task.text}”（{task.organisation}）：{note}", actor, time=when,
+           data={"task": task.pk, "old": old, "new": Task.DONE, "event": event, "record": found.pk})
+    return task
+
+
+def complete_on_event(sender, incident, event, record, actor=None, time=None, **kwargs):
+    """Receiver of incidents' `incident_event`: open tasks of running responses on the incident whose
+    template names the event complete themselves (once: a task reopened by hand is left alone). A unit's
+    arrival completes the tasks of its own organisation only (the fire brigade's, not the rescue team's)."""
+    tasks = (Task.objects.select_for_update().select_related("organisation", "incident")
+             .filter(incident=incident, status__in=Task.OPEN, activation__active=True, template__completes_on=event,
+                     completed_by_report__isnull=True, completed_by_assignment__isnull=True))
+    if isinstance(record, Assignment):
+        tasks = tasks.filter(organisation_id=record.force.organisation_id)
+    return [_complete_by_event(task, event, record, actor, time) for task in tasks]
 
 
 # --- Tasks --------------------------------------------------------------------

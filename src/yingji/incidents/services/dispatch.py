@@ -21,6 +21,7 @@ from yingji.resources.models import RescueForce, Vehicle
 from yingji.resources.services import change_force_status, set_vehicle_status
 from yingji.standards import event_codes
 
+from .. import signals
 from ..models import Assignment, Incident
 from .timeline import record
 
@@ -173,6 +174,7 @@ def advance(actor, assignment: Assignment, status: str, when=None, notes: str = 
     if when > timezone.now() + timezone.timedelta(minutes=5):
         raise ValidationError({"time": ["时间不能晚于当前时间。"]})
     before = audit.snapshot(assignment)
+    arriving = ORDER.index(assignment.status) < ORDER.index(Assignment.ON_SCENE) <= ORDER.index(status)
     assignment.status = status
     setattr(assignment, Assignment.TIME_FIELDS[status], when)
     if status == Assignment.BACK:
@@ -189,4 +191,6 @@ def advance(actor, assignment: Assignment, status: str, when=None, notes: str = 
             extra += f"（预计 {assignment.eta_s / 60:.1f} 分钟）"
     record(assignment.incident, "dispatch", f"{assignment.force.name}{label}{extra}" + (f"：{notes}" if notes else ""),
            actor, data={"assignment": assignment.pk, "status": status}, time=when)
+    if arriving and status != Assignment.BACK:  # on scene (or working there): plan tasks waiting for it are done
+        signals.send_event(assignment.incident, signals.UNIT_ARRIVED, assignment, actor, when)
     return assignment
