@@ -77,8 +77,11 @@ def test_ui_form_cannot_place_a_record_in_another_township(demo, web, township_w
 
 def test_api_lists_details_and_writes_are_scoped(demo, api, other_org, township_writer):
     client = api("township")
-    names = [r["name"] for r in client.get("/api/organisations/?page_size=500").json()["results"]]
-    assert names == ["天池街道办事处"]
+    rows = client.get("/api/organisations/?page_size=500").json()["results"]
+    # Its own unit, and those of the county and city above (units apply downwards, issue 12); no sibling's.
+    assert [r["name"] for r in rows if r["region"] == Region.objects.get(code=OWN).pk] == ["天池街道办事处"]
+    above = {r.pk for r in Region.objects.get(code=OWN).ancestors()}
+    assert {r["region"] for r in rows} - above == {Region.objects.get(code=OWN).pk}
     assert [r["code"] for r in client.get("/api/regions/").json()["results"]] == [OWN]
     assert client.get("/api/organisations/?search=回澜").json()["count"] == 0
     url = f"/api/organisations/{other_org.pk}/"
@@ -112,7 +115,10 @@ def test_exports_contain_only_own_township(demo, web):
         assert response.status_code == 200
         sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
         values = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
-        assert values == (["天池街道办事处"] if column == 0 else ["天池街道"]), url
+        if column == 0:  # units of the county and city above apply downwards (issue 12); no sibling's
+            assert "天池街道办事处" in values and "回澜镇人民政府" not in values, url
+        else:
+            assert values == ["天池街道"], url
 
 
 def test_county_user_sees_all_its_townships_but_not_the_neighbour_county(demo, api):

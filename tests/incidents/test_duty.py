@@ -67,7 +67,7 @@ def test_on_duty_now_is_the_current_shift_with_its_people(demo):
     shift = now[0]
     assert shift.starts_at <= timezone.now() < shift.ends_at and shift.region.code == COUNTY
     assert shift.leader.username == "leader" and {u.username for u in shift.officers.all()} == {"duty", "commander"}
-    assert services.on_duty_now(township) == []  # the county's shift is not in 天池街道's scope
+    assert services.on_duty_now(township) == [shift]  # the county's shift applies to 天池街道 too (issue 12)
     later = services.on_duty_now(duty, at=shift.ends_at + timedelta(minutes=1))
     assert [s.pk for s in later] != [shift.pk] and len(later) == 1  # tomorrow's shift has taken over
 
@@ -77,7 +77,7 @@ def test_a_township_shift_is_listed_after_the_county(clean_roster, admin):
     town = new_shift(admin, region=TIANCHI, start_in=timedelta(hours=-2), leader=None, officers=("township",))
     duty, township = users("duty", "township")
     assert [s.pk for s in services.on_duty_now(duty)] == [county.pk, town.pk]
-    assert [s.pk for s in services.on_duty_now(township)] == [town.pk]
+    assert [s.pk for s in services.on_duty_now(township)] == [town.pk, county.pk]  # its own first, then above
 
 
 # --- Rules of the roster ---------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_roster_page_shows_the_week_and_who_is_on_duty(demo, web):
     next_week = web("duty").get("/duty/?week=2099-01-05").content.decode()
     assert "未排班" in next_week and "2099年1月5日" in next_week
     township2 = web("township2").get("/duty/")
-    assert township2.status_code == 200 and "分管领导·吴刚" not in township2.content.decode()
+    assert township2.status_code == 200 and "分管领导·吴刚" in township2.content.decode()  # the county's roster
 
 
 def test_shift_form_creates_and_reports_errors(clean_roster, web):
@@ -260,7 +260,7 @@ def test_api_crud_now_and_handover(clean_roster, api):
     now = api("duty").get("/api/duty-shifts/now/").json()
     assert [s["id"] for s in now] == [pk] and now[0]["leader_detail"]["username"] == "leader"
     assert {p["username"] for p in now[0]["officers_detail"]} == {"duty", "commander"}
-    assert api("township").get("/api/duty-shifts/now/").json() == []
+    assert [s["id"] for s in api("township").get("/api/duty-shifts/now/").json()] == [pk]  # applies downwards
     patched = api("admin").patch(f"/api/duty-shifts/{pk}/", {"phone": "028-23322110"}, format="json")
     assert patched.status_code == 200 and len(patched.json()["officers"]) == 2
     handed = api("duty").post(f"/api/duty-shifts/{pk}/handover/", {"handover_notes": "交班：无异常。"}, format="json")
@@ -270,5 +270,7 @@ def test_api_crud_now_and_handover(clean_roster, api):
     today = timezone.localdate(starts).isoformat()
     assert [s["id"] for s in api("duty").get(f"/api/duty-shifts/?on={today}").json()["results"]] == [pk]
     assert api("duty").get("/api/duty-shifts/?on=yesterday").status_code == 400
-    assert api("township").get(f"/api/duty-shifts/{pk}/").status_code == 404
+    assert api("township").get(f"/api/duty-shifts/{pk}/").status_code == 200  # the county's applies downwards
+    assert api("township").post(f"/api/duty-shifts/{pk}/handover/", {"handover_notes": "x"},
+                                format="json").status_code == 404  # not theirs to write
     assert api("admin").delete(f"/api/duty-shifts/{pk}/").status_code == 400  # started: kept as a record

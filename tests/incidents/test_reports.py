@@ -355,11 +355,15 @@ def test_edit_page_prefills_saves_and_issues(open_incident, duty, web):
     assert "草稿（未报送）" in report_docx.read_text(preview.content)
 
 
-def test_township_user_sees_but_cannot_issue(open_incident, web, api):
+def test_township_user_drafts_but_cannot_issue(open_incident, web, api):
     report = initial_of(open_incident())
     assert web("township2").get(f"/incidents/reports/{report.pk}/").status_code == 200
-    assert web("township2").get(f"/incidents/reports/{report.pk}/edit/").status_code == 403
+    assert web("township2").get(f"/incidents/reports/{report.pk}/edit/").status_code == 200  # drafts (issue 12)
     assert api("township2").post(f"/api/incident-reports/{report.pk}/issue/", {}, format="json").status_code == 403
+    assert api("township2").post(f"/api/incident-reports/{report.pk}/cancel/", {"reason": "误报"},
+                                 format="json").status_code == 403
+    report.refresh_from_db()
+    assert report.status == InformationReport.DUE
 
 
 def test_cancel_page_returns_to_next(open_incident, web):
@@ -405,7 +409,7 @@ def test_panel_on_the_incident_page(open_incident, web):
     html = web("township2").get(f"/incidents/{incident.pk}/").content.decode()
     report = initial_of(incident)
     assert 'data-testid="reports-panel"' in html and f'data-due="{report.due_at.isoformat()}"' in html
-    assert f"/incidents/reports/{report.pk}/edit/" not in html  # a township may look, not file
+    assert f"/incidents/reports/{report.pk}/edit/" in html  # a township drafts its own incident's (issue 12)
 
 
 def test_api_lists_filters_and_acts(open_incident, duty, api):

@@ -6,6 +6,7 @@ while the viewsets below are being defined.
 
 from django.core.exceptions import ValidationError
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import SAFE_METHODS
 
 from .scoping import scope
 
@@ -44,7 +45,9 @@ class ScopedViewSetMixin:
     are scoped in another way (e.g. the public-report inbox) overrides `scope_queryset`."""
 
     def scope_queryset(self, queryset):
-        return scope(queryset, self.request.user)
+        # Writes (PUT/PATCH/DELETE and POST actions) reach only the user's region and below, even for
+        # records of the regions above that apply downwards and are readable here.
+        return scope(queryset, self.request.user, for_write=self.request.method not in SAFE_METHODS)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -18,10 +18,15 @@ class RegionScoped(models.Model):
     """Base of every region-scoped model: `region_field` is the lookup path to the record's region
     ("region" unless a subclass says otherwise, e.g. "incident__region"; "" for Region itself), and the
     manager offers `.for_user(user)`. Views and viewsets find out from `region_field` that a model is
-    scoped; core/checks.py refuses to start when a routed endpoint serves a model that has none."""
+    scoped; core/checks.py refuses to start when a routed endpoint serves a model that has none.
+
+    `applies_downwards = True` marks records that bind the regions below too (a county's plans, duty roster,
+    organisations and contacts): users there READ them as well; writes stay with the record's own region and
+    its ancestors (core/scoping.py)."""
 
     objects = RegionScopedQuerySet.as_manager()
     region_field = "region"
+    applies_downwards = False
 
     class Meta:
         abstract = True
@@ -142,6 +147,8 @@ class Organisation(Record):
     phone = models.CharField("联系电话", max_length=32, blank=True)
     address = models.CharField("地址", max_length=255, blank=True)
     duties = models.TextField("职责", blank=True)
+
+    applies_downwards = True  # the regions below read the county's units and their phones
 
     class Meta:
         verbose_name = verbose_name_plural = "单位"

@@ -5,6 +5,12 @@ Every scoped model names the foreign key that leads to its region in `region_fie
 below it; a superuser sees everything; a user with no region sees nothing. Lists,
 details, API, exports and searches all start from `scope(queryset, user)`, so a record
 outside the user's region is simply not there (a guessed id is a 404, not a 403).
+
+Records that apply downwards (a model with `applies_downwards = True`: plans, the duty roster, organisations
+and their contacts) are also READ from the regions below: a township sees the county's plan, duty shift and
+duty phone. WRITES never reach them: `scope(..., for_write=True)` (edit/delete pages, the API's PUT/PATCH/
+DELETE/POST actions) and require_region() in the services keep to the user's region and below, so an
+ancestor's record is a 404 on its edit page and an error in a service.
 """
 
 from django.core.exceptions import ValidationError
@@ -18,7 +24,19 @@ def region_path_lookup(model) -> str:
     return f"{field}__path__startswith" if field else "path__startswith"
 
 
-def scope(queryset: models.QuerySet, user) -> models.QuerySet:
+def applies_downwards(model) -> bool:
+    return bool(getattr(model, "applies_downwards", False))
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """"/1/7/42/" → ["/1/", "/1/7/"]: the paths of the regions above."""
+    ids = [part for part in path.strip("/").split("/") if part]
+    return ["/" + "/".join(ids[:n]) + "/" for n in range(1, len(ids))]
+
+
+def scope(queryset: models.QuerySet, user, *, for_write: bool = False) -> models.QuerySet:
+    """The records `user` may read (or, for_write, change): their region and below, plus the regions above
+    for models that apply downwards when reading."""
     if user is None or not user.is_authenticated:
         return queryset.none()
     if user.is_superuser:
@@ -26,12 +44,18 @@ def scope(queryset: models.QuerySet, user) -> models.QuerySet:
     region = getattr(user, "region", None)
     if region is None:
         return queryset.none()
-    return queryset.filter(**{region_path_lookup(queryset.model): region.path})
+    lookup = region_path_lookup(queryset.model)
+    condition = models.Q(**{lookup: region.path})
+    if not for_write and applies_downwards(queryset.model):
+        above = ancestor_paths(region.path)
+        if above:
+            condition |= models.Q(**{lookup.removesuffix("__startswith") + "__in": above})
+    return queryset.filter(condition)
 
 
-def scope_actor(queryset: models.QuerySet, actor) -> models.QuerySet:
+def scope_actor(queryset: models.QuerySet, actor, *, for_write: bool = False) -> models.QuerySet:
     """Like scope(), for services and commands: actor None is the system itself and sees everything."""
-    return queryset if actor is None else scope(queryset, actor)
+    return queryset if actor is None else scope(queryset, actor, for_write=for_write)
 
 
 def user_may_use_region(user, region) -> bool:
@@ -56,6 +80,6 @@ def require_region(user, region, field="region"):
 
 
 class RegionScopedQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope(self, user)
+    def for_user(self, user, *, for_write: bool = False):
+        return scope(self, user, for_write=for_write)
 

@@ -24,10 +24,13 @@ from .scoping import scope
 
 
 class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
-    """Every page's records come from the user's region and below; a guessed id is a 404."""
+    """Every page's records come from the user's region and below; a guessed id is a 404. Pages that change
+    a record set `scope_for_write`: a record of a region above that applies downwards is readable, not theirs
+    to edit (a 404 there too)."""
 
     model = None
     raise_exception = False
+    scope_for_write = False
 
     def get_permission_required(self):
         return [f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"]
@@ -36,7 +39,7 @@ class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
         return self.model._default_manager.all()
 
     def get_queryset(self):
-        return scope(self.base_queryset(), self.request.user)
+        return scope(self.base_queryset(), self.request.user, for_write=self.scope_for_write)
 
 
 class FilterSetMixin:
@@ -179,6 +182,7 @@ def location_picker(user) -> dict:
 
 class ObjectFormView(ScopedMixin, FormView):
     """Create (no pk) or edit a record through its service; service errors land on the form's fields."""
+    scope_for_write = True
 
     template_name = "core/object_form.html"
     service = None
@@ -230,6 +234,7 @@ class ObjectFormView(ScopedMixin, FormView):
 
 
 class ObjectDeleteView(ScopedMixin, DetailView):
+    scope_for_write = True
     template_name = "core/object_confirm_delete.html"
     service = None
     success_url_name = ""
@@ -263,6 +268,7 @@ class ObjectActionView(ScopedMixin, FormView):
     http_method_names = ["post"]
     permission = ""
     success_message = "已保存。"
+    scope_for_write = True
 
     def get_permission_required(self):
         return [self.permission]

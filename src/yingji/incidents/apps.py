@@ -23,6 +23,7 @@ class IncidentsConfig(AppConfig):
             roles.grant(role, ["incidents.add_assignment", "incidents.change_assignment",
                                "incidents.add_timelineentry"])
         # Townships report what happens on their ground and add notes to it.
-        roles.grant("乡镇用户", ["incidents.add_incident", "incidents.add_timelineentry"])
+        roles.grant("乡镇用户", ["incidents.add_incident", "incidents.add_timelineentry",
+                             "incidents.change_informationreport"])  # drafts 首报/续报; issuing is the seat's
         roles.grant("管理员", [f"incidents.{a}_dutyshift" for a in ("add", "change", "delete")])
         roles.grant("值班员", ["incidents.change_dutyshift"])  # handover notes

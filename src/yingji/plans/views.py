@@ -100,7 +100,8 @@ class LevelFormView(ObjectFormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if "plan_pk" in self.kwargs:
-            kwargs["plan"] = get_object_or_404(scope(Plan.objects.all(), self.request.user), pk=self.kwargs["plan_pk"])
+            kwargs["plan"] = get_object_or_404(scope(Plan.objects.all(), self.request.user, for_write=True),
+                                               pk=self.kwargs["plan_pk"])
         return kwargs
 
 
@@ -113,7 +114,7 @@ class TemplateFormView(ObjectFormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if "level_pk" in self.kwargs:
-            levels = scope(ResponseLevel.objects.select_related("plan"), self.request.user)
+            levels = scope(ResponseLevel.objects.select_related("plan"), self.request.user, for_write=True)
             kwargs["response_level"] = get_object_or_404(levels, pk=self.kwargs["level_pk"])
         return kwargs
 

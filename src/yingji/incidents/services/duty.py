@@ -207,10 +207,18 @@ def shifts_for(user):
 
 
 def on_duty_now(user, at=None) -> list[DutyShift]:
-    """The shifts going on now in the user's region and below, the user's own region first."""
+    """The shifts going on now that the user may see: their own region's first, then the regions below,
+    then those above (a township's staff find their own duty room before the county's)."""
     at = at or timezone.now()
     shifts = shifts_for(user).filter(starts_at__lte=at, ends_at__gt=at)
-    return sorted(shifts, key=lambda s: (len(s.region.path), s.region.path, s.starts_at))
+    home = getattr(user, "region", None)
+
+    def order(shift):
+        above = home is not None and not shift.region.is_within(home)
+        return (above, -len(shift.region.path) if above else len(shift.region.path), shift.region.path,
+                shift.starts_at)
+
+    return sorted(shifts, key=order)
 
 
 def duty_day(at=None):

@@ -462,6 +462,11 @@ def _check_actor(actor, report: InformationReport):
     require_region(actor, report.incident.region, field="incident")
 
 
+# Drafting a report needs change_informationreport (township staff draft their own incidents' reports);
+# issuing or cancelling it needs the duty seat's add_informationreport too, which townships do not hold.
+ISSUE_PERM = "incidents.add_informationreport"
+
+
 @transaction.atomic
 def save_content(actor, report: InformationReport, content: dict) -> InformationReport:
     """Edit a due report before it is issued (items not given keep their current text)."""
@@ -497,6 +502,7 @@ def issue_report(actor, report: InformationReport, content: dict | None = None) 
     relay deadlines counted again from now, and the timeline says whether it went on time."""
     report = _locked(report)
     _check_actor(actor, report)
+    require_perm(actor, ISSUE_PERM)
     _require_due(report, "报送")
     incident = report.incident
     if report.kind != InformationReport.INITIAL:
@@ -528,6 +534,7 @@ def cancel_report(actor, report: InformationReport, reason: str) -> InformationR
     """Withdraw a due report (e.g. the incident was a false alarm), with the reason in the timeline."""
     report = _locked(report)
     _check_actor(actor, report)
+    require_perm(actor, ISSUE_PERM)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["取消报告须说明原因。"]})

@@ -143,6 +143,7 @@ class ShiftFormView(ScopedMixin, FormView):
     model = DutyShift
     template_name = "incidents/duty_form.html"
     form_class = ShiftForm
+    scope_for_write = True  # a county shift a township reads is not theirs to edit
 
     def get_permission_required(self):
         return ["incidents.add_dutyshift"]
@@ -200,6 +201,7 @@ class HandoverView(ScopedMixin, FormView):
     model = DutyShift
     form_class = HandoverForm
     http_method_names = ["post"]
+    scope_for_write = True
 
     # Reading the shift is enough to reach the service, which lets those on the shift (or roster makers) in.
 
