@@ -12,6 +12,7 @@ from django.utils import timezone
 from yingji.standards import divisions
 
 from .scoping import RegionScopedQuerySet
+from .validators import validate_mobile, validate_phone
 
 
 class RegionScoped(models.Model):
@@ -160,6 +161,36 @@ class Organisation(Record):
 
     def __str__(self):
         return self.name
+
+
+class Contact(Record):
+    """One line of the 通讯录: a person (or a duty line) with the unit they answer for. Applies downwards:
+    townships read the county's contacts; each region keeps its own."""
+
+    name = models.CharField("姓名/名称", max_length=64)
+    organisation = models.ForeignKey(Organisation, verbose_name="所在单位", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="contacts")
+    position = models.CharField("职务", max_length=64, blank=True)
+    mobile = models.CharField("手机", max_length=32, blank=True, validators=[validate_mobile])
+    office_phone = models.CharField("办公电话", max_length=32, blank=True, validators=[validate_phone])
+    is_duty_phone = models.BooleanField("值班电话", default=False,
+                                        help_text="24 小时有人接听的值班电话（如县应急局值班室）。")
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="contacts")
+    remark = models.CharField("备注", max_length=255, blank=True)
+
+    applies_downwards = True
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通讯录"
+        ordering = ["region__path", "-is_duty_phone", "organisation__name", "name"]
+        indexes = [models.Index(fields=["region", "name"])]
+
+    def get_absolute_url(self):
+        return reverse("core:contact_detail", args=[self.pk])
+
+    def __str__(self):
+        where = self.organisation.short_name or self.organisation.name if self.organisation_id else ""
+        return f"{self.name}（{where}）" if where else self.name
 
 
 class User(AbstractUser):

@@ -340,6 +340,11 @@ class DutyShift(Record):
     phone = models.CharField("值班电话", max_length=32, blank=True)
     handover_notes = models.TextField("交接班记录", blank=True)
     handed_over_at = models.DateTimeField("交班时间", null=True, blank=True)
+    handed_over_by = models.ForeignKey(USER, verbose_name="交班人", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="shifts_handed_over")
+    taken_over_at = models.DateTimeField("接班签收时间", null=True, blank=True)
+    taken_over_by = models.ForeignKey(USER, verbose_name="接班人", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="shifts_taken_over")
 
     applies_downwards = True  # the county's roster and duty phone are read by its townships too
 
@@ -351,3 +356,36 @@ class DutyShift(Record):
 
     def __str__(self):
         return f"{self.region} {self.starts_at:%Y-%m-%d %H:%M} 值班"
+
+
+class DutyLogEntry(RegionScoped):
+    """值班日志: one call, instruction or task taken during a shift. Written while the shift runs; handing the
+    shift over signs the log (entries are then kept as they are)."""
+
+    INCOMING, OUTGOING, INSTRUCTION, ASSIGNED, OTHER = "incoming", "outgoing", "instruction", "assigned", "other"
+    KIND_CHOICES = [(INCOMING, "来电"), (OUTGOING, "去电"), (INSTRUCTION, "上级指示"), (ASSIGNED, "交办事项"),
+                    (OTHER, "其他")]
+
+    shift = models.ForeignKey(DutyShift, verbose_name="班次", on_delete=models.PROTECT, related_name="log_entries")
+    time = models.DateTimeField("时间", db_index=True)
+    kind = models.CharField("类别", max_length=16, choices=KIND_CHOICES)
+    counterpart = models.CharField("对方（单位/姓名/电话）", max_length=128, blank=True)
+    content = models.TextField("内容")
+    handled_by = models.ForeignKey(USER, verbose_name="经办人", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="duty_log_entries")
+    follow_up = models.CharField("后续跟进", max_length=255, blank=True, help_text="需下一班或有关单位跟进的事项。")
+    follow_up_done = models.BooleanField("已办结", default=False)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    region_field = "shift__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "值班日志"
+        ordering = ["-time", "-id"]
+
+    def get_absolute_url(self):
+        return reverse("incidents:duty_log_detail", args=[self.pk])
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.content[:24]}"
