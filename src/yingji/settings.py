@@ -243,9 +243,12 @@ MAX_UPLOAD_MB = env_int("YINGJI_MAX_UPLOAD_MB", 10)
 YINGJI_MAX_REQUEST_MB = env_int("YINGJI_MAX_REQUEST_MB", 2 * MAX_UPLOAD_MB)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB (Django's default, said here on purpose)
 
-# --- Incident reporting deadlines (493号令 第九条、第十一条; local rules may be stricter) --
-YINGJI_INITIAL_REPORT_MINUTES = env_int("YINGJI_INITIAL_REPORT_MINUTES", 60)  # 首报: after the bureau learns
-YINGJI_RELAY_REPORT_MINUTES = env_int("YINGJI_RELAY_REPORT_MINUTES", 120)  # each relay up one level
+# --- Incident reporting deadlines --------------------------------------------------------------------------
+# 493号令第九条's 1 hour binds the accident unit's 单位负责人 (reporting to the county's safety department), not
+# the bureau. The bureau's own duty is 第十条 (report up level by level, and to 本级人民政府) and 第十一条 (each
+# level ≤ 2 h). The 60-minute 首报 is a local 信息报送 rule (often 30–60 min by phone): set it to yours.
+YINGJI_INITIAL_REPORT_MINUTES = env_int("YINGJI_INITIAL_REPORT_MINUTES", 60)  # 首报 after the bureau learns (local)
+YINGJI_RELAY_REPORT_MINUTES = env_int("YINGJI_RELAY_REPORT_MINUTES", 120)  # each relay up one level (第十一条 ≤ 2 h)
 YINGJI_FOLLOW_UP_REPORT_MINUTES = env_int("YINGJI_FOLLOW_UP_REPORT_MINUTES", 60)  # 续报 after a change
 # Road network for dispatch ranking, coverage and isochrones: a name imported with `yingji roads import`
 # (under var/roads/); empty = the first one there.

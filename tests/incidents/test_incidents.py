@@ -36,7 +36,7 @@ def test_accident_graded_by_order_493_at_intake(open_incident):
 
 
 def test_fire_accident_has_seven_day_casualty_window(open_incident):
-    incident = open_incident(event_code="12G03")
+    incident = open_incident(event_code="12G01")  # 工业建筑火灾: a 生产安全事故 (a home fire is not, 第二条)
     assert incident.casualty_window_ends == incident.occurred_at + timedelta(days=7)
 
 

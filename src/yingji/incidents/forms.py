@@ -5,7 +5,7 @@ from django import forms
 from yingji.core.forms import ScopedModelForm
 from yingji.standards import event_codes
 
-from .models import Assignment, Incident
+from .models import AccidentNotice, Assignment, Incident
 from .services.incidents import TRANSITIONS
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -31,17 +31,22 @@ class IncidentForm(ScopedModelForm):
     class Meta:
         model = Incident
         fields = ["title", "source", "reporter_name", "reporter_phone", "occurred_at", "reported_at", "event_code",
-                  "region", "longitude", "latitude", "address", "description", "unit_overview", "deaths", "missing",
+                  "production_activity", "region", "longitude", "latitude", "address", "description", "unit_overview", "deaths", "missing",
                   "serious_injuries", "injuries", "direct_loss_wan", "people_affected", "is_drill"]
         widgets = {"occurred_at": DATETIME, "reported_at": DATETIME,
                    "description": forms.Textarea(attrs={"rows": 4}), "unit_overview": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"region": "在地图上标点（填经纬度）时，按点自动判定乡镇；否则按此选择。",
+        help_texts = {"production_activity": "《生产安全事故报告和调查处理条例》（国务院令第493号）第二条：只有生产经营活动中"
+                                             "发生的生产安全事故按该条例定级上报；环境污染、核设施、国防科研生产事故和居民住宅"
+                                             "火灾、自然灾害等按相应应急预案分级。留空按事件类型预填（煤矿、非煤矿山、建筑施工、"
+                                             "危化品等为“是”，住宅火灾、自然灾害为“否”）。",
+                      "region": "在地图上标点（填经纬度）时，按点自动判定乡镇；否则按此选择。",
                       "reported_at": "本局获知事件的时间，首报时限从此起算；留空为当前时间。"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("region", "occurred_at", "reported_at"):
+        for name in ("region", "occurred_at", "reported_at", "production_activity"):
             self.fields[name].required = False
+        self.fields["production_activity"].choices = [("", "按事件类型预填")] + Incident.PRODUCTION_CHOICES
         if not self.instance.pk:
             self.fields.pop("reason")
             self.fields["region"].initial = self.user.region_id
@@ -77,6 +82,14 @@ class StatusForm(forms.Form):
 class LevelForm(forms.Form):
     level = forms.TypedChoiceField(label="事件级别", choices=Incident.LEVEL_CHOICES, coerce=int)
     reason = forms.CharField(label="定级依据", max_length=255)
+    plan = forms.CharField(label="分级所依预案", max_length=128, required=False)  # pre-filled from the plan matched
+
+
+class Article10Form(forms.Form):
+    party = forms.ChoiceField(label="通知对象", choices=AccidentNotice.PARTY_CHOICES)
+    notified_at = forms.DateTimeField(label="通知时间", required=False, widget=DATETIME)
+    method = forms.ChoiceField(label="方式", choices=AccidentNotice.METHOD_CHOICES, initial="phone")
+    note = forms.CharField(label="备注", required=False, max_length=255)
 
 
 class MergeForm(forms.Form):

@@ -29,6 +29,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     event_name = serializers.CharField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     grade_label = serializers.CharField(read_only=True)
+    grading_basis_label = serializers.CharField(read_only=True, label="定级依据（493号令或预案）")
+    order493_applies = serializers.BooleanField(source="is_accident", read_only=True, label="适用493号令")
     duty_officer_name = PersonNameField(source="duty_officer", empty="")
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, label="修改原因")
 
@@ -37,12 +39,15 @@ class IncidentSerializer(serializers.ModelSerializer):
         fields = [
             "id", "number", "title", "source", "reporter_name", "reporter_phone", "occurred_at", "reported_at",
             "region", "region_name", "region_located_by", "longitude", "latitude", "address", "event_code",
-            "event_name", "description", "unit_overview", "deaths", "missing", "serious_injuries", "injuries",
+            "event_name", "production_activity", "order493_applies", "description", "unit_overview", "deaths",
+            "missing", "serious_injuries", "injuries",
             "direct_loss_wan", "people_affected", "is_drill", "status", "status_label", "accident_grade", "level",
-            "grade_label", "graded_by", "report_up_to", "casualty_window_ends", "duty_officer", "duty_officer_name",
+            "grade_label", "grading_basis_label", "graded_by", "grading_plan", "report_up_to", "casualty_window_ends",
+            "duty_officer", "duty_officer_name",
             "merged_into", "ended_at", "is_demo", "created_at", "updated_at", "reason",
         ]
         read_only_fields = ["number", "region_located_by", "status", "accident_grade", "level", "graded_by",
+                            "grading_plan",
                             "report_up_to", "casualty_window_ends", "duty_officer", "merged_into", "ended_at",
                             "is_demo", "created_at", "updated_at"]
         extra_kwargs = {"occurred_at": {"required": False}, "reported_at": {"required": False}}

@@ -15,14 +15,14 @@ from yingji.core.services import person, require_perm, update_audited
 from yingji.core.uploads import check_upload
 from yingji.standards import accidents, event_codes, levels
 
-from ..models import Incident
+from ..models import AccidentNotice, Incident
 from ..signals import status_changing
 from . import reports
 from .timeline import record
 
 INTAKE_FIELDS = [
     "title", "source", "reporter_name", "reporter_phone", "occurred_at", "reported_at", "region", "longitude",
-    "latitude", "address", "event_code", "description", "unit_overview", "is_drill",
+    "latitude", "address", "event_code", "production_activity", "description", "unit_overview", "is_drill",
 ] + ["deaths", "missing", "serious_injuries", "injuries", "direct_loss_wan", "people_affected"]
 CASUALTY_FIELDS = ["deaths", "missing", "serious_injuries", "injuries", "direct_loss_wan", "people_affected"]
 
@@ -56,6 +56,9 @@ def _check(actor, incident: Incident, errors: dict):
         incident.event_code = event_codes.get(incident.event_code).code
     except ValueError as exc:
         errors["event_code"] = [str(exc)]
+    if incident.production_activity not in dict(Incident.PRODUCTION_CHOICES):
+        errors["production_activity"] = [f"“{incident.production_activity}”不是有效选项，可选："
+                                         + "、".join(label for _, label in Incident.PRODUCTION_CHOICES) + "。"]
     try:
         geo.validate_point(incident.longitude, incident.latitude)
     except ValidationError as exc:
@@ -100,19 +103,44 @@ def _place(actor, incident: Incident, chosen_region, errors: dict):
         errors.update(exc.message_dict)
 
 
+def _answer_production(incident: Incident, given: bool, old_code: str | None = None, old_answer: str = ""):
+    """第二条's question: an answer not given is pre-filled from the event class; on a change of class, an
+    answer still at the old class's default follows the new class."""
+    if given and incident.production_activity:
+        return
+    code_changed = old_code is not None and old_code != incident.event_code
+    if not incident.production_activity or (code_changed and old_answer == accidents.production_default(old_code)):
+        incident.production_activity = accidents.production_default(incident.event_code)
+
+
 def _apply_grade(incident: Incident) -> str | None:
-    """Grade a production-safety accident by 493号令; returns the old grade if it changed."""
+    """Grade a 生产安全事故 by 493号令 (第三条, deaths incl. 下落不明), or clear a 493 grade once 第二条 says the
+    regulation does not apply (the plan's criteria grade it then); returns the old grade if it changed."""
+    old = incident.accident_grade
     if not incident.is_accident:
+        if old:  # no longer a 493 accident: its 493 grade, level and chain go; the commander grades by plan
+            incident.accident_grade = incident.graded_by = incident.report_up_to = ""
+            incident.level, incident.casualty_window_ends = None, None
+            return old
         return None
     result = accidents.grade_accident(incident.deaths, incident.serious_injuries, incident.direct_loss_wan,
-                                      incident.event_code)
-    old = incident.accident_grade
+                                      incident.event_code, incident.missing)
     incident.accident_grade = result.grade
     incident.level = levels.by_level(result.grade[:-2]).level  # 较大事故 → 较大 → Ⅲ
     incident.graded_by = "493号令：" + ("、".join(result.decided_by) or "未达较大事故标准")
+    incident.grading_plan = ""
     incident.report_up_to = result.report_up_to
     incident.casualty_window_ends = incident.occurred_at + timedelta(days=result.casualty_window_days)
     return old if old != result.grade else None
+
+
+def _grade_text(incident: Incident, old_grade: str) -> str:
+    if not incident.accident_grade:
+        return (f"不适用493号令，取消原{old_grade}定级：{incident.order493_scope.reason}"
+                if incident.order493_scope else f"取消原{old_grade}定级")
+    cause = "因伤亡损失变化，" if old_grade else ""
+    return (f"{cause}事故等级由{old_grade or '未定级'}调整为{incident.accident_grade}（{incident.graded_by}），"
+            f"应上报至{incident.report_up_to}")
 
 
 @transaction.atomic
@@ -127,6 +155,7 @@ def create_incident(actor, data: dict) -> Incident:
     if isinstance(chosen, int):
         chosen = Region.objects.filter(pk=chosen).first()
     incident = Incident(**data)
+    _answer_production(incident, given=bool(data.get("production_activity")))
     incident.reported_at = incident.reported_at or timezone.now()
     incident.occurred_at = incident.occurred_at or incident.reported_at
     errors: dict = {}
@@ -140,9 +169,14 @@ def create_incident(actor, data: dict) -> Incident:
     record(incident, "intake", f"{incident.get_source_display()}接报：{incident.title}（{incident.event_name}，"
            f"{incident.region.full_name}，区划{how}）", actor, data={"source": incident.source},
            time=incident.reported_at)
+    scope = incident.order493_scope
     if incident.accident_grade:
+        provisional = f"；{scope.reason}" if scope.provisional else ""
         record(incident, "grade", f"按493号令定级为{incident.accident_grade}（{incident.graded_by}），"
-               f"应上报至{incident.report_up_to}", actor, data={"grade": incident.accident_grade})
+               f"应上报至{incident.report_up_to}{provisional}", actor, data={"grade": incident.accident_grade})
+    elif scope is not None and incident.event_code.startswith("12"):  # an 事故灾难 code outside 493: say why
+        record(incident, "grade", f"不适用493号令：{scope.reason}", actor,
+               data={"production_activity": incident.production_activity})
     audit.record(actor, AuditEntry.CREATE, incident, audit.diff({}, audit.snapshot(incident)))
     reports.on_incident_opened(incident, actor)
     return incident
@@ -172,8 +206,10 @@ def update_incident(actor, incident: Incident, data: dict, reason: str = "") -> 
     before = audit.snapshot(incident)
     data = dict(data)
     chosen = data.pop("region", incident.region)
+    old_code, old_answer = incident.event_code, incident.production_activity
     for field, value in data.items():
         setattr(incident, field, value)
+    _answer_production(incident, bool(data.get("production_activity")), old_code, old_answer)
     errors: dict = {}
     if "longitude" in data or "latitude" in data or chosen != incident.region:
         _place(actor, incident, chosen, errors)
@@ -191,13 +227,13 @@ def update_incident(actor, incident: Incident, data: dict, reason: str = "") -> 
         record(incident, "casualty", f"伤亡损失变化：{labels}" + (f"（{reason}）" if reason else ""), actor,
                data=casualty)
     other = [Incident._meta.get_field(f).verbose_name for f in changes if f not in casualty
-             and f not in ("accident_grade", "level", "graded_by", "report_up_to", "casualty_window_ends")]
+             and f not in ("accident_grade", "level", "graded_by", "grading_plan", "report_up_to",
+                           "casualty_window_ends")]
     if other:
         record(incident, "edit", "修改了" + "、".join(other) + (f"（{reason}）" if reason else ""), actor,
                data={f: changes[f] for f in changes if f not in casualty})
     if old_grade is not None:
-        record(incident, "grade", f"因伤亡损失变化，事故等级由{old_grade or '未定级'}调整为{incident.accident_grade}"
-               f"（{incident.graded_by}），应上报至{incident.report_up_to}", actor,
+        record(incident, "grade", _grade_text(incident, old_grade), actor,
                data={"old": old_grade, "new": incident.accident_grade})
     if casualty or old_grade is not None:
         reports.on_incident_changed(incident, "伤亡损失变化" if old_grade is None else "事故等级调整", actor)
@@ -205,29 +241,33 @@ def update_incident(actor, incident: Incident, data: dict, reason: str = "") -> 
 
 
 @transaction.atomic
-def set_level(actor, incident: Incident, level, reason: str) -> Incident:
-    """The commander grades a non-accident incident Ⅰ–Ⅳ (accidents are graded by 493号令 from their figures)."""
+def set_level(actor, incident: Incident, level, reason: str, plan: str = "") -> Incident:
+    """The commander grades an incident outside 493号令 Ⅰ–Ⅳ, by the criteria of `plan` (the name of the
+    matching emergency plan, as the incident page pre-fills it) or by judgement (493 accidents are graded
+    from their figures)."""
     require_perm(actor, "incidents.grade_incident")
     incident = _locked(incident)
     require_region(actor, incident.region)
     _require_open(incident)
     if incident.is_accident:
-        raise ValidationError({"level": ["生产安全事故按493号令由伤亡和损失自动定级，请修改伤亡损失数字。"]})
+        raise ValidationError({"level": ["生产安全事故按493号令由伤亡和损失自动定级，请修改伤亡损失数字"
+                                         "（不在生产经营活动中发生的，请修改“是否在生产经营活动中发生”）。"]})
     try:
         new = levels.by_level(level)
     except ValueError as exc:
         raise ValidationError({"level": [str(exc)]}) from None
     if not (reason or "").strip():
         raise ValidationError({"reason": ["定级须说明依据。"]})
-    if incident.level == new.level:
+    plan = (plan or "").strip().removeprefix("《").removesuffix("》")[:128]
+    if incident.level == new.level and incident.grading_plan == plan:
         raise ValidationError({"level": [f"事件已是{new.roman}级。"]})
     old = incident.get_level_display() if incident.level else "未定级"
     before = audit.snapshot(incident)
-    incident.level, incident.graded_by = new.level, reason.strip()[:64]
-    incident.save(update_fields=["level", "graded_by", "updated_at"])
+    incident.level, incident.graded_by, incident.grading_plan = new.level, reason.strip()[:64], plan
+    incident.save(update_fields=["level", "graded_by", "grading_plan", "updated_at"])
     audit.record(actor, AuditEntry.UPDATE, incident, audit.diff(before, audit.snapshot(incident)))
-    record(incident, "grade", f"定级：{old} → {incident.get_level_display()}（{reason.strip()}）", actor,
-           data={"old": before["level"], "new": new.level})
+    record(incident, "grade", f"定级：{old} → {incident.get_level_display()}，{incident.grading_basis_label}"
+           f"（{reason.strip()}）", actor, data={"old": before["level"], "new": new.level, "plan": plan})
     reports.on_incident_changed(incident, "事件定级调整", actor)
     return incident
 
@@ -319,3 +359,72 @@ def add_note(actor, incident: Incident, text: str, attachment=None):
     if attachment is not None:
         check_upload(attachment, images_only=False)
     return record(incident, "note", text.strip(), actor, attachment=attachment)
+
+
+# --- 493号令第十条: notifying 公安机关、劳动保障行政部门、工会、人民检察院 and reporting to 本级人民政府 ---------
+
+def _jurisdiction(incident: Incident):
+    """The region whose bodies the bureau notifies: the county where the incident happened (the lowest region
+    above township level)."""
+    upper = [r for r in incident.region.ancestors(include_self=True) if r.level in ("province", "city", "county")]
+    return upper[-1] if upper else incident.region
+
+
+def _registered_name(region, party) -> str:
+    """A registered organisation of the region for the party, when there is one (乐至县公安局 in the demo)."""
+    from yingji.core.models import Organisation
+
+    words = {"government": None, "police": "公安", "labour": "人力资源", "union": "工会", "procuratorate": "检察院"}
+    orgs = Organisation.objects.filter(region=region)
+    found = (orgs.filter(type="government") if party.key == "government"
+             else orgs.filter(name__contains=words[party.key]))
+    return (found.order_by("id").values_list("name", flat=True).first()) or party.name
+
+
+def article10_notices(incident: Incident) -> list[dict]:
+    """The 第十条 bodies for a 493 accident, in 抄送 order, each {key, role, duty, name, notified_at, method,
+    note, notified_by}; [] when 493号令 does not apply. What the incident page lists and the .docx copies to."""
+    if not incident.is_accident:
+        return []
+    region = _jurisdiction(incident)
+    done = {n.party: n for n in incident.article10_notices.select_related("notified_by")}
+    rows = []
+    for party in accidents.article10_parties(region.name):
+        notice = done.get(party.key)
+        rows.append({**party.as_dict(), "name": notice.name if notice else _registered_name(region, party),
+                     "notified_at": notice.notified_at if notice else None,
+                     "method": notice.get_method_display() if notice else "", "note": notice.note if notice else "",
+                     "notified_by": str(notice.notified_by or "") if notice else ""})
+    return rows
+
+
+@transaction.atomic
+def notify_article10(actor, incident: Incident, party: str, notified_at=None, method: str = "phone",
+                     note: str = "") -> AccidentNotice:
+    """Record that the bureau notified one 第十条 body (or reported to 本级人民政府): once per body, audited, on
+    the timeline."""
+    require_perm(actor, "incidents.change_incident")
+    incident = _locked(incident)
+    require_region(actor, incident.region)
+    _require_open(incident)
+    if not incident.is_accident:
+        raise ValidationError({"party": ["本事件不适用493号令，无需按第十条通知。"]})
+    rows = {row["key"]: row for row in article10_notices(incident)}
+    if party not in rows:
+        raise ValidationError({"party": [f"“{party}”不是第十条规定的通知对象。"]})
+    if rows[party]["notified_at"] is not None:
+        raise ValidationError({"party": [f"{rows[party]['name']}已登记{rows[party]['duty']}。"]})
+    if method not in dict(AccidentNotice.METHOD_CHOICES):
+        raise ValidationError({"method": [f"“{method}”不是有效的通知方式。"]})
+    now = timezone.now()
+    notified_at = notified_at or now
+    if notified_at > now + timedelta(minutes=5):
+        raise ValidationError({"notified_at": ["通知时间不能晚于当前时间。"]})
+    notice = AccidentNotice.objects.create(incident=incident, party=party, name=rows[party]["name"],
+                                           notified_at=notified_at, method=method, note=(note or "").strip()[:255],
+                                           notified_by=person(actor))
+    audit.record(actor, AuditEntry.CREATE, notice, audit.diff({}, audit.snapshot(notice)))
+    how = notice.get_method_display() + (f"，{notice.note}" if notice.note else "")
+    record(incident, "report", f"按493号令第十条{rows[party]['duty']}{notice.name}（{how}）", actor,
+           data={"party": party}, time=notified_at)
+    return notice

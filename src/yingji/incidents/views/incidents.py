@@ -14,7 +14,16 @@ from yingji.core.views import ObjectActionView, ObjectFormView, ObjectListView, 
 from yingji.resources.models import RescueForce, Vehicle
 
 from .. import filtersets
-from ..forms import AdvanceForm, DispatchForm, IncidentForm, LevelForm, MergeForm, NoteForm, StatusForm
+from ..forms import (
+    AdvanceForm,
+    Article10Form,
+    DispatchForm,
+    IncidentForm,
+    LevelForm,
+    MergeForm,
+    NoteForm,
+    StatusForm,
+)
 from ..models import Assignment, Incident, TimelineEntry
 from ..services import dispatch as dispatching
 from ..services import incidents as services
@@ -30,7 +39,8 @@ class IncidentListView(ObjectListView):
                ("accident_grade", "事故等级", Incident.GRADE_CHOICES),
                ("is_drill", "演练", [("0", "非演练"), ("1", "演练")])]
     columns = [("number", "编号"), ("title", "事件名称"), ("event_name", "类型"), ("region.name", "区划"),
-               ("reported_at", "接报时间"), ("grade_label", "等级"), ("status", "状态")]
+               ("reported_at", "接报时间"), ("grade_label", "等级"), ("grading_basis_label", "定级依据"),
+               ("status", "状态")]
     orderings = {"reported_at": "-reported_at", "occurred_at": "-occurred_at", "deaths": "-deaths"}
     add_url_name = "incidents:incident_add"
 
@@ -79,6 +89,8 @@ class IncidentDetailView(ScopedMixin, DetailView):
             merge_form=MergeForm(),
             note_form=NoteForm(),
             merged=incident.merged.all(),
+            article10=services.article10_notices(incident),
+            article10_form=Article10Form(),
         )
         context.update(panel_context(incident, user))
         return context
@@ -126,8 +138,19 @@ class IncidentLevelView(IncidentActionView):
     form_class = LevelForm
 
     def act(self, incident, data):
-        incident = services.set_level(self.request.user, incident, data["level"], data["reason"])
-        return f"已定级为{incident.get_level_display()}。"
+        incident = services.set_level(self.request.user, incident, data["level"], data["reason"], data.get("plan", ""))
+        return f"已定级为{incident.get_level_display()}（{incident.grading_basis_label}）。"
+
+
+class IncidentArticle10View(IncidentActionView):
+    """493号令第十条: mark one body notified (公安机关、劳动保障行政部门、工会、人民检察院) or reported to (本级人民政府)."""
+
+    form_class = Article10Form
+
+    def act(self, incident, data):
+        notice = services.notify_article10(self.request.user, incident, data["party"], data.get("notified_at"),
+                                           data["method"], data.get("note", ""))
+        return f"已登记：{notice.name}（{notice.get_method_display()}）。"
 
 
 class IncidentMergeView(IncidentActionView):
@@ -196,6 +219,7 @@ urlpatterns = [
     path("incidents/<int:pk>/status/", IncidentStatusView.as_view(), name="incident_status"),
     path("incidents/<int:pk>/level/", IncidentLevelView.as_view(), name="incident_level"),
     path("incidents/<int:pk>/merge/", IncidentMergeView.as_view(), name="incident_merge"),
+    path("incidents/<int:pk>/article10/", IncidentArticle10View.as_view(), name="incident_article10"),
     path("incidents/<int:pk>/notes/", IncidentNoteView.as_view(), name="incident_note"),
     path("incidents/<int:pk>/dispatch/", DispatchView.as_view(), name="incident_dispatch"),
     path("incidents/assignments/<int:pk>/advance/", AdvanceView.as_view(), name="assignment_advance"),
