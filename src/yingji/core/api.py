@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from . import filtersets, geo, roles, services
 from .api_base import ScopedLedgerViewSet, ScopedRelatedField, ServiceViewSet
 from .layers import LayerActionMixin, parse_bbox
-from .models import AuditEntry, Organisation, Region, RegionGDP, User
+from .models import AuditEntry, Contact, Organisation, Region, RegionGDP, User
 from .schema import BBOX_PARAMETER, FEATURE_COLLECTION, shape
 from .security import issue_token, lock_message, token_expiry
 
@@ -165,6 +165,38 @@ class OrganisationViewSet(ServiceViewSet):
     filterset_class = filtersets.OrganisationFilterSet
     save_service = staticmethod(services.save_organisation)
     delete_service = staticmethod(services.delete_organisation)
+
+
+# --- Contacts (通讯录) --------------------------------------------------------
+
+class ContactSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    organisation = ScopedRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True,
+                                      label="所在单位")
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True, default="")
+
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "organisation", "organisation_name", "position", "mobile", "office_phone",
+                  "is_duty_phone", "region", "region_name", "remark", "is_demo", "created_at", "updated_at"]
+        read_only_fields = ["is_demo", "created_at", "updated_at"]
+        # Phones are checked and normalised by the service (one message per field, all at once).
+        extra_kwargs = {"mobile": {"validators": []}, "office_phone": {"validators": []}}
+
+
+class ContactViewSet(ServiceViewSet):
+    """通讯录: the lines of your region and below, and those of the regions above (they apply downwards);
+    writes only to your region and below. ?search= name, unit, position, phone; ?is_duty_phone=true."""
+
+    queryset = Contact.objects.select_related("region", "organisation")
+    serializer_class = ContactSerializer
+    search_fields = ["name", "organisation__name", "organisation__short_name", "position", "mobile", "office_phone",
+                     "remark"]
+    ordering_fields = ["name", "region__path", "organisation__name"]
+    filterset_class = filtersets.ContactFilterSet
+    save_service = staticmethod(services.save_contact)
+    delete_service = staticmethod(services.delete_contact)
 
 
 # --- Users ------------------------------------------------------------------

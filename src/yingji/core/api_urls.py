@@ -5,6 +5,7 @@ routes = [
     ("regions", api.RegionViewSet, "region"),
     ("region-gdp", api.RegionGDPViewSet, "regiongdp"),
     ("organisations", api.OrganisationViewSet, "organisation"),
+    ("contacts", api.ContactViewSet, "contact"),
     ("users", api.UserViewSet, "user"),
     ("roles", api.RoleViewSet, "role"),
     ("audit", api.AuditEntryViewSet, "auditentry"),

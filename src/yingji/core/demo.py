@@ -13,7 +13,7 @@ from yingji.core.discovery import app_modules
 from yingji.standards.tables import read_table
 
 from . import services
-from .models import Organisation, Region, User
+from .models import Contact, Organisation, Region, User
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "Yingji@2026"
@@ -103,10 +103,31 @@ def load_users(log, regions, organisations) -> list[tuple[str, str, str, str]]:
     return printed
 
 
+# (region key, unit short name or name, name, position, mobile, office phone, duty line)
+DEMO_CONTACTS = [
+    ("lz", "县应急局", "乐至县应急管理局值班室", "24小时值班", "", "028-23322110", True),
+    ("lz", "县应急局", "陈明", "局长", "13980000001", "028-23322001", False),
+    ("lz", "县应急局", "安全生产举报投诉热线", "", "", "12350", False),
+    ("lz001", "天池街道", "天池街道应急办值班室", "24小时值班", "", "028-23311001", True),
+    ("lz102", "回澜镇", "回澜镇应急办值班室", "24小时值班", "13980000102", "028-23311102", True),
+]
+
+
+def load_contacts(log, regions, organisations):
+    for key, unit, name, position, mobile, office, duty in DEMO_CONTACTS:
+        organisation = organisations.get(unit)
+        _upsert(Contact, {"region": regions[key], "organisation": organisation, "name": name},
+                {"position": position, "mobile": mobile, "office_phone": office, "is_duty_phone": duty},
+                services.save_contact)
+    log(f"通讯录 {len(DEMO_CONTACTS)} 条")
+
+
 def load(log):
     regions = load_regions(log)
     organisations = load_organisations(log, regions)
-    return load_users(log, regions, organisations)
+    credentials = load_users(log, regions, organisations)
+    load_contacts(log, regions, organisations)
+    return credentials
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from yingji.standards import event_codes
 
-from .models import AuditEntry, Organisation, Region, RegionGDP, User
+from .models import AuditEntry, Contact, Organisation, Region, RegionGDP, User
 
 MAX_INT = 2**63 - 1  # PostgreSQL bigint and SQLite INTEGER
 
@@ -211,6 +211,15 @@ class OrganisationFilterSet(ScopedFilterSet):
     class Meta:
         model = Organisation
         fields = ["type", "parent"]
+
+
+class ContactFilterSet(ScopedFilterSet):
+    """通讯录: ?organisation=<id>, ?is_duty_phone=true, ?region=<id> (and below); text search is the page's
+    ?q= and the API's ?search=."""
+
+    class Meta:
+        model = Contact
+        fields = ["organisation", "is_duty_phone"]
 
 
 class UserFilterSet(ScopedFilterSet):

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import Group
 
 from . import roles
-from .models import Organisation, Region, User
+from .models import Contact, Organisation, Region, User
 from .scoping import scope
 from .security import lock_message
 
@@ -71,6 +71,15 @@ class OrganisationForm(ScopedModelForm):
 
     def _post_clean(self):
         pass
+
+
+class ContactForm(ScopedModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "organisation", "position", "mobile", "office_phone", "is_duty_phone", "region", "remark"]
+
+    def _post_clean(self):
+        pass  # phones and the unit are the service's job, with its own messages
 
 
 class UserForm(ScopedModelForm):

@@ -15,7 +15,7 @@ ROLES = {
 }
 ROLE_NAMES = list(ROLES.values())
 
-_VIEW_BASICS = ["core.view_region", "core.view_regiongdp", "core.view_organisation"]
+_VIEW_BASICS = ["core.view_region", "core.view_regiongdp", "core.view_organisation", "core.view_contact"]
 _PERMISSIONS: dict[str, set[str]] = {name: set(_VIEW_BASICS) for name in ROLE_NAMES}
 
 
@@ -28,9 +28,12 @@ def grant(role_name: str, perms):
 
 grant("管理员", [
     f"core.{action}_{model}"
-    for model in ("region", "regiongdp", "organisation", "user")
+    for model in ("region", "regiongdp", "organisation", "user", "contact")
     for action in ("add", "change", "delete", "view")
 ] + ["core.view_auditentry"])
+# The duty seat keeps the 通讯录; township staff keep their own township's lines (scoping keeps them there).
+grant("值班员", [f"core.{action}_contact" for action in ("add", "change", "delete")])
+grant("乡镇用户", ["core.add_contact", "core.change_contact"])
 
 
 def role_name(value: str) -> str | None:

@@ -15,8 +15,9 @@ from django.utils import timezone
 from yingji.standards import divisions
 
 from . import audit, geo, roles
-from .models import AuditEntry, Organisation, Region, RegionGDP, User
+from .models import AuditEntry, Contact, Organisation, Region, RegionGDP, User
 from .scoping import require_region
+from .validators import normalise_phone, phone_kind
 
 
 def require_perm(actor, perm: str):
@@ -335,6 +336,39 @@ def save_organisation(actor, organisation: Organisation, data: dict) -> Organisa
 
 def delete_organisation(actor, organisation: Organisation):
     delete_scoped(actor, organisation)
+
+
+# --- Contacts (通讯录) --------------------------------------------------------
+
+def _check_contact(actor, contact: Contact):
+    """Phones in their canonical form (every problem at once), at least one number, a unit the actor can see."""
+    errors: dict[str, list[str]] = {}
+    for field, label in (("mobile", "手机号"), ("office_phone", "办公电话")):
+        try:
+            setattr(contact, field, normalise_phone(getattr(contact, field), field=field, label=label))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "mobile" not in errors and contact.mobile and phone_kind(contact.mobile) != "mobile":
+        errors["mobile"] = [f"“{contact.mobile}”不是手机号：固定电话或特服号码请填在“办公电话”中。"]
+    if not errors and not contact.mobile and not contact.office_phone:
+        errors["mobile"] = ["请至少填写手机或办公电话中的一项。"]
+    if contact.is_duty_phone and not errors and not contact.office_phone:
+        errors["office_phone"] = ["标为值班电话时，请在“办公电话”中填写值班室座机或特服号码。"]
+    organisation = contact.organisation
+    if organisation is not None and actor is not None and not Organisation.objects.for_user(actor).filter(
+            pk=organisation.pk).exists():
+        errors["organisation"] = ["所在单位不在您的管辖范围内。"]
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_contact(actor, contact: Contact, data: dict) -> Contact:
+    """Create or edit a 通讯录 line of the actor's region (or below), audited."""
+    return save_scoped(actor, contact, data, validate=lambda c: _check_contact(actor, c))
+
+
+def delete_contact(actor, contact: Contact):
+    delete_scoped(actor, contact)
 
 
 # --- Users ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from . import services
 from .imports import Column, SheetSpec, boolean, choice, integer, lookup, money, number, register, text
-from .models import Organisation, Region
+from .models import Contact, Organisation, Region
 from .scoping import scope_actor
 
 
@@ -82,4 +82,35 @@ ORGANISATIONS = register(SheetSpec(
         Column("地址", "address", text),
         Column("职责", "duties", text),
     ],
+))
+
+
+def _save_contact(actor, data):
+    """A line is the same contact when its region, unit and name match (re-importing an export updates it)."""
+    existing = Contact.objects.filter(region=data.get("region"), organisation=data.get("organisation"),
+                                      name=data["name"]).first()
+    contact = services.save_contact(actor, existing or Contact(), data)
+    return contact, existing is None
+
+
+CONTACTS = register(SheetSpec(
+    kind="contacts",
+    title="通讯录",
+    permission="core.view_contact",
+    queryset=lambda actor: scope_actor(Contact.objects.all(), actor).select_related("region", "organisation"),
+    save_row=_save_contact,
+    columns=[
+        Column("姓名/名称", "name", text, required=True, example="县应急局值班室"),
+        Column("所在单位", "organisation", lookup(_organisations, "name", "short_name", label="单位"),
+               example="乐至县应急管理局", export=lambda c: c.organisation.name if c.organisation else ""),
+        Column("职务", "position", text, example="值班员"),
+        Column("手机", "mobile", text, example="13800000000", help="11 位手机号"),
+        Column("办公电话", "office_phone", text, example="028-23322110",
+               help="带区号的固定电话（如 028-23322110）或 12345 等特服号码"),
+        Column("值班电话", "is_duty_phone", boolean, example="是", help="24 小时值班电话填“是”"),
+        Column("所属区划", "region", lookup(_regions, "code", "name", label="区划"), required=True, example="512022",
+               export=lambda c: _code_or_name(c.region)),
+        Column("备注", "remark", text),
+    ],
+    notes=["手机、办公电话至少填一项；同一区划、同一单位下姓名相同的行视为同一联系人，再次导入即更新。"],
 ))

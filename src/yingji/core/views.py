@@ -16,10 +16,10 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from yingji.standards import coordinates
 
 from . import audit, filtersets, services
-from .forms import GDPForm, OrganisationForm, RegionForm, UserForm
+from .forms import ContactForm, GDPForm, OrganisationForm, RegionForm, UserForm
 from .imports import SHEETS, XLSX, RowError, errors_xlsx, export_xlsx, run_import, template_xlsx
 from .layers import allow_tiles, map_extent, tile_settings
-from .models import AuditEntry, Organisation, Region, User
+from .models import AuditEntry, Contact, Organisation, Region, User
 from .scoping import scope
 
 
@@ -465,6 +465,65 @@ class OrganisationDeleteView(ObjectDeleteView):
     model = Organisation
     service = staticmethod(services.delete_organisation)
     success_url_name = "core:organisation_list"
+
+
+# --- Contacts (通讯录) --------------------------------------------------------
+
+class ContactListView(ObjectListView):
+    """The 通讯录: one's own region and below, plus the lines of the regions above (duty rooms first)."""
+
+    model = Contact
+    title = "通讯录"
+    search_fields = ["name", "organisation__name", "organisation__short_name", "position", "mobile", "office_phone",
+                     "remark"]
+    filterset_class = filtersets.ContactFilterSet
+    filters = [("is_duty_phone", "值班电话", [("true", "仅值班电话")])]
+    columns = [("name", "姓名/名称"), ("organisation.name", "所在单位"), ("position", "职务"), ("mobile", "手机"),
+               ("office_phone", "办公电话"), ("is_duty_phone", "值班电话"), ("region.name", "所属区划")]
+    orderings = {"name": "name", "organisation": "organisation__name", "region": "region__path"}
+    add_url_name = "core:contact_add"
+    export_url_name = "core:contact_export"
+    sheet = "contacts"
+
+    def base_queryset(self):
+        return Contact.objects.select_related("region", "organisation")
+
+
+class ContactExportView(ObjectExportView, ContactListView):
+    pass
+
+
+class ContactDetailView(ScopedMixin, DetailView):
+    model = Contact
+    template_name = "core/contact_detail.html"
+    context_object_name = "contact"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, contact = self.request.user, self.object
+        # A line of a region above is read here, edited there.
+        mine = scope(Contact.objects.filter(pk=contact.pk), user, for_write=True).exists()
+        context.update(title=contact.name,
+                       can_change=mine and user.has_perm("core.change_contact"),
+                       can_delete=mine and user.has_perm("core.delete_contact"))
+        return context
+
+
+class ContactFormView(ObjectFormView):
+    model = Contact
+    form_class = ContactForm
+    service = staticmethod(services.save_contact)
+    success_url_name = "core:contact_detail"
+
+    def get_initial(self):
+        return {**super().get_initial(), "region": self.request.user.region_id} if "pk" not in self.kwargs \
+            else super().get_initial()
+
+
+class ContactDeleteView(ObjectDeleteView):
+    model = Contact
+    service = staticmethod(services.delete_contact)
+    success_url_name = "core:contact_list"
 
 
 # --- Users ------------------------------------------------------------------
