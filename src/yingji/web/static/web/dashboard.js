@@ -14,6 +14,8 @@
   // 大类 colours: 自然灾害 blue, 事故灾难 orange-red, 公共卫生 green, 社会安全 purple.
   var TOP_COLOURS = { "11000": "#3b7dd8", "12000": "#e4572e", "13000": "#2a9d6f", "14000": "#7b61c4" };
   var FONT = '"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif';
+  // On a phone 21 township names share ~340 px: set them upright and leave room for the legend's second line.
+  var NARROW = window.matchMedia("(max-width: 767.98px)").matches;
   var BASE = {
     textStyle: { fontFamily: FONT },
     animationDuration: 400,
@@ -63,9 +65,9 @@
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { top: 0 },
-        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 16, top: NARROW ? 60 : 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: rows.map(function (r) { return r.name; }),
-                 axisLabel: { interval: 0, rotate: rows.length > 14 ? 30 : 0 } },
+                 axisLabel: { interval: 0, rotate: rows.length > 14 ? (NARROW ? 90 : 30) : 0 } },
         yAxis: { type: "value", minInterval: 1 },
         series: [
           { name: "在岗队伍", type: "bar", stack: "forces", data: rows.map(function (r) { return r.forces_on_duty; }),
@@ -83,9 +85,9 @@
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { top: 0 },
-        grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 8, top: NARROW ? 68 : 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: rows.map(function (r) { return r.name; }),
-                 axisLabel: { interval: 0, rotate: rows.length > 14 ? 30 : 0 } },
+                 axisLabel: { interval: 0, rotate: rows.length > 14 ? (NARROW ? 90 : 30) : 0 } },
         yAxis: [
           { type: "value", name: "完好率 %", min: 0, max: 100 },
           { type: "value", name: "可容纳（人）", splitLine: { show: false } },
