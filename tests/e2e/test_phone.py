@@ -3,7 +3,7 @@ button that opens the navigation, and the same pages at 1366 px unchanged (sideb
 
 import pytest
 
-from yingji.core.models import User
+from yingji.core.models import Organisation, Region, User
 from yingji.incidents.services import incidents
 from yingji.plans.models import Plan
 from yingji.resources.models import RescueForce
@@ -48,6 +48,8 @@ def check(page, url, name, width, request):
 
 
 def logged_in_pages(base, incident):
+    county = Region.objects.get(code="512022")
+    organisation = Organisation.objects.filter(region=county).first()
     plan = Plan.objects.filter(region__code__startswith="512022").first() or Plan.objects.first()
     force = RescueForce.objects.filter(region__code__startswith="512022").first()
     return [
@@ -66,7 +68,12 @@ def logged_in_pages(base, incident):
         ("reports", f"{base}/incidents/reports/"),
         ("duty", f"{base}/duty/"),
         ("regions", f"{base}/regions/"),
-        ("audit", f"{base}/audit/"),
+        ("organisations", f"{base}/organisations/"),
+        ("organisation", f"{base}/organisations/{organisation.pk}/"),
+        ("region", f"{base}/regions/{county.pk}/"),
+        ("region-delete", f"{base}/regions/{county.pk}/delete/"),
+        ("import", f"{base}/import/forces/"),
+        ("password", f"{base}/password/"),
     ]
 
 
