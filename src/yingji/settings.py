@@ -256,6 +256,9 @@ YINGJI_ROAD_NETWORK = os.environ.get("YINGJI_ROAD_NETWORK", "").strip()
 # Dispatch ranking without a road network: straight line × detour factor at this speed, labelled 估算(直线).
 YINGJI_DETOUR_FACTOR = float(os.environ.get("YINGJI_DETOUR_FACTOR", "1.4"))
 YINGJI_STRAIGHT_LINE_SPEED_KMH = float(os.environ.get("YINGJI_STRAIGHT_LINE_SPEED_KMH", "40"))
+# Fires (12G) and hazardous chemicals (12D): a volunteer team ranks before a fire station only when nearer
+# by more than this (s), so a team 2 minutes closer does not take the call from the station.
+YINGJI_VOLUNTEER_MARGIN_SECONDS = env_int("YINGJI_VOLUNTEER_MARGIN_SECONDS", 300)
 # Public reporting (no login): at most this many reports per IP and per phone per hour.
 YINGJI_PUBLIC_REPORTS_PER_HOUR = env_int("YINGJI_PUBLIC_REPORTS_PER_HOUR", 5)
 # One-map (应急一张图) base map: a tile URL template, e.g. 天地图 with your key

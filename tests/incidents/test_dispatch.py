@@ -18,7 +18,7 @@ def test_candidates_ranked_free_capable_then_by_time(open_incident, duty):
     incident = open_incident()
     rows = dispatch.candidates(incident, duty, limit=50)
     assert rows and all(r.method == "估算(直线)" for r in rows)
-    keys = [(r.busy, not r.capable, r.seconds) for r in rows]
+    keys = [(r.busy, dispatch.MATCH_ORDER.index(r.match), r.seconds + r.penalty) for r in rows]
     assert keys == sorted(keys)
     first = rows[0]
     assert first.capable and not first.busy
@@ -122,7 +122,7 @@ def test_api_dispatch_and_advance(open_incident, api):
     assert rows[0]["method"] == "估算(直线)" and rows[0]["eta_minutes"] > 0
     response = client.post(f"/api/incidents/{incident.pk}/dispatch/", {"force": rows[0]["force"]}, format="json")
     assert response.status_code == 201, response.json()
-    pk = response.json()["id"]
+    pk = response.json()["assignments"][0]["id"]
     again = client.post(f"/api/incidents/{incident.pk}/dispatch/", {"force": rows[0]["force"]}, format="json")
     assert again.status_code == 400 and "不能同时调派" in again.json()["error"]["message"]
     response = client.post(f"/api/assignments/{pk}/advance/", {"status": "on_scene"}, format="json")

@@ -41,7 +41,8 @@ def _suggestion_rows(incident, user, active_by_plan, warning_colour) -> list[dic
 
 
 def _activation_rows(incident, user) -> list[dict]:
-    tasks = Task.objects.select_related("organisation__region").order_by("due_at", "id")
+    tasks = Task.objects.select_related("organisation__region", "completed_by_report", "completed_by_assignment__force",
+                                        "completed_by_assignment__vehicle").order_by("due_at", "id")
     activations = (scope(incident.plan_activations.all(), user)
                    .select_related("plan", "activated_by", "ended_by")
                    .prefetch_related("plan__levels", Prefetch("tasks", queryset=tasks)))

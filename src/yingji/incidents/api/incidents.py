@@ -97,8 +97,18 @@ class IncidentNoteRequest(serializers.Serializer):
 
 class IncidentDispatchRequest(serializers.Serializer):
     force = ScopedRelatedField(queryset=RescueForce.objects.all(), label="救援队伍")
-    vehicle = ScopedRelatedField(queryset=Vehicle.objects.all(), required=False, allow_null=True, label="车辆")
+    vehicles = serializers.ListField(child=ScopedRelatedField(queryset=Vehicle.objects.all(), label="车辆"),
+                                     required=False, default=list, label="车辆",
+                                     help_text="要调派的车辆（每辆一条调派记录）；不选则整队调派（无车辆的队伍）。")
+    vehicle = ScopedRelatedField(queryset=Vehicle.objects.all(), required=False, allow_null=True, label="车辆",
+                                 help_text="只调派一辆车时也可用此字段。")
     notes = serializers.CharField(required=False, allow_blank=True, default="", label="备注")
+
+
+class DispatchResultSerializer(serializers.Serializer):
+    message = serializers.CharField(help_text="如：已调派 乐至县天池消防救援站 川M·23201应急 水罐消防车，前往 …")
+    assignments = AssignmentSerializer(many=True)
+
 
 
 class AssignmentAdvanceRequest(serializers.Serializer):
@@ -197,28 +207,46 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
                                   status_label=serializers.CharField(), eta_s=serializers.IntegerField(),
                                   eta_minutes=serializers.FloatField(), distance_m=serializers.IntegerField(),
                                   method=serializers.CharField(), capable=serializers.BooleanField(),
+                                  match=serializers.ChoiceField(choices=dispatching.MATCH_ORDER),
+                                  match_label=serializers.CharField(), match_reason=serializers.CharField(),
+                                  rank_reason=serializers.CharField(), volunteer=serializers.BooleanField(),
+                                  vehicles=rows("CandidateVehicle", id=serializers.IntegerField(),
+                                                plate=serializers.CharField(), type_label=serializers.CharField(),
+                                                status=serializers.CharField(), status_label=serializers.CharField(),
+                                                selectable=serializers.BooleanField()),
                                   busy=serializers.BooleanField(), longitude=serializers.FloatField(allow_null=True),
                                   latitude=serializers.FloatField(allow_null=True)))
     @action(detail=True, methods=["get"])
     def candidates(self, request, pk=None):
-        """Forces ranked for this incident: free and capable first, then by estimated travel time.
+        """Forces ranked for this incident: free first, 匹配 / 部分匹配 / 不匹配 (the incident's 细类 against
+        the force's capabilities, `match_reason`), then by travel time; for fires and hazardous chemicals
+        fire stations before volunteer teams unless nearer by YINGJI_VOLUNTEER_MARGIN_SECONDS (`rank_reason`).
+        `vehicles` lists the force's vehicles with their status; only `selectable` ones can be sent.
         `method` says how the time was estimated (估算(直线) until a road network is loaded)."""
         rows = dispatching.candidates(self.get_object(), request.user)
         return Response([{
             "force": c.force.pk, "name": c.force.name, "type": c.force.type_label, "status": c.force.status,
             "status_label": c.force.get_status_display(), "eta_s": round(c.seconds), "eta_minutes": c.eta_minutes,
-            "distance_m": round(c.metres), "method": c.method, "capable": c.capable, "busy": c.busy,
-            "longitude": c.force.longitude, "latitude": c.force.latitude,
+            "distance_m": round(c.metres), "method": c.method, "capable": c.capable, "match": c.match,
+            "match_label": c.match_label, "match_reason": c.match_reason, "rank_reason": c.rank_reason,
+            "volunteer": c.volunteer, "busy": c.busy, "longitude": c.force.longitude, "latitude": c.force.latitude,
+            "vehicles": [{"id": v.vehicle.pk, "plate": v.vehicle.plate, "type_label": v.vehicle.get_type_display(),
+                          "status": v.vehicle.status, "status_label": v.status_label, "selectable": v.selectable}
+                         for v in c.vehicles],
         } for c in rows])
 
-    @extend_schema(request=IncidentDispatchRequest, responses=AssignmentSerializer)
+    @extend_schema(request=IncidentDispatchRequest, responses={201: DispatchResultSerializer})
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked], url_path="dispatch")
     def send(self, request, pk=None):  # not `dispatch`: that name is the view's own entry point
-        """Send a force (and optionally one of its vehicles) to this incident."""
+        """Send chosen vehicles of a force (one assignment each), or a force without vehicles as a whole;
+        the answer says what went where."""
         body = IncidentDispatchRequest(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        assignment = dispatching.dispatch(request.user, self.get_object(), **body.validated_data)
-        return Response(AssignmentSerializer(assignment).data, status=201)
+        data = body.validated_data
+        vehicles = list(data["vehicles"]) + ([data["vehicle"]] if data.get("vehicle") else [])
+        sent = dispatching.dispatch_units(request.user, self.get_object(), data["force"], vehicles, data["notes"])
+        return Response({"message": dispatching.confirmation(sent),
+                         "assignments": AssignmentSerializer(sent, many=True).data}, status=201)
 
     @extend_schema(parameters=[OpenApiParameter("force", int, required=True, description="救援队伍编号")],
                    responses=FEATURE)

@@ -1,13 +1,19 @@
-"""Dispatch (力量调派): rank candidate forces for an incident, send them, follow their status.
+"""Dispatch (力量调派): rank candidate forces for an incident, send their vehicles, follow their status.
 
 Ranking asks a travel estimator for seconds and metres from every candidate to the incident: by
 road once a network is imported (yingji roads import), else straight line × detour factor at a set
-speed, always labelled 估算(直线) (see yingji.core.roads).
+speed, always labelled 估算(直线) (see yingji.core.roads). Each candidate carries why it matches
+(the incident's 细类 against the force's capabilities: its 类 → 匹配, only its 大类 → 部分匹配, else
+不匹配, shown last) and why it stands where it does. For fires (12G) and hazardous chemicals (12D) a
+fire station comes before a volunteer team unless the team is nearer by more than the bureau's margin
+(YINGJI_VOLUNTEER_MARGIN_SECONDS). A station sends chosen vehicles, one assignment each; a force
+without vehicles (an expert team, a township team) is sent as a whole.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,14 +39,81 @@ def estimator():
     return roads.estimator()
 
 
+EXACT, PARTIAL, NONE = "exact", "partial", "none"
+MATCH_LABELS = {EXACT: "匹配", PARTIAL: "部分匹配", NONE: "不匹配"}
+MATCH_ORDER = [EXACT, PARTIAL, NONE]
+# Fires and hazardous chemicals: the fire-rescue service's own work, stations before volunteers.
+FIRE_FIRST_CLASSES = ("12G", "12D")
+FIRE_STATION_TYPES = {"fire_station", "government_fire", "enterprise_fire"}
+VOLUNTEER_TYPES = {"volunteer_fire", "micro_fire", "township", "village", "social"}
+
+
+def volunteer_margin() -> int:
+    """Seconds by which a volunteer team must be nearer than a fire station to rank before it."""
+    return int(getattr(settings, "YINGJI_VOLUNTEER_MARGIN_SECONDS", 300))
+
+
+def _name(code: str) -> str:
+    try:
+        return event_codes.get(code).name
+    except ValueError:
+        return code
+
+
+def capability_match(capabilities, event_code: str) -> tuple[str, str]:
+    """(EXACT/PARTIAL/NONE, reason) of a force's capabilities (类 or 大类 codes) for an event code."""
+    code = (event_code or "").strip().upper()
+    if len(code) != 5:
+        return NONE, "不匹配：事件类别未填写"
+    caps = {str(c).strip().upper() for c in capabilities or []}
+    cls, top = code[:3] + "00", code[:2] + "000"
+    if code in caps or (cls != top and cls in caps):
+        return EXACT, f"匹配：具备{_name(cls)}处置能力"
+    if top in caps or any(c[:3] == code[:3] and c != top for c in caps):
+        return PARTIAL, f"部分匹配：具备{_name(top)}类处置能力，未专门列明{_name(cls)}"
+    return NONE, f"不匹配：未列明{_name(cls)}或{_name(top)}处置能力"
+
+
+@dataclass
+class VehicleChoice:
+    vehicle: Vehicle
+    selectable: bool  # 在位 and not on an active assignment
+    suggested: bool = False  # pre-ticked on the board: the force's first selectable vehicle
+
+    @property
+    def status_label(self) -> str:
+        return self.vehicle.get_status_display() if self.selectable or self.vehicle.status != Vehicle.AVAILABLE \
+            else "出动"
+
+
 @dataclass
 class Candidate:
     force: RescueForce
     seconds: float
     metres: float
     method: str
-    capable: bool
+    match: str
+    match_reason: str
     busy: bool
+    vehicles: list[VehicleChoice] = field(default_factory=list)
+    rank_reason: str = ""
+    penalty: float = 0  # seconds added for ranking only (a volunteer team on a fire)
+
+    @property
+    def capable(self) -> bool:
+        return self.match == EXACT
+
+    @property
+    def match_label(self) -> str:
+        return MATCH_LABELS[self.match]
+
+    @property
+    def volunteer(self) -> bool:
+        return self.force.type in VOLUNTEER_TYPES
+
+    @property
+    def selectable_vehicles(self) -> list[VehicleChoice]:
+        return [v for v in self.vehicles if v.selectable]
 
     @property
     def eta_minutes(self) -> float:
@@ -50,9 +123,29 @@ class Candidate:
     def km(self) -> float:
         return round(self.metres / 1000, 1)
 
+    @property
+    def eta_text(self) -> str:
+        return f"预计 {self.seconds / 60:.0f} 分钟到达（{self.method}）"
+
+
+def _vehicles_by_force(forces) -> dict[int, list[VehicleChoice]]:
+    out_ids = set(Assignment.objects.filter(active=True, vehicle__isnull=False).values_list("vehicle_id", flat=True))
+    by_force: dict[int, list[VehicleChoice]] = {}
+    for v in Vehicle.objects.filter(station__in=forces).exclude(status=Vehicle.RETIRED).order_by("plate"):
+        by_force.setdefault(v.station_id, []).append(
+            VehicleChoice(v, v.status == Vehicle.AVAILABLE and v.pk not in out_ids))
+    return by_force
+
+
+def _busy(force, vehicles, active: dict) -> bool:
+    """Nothing more of this force can go: sent as a whole, or no vehicle left while some are out."""
+    whole, partly = active.get(force.pk, (False, False))
+    return whole or (partly and not any(v.selectable for v in vehicles))
+
 
 def candidates(incident: Incident, user, limit: int = 20) -> list[Candidate]:
-    """Forces in the user's scope with a location, nearest first; capable and free ones ahead of the rest."""
+    """Forces in the user's scope with a location, free before busy, 匹配 before 部分匹配 before 不匹配,
+    then by travel time (a volunteer team on a fire behind the stations unless nearer by the margin)."""
     if incident.longitude is None or incident.latitude is None:
         return []
     forces = list(scope(RescueForce.objects.exclude(status=RescueForce.DISABLED)
@@ -62,13 +155,56 @@ def candidates(incident: Incident, user, limit: int = 20) -> list[Candidate]:
     lons = np.fromiter((f.longitude for f in forces), float, len(forces))
     lats = np.fromiter((f.latitude for f in forces), float, len(forces))
     estimate = estimator()(incident.longitude, incident.latitude, lons, lats)
-    busy = set(Assignment.objects.filter(active=True).values_list("force_id", flat=True))
+    active: dict[int, tuple[bool, bool]] = {}
+    for force_id, vehicle_id in Assignment.objects.filter(active=True).values_list("force_id", "vehicle_id"):
+        whole, partly = active.get(force_id, (False, False))
+        active[force_id] = (whole or vehicle_id is None, partly or vehicle_id is not None)
+    vehicles = _vehicles_by_force(forces)
     methods = estimate.methods or (estimate.method,) * len(forces)
-    rows = [Candidate(f, float(s), float(m), method, event_codes.covers(f.capabilities, incident.event_code),
-                      f.pk in busy)
-            for f, s, m, method in zip(forces, estimate.seconds, estimate.metres, methods, strict=True)]
-    rows.sort(key=lambda c: (c.busy, not c.capable, c.seconds))
+    rows = []
+    for f, s, m, method in zip(forces, estimate.seconds, estimate.metres, methods, strict=True):
+        match, reason = capability_match(f.capabilities, incident.event_code)
+        own = vehicles.get(f.pk, [])
+        if active.get(f.pk, (False, False))[0]:  # out as a whole: none of its vehicles can be chosen
+            own = [VehicleChoice(v.vehicle, False) for v in own]
+        first = next((v for v in own if v.selectable), None)
+        if first is not None:
+            first.suggested = True
+        rows.append(Candidate(f, float(s), float(m), method, match, reason, _busy(f, own, active), own))
+    _rank(rows, incident)
     return rows[:limit]
+
+
+def _rank(rows: list[Candidate], incident: Incident):
+    """Order the rows and say why each stands where it does."""
+    fire = (incident.event_code or "")[:3].upper() in FIRE_FIRST_CLASSES
+    margin = volunteer_margin()
+    stations = [c for c in rows if not c.busy and c.match != NONE and c.force.type in FIRE_STATION_TYPES]
+    nearest = min(stations, key=lambda c: c.seconds, default=None)
+    for c in rows:
+        if c.busy:
+            c.rank_reason = "正在执行任务，暂无可调派车辆"
+        elif c.match == NONE:
+            c.rank_reason = f"{c.eta_text}；不具备该类事件处置能力，排在匹配队伍之后"
+        elif fire and c.force.type in FIRE_STATION_TYPES:
+            c.rank_reason = f"消防救援站，优先于志愿队伍；{c.eta_text}"
+        elif fire and c.volunteer and nearest is not None:
+            c.penalty = margin
+            c.rank_reason = _volunteer_reason(c, nearest, margin)
+        else:
+            c.rank_reason = c.eta_text
+    # Ties at the margin go to the station.
+    rows.sort(key=lambda c: (c.busy, MATCH_ORDER.index(c.match), c.seconds + c.penalty, c.volunteer))
+
+
+def _volunteer_reason(c: Candidate, station: Candidate, margin: int) -> str:
+    gain = station.seconds - c.seconds
+    limit = f"{margin / 60:.0f} 分钟"
+    if gain > margin:
+        return (f"志愿队伍，比最近的消防救援站（{station.force.name}）近 {gain / 60:.0f} 分钟，超过 {limit}，"
+                f"排在前面；{c.eta_text}")
+    nearer = f"仅近 {gain / 60:.0f} 分钟（不足 {limit}）" if gain > 0 else "并不更近"
+    return f"志愿队伍，比最近的消防救援站（{station.force.name}）{nearer}，排在消防救援站之后；{c.eta_text}"
 
 
 def _estimate_for(incident: Incident, force: RescueForce) -> tuple[int | None, int | None, str]:
@@ -92,9 +228,34 @@ def route_feature(force: RescueForce, incident: Incident) -> dict:
 
 
 @transaction.atomic
+def dispatch_units(actor, incident: Incident, force: RescueForce, vehicles=(), notes: str = "") -> list[Assignment]:
+    """Send the chosen vehicles of a force, one assignment each (all or none), or the force as a whole
+    when none is chosen (a force without vehicles)."""
+    vehicles = list(vehicles or [])
+    if len({v.pk for v in vehicles}) != len(vehicles):
+        raise ValidationError({"vehicles": ["同一车辆选择了两次。"]})
+    if not vehicles:
+        return [dispatch(actor, incident, force, None, notes)]
+    try:
+        return [dispatch(actor, incident, force, v, notes) for v in vehicles]
+    except ValidationError as exc:  # name the field the request used
+        if hasattr(exc, "error_dict") and "vehicle" in exc.error_dict:
+            raise ValidationError({"vehicles": exc.error_dict["vehicle"]}) from None
+        raise
+
+
+def confirmation(assignments: list[Assignment]) -> str:
+    """"已调派 乐至县城东消防站 川M·23101应急 水罐消防车、…，前往 <incident title>"."""
+    first = assignments[0]
+    units = "、".join(f"{a.vehicle.plate} {a.vehicle.get_type_display()}" for a in assignments if a.vehicle_id)
+    return f"已调派 {first.force.name}{' ' + units if units else '（整队）'}，前往 {first.incident.title}"
+
+
+@transaction.atomic
 def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | None = None, notes: str = ""):
-    """Send a force (and optionally one of its vehicles). A force or vehicle already on an active
-    assignment is refused: checked under row locks, and the database's unique index is the backstop."""
+    """Send a force as a whole, or one of its vehicles. A vehicle already out, a force already sent as a
+    whole, or a whole force while some of its vehicles are out is refused: checked under row locks, and
+    the database's unique indexes are the backstop."""
     require_perm(actor, "incidents.add_assignment")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     force = RescueForce.objects.select_for_update().get(pk=force.pk)
@@ -104,7 +265,7 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
         raise ValidationError({"incident": [f"事件处于“{incident.get_status_display()}”，不能再调派力量。"]})
     if force.status == RescueForce.DISABLED:
         raise ValidationError({"force": [f"{force.name}已停用，不能调派。"]})
-    _refuse_busy(force=force)
+    _refuse_busy(force=force, whole=vehicle is None)
     if vehicle is not None:
         vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
         if vehicle.station_id != force.pk:
@@ -133,9 +294,11 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
     return assignment
 
 
-def _refuse_busy(force=None, vehicle=None):
+def _refuse_busy(force=None, vehicle=None, whole=True):
     if force is not None:
-        other = Assignment.objects.filter(force=force, active=True).select_related("incident").first()
+        # A whole force is refused while any of it is out; a vehicle while the force is out as a whole.
+        out = Assignment.objects.filter(force=force, active=True)
+        other = (out if whole else out.filter(vehicle__isnull=True)).select_related("incident").first()
         if other:
             raise ValidationError({"force": [f"{force.name}正在执行 {other.incident.number}（{other.incident.title}），"
                                              f"不能同时调派到两起事件。"]})
@@ -147,7 +310,9 @@ def _refuse_busy(force=None, vehicle=None):
 
 def _set_unit_status(actor, force, vehicle, busy: bool, reason: str):
     wanted = RescueForce.DISPATCHED if busy else RescueForce.ON_DUTY
-    if force.status != wanted and not (not busy and force.status in (RescueForce.RESTING, RescueForce.DISABLED)):
+    still_out = not busy and Assignment.objects.filter(force=force, active=True).exists()
+    if (force.status != wanted and not still_out
+            and not (not busy and force.status in (RescueForce.RESTING, RescueForce.DISABLED))):
         change_force_status(actor, force, wanted, reason)
     if vehicle is not None:
         set_vehicle_status(actor, vehicle, Vehicle.DISPATCHED if busy else Vehicle.AVAILABLE)

@@ -1,5 +1,7 @@
 // Command board: refresh the live part every few seconds; buttons and forms with data-api post JSON to
 // the API (session + CSRF) and refresh at once. Errors come back as {"error": {"message", "fields"}}.
+// A dispatch button sends the vehicles ticked under its candidate; the ticks survive the refresh. The
+// confirmation says what was done: the API's `message`, else the element's data-done.
 (function () {
   "use strict";
   var live = document.getElementById("board-live");
@@ -26,9 +28,12 @@
         return r.text();
       })
       .then(function (html) {
-        var focused = document.activeElement && live.contains(document.activeElement) && document.activeElement.name;
-        if (focused) return;  // do not wipe what someone is typing
+        var active = document.activeElement;
+        var typing = active && live.contains(active) && active.name && active.type !== "checkbox";
+        if (typing) return;  // do not wipe what someone is typing
+        var ticks = vehicleTicks();
         live.innerHTML = html;
+        restoreTicks(ticks);
         live.setAttribute("data-refreshed", new Date().toISOString());
         document.dispatchEvent(new CustomEvent("board:refreshed"));
       })
@@ -36,7 +41,31 @@
       .then(function () { pending = false; });
   }
 
-  function post(api, body) {
+  // Vehicle ticks by id, kept across a refresh (a vehicle that is no longer selectable stays unticked).
+  function vehicleTicks() {
+    var ticks = {};
+    live.querySelectorAll("input[name=vehicle]").forEach(function (box) { ticks[box.value] = box.checked; });
+    return ticks;
+  }
+
+  function restoreTicks(ticks) {
+    live.querySelectorAll("input[name=vehicle]").forEach(function (box) {
+      if (!box.disabled && ticks.hasOwnProperty(box.value)) box.checked = ticks[box.value];
+    });
+  }
+
+  function dispatchBody(button, body) {
+    var force = button.getAttribute("data-dispatch");
+    if (!force) return body;
+    var boxes = live.querySelectorAll('input[name=vehicle][data-force="' + force + '"]:checked');
+    body.vehicles = Array.prototype.map.call(boxes, function (box) { return parseInt(box.value, 10); });
+    if (!body.vehicles.length && parseInt(button.getAttribute("data-needs-vehicle") || "0", 10) > 0) {
+      throw new Error("请勾选要调派的车辆。");
+    }
+    return body;
+  }
+
+  function post(api, body, done) {
     live.classList.add("busy");
     return fetch(api, {
       method: "POST", credentials: "same-origin",
@@ -49,7 +78,7 @@
           var fields = Object.keys(err.fields || {}).map(function (k) { return err.fields[k].join("；"); });
           throw new Error(fields.length ? fields.join("；") : (err.message || ("操作失败（" + r.status + "）")));
         }
-        say("已完成。", true);
+        say(data.message || done || "已完成。", true);
       });
     }).catch(function (e) { say(e.message, false); })
       .then(function () { live.classList.remove("busy"); pending = false; return refresh(); });
@@ -60,7 +89,11 @@
     if (!button) return;
     var confirmText = button.getAttribute("data-confirm");
     if (confirmText && !window.confirm(confirmText)) return;
-    post(button.getAttribute("data-api"), JSON.parse(button.getAttribute("data-body") || "{}"));
+    var body;
+    try {
+      body = dispatchBody(button, JSON.parse(button.getAttribute("data-body") || "{}"));
+    } catch (e) { say(e.message, false); return; }
+    post(button.getAttribute("data-api"), body, button.getAttribute("data-done"));
   });
 
   live.addEventListener("submit", function (event) {
@@ -70,7 +103,7 @@
     var body = {};
     new FormData(form).forEach(function (value, key) { body[key] = value; });
     if (document.activeElement) document.activeElement.blur();
-    post(form.getAttribute("data-api"), body);
+    post(form.getAttribute("data-api"), body, form.getAttribute("data-done"));
   });
 
   window.setInterval(refresh, every);
