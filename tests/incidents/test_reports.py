@@ -179,8 +179,7 @@ def test_final_report_when_the_incident_ends(open_incident, duty):
     assert final.status == InformationReport.DUE and "伤亡损失变化" in final.trigger
     follow_up.refresh_from_db()
     assert follow_up.status == InformationReport.CANCELLED and "终报" in follow_up.trigger
-    content = services.draft_content(final, duty)
-    assert "本报告为终报" in content["other"]
+    assert "终报如下" in services.opening(final)
     # Reopened: the 终报 is withdrawn and a 续报 is due instead.
     incident_services.change_status(duty, incident, Incident.RESPONDING, "复燃")
     final.refresh_from_db()
@@ -225,15 +224,15 @@ def test_draft_is_prefilled_from_the_incident_and_timeline(open_incident, duty):
     content = services.draft_content(initial_of(incident), duty)
     assert [k for k, _ in services.SECTIONS] == [k for k in content if k in dict(services.SECTIONS)]
     assert content["unit_overview"] == "四川某化工有限公司，年产…"
-    assert "回澜镇" in content["time_place_scene"] and "储罐阀门泄漏" in content["time_place_scene"]
+    assert "回澜镇" in content["time_place_scene"] and "储罐阀门泄漏" in content["account"]
     assert "1人死亡、2人下落不明、3人重伤、4人轻伤" in content["casualties_loss"]
     assert "12.5万元" in content["casualties_loss"]
     assert "已通知县生态环境局开展监测" in content["measures"]
-    assert "一般事故" in content["other"] and "30日内" in content["other"]
+    assert "较大事故" in content["time_place_scene"] and "30日内" in content["other"]  # 1 dead + 2 missing = 3: 较大
     assert content["filled_by"] == str(duty)
 
 
-def test_issue_stores_a_docx_with_the_six_sections_and_the_figures(open_incident, duty):
+def test_issue_stores_a_docx_with_the_parts_and_the_figures(open_incident, duty):
     incident = open_incident(deaths=1, missing=2, injuries=4, direct_loss_wan=Decimal("120"))
     services.save_content(duty, initial_of(incident), {"phone": "028-23300000"})
     report = issue_initial(incident, duty)
@@ -242,16 +241,19 @@ def test_issue_stores_a_docx_with_the_six_sections_and_the_figures(open_incident
     with report.document.open("rb") as f:
         data = f.read()
     doc = Document(io.BytesIO(data))
-    text = "\n".join(p.text for p in doc.paragraphs)
-    assert text.splitlines()[0] == "关于回澜镇某化工厂储罐泄漏的首报"
-    for numeral, (_, label) in zip("一二三四五六", services.SECTIONS, strict=True):
-        assert f"{numeral}、{label}" in text
-    for figure in ("1人死亡", "2人下落不明", "4人轻伤", "120万元", MEASURES["measures"], incident.number,
-                   "报送单位：乐至县应急管理局", f"主送：{CITY}", "联系电话：028-23300000", f"填报人：{duty}"):
+    text = report_docx.read_text(data)
+    assert "关于乐至县回澜镇某化工厂储罐泄漏事故的首报" in text.splitlines()
+    for heading in ("一、事件基本情况", "二、简要经过", "三、伤亡和损失", "四、已采取的措施"):
+        assert heading in text.splitlines(), heading
+    for figure in ("1人死亡、2人下落不明、4人轻伤", "120万元", MEASURES["measures"], incident.number,
+                   "报送单位：乐至县应急管理局", f"{CITY}：", "联系电话：028-23300000", f"联系人：{duty}"):
         assert figure in text, figure
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4
-    assert 'w:eastAsia="黑体"' in doc.paragraphs[0].runs[0]._element.xml
+    title = next(p for p in doc.paragraphs if p.text.startswith("关于"))
+    assert 'w:eastAsia="方正小标宋简体"' in title.runs[0]._element.xml
+    heading = next(p for p in doc.paragraphs if p.text == "一、事件基本情况")
+    assert 'w:eastAsia="黑体"' in heading.runs[0]._element.xml
     assert 'w:eastAsia="仿宋"' in doc.paragraphs[-1].runs[0]._element.xml
     entry = incident.timeline.get(kind="report")
     assert entry.text == f"报送首报至{CITY}（按时）" and entry.actor == duty
@@ -317,7 +319,7 @@ def test_download_is_scoped_in_ui_and_api(open_incident, duty, web, api):
     ui = f"/incidents/reports/{report.pk}/document/"
     own = web("township2").get(ui)  # 回澜镇's own incident
     assert own.status_code == 200 and own["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert Document(io.BytesIO(b"".join(own.streaming_content))).paragraphs[0].text.startswith("关于")
+    assert "关于乐至县回澜镇" in report_docx.read_text(b"".join(own.streaming_content))
     assert web("township").get(ui).status_code == 404
     assert web("township").get(f"/incidents/reports/{report.pk}/").status_code == 404
     url = f"/api/incident-reports/{report.pk}/document/"

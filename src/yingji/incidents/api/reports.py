@@ -37,7 +37,8 @@ class ReportSerializer(serializers.ModelSerializer):
         model = InformationReport
         fields = ["id", "incident", "incident_number", "incident_title", "kind", "kind_label", "sequence", "label",
                   "status", "status_label", "trigger", "due_at", "overdue", "seconds_left", "recipient",
-                  "relay_deadlines", "content", "issued_at", "issued_by", "issued_by_name", "has_document"]
+                  "relay_deadlines", "content", "potential_loss", "trend", "leaders", "next_steps", "copy_to",
+                  "facts", "issued_at", "issued_by", "issued_by_name", "has_document"]
         read_only_fields = fields
 
     def _now(self):
@@ -56,8 +57,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 class ContentSerializer(serializers.Serializer):
     content = serializers.JSONField(label="报告内容",
-                                    help_text="第十二条各项：" + "、".join(f"{k}（{v}）"
-                                                                     for k, v in services.CONTENT_LABELS.items()))
+                                    help_text="报告各部分（第十二条各项及发展趋势、领导到位、下一步建议、抄送）："
+                                    + "、".join(f"{k}（{v}）" for k, v in services.CONTENT_LABELS.items()))
 
 
 class IssueSerializer(serializers.Serializer):
