@@ -160,8 +160,8 @@ def test_township_cannot_open_an_incident_elsewhere(demo):
 def test_api_intake_status_and_error_shape(api, demo):
     client = api("duty")
     response = client.post("/api/incidents/", {
-        "title": "石佛镇民房火灾", "source": "duty_phone", "event_code": "12G03", "longitude": 104.935,
-        "latitude": 30.378, "reporter_phone": "13800000001",
+        "title": "石佛镇家庭作坊火灾", "source": "duty_phone", "event_code": "12G03", "longitude": 104.935,
+        "latitude": 30.378, "reporter_phone": "13800000001", "production_activity": "yes",  # a home fire is not 493's
     }, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
