@@ -5,7 +5,8 @@ each level up the chain). The minutes come from settings, per deployment, since 
 stricter than 国务院令第493号:
 
 - 首报: `YINGJI_INITIAL_REPORT_MINUTES` (60) after the bureau learned of the incident (`reported_at`),
-  to the level above the county where it happened (e.g. 资阳市应急管理局), 第九条;
+  to the level above the county where it happened (e.g. 资阳市应急管理局): a local rule within 第十一条's 2 h
+  (第九条's 1 hour binds the accident unit's 单位负责人, not the bureau);
 - each relay one level further up: `YINGJI_RELAY_REPORT_MINUTES` (120) after the level below, 第十一条;
 - 续报: `YINGJI_FOLLOW_UP_REPORT_MINUTES` (60) after casualties, loss, grade or status changed; the 终报
   the same time after the incident ended.
