@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from yingji.core.models import AuditEntry, Region, User
-from yingji.incidents.models import DutyShift
+from yingji.incidents.models import DutyLogEntry, DutyShift
 from yingji.incidents.services import duty as services
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,8 @@ def admin(demo):
 
 @pytest.fixture
 def clean_roster(demo):
-    """The demo shifts out of the way, so each test places its own."""
+    """The demo shifts (and their logs) out of the way, so each test places its own."""
+    DutyLogEntry.objects.all().delete()
     DutyShift.objects.all().delete()
 
 

@@ -9,7 +9,10 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from yingji.core import roles
 
-        models = ["incident", "timelineentry", "informationreport", "assignment", "dutyshift", "publicreport"]
+        from . import sheets  # noqa: F401  (registers the 值班日志 sheet)
+
+        models = ["incident", "timelineentry", "informationreport", "assignment", "dutyshift", "publicreport",
+                  "dutylogentry"]
         for role in roles.ROLE_NAMES:
             if role not in ("企业用户",):
                 roles.grant(role, [f"incidents.view_{m}" for m in models])
@@ -27,3 +30,8 @@ class IncidentsConfig(AppConfig):
                              "incidents.change_informationreport"])  # drafts 首报/续报; issuing is the seat's
         roles.grant("管理员", [f"incidents.{a}_dutyshift" for a in ("add", "change", "delete")])
         roles.grant("值班员", ["incidents.change_dutyshift"])  # handover notes
+        # 值班日志: kept by whoever sits the duty room (the county's seat, a township's own duty room).
+        for role in ("管理员", "值班员", "指挥长", "乡镇用户"):
+            roles.grant(role, [f"incidents.{a}_dutylogentry" for a in ("add", "change")])
+        roles.grant("管理员", ["incidents.delete_dutylogentry"])
+        roles.grant("值班员", ["incidents.delete_dutylogentry"])

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from yingji.core.filtersets import DateFilter, FlagFilter, ScopedFilterSet
 
-from .models import Assignment, DutyShift, Incident, InformationReport, PublicReport
+from .models import Assignment, DutyLogEntry, DutyShift, Incident, InformationReport, PublicReport
 
 
 def _local_midnight(day):
@@ -86,3 +86,23 @@ class DutyShiftFilterSet(ScopedFilterSet):
         """Shifts going on during that local day."""
         begins = _local_midnight(day)
         return queryset.filter(starts_at__lt=begins + timedelta(days=1), ends_at__gt=begins)
+
+
+class DutyLogEntryFilterSet(ScopedFilterSet):
+    """值班日志: ?day=YYYY-MM-DD (entries of that local day), ?kind=, ?shift=<id>, ?handled_by=<id>,
+    ?open=true (a follow-up not done yet)."""
+
+    day = DateFilter(method="filter_day", label="日期")
+    open = FlagFilter(method="filter_open", label="待跟进")
+
+    class Meta:
+        model = DutyLogEntry
+        fields = ["kind", "shift", "handled_by"]
+
+    def filter_day(self, queryset, name, day):
+        begins = _local_midnight(day)
+        return queryset.filter(time__gte=begins, time__lt=begins + timedelta(days=1))
+
+    def filter_open(self, queryset, name, value):
+        pending = queryset.exclude(follow_up="").filter(follow_up_done=False)
+        return pending if value else queryset.exclude(pk__in=pending.values("pk"))

@@ -354,6 +354,9 @@ class DutyShift(Record):
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
                                               name="dutyshift_ends_after_start")]
 
+    def get_absolute_url(self):
+        return reverse("incidents:duty_detail", args=[self.pk])
+
     def __str__(self):
         return f"{self.region} {self.starts_at:%Y-%m-%d %H:%M} 值班"
 

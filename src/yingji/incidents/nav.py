@@ -5,5 +5,6 @@ NAV = [
         ("公众上报", "incidents:public_inbox", "incidents.view_publicreport"),
         ("信息报告", "incidents:report_list", "incidents.view_informationreport"),
         ("值班安排", "incidents:duty_roster", "incidents.view_dutyshift"),
+        ("值班日志", "incidents:duty_log", "incidents.view_dutylogentry"),
     ]),
 ]

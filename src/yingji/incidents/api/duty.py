@@ -11,7 +11,7 @@ from yingji.core.api_policy import ModelPermissions
 from yingji.core.models import Region, User
 
 from .. import filtersets
-from ..models import DutyShift
+from ..models import DutyLogEntry, DutyShift
 from ..services import duty as services
 
 
@@ -34,9 +34,10 @@ class ShiftSerializer(serializers.ModelSerializer):
     class Meta:
         model = DutyShift
         fields = ["id", "region", "region_name", "starts_at", "ends_at", "leader", "leader_detail", "officers",
-                  "officers_detail", "phone", "handover_notes", "handed_over_at", "is_demo", "created_at",
-                  "updated_at"]
-        read_only_fields = ["handover_notes", "handed_over_at", "is_demo", "created_at", "updated_at"]
+                  "officers_detail", "phone", "handover_notes", "handed_over_at", "handed_over_by", "taken_over_at",
+                  "taken_over_by", "is_demo", "created_at", "updated_at"]
+        read_only_fields = ["handover_notes", "handed_over_at", "handed_over_by", "taken_over_at", "taken_over_by",
+                            "is_demo", "created_at", "updated_at"]
         validators = []  # the service checks times (and the database's constraint) with its own messages
 
     def validate(self, attrs):
@@ -91,4 +92,42 @@ class DutyShiftViewSet(ServiceViewSet):
         return Response(ShiftSerializer(shift, context=self.get_serializer_context()).data)
 
 
-routes = [("duty-shifts", DutyShiftViewSet, "dutyshift")]
+    @extend_schema(request=None, responses=ShiftSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[OnShiftPermission])
+    def takeover(self, request, pk=None):
+        """接班签收 of a handed-over shift, by someone on the next shift of its region (or a roster maker)."""
+        shift = services.take_over(request.user, self.get_object())
+        return Response(ShiftSerializer(shift, context=self.get_serializer_context()).data)
+
+
+class LogEntrySerializer(serializers.ModelSerializer):
+    shift = ScopedRelatedField(queryset=DutyShift.objects.all(), label="班次")
+    handled_by = ScopedRelatedField(queryset=User.objects.all(), required=False, allow_null=True, label="经办人")
+    handled_by_name = serializers.CharField(source="handled_by.__str__", read_only=True, default="")
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    region_name = serializers.CharField(source="shift.region.name", read_only=True)
+
+    class Meta:
+        model = DutyLogEntry
+        fields = ["id", "shift", "region_name", "time", "kind", "kind_label", "counterpart", "content", "handled_by",
+                  "handled_by_name", "follow_up", "follow_up_done", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        # The service checks the content, the counterpart of a call and the time within the shift.
+        extra_kwargs = {"content": {"required": False, "allow_blank": True}}
+
+
+class DutyLogEntryViewSet(ServiceViewSet):
+    """值班日志 of the shifts in your region and below. Filters: ?day=YYYY-MM-DD, ?kind=, ?shift=<id>,
+    ?handled_by=<id>, ?open=true (follow-ups not done); ?search= counterpart, content, follow-up. Entries are
+    written while the shift is not handed over; the handover signs the log."""
+
+    queryset = DutyLogEntry.objects.select_related("shift__region", "handled_by")
+    serializer_class = LogEntrySerializer
+    filterset_class = filtersets.DutyLogEntryFilterSet
+    search_fields = ["counterpart", "content", "follow_up"]
+    ordering_fields = ["time", "id"]
+    save_service = staticmethod(services.save_log_entry)
+    delete_service = staticmethod(services.delete_log_entry)
+
+
+routes = [("duty-shifts", DutyShiftViewSet, "dutyshift"), ("duty-log", DutyLogEntryViewSet, "dutylogentry")]

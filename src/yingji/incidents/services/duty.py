@@ -1,7 +1,10 @@
-"""The duty roster (值班表): shifts with a 带班领导 and 值班员, handover notes, who is on duty now.
+"""The duty roster (值班表): shifts with a 带班领导 and 值班员, handover notes, who is on duty now, and the
+值班日志 (calls in and out, instructions, tasks) kept during a shift.
 
 Making the roster (creating, editing or deleting a shift) needs `incidents.add_dutyshift`; handing
 over needs being on that shift (as 带班领导 or 值班员, whatever one's role) or being allowed to make the roster.
+Handing over signs the shift's log (交班人, time): its entries are kept as they are from then on; someone on
+the next shift of the region signs for it (接班签收).
 """
 
 from datetime import datetime, time, timedelta
@@ -14,10 +17,10 @@ from django.utils import timezone
 from yingji.core import audit
 from yingji.core.models import AuditEntry, Region, User
 from yingji.core.scoping import require_region, scope
-from yingji.core.services import delete_scoped, require_perm
+from yingji.core.services import delete_scoped, person, require_perm, save_scoped
+from yingji.core.validators import normalise_phone
 
-from ..models import DutyShift
-from .public import normalise_phone
+from ..models import DutyLogEntry, DutyShift
 
 SHIFT_FIELDS = {"region", "starts_at", "ends_at", "leader", "phone", "is_demo"}
 MAX_SHIFT = timedelta(days=7)
@@ -80,7 +83,7 @@ def _check_shift(actor, shift: DutyShift, officers: list) -> None:
             errors["officers"] = problems
     if shift.phone:
         try:
-            shift.phone = normalise_phone(shift.phone, field="phone")
+            shift.phone = normalise_phone(shift.phone, field="phone", label="值班电话")
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if not errors and shift.starts_at and shift.ends_at:
@@ -195,9 +198,120 @@ def hand_over(actor, shift: DutyShift, notes: str) -> DutyShift:
     before = audit.snapshot(shift)
     shift.handover_notes = notes
     shift.handed_over_at = now
-    shift.save(update_fields=["handover_notes", "handed_over_at", "updated_at"])
+    shift.handed_over_by = person(actor)  # signs the shift's log: its entries are kept as they are
+    shift.save(update_fields=["handover_notes", "handed_over_at", "handed_over_by", "updated_at"])
     audit.record(actor, AuditEntry.UPDATE, shift, audit.diff(before, audit.snapshot(shift)))
     return shift
+
+
+def next_shift(shift: DutyShift) -> DutyShift | None:
+    """The shift of the same region that takes over from `shift` (starting within two hours of its end)."""
+    return (DutyShift.objects.filter(region=shift.region_id, starts_at__gte=shift.ends_at - TAKEOVER_WINDOW,
+                                     starts_at__lte=shift.ends_at + TAKEOVER_WINDOW)
+            .exclude(pk=shift.pk).order_by("starts_at").first())
+
+
+TAKEOVER_WINDOW = timedelta(hours=2)
+
+
+def may_take_over(user, shift: DutyShift) -> bool:
+    following = next_shift(shift)
+    return (following is not None and on_shift(user, following)) or user.has_perm("incidents.add_dutyshift")
+
+
+@transaction.atomic
+def take_over(actor, shift: DutyShift) -> DutyShift:
+    """接班签收: someone on the next shift signs for the handover (its notes and open follow-ups)."""
+    shift = DutyShift.objects.select_for_update().select_related("region").get(pk=shift.pk)
+    require_region(actor, shift.region)
+    if not shift.handed_over_at:
+        raise ValidationError({"taken_over_at": ["本班次尚未交班，不能接班签收。"]})
+    if shift.taken_over_at:
+        raise ValidationError({"taken_over_at": [f"本班次已于 {_when(shift.taken_over_at)} 由{shift.taken_over_by or '系统'}"
+                                                 "接班签收。"]})
+    if actor is not None and not may_take_over(actor, shift):
+        raise ValidationError({"taken_over_at": ["只有下一班次的带班领导或值班员可以接班签收。"]})
+    before = audit.snapshot(shift)
+    shift.taken_over_at, shift.taken_over_by = timezone.now(), person(actor)
+    shift.save(update_fields=["taken_over_at", "taken_over_by", "updated_at"])
+    audit.record(actor, AuditEntry.UPDATE, shift, audit.diff(before, audit.snapshot(shift)))
+    return shift
+
+
+# --- 值班日志 -------------------------------------------------------------------------------------------
+
+LOG_FIELDS = {"shift", "time", "kind", "counterpart", "content", "handled_by", "follow_up", "follow_up_done"}
+LOG_SLACK = timedelta(minutes=5)  # a clock a little ahead of the server's
+
+
+def _check_log_entry(actor, entry: DutyLogEntry) -> None:
+    errors: dict[str, list[str]] = {}
+    shift = entry.shift if entry.shift_id else None
+    if shift is None:
+        errors["shift"] = ["请选择班次。"]
+    elif shift.handed_over_at:
+        errors["shift"] = [f"该班次已于 {_when(shift.handed_over_at)} 交班，值班日志已签字封存，不能再修改。"]
+    if entry.time is None:
+        errors["time"] = ["请填写时间。"]
+    elif shift is not None and not shift.starts_at <= entry.time <= shift.ends_at:
+        errors["time"] = [f"时间应在班次时段内（{_when(shift.starts_at)}～{_when(shift.ends_at)}）。"]
+    elif entry.time > timezone.now() + LOG_SLACK:
+        errors["time"] = ["时间不能晚于现在：值班日志记已发生的事。"]
+    entry.content = (entry.content or "").strip()
+    entry.counterpart = (entry.counterpart or "").strip()
+    if not entry.content:
+        errors["content"] = ["请填写内容：来电去电要点、上级指示或交办事项。"]
+    if entry.kind in (DutyLogEntry.INCOMING, DutyLogEntry.OUTGOING) and not entry.counterpart:
+        errors["counterpart"] = ["来电、去电请填写对方单位、姓名或电话。"]
+    if entry.follow_up_done and not (entry.follow_up or "").strip():
+        errors["follow_up_done"] = ["没有后续跟进事项，无需标记办结。"]
+    if entry.handled_by_id and shift is not None:
+        problems = _check_person(actor, shift, entry.handled_by, "经办人")
+        if problems:
+            errors["handled_by"] = problems
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def save_log_entry(actor, entry: DutyLogEntry, data: dict) -> DutyLogEntry:
+    """Add (no pk) or correct an entry of a shift's log while the shift is not handed over; the shift row is
+    locked so that an entry cannot slip in while the shift is being handed over. Audited."""
+    unknown = set(data) - LOG_FIELDS
+    if unknown:
+        raise ValidationError({f: ["此项不能在值班日志中填写。"] for f in sorted(unknown)})
+    shift = data.get("shift") or (entry.shift if entry.shift_id else None)
+    if shift is not None:
+        shift = DutyShift.objects.select_for_update().get(pk=shift.pk if isinstance(shift, DutyShift) else shift)
+        data = {**data, "shift": shift}
+    if entry.pk is not None and "shift" in data and data["shift"].pk != entry.shift_id:
+        raise ValidationError({"shift": ["日志条目不能移到另一个班次。"]})
+    if entry.pk is None and "handled_by" not in data:
+        data = {**data, "handled_by": person(actor)}
+    return save_scoped(actor, entry, data, validate=lambda e: _check_log_entry(actor, e), field="shift")
+
+
+def _log_open(entry: DutyLogEntry):
+    if entry.shift.handed_over_at:
+        raise ValidationError("该班次已交班，值班日志已签字封存，不能删除。")
+
+
+def delete_log_entry(actor, entry: DutyLogEntry):
+    """Only before the handover: afterwards the log is a signed record."""
+    delete_scoped(actor, entry, validate=_log_open, field="shift")
+
+
+def open_follow_ups(shift: DutyShift, user):
+    """Entries of the shift (and of the one before it) with a follow-up not yet done: what the handover passes on."""
+    earlier = (DutyShift.objects.filter(region=shift.region_id, ends_at__lte=shift.starts_at + TAKEOVER_WINDOW)
+               .exclude(pk=shift.pk).order_by("-ends_at").values_list("pk", flat=True)[:1])
+    return (scope(DutyLogEntry.objects.filter(shift__in=[shift.pk, *earlier], follow_up_done=False)
+                  .exclude(follow_up=""), user).select_related("handled_by", "shift").order_by("time"))
+
+
+def log_for(user):
+    """The log entries `user` may see (their region and below)."""
+    return scope(DutyLogEntry.objects.all(), user).select_related("shift__region", "handled_by")
 
 
 def shifts_for(user):
@@ -260,9 +374,57 @@ def load_demo(log):
             if shift is None:  # an existing shift is left as the bureau may have edited it
                 shift = save_shift(None, DutyShift(), data, [users[n] for n in names])
             if offset < 0 and not shift.handed_over_at:
+                _demo_log(shift, DEMO_LOG, users["duty" if "duty" in names else "commander"])
                 shift = hand_over(None, shift, DEMO_HANDOVER)
+
         except ValidationError as exc:
             log(f"值班安排 {starts:%m-%d}：{'；'.join(exc.messages)}，跳过")
             continue
         shifts.append(shift)
     log(f"值班安排 {len(shifts)} 班（乐至县，昨日、今日、明日）")
+    _demo_township_shift(log, today)
+    current = next((s for s in shifts if s.starts_at <= timezone.now() < s.ends_at), None)
+    if current is not None and not current.log_entries.exists():  # last: today's open log is the newest entry
+        minutes = max(0, min(30, int((timezone.now() - current.starts_at).total_seconds() // 60)))
+        _demo_log(current, [(minutes, DutyLogEntry.INCOMING, "县气象局 028-23310000",
+                             "通报：今夜至明日有中到大雨，局地暴雨。", "通知各乡镇做好防汛准备", False)], users["duty"])
+
+
+# (minutes after the shift began, kind, counterpart, content, follow-up, done)
+DEMO_LOG = [
+    (95, DutyLogEntry.INCOMING, "回澜镇应急办 028-23311102", "报告某化工厂储罐阀门泄漏，已疏散周边群众。", "", False),
+    (110, DutyLogEntry.OUTGOING, "县消防救援大队 119", "通报储罐泄漏情况，请派员到场处置。", "", False),
+    (180, DutyLogEntry.INSTRUCTION, "市应急局值班室", "要求 30 分钟内电话报告泄漏处置情况，1 小时内书面报告。",
+     "书面报告已报送", True),
+    (600, DutyLogEntry.ASSIGNED, "分管领导", "交办：督促交通局反馈辖区道路巡查情况。", "交通局 10 时前反馈", False),
+]
+DEMO_TOWNSHIP = "512022102"
+
+
+def _demo_log(shift: DutyShift, entries, handled_by):
+    for minutes, kind, counterpart, content, follow_up, done in entries:
+        save_log_entry(None, DutyLogEntry(), {
+            "shift": shift, "time": shift.starts_at + timedelta(minutes=minutes), "kind": kind,
+            "counterpart": counterpart, "content": content, "handled_by": handled_by, "follow_up": follow_up,
+            "follow_up_done": done})
+
+
+def _demo_township_shift(log, today):
+    """A past shift of 回澜镇 (its own duty room) two days ago, with a logged call, handed over."""
+    region = Region.objects.filter(code=DEMO_TOWNSHIP).first()
+    officer = User.objects.filter(username="township2").first()
+    if region is None or officer is None:
+        return
+    starts, ends = bureau_shift_times(today - timedelta(days=2))
+    if DutyShift.objects.filter(region=region, starts_at=starts).exists():
+        return
+    try:
+        shift = save_shift(None, DutyShift(), {"region": region, "starts_at": starts, "ends_at": ends,
+                                                "phone": "028-23311102", "is_demo": True}, [officer])
+        _demo_log(shift, [(120, DutyLogEntry.INCOMING, "村民 13900000102", "反映回澜村一处沟渠堵塞，雨天易积水。",
+                           "已通知村委会清掏", False)], officer)
+        hand_over(None, shift, "本班接报 1 起：回澜村沟渠堵塞，已通知村委会清掏，待反馈。")
+    except ValidationError as exc:
+        log(f"回澜镇值班：{'；'.join(exc.messages)}，跳过")
+        return
+    log("值班安排：回澜镇前日 1 班（含值班日志）")

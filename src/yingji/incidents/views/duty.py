@@ -1,4 +1,5 @@
-"""Duty roster pages (值班表): a week by day, the shift page with its handover, and the roster form."""
+"""Duty roster pages (值班表): a week by day, the shift page with its log (值班日志) and handover, the roster
+form, and the log across shifts (by day, exportable)."""
 
 from datetime import date, datetime, timedelta
 
@@ -12,9 +13,17 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from yingji.core.models import Region, User
 from yingji.core.scoping import scope
-from yingji.core.views import ObjectDeleteView, ScopedMixin
+from yingji.core.views import (
+    ObjectActionView,
+    ObjectDeleteView,
+    ObjectExportView,
+    ObjectFormView,
+    ObjectListView,
+    ScopedMixin,
+)
 
-from ..models import DutyShift
+from .. import filtersets
+from ..models import DutyLogEntry, DutyShift
 from ..services import duty as services
 from .public import RegionChoiceField, add_errors
 
@@ -61,6 +70,36 @@ class ShiftForm(forms.Form):
 class HandoverForm(forms.Form):
     handover_notes = forms.CharField(label="交接班记录", required=False, widget=forms.Textarea(attrs={
         "rows": 5, "placeholder": "本班接报、处置中的事件、未办结事项、需下一班跟进的事情……"}))
+
+
+class LogEntryForm(forms.Form):
+    """Parses only; save_log_entry checks the time against the shift, the counterpart of a call, the person."""
+
+    time = forms.DateTimeField(label="时间", required=False, widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format=LOCAL_INPUT))
+    kind = forms.ChoiceField(label="类别", choices=DutyLogEntry.KIND_CHOICES, initial=DutyLogEntry.INCOMING)
+    counterpart = forms.CharField(label="对方", max_length=128, required=False,
+                                  widget=forms.TextInput(attrs={"placeholder": "单位、姓名、电话"}))
+    content = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    handled_by = PersonChoiceField(label="经办人", queryset=User.objects.none(), required=False,
+                                   empty_label="（本人）")
+    follow_up = forms.CharField(label="后续跟进", max_length=255, required=False)
+    follow_up_done = forms.BooleanField(label="已办结", required=False)
+
+    FIELDS = ("time", "kind", "counterpart", "content", "handled_by", "follow_up", "follow_up_done")
+
+    def __init__(self, *args, user, shift=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = scope(User.objects.filter(is_active=True), user).select_related("region").prefetch_related("groups")
+        if shift is not None:
+            people = people.filter(region__path__startswith=shift.region.path)
+        self.fields["handled_by"].queryset = people.order_by("username")
+
+    def service_data(self) -> dict:
+        data = {k: self.cleaned_data[k] for k in self.FIELDS}
+        if data["handled_by"] is None:
+            data.pop("handled_by")  # the service puts the one who writes it
+        return data
 
 
 def _week_start(request) -> date:
@@ -125,11 +164,23 @@ class ShiftDetailView(ScopedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         shift, user, now = self.object, self.request.user, timezone.now()
         context.setdefault("handover_form", HandoverForm())
+        writable = scope(DutyShift.objects.filter(pk=shift.pk), user, for_write=True).exists()
+        may_log = (writable and user.has_perm("incidents.add_dutylogentry") and shift.handed_over_at is None
+                   and shift.starts_at <= now)
+        context.setdefault("log_form", LogEntryForm(user=user, shift=shift, initial={
+            "time": timezone.localtime(min(now, shift.ends_at))}))
+        context.update(
+            log_entries=scope(shift.log_entries.select_related("handled_by"), user).order_by("time", "pk"),
+            follow_ups=services.open_follow_ups(shift, user),
+            can_log=may_log,
+            can_take_over=(writable and shift.handed_over_at is not None and shift.taken_over_at is None
+                           and services.may_take_over(user, shift)),
+        )
         context.update(
             title=f"{shift.region.name} {timezone.localtime(shift.starts_at):%Y-%m-%d} 值班",
             is_now=shift.starts_at <= now < shift.ends_at,
             not_started=shift.starts_at > now,
-            can_hand_over=can_hand_over(user, shift),
+            can_hand_over=writable and can_hand_over(user, shift),
             can_edit=user.has_perm("incidents.add_dutyshift") and shift.handed_over_at is None,
             can_delete=user.has_perm("incidents.delete_dutyshift") and shift.starts_at > now,
             week=timezone.localdate(shift.starts_at).isoformat(),
@@ -222,6 +273,128 @@ class HandoverView(ScopedMixin, FormView):
         return redirect("incidents:duty_detail", pk=shift.pk)
 
 
+class ShiftLogAddView(ObjectActionView):
+    """POST from the shift page: one entry of the shift's 值班日志."""
+
+    model = DutyShift
+    form_class = LogEntryForm
+    permission = "incidents.add_dutylogentry"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "shift": self.get_object()}
+
+    def act(self, shift, data):
+        fields = {k: data[k] for k in LogEntryForm.FIELDS if not (k == "handled_by" and data[k] is None)}
+        entry = services.save_log_entry(self.request.user, DutyLogEntry(), {"shift": shift, **fields})
+        return f"已记入值班日志：{entry.get_kind_display()}。"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        response["Location"] += "#log"
+        return response
+
+
+class TakeOverView(ObjectActionView):
+    """POST from the shift page: 接班签收 of a handed-over shift by someone on the next one."""
+
+    model = DutyShift
+    form_class = forms.Form
+    permission = "incidents.view_dutyshift"  # take_over admits those on the next shift (or roster makers)
+
+    def act(self, shift, data):
+        shift = services.take_over(self.request.user, shift)
+        return f"已接班签收（{timezone.localtime(shift.taken_over_at):%m-%d %H:%M}）。"
+
+
+# --- 值班日志 across shifts -----------------------------------------------------------------------------
+
+LOG_COLUMNS = [("time_text", "时间"), ("kind", "类别"), ("counterpart", "对方"), ("content", "内容"),
+               ("handled_by", "经办人"), ("follow_up_text", "后续跟进"), ("shift.region.name", "值班区划")]
+
+
+class DutyLogListView(ObjectListView):
+    """Every entry the user may see, newest first; ?day= picks a local day (the FilterSet, shared with the API
+    and the export), ?kind=, ?open=true for follow-ups not done."""
+
+    model = DutyLogEntry
+    title = "值班日志"
+    template_name = "incidents/duty_log.html"
+    search_fields = ["counterpart", "content", "follow_up"]
+    filterset_class = filtersets.DutyLogEntryFilterSet
+    filters = [("kind", "类别", DutyLogEntry.KIND_CHOICES), ("open", "跟进", [("true", "待跟进"), ("false", "无待跟进")])]
+    columns = LOG_COLUMNS
+    orderings = {"time": "time", "-time": "-time"}
+    export_url_name = "incidents:duty_log_export"
+    sheet = "duty-log"
+
+    def base_queryset(self):
+        return DutyLogEntry.objects.select_related("shift__region", "handled_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for entry in context["object_list"]:
+            entry.time_text = f"{timezone.localtime(entry.time):%Y-%m-%d %H:%M}"
+        context["rows"] = [(e.get_absolute_url(), [_log_cell(e, attr) for attr, _ in LOG_COLUMNS])
+                           for e in context["object_list"]]
+        context["day"] = self.request.GET.get("day", "")
+        context["import_url"] = ""  # entries are written during the shift, on its page
+        return context
+
+
+def _log_cell(entry, attr):
+    if attr == "time_text":
+        return f"{timezone.localtime(entry.time):%m-%d %H:%M}"
+    if attr == "kind":
+        return entry.get_kind_display()
+    if attr == "handled_by":
+        return str(entry.handled_by or "—")
+    if attr == "follow_up_text":
+        return f"{entry.follow_up}{'（已办结）' if entry.follow_up_done else ''}" if entry.follow_up else ""
+    if attr == "shift.region.name":
+        return entry.shift.region.name
+    return getattr(entry, attr)
+
+
+class DutyLogExportView(ObjectExportView, DutyLogListView):
+    pass
+
+
+class DutyLogDetailView(ScopedMixin, DetailView):
+    model = DutyLogEntry
+    template_name = "incidents/duty_log_detail.html"
+    context_object_name = "entry"
+
+    def base_queryset(self):
+        return DutyLogEntry.objects.select_related("shift__region", "handled_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entry, user = self.object, self.request.user
+        writable = scope(DutyLogEntry.objects.filter(pk=entry.pk), user, for_write=True).exists()
+        context.update(title=f"值班日志：{entry.get_kind_display()}",
+                       can_edit=writable and entry.shift.handed_over_at is None
+                       and user.has_perm("incidents.change_dutylogentry"))
+        return context
+
+
+class LogEntryEditForm(LogEntryForm):
+    def __init__(self, *args, instance, **kwargs):
+        self.instance = instance
+        super().__init__(*args, shift=instance.shift, **kwargs)
+        if not self.is_bound:
+            self.initial.update({f: getattr(instance, f) for f in self.FIELDS})
+            self.initial["time"] = timezone.localtime(instance.time)
+
+
+class DutyLogEditView(ObjectFormView):
+    """Correct an entry before its shift is handed over (afterwards the signed log is kept as it is)."""
+
+    model = DutyLogEntry
+    form_class = LogEntryEditForm
+    service = staticmethod(services.save_log_entry)
+    success_url_name = "incidents:duty_log_detail"
+
+
 class ShiftDeleteView(ObjectDeleteView):
     model = DutyShift
     service = staticmethod(services.delete_shift)
@@ -235,4 +408,10 @@ urlpatterns = [
     path("duty/<int:pk>/edit/", ShiftFormView.as_view(), name="duty_edit"),
     path("duty/<int:pk>/handover/", HandoverView.as_view(), name="duty_handover"),
     path("duty/<int:pk>/delete/", ShiftDeleteView.as_view(), name="duty_delete"),
+    path("duty/<int:pk>/log/", ShiftLogAddView.as_view(), name="duty_log_add"),
+    path("duty/<int:pk>/takeover/", TakeOverView.as_view(), name="duty_takeover"),
+    path("duty/log/", DutyLogListView.as_view(), name="duty_log"),
+    path("duty/log/export.xlsx", DutyLogExportView.as_view(), name="duty_log_export"),
+    path("duty/log/<int:pk>/", DutyLogDetailView.as_view(), name="duty_log_detail"),
+    path("duty/log/<int:pk>/edit/", DutyLogEditView.as_view(), name="duty_log_edit"),
 ]
