@@ -235,8 +235,27 @@ def test_docx_opens_in_libreoffice_with_its_sections(leak, duty, tmp_path):
     assert 1 <= pages <= 3, pages  # a 首报 is a page or two, not a form spilling over many
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "CJK" in fonts  # the Chinese text is set in a CJK font, not in boxes
+    _pages_to_png(pdftoppm, pdf, "report-initial")
+    # The 续报 after a change: what changed and the measures since, on a page or two, not the account again.
+    incident_services.update_incident(duty, leak, {"deaths": 1}, "伤者抢救无效")
+    incident_services.add_note(duty, leak, "泄漏点已完成堵漏")
+    docx = tmp_path / "follow-up.docx"
+    docx.write_bytes(services.render_document(report_of(leak, InformationReport.FOLLOW_UP)))
+    pdf = _convert(docx, tmp_path)
+    flat = re.sub(r"\s+", "", subprocess.run([pdftotext, str(pdf), "-"], check=True, capture_output=True,
+                                             text=True).stdout)
+    for expected in ("的续报（第1次）", "一、事态发展", "死亡人数由0人增至1人", "处置进展", "泄漏点已完成堵漏"):
+        assert expected in flat, expected
+    assert "简要经过" not in flat and "储罐区一处法兰垫片失效" not in flat
+    info = subprocess.run([pdfinfo, str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)) <= 2
+    _pages_to_png(pdftoppm, pdf, "report-follow-up")
+
+
+def _pages_to_png(pdftoppm: str, pdf: Path, name: str):
+    """test-artifacts/<name>-N.png at 60 dpi, to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("report-initial-*.png"):
+    for old in ARTIFACTS.glob(f"{name}-*.png"):
         old.unlink()
-    subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(ARTIFACTS / "report-initial")], check=True)
-    assert sorted(ARTIFACTS.glob("report-initial-*.png"))
+    subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(ARTIFACTS / name)], check=True)
+    assert sorted(ARTIFACTS.glob(f"{name}-*.png"))
