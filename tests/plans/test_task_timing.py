@@ -121,3 +121,18 @@ def test_the_board_shows_the_link_of_a_task_completed_by_an_event(open_incident,
     report = issue_initial(incident, duty)
     page = web("duty").get(incident.get_absolute_url()).content.decode()
     assert f'<a href="{report.get_absolute_url()}" data-testid="task-completed-by">首报 →</a>' in page
+
+
+def test_the_api_and_the_plan_page_show_grace_and_events(open_incident, commander, duty, plan, api, web):
+    general = plan(GENERAL)
+    body = api("commander").get(f"/api/plans/{general.pk}/").json()
+    assert body["grace_minutes"] == 5
+    tasks = [t for level in body["levels"] for t in level["tasks"] if t["text"] == FIRST_REPORT]
+    assert tasks and {t["completes_on"] for t in tasks} == {"initial_report_issued"}
+    page = web("commander").get(general.get_absolute_url()).content.decode()
+    assert "首报已报送即完成" in page and "任务最短时限" in page
+    incident = open_incident()
+    activation = services.activate(commander, incident, general, 4)
+    report = issue_initial(incident, duty)
+    done = api("commander").get(f"/api/response-tasks/{task(activation, FIRST_REPORT).pk}/").json()
+    assert done["status"] == "done" and done["completed_by"] == {"label": "首报", "url": report.get_absolute_url()}

@@ -3,7 +3,7 @@ add a task, suggestions for an incident) and response tasks (status, history).""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -44,7 +44,7 @@ class TaskTemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaskTemplate
         fields = ["id", "response_level", "text", "organisation", "local_government", "unit_label",
-                  "due_offset_minutes", "order"]
+                  "due_offset_minutes", "completes_on", "order"]
 
 
 class ResponseLevelSerializer(serializers.ModelSerializer):
@@ -75,7 +75,7 @@ class PlanSerializer(serializers.ModelSerializer):
         model = Plan
         fields = ["id", "name", "type", "type_label", "region", "region_name", "owner", "owner_name", "event_codes",
                   "event_labels", "version", "status", "status_label", "approved_on", "document_url", "summary",
-                  "levels", "is_demo", "created_at", "updated_at"]
+                  "grace_minutes", "levels", "is_demo", "created_at", "updated_at"]
         read_only_fields = ["is_demo", "created_at", "updated_at"]
         validators = []
 
@@ -139,11 +139,19 @@ class ResponseTaskSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="activation.plan.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    completed_by = serializers.SerializerMethodField(help_text="自动完成任务的记录：{label, url}（首报、到场的力量）")
 
     class Meta:
         model = Task
         fields = ["id", "activation", "incident", "plan_name", "level", "text", "organisation", "organisation_name",
-                  "due_at", "status", "status_label", "note", "completed_at", "is_overdue", "created_at"]
+                  "due_at", "status", "status_label", "note", "completed_at", "completed_by_report",
+                  "completed_by_assignment", "completed_by", "is_overdue", "created_at"]
+
+    @extend_schema_field({"type": "object", "nullable": True,
+                          "properties": {"label": {"type": "string"}, "url": {"type": "string"}}})
+    def get_completed_by(self, task) -> dict | None:
+        link = task.completion_link
+        return {"label": link[0], "url": link[1]} if link else None
 
 
 class PlanActivationSerializer(serializers.ModelSerializer):
@@ -284,7 +292,8 @@ class TaskViewSet(ScopedReadOnlyViewSet):
     """Response tasks. Filters: incident, activation, status, open=1 (待办/进行中/受阻 of running
     responses), overdue=1 (open and past due)."""
 
-    queryset = Task.objects.select_related("organisation", "activation__plan")
+    queryset = Task.objects.select_related("organisation", "activation__plan", "completed_by_report",
+                                           "completed_by_assignment__force", "completed_by_assignment__vehicle")
     serializer_class = ResponseTaskSerializer
     filterset_class = filtersets.TaskFilterSet
     ordering_fields = ["due_at", "status"]

@@ -31,7 +31,7 @@ class PlanForm(ScopedModelForm):
     class Meta:
         model = Plan
         fields = ["name", "type", "region", "owner", "event_codes", "version", "status", "approved_on", "document",
-                  "summary"]
+                  "summary", "grace_minutes"]
         widgets = {"approved_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "summary": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"document": "PDF、Word（doc、docx）、WPS 或 OFD，不超过 10 MB；只有有权查看本预案的用户可以下载。",
@@ -43,12 +43,15 @@ class PlanForm(ScopedModelForm):
         codes = list(self.instance.event_codes or [])
         self.initial["event_codes"] = [c for c in codes if c in offered]
         self.initial["extra_codes"] = " ".join(c for c in codes if c not in offered)
+        self.fields["grace_minutes"].required = False  # blank keeps the plan's (default 5)
 
     def _post_clean(self):
         pass
 
     def service_data(self) -> dict:
         data = super().service_data()
+        if data.get("grace_minutes") is None:
+            data.pop("grace_minutes", None)
         extra = self.cleaned_data.get("extra_codes", "").replace("，", ",").replace(",", " ").split()
         data["event_codes"] = list(self.cleaned_data.get("event_codes", [])) + extra
         return data
@@ -80,7 +83,7 @@ class LevelForm(ScopedModelForm):
 class TemplateForm(ScopedModelForm):
     class Meta:
         model = TaskTemplate
-        fields = ["text", "organisation", "local_government", "due_offset_minutes", "order"]
+        fields = ["text", "organisation", "local_government", "due_offset_minutes", "completes_on", "order"]
         help_texts = {"due_offset_minutes": "从本级响应启动起算，如 30 分钟填 30、6 小时填 360；0 表示立即。"}
 
     def __init__(self, *args, response_level=None, **kwargs):
