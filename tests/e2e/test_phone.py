@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 860}
+TABLET = {"width": 768, "height": 1024}
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_phone_pages_without_login(demo, live_server, browser, request):
         context.close()
 
 
-def test_desktop_layout_unchanged(incident, live_server, browser, request):
+def test_desktop_and_tablet_layout(incident, live_server, browser, request):
     context, page = open_page(browser, DESKTOP)
     try:
         login(page, live_server.url, "duty")
@@ -136,5 +137,14 @@ def test_desktop_layout_unchanged(incident, live_server, browser, request):
             box = page.locator("#sidebar").bounding_box()
             assert box["x"] == 0 and box["width"] >= 180
         check(page, f"{live_server.url}/report/", "public-report", DESKTOP["width"], request)
+    finally:
+        context.close()
+    # A tablet held upright (768 px) has the sidebar too: wide tables scroll inside their card there as well.
+    context, page = open_page(browser, TABLET)
+    try:
+        login(page, live_server.url, "duty")
+        for name in ("incident-list", "reports"):
+            check(page, dict(logged_in_pages(live_server.url, incident))[name], name, TABLET["width"], request)
+            assert page.locator("#sidebar").is_visible()
     finally:
         context.close()
