@@ -1,14 +1,26 @@
 """Incident forms: they parse input; the services validate and write."""
 
+import json
+
 from django import forms
 
 from yingji.core.forms import ScopedModelForm
-from yingji.standards import event_codes
+from yingji.standards import accidents, event_codes
 
 from .models import AccidentNotice, Assignment, Incident
 from .services.incidents import TRANSITIONS
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ProductionSelect(forms.Select):
+    """493号令第二条's question, pre-filled in the browser from the event class (incidents/production.js)."""
+
+    template_name = "incidents/widgets/production_select.html"
+
+    def __init__(self, attrs=None, choices=()):
+        defaults = json.dumps(accidents.production_defaults(), separators=(",", ":"))
+        super().__init__({**(attrs or {}), "data-production-defaults": defaults}, choices)
 
 
 def event_choices():
@@ -33,7 +45,7 @@ class IncidentForm(ScopedModelForm):
         fields = ["title", "source", "reporter_name", "reporter_phone", "occurred_at", "reported_at", "event_code",
                   "production_activity", "region", "longitude", "latitude", "address", "description", "unit_overview", "deaths", "missing",
                   "serious_injuries", "injuries", "direct_loss_wan", "people_affected", "is_drill"]
-        widgets = {"occurred_at": DATETIME, "reported_at": DATETIME,
+        widgets = {"occurred_at": DATETIME, "reported_at": DATETIME, "production_activity": ProductionSelect,
                    "description": forms.Textarea(attrs={"rows": 4}), "unit_overview": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"production_activity": "《生产安全事故报告和调查处理条例》（国务院令第493号）第二条：只有生产经营活动中"
                                              "发生的生产安全事故按该条例定级上报；环境污染、核设施、国防科研生产事故和居民住宅"

@@ -119,6 +119,11 @@ def production_default(event_code) -> str:
     return _scope_row(event_code)["production_activity"]
 
 
+def production_defaults() -> dict[str, str]:
+    """{code: yes/no/unknown} as the table gives them (细类, 类 and 大类 rows), for a form to pre-fill from."""
+    return {code: row["production_activity"] for code, row in _scope_rows().items()}
+
+
 def excluded_as(event_code) -> str:
     """"环境污染事故" / "核设施事故" … when 第二条 excludes the class whatever the answer, else ""."""
     return _scope_row(event_code)["excluded_as"]
