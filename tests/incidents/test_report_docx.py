@@ -132,6 +132,7 @@ def test_new_sections_are_edited_until_issued(leak, duty, web, api):
     page = web("duty").get(f"/incidents/reports/{report.pk}/edit/").content.decode()
     for label in ("可能造成", "事件发展趋势", "领导到位情况", "下一步工作建议", "抄送"):
         assert label in page, label
+    assert "关于乐至县回澜镇某化工厂储罐泄漏事故的首报" in page  # the page names it as the document does
     form = {**services.current_content(report, duty), "leaders": "县政府分管副县长王某于23时到达现场指挥。"}
     assert web("duty").post(f"/incidents/reports/{report.pk}/edit/", form).status_code == 302
     report.refresh_from_db()

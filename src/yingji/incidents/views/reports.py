@@ -271,6 +271,7 @@ class ReportEditView(ReportMixin, FormView):
             report=report, row=report_row(report, self.request.user, now), now_iso=now.isoformat(),
             title=f"填写{report}", saved=bool(report.content), incident_url=_incident_url(report.incident),
             sender=services.sender(report.incident), fresh=bool(self.request.GET.get("fresh")),
+            document_title=services.report_title(report),
         )
         return context
 
