@@ -46,3 +46,18 @@ def test_production_question_is_prefilled_by_event_class(demo, live_server, page
     assert "/incidents/add/" not in page.url, page.locator(".field-error, .form-error").all_inner_texts()
     incident = Incident.objects.get(title="临街商铺火灾")
     assert incident.production_activity == "yes" and incident.accident_grade == "较大事故"
+    # The incident page says how it was graded and lists the 第十条 bodies to notify.
+    assert page.locator("[data-testid=grading-basis]").inner_text() == "按493号令定级"
+    panel = page.locator("[data-testid=article10]")
+    assert panel.locator("tbody tr").count() == 5
+    form = page.locator("[data-testid=article10-form]")
+    form.locator("select[name=party]").select_option("police")
+    form.locator("input[name=note]").fill("指挥中心值班员接听")
+    form.get_by_role("button", name="登记").click()
+    page.wait_for_load_state()
+    assert "已通知" in page.locator("[data-testid=article10] tbody tr", has_text="公安局").inner_text()
+    panel.scroll_into_view_if_needed()
+    screenshot("article10")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("article10-390")
+    panel.screenshot(path="test-artifacts/article10-panel-390.png")

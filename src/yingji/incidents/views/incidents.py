@@ -89,9 +89,10 @@ class IncidentDetailView(ScopedMixin, DetailView):
             merge_form=MergeForm(),
             note_form=NoteForm(),
             merged=incident.merged.all(),
-            article10=services.article10_notices(incident),
             article10_form=Article10Form(),
         )
+        article10 = services.article10_notices(incident)
+        context.update(article10=article10, article10_pending=[p for p in article10 if not p["notified_at"]])
         context.update(panel_context(incident, user))
         return context
 
