@@ -67,7 +67,7 @@
         legend: { top: 0 },
         grid: { left: 8, right: 16, top: NARROW ? 60 : 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: rows.map(function (r) { return r.name; }),
-                 axisLabel: { interval: 0, rotate: rows.length > 14 ? (NARROW ? 90 : 30) : 0 } },
+                 axisLabel: { interval: 0, rotate: rows.length > 14 ? (NARROW ? 90 : 30) : 0, fontSize: NARROW ? 10 : 12 } },
         yAxis: { type: "value", minInterval: 1 },
         series: [
           { name: "在岗队伍", type: "bar", stack: "forces", data: rows.map(function (r) { return r.forces_on_duty; }),
@@ -87,7 +87,7 @@
         legend: { top: 0 },
         grid: { left: 8, right: 8, top: NARROW ? 68 : 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: rows.map(function (r) { return r.name; }),
-                 axisLabel: { interval: 0, rotate: rows.length > 14 ? (NARROW ? 90 : 30) : 0 } },
+                 axisLabel: { interval: 0, rotate: rows.length > 14 ? (NARROW ? 90 : 30) : 0, fontSize: NARROW ? 10 : 12 } },
         yAxis: [
           { type: "value", name: "完好率 %", min: 0, max: 100 },
           { type: "value", name: "可容纳（人）", splitLine: { show: false } },
