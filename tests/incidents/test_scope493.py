@@ -89,6 +89,15 @@ def test_non_493_incident_graded_by_plan_and_labelled(open_incident, web, comman
     assert f"按《{plan}》分级" in listing and "按493号令定级" in listing  # the demo's hazmat leak
 
 
+def test_api_grades_by_plan(open_incident, api):
+    incident = open_incident(event_code="12Q01", title="河道水体污染", deaths=5)
+    response = api("commander").post(f"/api/incidents/{incident.pk}/level/", {
+        "level": 3, "reason": "死亡5人，达到Ⅲ级标准", "plan": "乐至县突发事件总体应急预案"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["grading_basis_label"] == "按《乐至县突发事件总体应急预案》分级"
+    assert response.json()["accident_grade"] == "" and response.json()["order493_applies"] is False
+
+
 def test_intake_form_asks_the_question(web, region):
     client = web("duty")
     form = client.get(reverse("incidents:incident_add")).content.decode()

@@ -83,6 +83,8 @@ class IncidentStatusRequest(serializers.Serializer):
 class IncidentLevelRequest(serializers.Serializer):
     level = serializers.ChoiceField(choices=Incident.LEVEL_CHOICES, label="事件级别")
     reason = serializers.CharField(label="定级依据")
+    plan = serializers.CharField(required=False, allow_blank=True, default="", max_length=128,
+                                 label="分级所依预案（不适用493号令的事件按其分级标准定级）")
 
 
 class IncidentMergeRequest(serializers.Serializer):
