@@ -260,3 +260,19 @@ def _pages_to_png(pdftoppm: str, pdf: Path, name: str):
         old.unlink()
     subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(ARTIFACTS / name)], check=True)
     assert sorted(ARTIFACTS.glob(f"{name}-*.png"))
+
+
+def test_follow_up_of_a_report_issued_before_facts_were_kept(leak, duty):
+    first = services.issue_report(duty, initial_of(leak))
+    InformationReport.objects.filter(pk=first.pk).update(facts={})  # as issued before the migration
+    incident_services.update_incident(duty, leak, {"deaths": 1, "direct_loss_wan": Decimal("30")}, "")
+    development = part(text_of(report_of(leak, InformationReport.FOLLOW_UP)), "事态发展")
+    assert "死亡人数由0人增至1人" in development and "直接经济损失30万元" in development
+    assert "无明显变化" not in development
+
+
+def test_grade_is_one_sentence_of_the_basic_facts(open_incident, duty):
+    text = text_of(initial_of(open_incident(deaths=3)))
+    basic = part(text, "事件基本情况")
+    assert re.search(r"^等级：经初步认定为较大事故，按493号令定级", basic, re.M), basic
+    assert "（死亡（" not in text  # no brackets inside brackets

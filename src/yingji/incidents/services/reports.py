@@ -495,15 +495,32 @@ def _changes(before: dict, incident: Incident, entries) -> list[str]:
     return lines
 
 
+def _facts_before(entries) -> dict:
+    """For a report issued before `facts` were kept: the figures as they were, from the first change the
+    timeline records after it (casualty entries carry {field: [old, new]}, grade entries {"old", "new"})."""
+    before = {}
+    for entry in entries:
+        data = entry.data or {}
+        if entry.kind == "casualty":
+            for name, change in data.items():
+                if isinstance(change, list | tuple) and len(change) == 2:
+                    before.setdefault(name, wan_text(change[0]) if name == "direct_loss_wan" else change[0])
+        elif entry.kind == "grade" and "old" in data:
+            before.setdefault("level" if isinstance(data.get("new"), int) else "accident_grade", data["old"])
+    return before
+
+
 def _basic(incident: Incident) -> str:
     """一、事件基本情况: time, place, type and (if graded) the grade, one sentence each."""
     lines = [f"时间：{local_text(incident.occurred_at)}。", f"地点：{place_text(incident)}。",
              f"类型：{incident.event_name}。"]
     basis = incident.graded_by.removeprefix("493号令：").strip()
+    how = "，".join(x for x in (getattr(incident, "grading_basis_label", ""),
+                                f"依据：{basis}" if basis else "") if x)
     if incident.accident_grade:
-        lines.append(f"等级：经初步认定，为{incident.accident_grade}" + (f"（{basis}）" if basis else "") + "。")
+        lines.append(f"等级：经初步认定为{incident.accident_grade}" + (f"，{how}" if how else "") + "。")
     elif incident.level:
-        lines.append(f"级别：初步认定为{incident.get_level_display()}" + (f"（{basis}）" if basis else "") + "。")
+        lines.append(f"级别：经初步认定为{incident.get_level_display()}" + (f"，{how}" if how else "") + "。")
     return "\n".join(lines)
 
 
@@ -592,7 +609,7 @@ def draft_content(report: InformationReport, actor=None) -> dict:
                               else "")
     final = report.kind == InformationReport.FINAL
     if previous is not None:
-        changes = _changes(previous.facts or {}, incident, recent)
+        changes = _changes(previous.facts or _facts_before(recent), incident, recent)
         content = {"time_place_scene": "", "unit_overview": "",
                    "account": "\n".join(changes) or "与上次报告相比，事态无明显变化。",
                    "casualties_loss": casualty_sentence(incident, now, total=True)}
