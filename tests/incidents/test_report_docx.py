@@ -276,3 +276,22 @@ def test_grade_is_one_sentence_of_the_basic_facts(open_incident, duty):
     basic = part(text, "事件基本情况")
     assert re.search(r"^等级：经初步认定为较大事故，按493号令定级", basic, re.M), basic
     assert "（死亡（" not in text  # no brackets inside brackets
+
+
+def test_measures_from_dispatch_and_plan_activation_read_as_prose(leak, duty):
+    from yingji.core.models import User
+    from yingji.incidents.models import Assignment
+    from yingji.incidents.services import dispatch
+    from yingji.plans import services as plans
+
+    force = dispatch.candidates(leak, duty)[0].force
+    assignment = dispatch.dispatch(duty, leak, force)
+    dispatch.advance(duty, assignment, Assignment.ON_SCENE)
+    commander = User.objects.get(username="commander")
+    plan, suggestion = plans.suggestions(leak, commander)[0]
+    plans.activate(commander, leak, plan, suggestion.level)
+    measures = part(text_of(initial_of(leak)), "已采取的措施")
+    assert f"调派{force.name}赶赴现场" in measures and f"{force.name}到达现场" in measures
+    assert f"启动《{plan.name}》" in measures
+    for system_words in ("预计", "km", "响应用时", "生成任务", "建议"):
+        assert system_words not in measures, system_words
