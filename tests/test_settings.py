@@ -37,7 +37,7 @@ def test_default_database_is_sqlite_under_var_in_wal_mode_with_foreign_keys(tmp_
     pragmas = run_python(tmp_path, "from django.db import connection as c; cur = c.cursor(); "
                                    "print(*[cur.execute(f'PRAGMA {p}').fetchone()[0] "
                                    "for p in ('journal_mode', 'foreign_keys', 'busy_timeout')])")
-    assert pragmas == "wal 1 5000"
+    assert pragmas == "wal 1 20000"
 
 
 def test_sqlite_keeps_planner_statistics(tmp_path):

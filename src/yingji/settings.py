@@ -107,8 +107,9 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 SQLITE_OPTIONS = {
     # WAL lets the web process read while the worker writes; IMMEDIATE avoids
-    # "database is locked" on lock upgrades. Django turns foreign keys on for SQLite.
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+    # "database is locked" on lock upgrades. Django turns foreign keys on for SQLite. A writer waits up to 20 s
+    # for the lock: a burst of writes (20 logins at once) on a busy machine queues rather than answering 500.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     "transaction_mode": "IMMEDIATE",
 }
 

@@ -122,8 +122,9 @@ def live_sqlite_server(tmp_path, django_db_blocker):
                     f"services.save_user(None, User(username='target'), {{'is_superuser': True}}, password='{PASSWORD}')"],
                    env=env, check=True, capture_output=True)
     port = _free_port()
+    log = open(tmp_path / "server.log", "w")  # read back when an answer is a 5xx
     server = subprocess.Popen([yingji, "manage", "runserver", "--noreload", f"127.0.0.1:{port}"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -136,6 +137,7 @@ def live_sqlite_server(tmp_path, django_db_blocker):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 def test_burst_on_sqlite(live_sqlite_server):
@@ -159,4 +161,6 @@ def test_burst_on_sqlite(live_sqlite_server):
                 return 0
 
     results, right = _burst(post, reserved)
+    errors = [status for status, _ in results + [right] if status >= 500]
+    assert not errors, (database.parent / "server.log").read_text()[-4000:]
     _assert_throttled(results, right, counted=reserved())
