@@ -136,3 +136,23 @@ def test_the_api_and_the_plan_page_show_grace_and_events(open_incident, commande
     report = issue_initial(incident, duty)
     done = api("commander").get(f"/api/response-tasks/{task(activation, FIRST_REPORT).pk}/").json()
     assert done["status"] == "done" and done["completed_by"] == {"label": "首报", "url": report.get_absolute_url()}
+
+
+def test_an_arrival_completes_only_the_arriving_units_tasks(open_incident, commander, duty, plan):
+    from yingji.resources.models import RescueForce
+
+    incident = open_incident(where=(105.020, 30.270), event_code="12G01", title="天池街道某厂房火灾")
+    activation = services.activate(commander, incident, plan(GENERAL), 3, reason="厂房内有人员被困")
+    fire = task(activation, "调派就近消防救援站出动，开展人员搜救、灭火和抢险")
+    rescue = task(activation, "赶赴现场开展抢险救援")  # the county rescue team's
+    station = RescueForce.objects.get(name="乐至县天池消防救援站")
+    (assignment,) = dispatch.dispatch_units(duty, incident, station, [station.vehicles.first()])
+    dispatch.advance(duty, assignment, Assignment.ON_SCENE)
+    fire.refresh_from_db(), rescue.refresh_from_db()
+    assert fire.status == Task.DONE and rescue.status == Task.TODO
+    squad = RescueForce.objects.get(name="综合应急救援大队山岳救援分队")  # a squad of the rescue team
+    (sent,) = dispatch.dispatch_units(duty, incident, squad, [])
+    dispatch.advance(duty, sent, Assignment.ON_SCENE)
+    rescue.refresh_from_db()
+    assert rescue.status == Task.DONE and rescue.completed_by_assignment == sent
+

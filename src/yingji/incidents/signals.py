@@ -14,9 +14,11 @@ from django.dispatch import Signal
 status_changing = Signal()  # sender=Incident, incident, old, new, actor
 incident_event = Signal()  # sender=Incident, incident, event, record, actor, time
 
-INITIAL_REPORT_ISSUED, UNIT_ARRIVED, FINAL_REPORT_ISSUED = "initial_report_issued", "unit_arrived", "final_report_issued"
-EVENT_CHOICES = [(INITIAL_REPORT_ISSUED, "首报已报送"), (UNIT_ARRIVED, "救援力量到场"), (FINAL_REPORT_ISSUED, "终报已报送")]
-REPORT_EVENTS = {"initial": INITIAL_REPORT_ISSUED, "final": FINAL_REPORT_ISSUED}
+INITIAL_REPORT_ISSUED, UNIT_ARRIVED = "initial_report_issued", "unit_arrived"
+# No 终报 event: a 终报 falls due only once the incident has ended, which needs every plan response ended
+# first (plans refuses 结束 while one runs), so no open task could ever wait for it.
+EVENT_CHOICES = [(INITIAL_REPORT_ISSUED, "首报已报送"), (UNIT_ARRIVED, "救援力量到场")]
+REPORT_EVENTS = {"initial": INITIAL_REPORT_ISSUED}
 
 
 def send_event(incident, event: str, record, actor=None, time=None):

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yingji.core import audit
@@ -38,8 +39,8 @@ def _collect(errors: dict, check, *args):
         exc.update_error_dict(errors)
 
 
-def _visible(model, pk, actor) -> bool:
-    return scope_actor(model.objects.filter(pk=pk), actor).exists()
+def _visible(model, pk, actor, for_write=False) -> bool:
+    return scope_actor(model.objects.filter(pk=pk), actor, for_write=for_write).exists()
 
 
 # --- Plans --------------------------------------------------------------------
@@ -60,7 +61,8 @@ def clean_event_codes(codes) -> list[str]:
 
 def _check_plan(actor, plan: Plan):
     errors: dict = {}
-    if plan.owner_id and not _visible(Organisation, plan.owner_id, actor):
+    # The drafting unit is one of the actor's own (a county unit is readable below, not a township's to name).
+    if plan.owner_id and not _visible(Organisation, plan.owner_id, actor, for_write=True):
         errors["owner"] = ["编制单位不在您的管辖范围内。"]
     try:
         plan.event_codes = clean_event_codes(plan.event_codes)
@@ -421,8 +423,7 @@ def end_activations_for(actor, incident: Incident, reason: str) -> list[Activati
 
 # --- Tasks completed by a system event ----------------------------------------
 
-EVENT_NOTES = {incident_signals.INITIAL_REPORT_ISSUED: "首报已报送", incident_signals.FINAL_REPORT_ISSUED: "终报已报送",
-               incident_signals.UNIT_ARRIVED: "救援力量已到场"}
+EVENT_NOTES = {incident_signals.INITIAL_REPORT_ISSUED: "首报已报送", incident_signals.UNIT_ARRIVED: "救援力量已到场"}
 
 
 def _happened(incident: Incident, event: str, organisation):
@@ -430,11 +431,9 @@ def _happened(incident: Incident, event: str, organisation):
     organisation for an arrival), or None."""
     if event == incident_signals.INITIAL_REPORT_ISSUED:
         kind = InformationReport.INITIAL
-    elif event == incident_signals.FINAL_REPORT_ISSUED:
-        kind = InformationReport.FINAL
     elif event == incident_signals.UNIT_ARRIVED:
-        return (incident.assignments.filter(arrived_at__isnull=False, force__organisation=organisation)
-                .order_by("arrived_at", "id").first())
+        own = Q(force__organisation=organisation) | Q(force__name=organisation.name)
+        return incident.assignments.filter(own, arrived_at__isnull=False).order_by("arrived_at", "id").first()
     else:
         return None
     return incident.reports.filter(kind=kind, status=InformationReport.ISSUED).order_by("issued_at").first()
@@ -465,12 +464,13 @@ def _complete_by_event(task: Task, event: str, found, actor, when) -> Task:
 def complete_on_event(sender, incident, event, record, actor=None, time=None, **kwargs):
     """Receiver of incidents' `incident_event`: open tasks of running responses on the incident whose
     template names the event complete themselves (once: a task reopened by hand is left alone). A unit's
-    arrival completes the tasks of its own organisation only (the fire brigade's, not the rescue team's)."""
+    arrival completes the tasks of its own unit only: those of the organisation it belongs to (a station's
+    arrival, the fire brigade's tasks) or of the organisation it is (the rescue team's own)."""
     tasks = (Task.objects.select_for_update().select_related("organisation", "incident")
              .filter(incident=incident, status__in=Task.OPEN, activation__active=True, template__completes_on=event,
                      completed_by_report__isnull=True, completed_by_assignment__isnull=True))
     if isinstance(record, Assignment):
-        tasks = tasks.filter(organisation_id=record.force.organisation_id)
+        tasks = tasks.filter(Q(organisation_id=record.force.organisation_id) | Q(organisation__name=record.force.name))
     return [_complete_by_event(task, event, record, actor, time) for task in tasks]
 
 
