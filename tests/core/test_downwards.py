@@ -7,12 +7,12 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from tests.audit_check import audited
 
+from audit_check import audited
 from yingji.core import services as core_services
 from yingji.core.models import AuditEntry, Organisation, Region, User
 from yingji.core.scoping import scope
-from yingji.incidents.models import DutyShift, InformationReport
+from yingji.incidents.models import DutyLogEntry, DutyShift, InformationReport
 from yingji.incidents.services import duty
 from yingji.plans import services as plan_services
 from yingji.plans.models import Plan, ResponseLevel, TaskTemplate
@@ -35,6 +35,7 @@ def county_plan():
 
 def county_shift(actor=None):
     starts = timezone.now() - timedelta(hours=1)
+    DutyLogEntry.objects.filter(shift__region__code="512022").delete()
     DutyShift.objects.filter(region__code="512022").delete()
     return duty.save_shift(actor, DutyShift(), {
         "region": Region.objects.get(code="512022"), "starts_at": starts, "ends_at": starts + timedelta(hours=24),

@@ -40,9 +40,12 @@ def test_suggestions_rank_the_special_plan_first(open_incident, commander):
     assert plan.name == HAZMAT and suggestion.level == 3
 
 
-def test_a_township_user_sees_only_the_plans_of_their_region(open_incident, user):
-    incident = open_incident()
-    assert [p.name for p, _ in services.suggestions(incident, user("township2"))] == ["回澜镇突发事件应急预案"]
+def test_a_township_user_sees_its_own_and_the_countys_plans(open_incident, user):
+    incident = open_incident()  # the county's plans apply downwards (issue 12): 回澜镇 sees them too
+    assert [p.name for p, _ in services.suggestions(incident, user("township2"))] == [
+        HAZMAT, "回澜镇突发事件应急预案", GENERAL]
+    assert "回澜镇突发事件应急预案" not in [p.name for p in services.applicable_plans(
+        open_incident(where=(105.031, 30.283)), user("township"))]  # 天池街道 does not see 回澜镇's
 
 
 def test_activation_creates_the_level_tasks_due_from_activation(open_incident, commander, plan):

@@ -165,7 +165,7 @@ def test_document_is_served_only_through_the_scoped_view(demo, plan, media, web)
     response = web("duty").get(f"/plans/{p.pk}/document/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.7 test"
     assert "attachment" in response["Content-Disposition"]
-    assert web("township2").get(f"/plans/{p.pk}/document/").status_code == 404
+    assert web("township2").get(f"/plans/{p.pk}/document/").status_code == 200  # applies downwards (issue 12)
     assert web("duty").get(f"/plans/{plan(HAZMAT).pk}/document/").status_code == 404  # none uploaded
     assert web("duty").get("/media/" + p.document.name).status_code == 404
 

@@ -134,14 +134,15 @@ def test_guessed_ids_are_404_across_regions(elsewhere, web, api, plan):
     client = web("township2")
     assert client.get(f"/plans/incidents/{elsewhere.incident_id}/").status_code == 404
     assert client.post(f"/plans/tasks/{task.pk}/status/", {"status": "done"}).status_code == 404
-    assert client.get(f"/plans/{plan(GENERAL).pk}/").status_code == 404
+    assert client.get(f"/plans/{plan(GENERAL).pk}/").status_code == 200  # the county's plan applies downwards
     assert task.text not in client.get("/plans/tasks/?all=1").content.decode()
     rest = api("township2")
     assert rest.get(f"/api/plan-activations/{elsewhere.pk}/").status_code == 404
     assert rest.get(f"/api/response-tasks/{task.pk}/").status_code == 404
     assert rest.post(f"/api/response-tasks/{task.pk}/status/", {"status": "done"}, format="json").status_code == 404
     assert rest.get(f"/api/plan-activations/suggest/?incident={elsewhere.incident_id}").status_code == 404
-    assert rest.get(f"/api/plans/{plan(GENERAL).pk}/").status_code == 404
+    assert rest.get(f"/api/plans/{plan(GENERAL).pk}/").status_code == 200  # readable below, not writable:
+    assert rest.patch(f"/api/plans/{plan(GENERAL).pk}/", {"name": "改"}, format="json").status_code in (403, 404)
     assert rest.get("/api/plan-activations/").json()["count"] == 0
 
 
