@@ -3,6 +3,7 @@ stands where it does, its vehicles are ticked (the ticks survive the live refres
 says what went where."""
 
 import pytest
+from playwright.sync_api import expect
 
 from yingji.core.models import User
 from yingji.incidents.models import Assignment
@@ -46,8 +47,9 @@ def test_dispatch_chosen_vehicles_from_the_board(demo, live_server, page, screen
     message.wait_for()
     assert message.inner_text() == (f"已调派 {STATION} {TANKER} 水罐消防车、{LADDER} 登高平台消防车，"
                                      f"前往 天池街道某厂房火灾")
-    units = page.locator("[data-testid=board-units]")
-    units.get_by_text(LADDER).wait_for()
+    rows = page.locator("[data-testid=board-units] tr[data-active='1']")
+    expect(rows).to_have_count(2)  # one row per vehicle, once the board has refreshed
+    assert {r.locator("td").first.inner_text() for r in rows.all()} == {f"{STATION} {TANKER}", f"{STATION} {LADDER}"}
     assert Assignment.objects.filter(incident=incident, active=True).count() == 2
     screenshot("sent")
     page.set_viewport_size({"width": 390, "height": 844})

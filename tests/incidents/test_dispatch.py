@@ -18,7 +18,7 @@ def test_candidates_ranked_free_capable_then_by_time(open_incident, duty):
     incident = open_incident()
     rows = dispatch.candidates(incident, duty, limit=50)
     assert rows and all(r.method == "估算(直线)" for r in rows)
-    keys = [(r.busy, dispatch.MATCH_ORDER.index(r.match), r.seconds + r.penalty) for r in rows]
+    keys = [(r.busy, r.resting, dispatch.MATCH_ORDER.index(r.match), r.seconds + r.penalty) for r in rows]
     assert keys == sorted(keys)
     first = rows[0]
     assert first.capable and not first.busy

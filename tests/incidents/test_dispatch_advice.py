@@ -114,6 +114,15 @@ def test_matching_at_detail_level_with_a_reason(open_incident, duty, region):
     assert all(c.rank_reason for c in rows)
 
 
+def test_a_resting_station_ranks_after_those_on_duty_and_is_not_the_reference(open_incident, duty, region):
+    station, volunteer = _pair(region, 3.0, 2.0)
+    resources.change_force_status(None, station, RescueForce.RESTING, "轮休")
+    rows = dispatch.candidates(_fire(open_incident), duty, limit=100)
+    s, v = row(rows, station.name), row(rows, volunteer.name)
+    assert rows.index(v) < rows.index(s) and s.rank_reason.startswith("休整中")
+    assert station.name not in v.rank_reason
+
+
 def _pair(region, station_km, volunteer_km):
     """A fire station and a township volunteer team due north of FAR, at these straight-line distances."""
     huilan = region("512022102")

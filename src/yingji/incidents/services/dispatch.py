@@ -108,6 +108,10 @@ class Candidate:
         return MATCH_LABELS[self.match]
 
     @property
+    def resting(self) -> bool:
+        return self.force.status == RescueForce.RESTING
+
+    @property
     def volunteer(self) -> bool:
         return self.force.type in VOLUNTEER_TYPES
 
@@ -179,7 +183,8 @@ def _rank(rows: list[Candidate], incident: Incident):
     """Order the rows and say why each stands where it does."""
     fire = (incident.event_code or "")[:3].upper() in FIRE_FIRST_CLASSES
     margin = volunteer_margin()
-    stations = [c for c in rows if not c.busy and c.match != NONE and c.force.type in FIRE_STATION_TYPES]
+    stations = [c for c in rows if not c.busy and not c.resting and c.match != NONE
+                and c.force.type in FIRE_STATION_TYPES]
     nearest = min(stations, key=lambda c: c.seconds, default=None)
     for c in rows:
         if c.busy:
@@ -193,8 +198,10 @@ def _rank(rows: list[Candidate], incident: Incident):
             c.rank_reason = _volunteer_reason(c, nearest, margin)
         else:
             c.rank_reason = c.eta_text
-    # Ties at the margin go to the station.
-    rows.sort(key=lambda c: (c.busy, MATCH_ORDER.index(c.match), c.seconds + c.penalty, c.volunteer))
+        if c.resting and not c.busy:
+            c.rank_reason = f"休整中，排在在岗力量之后；{c.rank_reason}"
+    # Resting units after those on duty; ties at the margin go to the station.
+    rows.sort(key=lambda c: (c.busy, c.resting, MATCH_ORDER.index(c.match), c.seconds + c.penalty, c.volunteer))
 
 
 def _volunteer_reason(c: Candidate, station: Candidate, margin: int) -> str:
