@@ -466,7 +466,7 @@ def complete_on_event(sender, incident, event, record, actor=None, time=None, **
     template names the event complete themselves (once: a task reopened by hand is left alone). A unit's
     arrival completes the tasks of its own unit only: those of the organisation it belongs to (a station's
     arrival, the fire brigade's tasks) or of the organisation it is (the rescue team's own)."""
-    tasks = (Task.objects.select_for_update().select_related("organisation", "incident")
+    tasks = (Task.objects.select_for_update(of=("self",)).select_related("organisation", "incident")
              .filter(incident=incident, status__in=Task.OPEN, activation__active=True, template__completes_on=event,
                      completed_by_report__isnull=True, completed_by_assignment__isnull=True))
     if isinstance(record, Assignment):
