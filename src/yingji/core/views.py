@@ -96,9 +96,6 @@ class ObjectListView(FilterSetMixin, ScopedMixin, ListView):
             qs = qs.order_by(_order_by(self.orderings[sort]))
         return qs
 
-    def summary(self, queryset) -> str:
-        """A line under the title (e.g. an intact rate); subclasses override."""
-        return ""
     def sort_options(self) -> list[tuple[str, str, bool]]:
         """(href, label, active) for "排序：默认 / 名称 / …": links that keep the filters and drop the page."""
         params = self.request.GET.copy()
@@ -119,6 +116,9 @@ class ObjectListView(FilterSetMixin, ScopedMixin, ListView):
                 return header
         return _verbose_name(self.model, _order_by(spec).lstrip("-")) or key
 
+    def summary(self, queryset) -> str:
+        """A line under the title (e.g. an intact rate); subclasses override."""
+        return ""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -308,12 +308,6 @@ def _cell(obj, attr: str):
     return value
 
 
-def _query_without(request, key: str) -> str:
-    params = request.GET.copy()
-    params.pop(key, None)
-    return params.urlencode()
-
-
 def _order_by(spec) -> str:
     return spec[0] if isinstance(spec, tuple | list) else spec
 
@@ -331,6 +325,12 @@ def _verbose_name(model, path: str) -> str:
                 return ""
             model = field.related_model
     return str(getattr(field, "verbose_name", "") or "")
+
+
+def _query_without(request, key: str) -> str:
+    params = request.GET.copy()
+    params.pop(key, None)
+    return params.urlencode()
 
 
 def _add_errors(form, exc: ValidationError):
