@@ -149,3 +149,8 @@ def test_township_drafts_the_initial_report_of_its_own_incident(open_incident, w
     issued = client.post(f"/incidents/reports/{report.pk}/issue/", form)
     report.refresh_from_db()
     assert issued.status_code == 200 and report.status == InformationReport.DUE  # issuing stays with the seat
+
+
+def test_home_page_counts_only_the_units_of_ones_own_area(demo, web):
+    context = web("township").get("/").context
+    assert context["organisation_count"] == 1  # 天池街道办事处; the county's units are readable, not its own

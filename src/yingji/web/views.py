@@ -68,8 +68,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
             home_region=home,
             level_counts=[(label, level_counts.get(level, 0)) for level, label in Region.LEVEL_CHOICES
                           if level_counts.get(level)],
-            organisation_count=scope(Organisation.objects.all(), user).count(),
-            organisation_types=scope(Organisation.objects.all(), user)
+            # The units of one's own area (those of the regions above are readable, not counted as ours).
+            organisation_count=scope(Organisation.objects.all(), user, for_write=True).count(),
+            organisation_types=scope(Organisation.objects.all(), user, for_write=True)
             .values("type").annotate(n=Count("id")).order_by("-n"),
             type_labels=dict(Organisation.TYPE_CHOICES),
             children=scope(Region.objects.filter(parent=home), user)
