@@ -134,6 +134,7 @@ def test_township_drafts_the_initial_report_of_its_own_incident(open_incident, w
     client = web("township")
     page = client.get(f"/incidents/reports/{report.pk}/edit/")
     assert page.status_code == 200
+    assert 'data-testid="issue"' not in page.content.decode()  # no 签发 button for a drafter
     form = {key: value for key, value in page.context["form"].initial.items() if isinstance(value, str)}
     form["measures"] = "街道办已组织疏散周边群众"
     with audited() as trail:
