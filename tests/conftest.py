@@ -103,7 +103,10 @@ def built_demo(tmp_path_factory):
     import sys
     from pathlib import Path
 
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this run
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base is <run>/popen-gwN: their parent is the run's own folder. Without xdist the
+    # base is the run's folder itself (its parent holds every earlier run: a stale demo must not be reused).
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     var, done = shared / "built-demo" / "var", shared / "built-demo.json"
     with open(shared / "built-demo.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
