@@ -63,12 +63,13 @@ def test_capabilities_are_normalised(demo):
 def test_status_changes_keep_history_and_audit(demo):
     dispatcher = User.objects.get(username="dispatcher")
     force = idle_station()
+    earlier = force.status_changes.count()  # its creation, and the demo incidents' past dispatches
+    assert earlier >= 1 and force.status_changes.order_by("id").first().from_status == ""
     services.change_force_status(dispatcher, force, "dispatched", "出警：回澜镇火情", members_on_duty=16)
     services.change_force_status(dispatcher, force, "on_duty", "归队")
-    history = list(force.status_changes.order_by("id"))
-    assert [(h.from_status, h.to_status) for h in history] == [("", "on_duty"), ("on_duty", "dispatched"),
-                                                               ("dispatched", "on_duty")]
-    assert history[1].actor == dispatcher and history[1].reason == "出警：回澜镇火情"
+    history = list(force.status_changes.order_by("id"))[earlier:]
+    assert [(h.from_status, h.to_status) for h in history] == [("on_duty", "dispatched"), ("dispatched", "on_duty")]
+    assert history[0].actor == dispatcher and history[0].reason == "出警：回澜镇火情"
     force.refresh_from_db()
     assert force.members_on_duty == 16 and force.status_changed_at is not None
     entry = AuditEntry.objects.filter(model="resources.rescueforce", object_id=str(force.pk)).latest("id")

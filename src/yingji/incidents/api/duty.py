@@ -28,7 +28,7 @@ class ShiftSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True)
     leader = ScopedRelatedField(queryset=User.objects.all(), required=False, allow_null=True, label="带班领导")
     officers = ScopedRelatedField(queryset=User.objects.all(), many=True, required=False, label="值班员")
-    leader_detail = PersonSerializer(source="leader", read_only=True)
+    leader_detail = PersonSerializer(source="leader", read_only=True, allow_null=True)  # a shift may have no leader
     officers_detail = PersonSerializer(source="officers", many=True, read_only=True)
 
     class Meta:
