@@ -217,3 +217,18 @@ def test_list_page_filters(web, open_incident):
     page = client.get("/incidents/?is_drill=0&event=12D00").content.decode()
     assert "真实泄漏" in page and "演练泄漏" not in page
     assert "真实泄漏" in client.get("/incidents/?accident_grade=较大事故").content.decode()
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("13800000000", "13800000000"), ("0832 1234567", "0832-1234567"), ("110", "110"), ("", ""),
+])
+def test_reporter_phone_is_checked_at_intake(open_incident, typed, stored):
+    assert open_incident(reporter_phone=typed).reporter_phone == stored
+
+
+def test_a_reporter_phone_of_letters_is_refused_with_nothing_written(open_incident):
+    before = Incident.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        open_incident(reporter_phone="abc")
+    assert "不是有效的报告人电话" in caught.value.message_dict["reporter_phone"][0]
+    assert Incident.objects.count() == before

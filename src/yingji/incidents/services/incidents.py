@@ -13,6 +13,7 @@ from yingji.core.models import AuditEntry, Region
 from yingji.core.scoping import require_region
 from yingji.core.services import person, require_perm, update_audited
 from yingji.core.uploads import check_upload
+from yingji.core.validators import normalise_phone
 from yingji.standards import accidents, event_codes, levels
 
 from ..models import AccidentNotice, Incident
@@ -74,6 +75,10 @@ def _check(actor, incident: Incident, errors: dict):
         errors["direct_loss_wan"] = ["直接经济损失不能为负数。"]
     if not (incident.title or "").strip():
         errors["title"] = ["请填写事件名称。"]
+    try:  # a callback number (mobile, landline with area code, or 110/12345 when the call came through one)
+        incident.reporter_phone = normalise_phone(incident.reporter_phone, field="reporter_phone", label="报告人电话")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
 

@@ -3,7 +3,6 @@ inbox until a duty officer verifies it (核实立案, or merges it into an incid
 rejects it with a reason. Every change: validated, one transaction, audited."""
 
 import ipaddress
-import re
 import uuid
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from yingji.core.models import AuditEntry, RefusedRequest, Region
 from yingji.core.scoping import require_region, scope
 from yingji.core.services import person, require_perm
 from yingji.core.uploads import IMAGE_FORMATS, check_upload
+from yingji.core.validators import normalise_phone, phone_kind
 
 from ..models import Incident, PublicReport
 from . import incidents as incident_services
@@ -30,11 +30,6 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 2000
 NEAREST_CENTRE_MAX_M = 15_000
 # Reports without a region are seen by users of these levels (the county duty room and above).
 UNLOCATED_VISIBLE_TO = ("province", "city", "county")
-
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-# Area code: 010 and 02X are 3 digits, every other one 4 (0XXX); the local number 7–8 digits.
-LANDLINE = re.compile(r"^(?P<area>010|02\d|0[3-9]\d{2})-?(?P<number>[2-9]\d{6,7})$")
-
 
 class RateLimited(ValidationError):
     """Too many reports from one IP or one phone in the last hour (the API answers 429)."""
@@ -57,22 +52,19 @@ def reference(report: PublicReport) -> str:
     return f"GZ{timezone.localtime(report.created_at):%Y%m%d}-{report.pk:05d}"
 
 
-def normalise_phone(value, field="phone") -> str:
-    """A mainland mobile (13800000000) or a landline with its area code (0832-1234567); spaces,
-    dashes and a +86 prefix are tolerated. Returns the canonical form; raises a field error."""
-    raw = re.sub(r"[\s()（）]", "", str(value or ""))
-    if not raw:
+def callback_phone(value, field="phone") -> str:
+    """A number the duty officer can call back: required, and a mobile or a landline with its area code (the
+    shared rule of core.validators, without its short service numbers, which reach no citizen)."""
+    try:
+        phone = normalise_phone(value, field=field)
+    except ValidationError:
+        phone = None
+    if phone == "":
         raise ValidationError({field: ["请填写联系电话，以便值班人员回拨核实。"]})
-    raw = re.sub(r"^(\+|00)86-?", "", raw)
-    digits = raw.replace("-", "")
-    if MOBILE.match(digits):
-        return digits
-    # A dash, if typed, must sit after the area code; without one the area code is found by its length.
-    match = LANDLINE.match(raw) if raw.count("-") == 1 else LANDLINE.match(digits) if "-" not in raw else None
-    if match:
-        return f"{match['area']}-{match['number']}"
-    raise ValidationError({field: [f"“{value}”不是有效的电话号码：请填写 11 位手机号，或带区号的固定电话"
-                                   "（如 0832-1234567）。"]})
+    if phone is None or phone_kind(phone) == "short":
+        raise ValidationError({field: [f"“{value}”不是有效的电话号码：请填写 11 位手机号，或带区号的固定电话"
+                                       "（如 0832-1234567）。"]})
+    return phone
 
 
 def body_too_large(content_length) -> bool:
@@ -150,7 +142,7 @@ def submit_public_report(data: dict, photo, ip) -> PublicReport:
         raise ValidationError({f: ["公众上报不能填写此项。"] for f in sorted(unknown)})
     phone = None
     try:
-        phone = normalise_phone(data.get("phone"))
+        phone = callback_phone(data.get("phone"))
     except ValidationError as exc:
         errors.update(exc.message_dict)
     _check_rate(ip, phone)
