@@ -442,3 +442,12 @@ def test_api_verify_and_reject(demo, api, duty):
     no_reason = client.post(f"/api/public-reports/{other.pk}/reject/", {}, format="json")
     assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["fields"]
     assert client.get("/api/public-reports/?status=nonsense").status_code == 400
+
+
+def test_a_point_abroad_is_explained_without_words_the_citizen_cannot_act_on(demo):
+    """The region form's “允许境外坐标” box and the API flag exist only there: the public page never names them."""
+    with pytest.raises(ValidationError) as caught:
+        submit(longitude="-74.006", latitude="40.7128")  # New York
+    message = " ".join(m for messages in caught.value.message_dict.values() for m in messages)
+    assert "不在我国范围" in message
+    assert "允许境外坐标" not in message and "allow_outside_china" not in message and "API" not in message

@@ -14,8 +14,12 @@ CHINA_LAT = (3.0, 54.0)
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def validate_point(longitude, latitude, *, allow_outside_china=False, lon_field="longitude", lat_field="latitude"):
-    """Raise a ValidationError naming the field when a coordinate is missing half, out of range or outside China."""
+def validate_point(longitude, latitude, *, allow_outside_china=False, lon_field="longitude", lat_field="latitude",
+                   override_hint=""):
+    """Raise a ValidationError naming the field when a coordinate is missing half, out of range or outside China.
+
+    `override_hint`: how the caller's user says a point abroad is meant (a box on the region form); only a
+    caller that offers such a way names it, so nobody is told about a box their page does not have."""
     if longitude is None and latitude is None:
         return
     errors = {}
@@ -36,9 +40,9 @@ def validate_point(longitude, latitude, *, allow_outside_china=False, lon_field=
         errors[lat_field] = f"纬度 {latitude} 超出 -90～90 的范围。"
     if not errors and not allow_outside_china:
         if not CHINA_LON[0] <= longitude <= CHINA_LON[1]:
-            errors[lon_field] = f"经度 {longitude} 不在我国范围（东经 73°～136°）内，请检查是否填反或填错；确属境外请勾选“允许境外坐标”（API：allow_outside_china=true）。"
+            errors[lon_field] = f"经度 {longitude} 不在我国范围（东经 73°～136°）内，请检查是否填反或填错。{override_hint}"
         if not CHINA_LAT[0] <= latitude <= CHINA_LAT[1]:
-            errors[lat_field] = f"纬度 {latitude} 不在我国范围（北纬 3°～54°）内，请检查是否填反或填错；确属境外请勾选“允许境外坐标”（API：allow_outside_china=true）。"
+            errors[lat_field] = f"纬度 {latitude} 不在我国范围（北纬 3°～54°）内，请检查是否填反或填错。{override_hint}"
     if errors:
         raise ValidationError(errors)
 

@@ -218,8 +218,9 @@ def _check_region(actor, region: Region, allow_outside_china=False):
         _collect(errors, _check_region_level, region)
         if region.kind == Region.KIND_DIVISION and "level" not in errors:
             _collect(errors, _check_region_code, region)
-    _collect(errors, lambda: geo.validate_point(region.longitude, region.latitude,
-                                                allow_outside_china=allow_outside_china))
+    _collect(errors, lambda: geo.validate_point(
+        region.longitude, region.latitude, allow_outside_china=allow_outside_china,
+        override_hint="确属境外请勾选“允许境外坐标”（API：allow_outside_china=true）。"))
     _collect(errors, lambda: setattr(region, "boundary", geo.validate_boundary(region.boundary)))
     if errors:
         raise ValidationError(errors)
