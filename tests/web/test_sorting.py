@@ -21,6 +21,7 @@ def sort_links(html: str) -> list[tuple[str, str, bool]]:
 @pytest.mark.parametrize("url, labels", [
     ("/incidents/", ["默认", "接报时间", "发生时间", "死亡（人）"]),
     ("/forces/", ["默认", "名称", "类型", "战备状态", "在岗（人）"]),
+    ("/duty/log/", ["默认", "时间（新→旧）", "时间（旧→新）"]),  # its own template includes core/sort.html
 ])
 def test_every_sort_option_is_labelled(demo, web, url, labels):
     html = web("duty").get(url).content.decode()

@@ -323,7 +323,7 @@ class DutyLogListView(ObjectListView):
     filterset_class = filtersets.DutyLogEntryFilterSet
     filters = [("kind", "类别", DutyLogEntry.KIND_CHOICES), ("open", "跟进", [("true", "待跟进"), ("false", "无待跟进")])]
     columns = LOG_COLUMNS
-    orderings = {"time": "time", "-time": "-time"}
+    orderings = {"-time": ("-time", "时间（新→旧）"), "time": ("time", "时间（旧→新）")}
     export_url_name = "incidents:duty_log_export"
     sheet = "duty-log"
 
