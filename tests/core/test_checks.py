@@ -11,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 
 from yingji.core.api_base import ScopedReadOnlyViewSet
 from yingji.core.checks import check_scoping
-from yingji.core.views import ScopedMixin
+from yingji.core.generic import ScopedMixin
 from yingji.resources.models import RescueForce
 
 

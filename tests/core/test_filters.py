@@ -108,7 +108,7 @@ def _api_lists():
 
 def _list_pages():
     from yingji.core.checks import routed_views
-    from yingji.core.views import FilterSetMixin
+    from yingji.core.generic import FilterSetMixin
 
     for route, view in routed_views():
         if issubclass(view, FilterSetMixin) and "<" not in route:

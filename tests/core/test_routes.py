@@ -134,7 +134,7 @@ def _walk(patterns, namespace=""):
 
 def pages():
     """Every page (not the API) that serves one scoped model: lists (with their exports) and <int:pk> pages."""
-    from yingji.core.views import ObjectExportView, ObjectListView
+    from yingji.core.generic import ObjectExportView, ObjectListView
 
     found = []
     for name, pattern in _walk(get_resolver().url_patterns):

@@ -34,7 +34,7 @@ def test_every_sort_option_is_labelled(demo, web, url, labels):
 def test_every_list_labels_every_ordering(demo, web):
     """Every ObjectListView on the generic template with orderings, found from the URLconf: no option without a
     name. (A list with its own template shows them by including core/sort.html.)"""
-    from yingji.core.views import ObjectListView
+    from yingji.core.generic import ObjectListView
 
     client = web("admin")
     checked = 0

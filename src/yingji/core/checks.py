@@ -5,7 +5,7 @@ yingji.E00x), and tests/core/test_checks.py fails, when an API viewset or a list
 - E001: serves a model that declares no scoping (no `region_field`, see core.models.RegionScoped);
 - E002: is an API viewset serving a scoped model without the scoped viewset base (core.api_base);
 - E003: is a list/detail page serving a model that declares no scoping;
-- E004: is a list/detail page serving a scoped model without ScopedMixin (core.views);
+- E004: is a list/detail page serving a scoped model without ScopedMixin (core.generic);
 - E005: is marked public without saying why;
 - E006: is a scoped API viewset whose own get_queryset() does not start from super().get_queryset() (the
   scoped queryset), so it could hand out records of every region.
@@ -88,7 +88,7 @@ def _is_list_or_detail(view_class) -> bool:
 
 def check_view(route, view_class):
     from .api_base import ScopedViewSetMixin
-    from .views import ScopedMixin
+    from .generic import ScopedMixin
 
     model = served_model(view_class)
     public, error = _public(view_class, model, route)
@@ -126,7 +126,7 @@ def check_view(route, view_class):
     if not issubclass(view_class, ScopedMixin):
         return [checks.Error(
             f"{route}: page {name} lists or shows region-scoped {model.__name__} without ScopedMixin.",
-            hint="Base it on core.views.ScopedMixin (ObjectListView, or ScopedMixin + DetailView).",
+            hint="Base it on core.generic.ScopedMixin (ObjectListView, or ScopedMixin + DetailView).",
             obj=view_class, id="yingji.E004")]
     return []
 

@@ -12,9 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import DetailView, FormView, ListView, RedirectView
 
 from yingji.core.downloads import file_response
+from yingji.core.generic import FilterSetMixin, ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.core.middleware import body_limit
 from yingji.core.scoping import scope, user_may_use_region
-from yingji.core.views import FilterSetMixin, ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.incidents.models import Incident
 
 from . import filtersets, panels, services

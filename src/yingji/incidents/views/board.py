@@ -8,10 +8,10 @@ from django.urls import path, reverse
 from django.views.generic import DetailView
 
 from yingji.core import roads
+from yingji.core.generic import ScopedMixin
 from yingji.core.layers import allow_tiles, tile_settings
 from yingji.core.models import Region
 from yingji.core.scoping import scope
-from yingji.core.views import ScopedMixin
 
 from ..models import Assignment, Incident
 from ..services import dispatch as dispatching

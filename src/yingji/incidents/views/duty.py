@@ -11,9 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, TemplateView
 
-from yingji.core.models import Region, User
-from yingji.core.scoping import scope
-from yingji.core.views import (
+from yingji.core.generic import (
     ObjectActionView,
     ObjectDeleteView,
     ObjectExportView,
@@ -21,6 +19,8 @@ from yingji.core.views import (
     ObjectListView,
     ScopedMixin,
 )
+from yingji.core.models import Region, User
+from yingji.core.scoping import scope
 
 from .. import filtersets
 from ..models import DutyLogEntry, DutyShift

@@ -8,9 +8,9 @@ from django.views.generic import DetailView
 
 from yingji.core import roads
 from yingji.core.downloads import file_response
+from yingji.core.generic import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.core.middleware import body_limit
 from yingji.core.scoping import scope
-from yingji.core.views import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.resources.models import RescueForce, Vehicle
 
 from .. import filtersets

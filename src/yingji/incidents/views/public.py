@@ -17,10 +17,10 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from yingji.core import security
 from yingji.core.downloads import file_response
 from yingji.core.errors import error_response
+from yingji.core.generic import ScopedMixin
 from yingji.core.middleware import body_limit
 from yingji.core.models import Region
 from yingji.core.scoping import scope
-from yingji.core.views import ScopedMixin
 
 from ..forms import event_choices
 from ..models import Incident, PublicReport

@@ -21,8 +21,8 @@ from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, FormView, ListView
 
 from yingji.core.downloads import record_download
+from yingji.core.generic import ScopedMixin
 from yingji.core.scoping import scope
-from yingji.core.views import ScopedMixin
 
 from ..models import InformationReport
 from ..services import report_docx

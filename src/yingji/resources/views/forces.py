@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
 from yingji.core.api_base import days_param
-from yingji.core.scoping import scope
-from yingji.core.views import (
+from yingji.core.generic import (
     ObjectActionView,
     ObjectDeleteView,
     ObjectExportView,
@@ -18,6 +17,7 @@ from yingji.core.views import (
     ScopedMixin,
     delete_view,
 )
+from yingji.core.scoping import scope
 from yingji.standards import event_codes
 
 from .. import coverage, filtersets, services

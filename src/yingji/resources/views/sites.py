@@ -5,7 +5,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
-from yingji.core.views import (
+from yingji.core.generic import (
     ObjectActionView,
     ObjectExportView,
     ObjectFormView,

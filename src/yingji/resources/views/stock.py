@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
 from yingji.core.api_base import days_param
-from yingji.core.scoping import scope
-from yingji.core.views import (
+from yingji.core.generic import (
     ObjectActionView,
     ObjectExportView,
     ObjectFormView,
@@ -19,6 +18,7 @@ from yingji.core.views import (
     ScopedMixin,
     delete_view,
 )
+from yingji.core.scoping import scope
 
 from .. import filtersets, services
 from ..forms import AgreementForm, MovementForm, NormForm, SupplyItemForm, WarehouseForm
