@@ -27,7 +27,7 @@ def demo(committed_demo):
 def incident(demo):
     duty = User.objects.get(username="duty")
     return incidents.create_incident(duty, {"title": "回澜镇工业集中区化工厂火灾", "source": "duty_phone",
-                                            "event_code": "12G03", "longitude": 105.118, "latitude": 30.226,
+                                            "event_code": "12G02", "longitude": 105.118, "latitude": 30.226,
                                             "address": "回澜镇工业集中区纬二路 8 号"})
 
 
