@@ -289,3 +289,16 @@ def test_the_audit_trail_pages_show_events(demo, web):
     assert "导出应急避难场所" in html and "登录" in html
     rows = client.get("/api/audit/").json()["results"]
     assert {"export", "login"} <= {row["action"] for row in rows}
+
+
+def test_requests_within_a_minute_do_not_save_the_session_again(demo, web):
+    """A page that loads its map layers at once writes the session once: the activity time has a one-minute
+    resolution (ten parallel layer requests on one session were ten session writes)."""
+    from django.contrib.sessions.models import Session
+
+    client = web("duty")
+    assert client.get("/").status_code == 200
+    stored = Session.objects.get().session_data
+    for _ in range(5):
+        assert client.get("/regions/").status_code == 200
+    assert Session.objects.get().session_data == stored

@@ -33,6 +33,9 @@ class SecurityHeadersMiddleware:
 
 LAST_ACTIVITY = "yingji_last_activity"
 BACKGROUND_HEADER = "X-Yingji-Background"
+# The activity time is written at most once a minute: a page that loads ten map layers at once saves the session
+# once, not ten times (the idle logout comes 30 to 31 minutes after the last activity).
+ACTIVITY_RESOLUTION_S = 60
 
 
 def is_background(request) -> bool:
@@ -58,7 +61,7 @@ class IdleTimeoutMiddleware:
             if last is not None and now - last > settings.SESSION_COOKIE_AGE:
                 request.yingji_idle_logout = True  # the audit entry says why
                 logout(request)
-            elif not is_background(request) or last is None:
+            elif last is None or (not is_background(request) and now - last >= ACTIVITY_RESOLUTION_S):
                 request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 
