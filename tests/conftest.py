@@ -42,8 +42,22 @@ def _no_road_network(settings, tmp_path_factory):
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The snapshot of the demo database of this test process (one per xdist worker), once it is loaded.
+# The snapshot of the demo database of this test process (one per xdist worker), once it is loaded, and the
+# local day it was loaded on: the demo's records are relative to that day (today's duty shift, this week's
+# incidents), so after local midnight the demo is loaded afresh before the next test.
 _snapshot = None
+_snapshot_day = None
+
+
+def _load_demo_snapshot():
+    global _snapshot, _snapshot_day
+    from django.test import override_settings
+    from django.utils import timezone, translation
+
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS), translation.override("zh-hans"):
+        _snapshot_day = timezone.localdate()
+        load_all(log=lambda *_: None)
+    _snapshot = demo_snapshot.take()
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +65,23 @@ def _demo_database(django_db_setup, django_db_blocker):
     """The demo county, loaded once per test process through its services and committed, then kept as a
     snapshot. Every test transaction rolls back to it; a test that commits (transactional, browser) is
     followed by a restore of the snapshot (pytest_runtest_teardown below)."""
-    global _snapshot
-    from django.test import override_settings
-    from django.utils import translation
-
     with django_db_blocker.unblock():
-        with override_settings(PASSWORD_HASHERS=FAST_HASHERS), translation.override("zh-hans"):
-            load_all(log=lambda *_: None)
-        _snapshot = demo_snapshot.take()
+        _load_demo_snapshot()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A run that crosses local midnight (16:00 UTC) loads the demo again for the new day, before any fixture of
+    the next test opens its transaction."""
+    from django.utils import timezone
+
+    if _snapshot is not None and timezone.localdate() != _snapshot_day:
+        from django.core.management import call_command
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            call_command("flush", interactive=False, verbosity=0)
+            _load_demo_snapshot()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -113,9 +113,9 @@ def test_shift_page_lists_and_adds_entries(shift, web):
 
 def test_log_page_filters_by_day_and_exports(shift, web):
     duty, = people("duty")
-    entry(duty, shift, content="今日来电")
+    made = entry(duty, shift, content="今日来电")
     client = web("duty")
-    today = timezone.localdate().isoformat()
+    today = timezone.localtime(made.time).date().isoformat()  # the entry's own local day (not "now": past midnight)
     page = client.get("/duty/log/", {"day": today})
     assert page.status_code == 200 and "今日来电" in page.content.decode()
     assert "今日来电" not in client.get("/duty/log/", {"day": "2000-01-01"}).content.decode()
