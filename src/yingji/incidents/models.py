@@ -180,6 +180,10 @@ class TimelineEntry(RegionScoped):
     actor = models.ForeignKey(USER, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL)
     data = models.JSONField("数据", default=dict, blank=True)
     attachment = models.FileField("附件", upload_to="incidents/notes/%Y/%m/", blank=True)
+    # The stored path is Django's (uniquified); the name the user gave is kept apart for display and download.
+    attachment_name = models.CharField("附件原名", max_length=255, blank=True)
+    attachment_type = models.CharField("附件类型", max_length=128, blank=True)  # MIME type found by content
+    attachment_size = models.PositiveBigIntegerField("附件大小（字节）", null=True, blank=True)
 
     region_field = "incident__region"
 
