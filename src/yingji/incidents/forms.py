@@ -9,6 +9,7 @@ from yingji.standards import accidents, event_codes
 
 from .models import AccidentNotice, Assignment, Incident
 from .services.incidents import TRANSITIONS
+from .services import incidents as incident_services
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -77,7 +78,14 @@ class IncidentForm(ScopedModelForm):
         return data
 
     def _post_clean(self):
-        pass
+        """The service decides the domain rules, on save. When a field failed to parse already, it is asked
+        about the fields that did now, so the page shows every error at once rather than in rounds."""
+        if not self._errors:
+            return
+        found = incident_services.intake_errors(self.user, self.service_data(), self.instance,
+                                                failed=set(self._errors))
+        for name, messages in found.items():
+            self.add_error(name if name in self.fields else None, messages)
 
 
 class StatusForm(forms.Form):

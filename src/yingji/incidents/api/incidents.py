@@ -1,10 +1,12 @@
 """API of incidents: intake, edit, grading, lifecycle, merge, notes, timeline, candidates and dispatch."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.fields import SkipField, empty
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, int_param
@@ -52,6 +54,33 @@ class IncidentSerializer(serializers.ModelSerializer):
                             "is_demo", "created_at", "updated_at"]
         extra_kwargs = {"occurred_at": {"required": False}, "reported_at": {"required": False}}
 
+
+    def to_internal_value(self, data):
+        """Field errors and the service's errors on the fields that parsed, in one 400 (not in rounds)."""
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict) or "request" not in self.context:
+                raise
+            failed = set(exc.detail)
+            found = services.intake_errors(self.context["request"].user, self._parsed(data, failed), self.instance,
+                                           failed=failed)
+            raise serializers.ValidationError({**exc.detail, **found}) from None
+
+    def _parsed(self, data, failed) -> dict:
+        """The writable fields given in `data` that parse, by model field name."""
+        parsed = {}
+        for field in self._writable_fields:
+            if field.field_name in failed or field.source == "*":
+                continue
+            value = field.get_value(data)
+            if value is empty:
+                continue
+            try:
+                parsed[field.source] = field.run_validation(value)
+            except (serializers.ValidationError, DjangoValidationError, SkipField):
+                continue
+        return parsed
 
 class TimelineSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)

@@ -108,6 +108,37 @@ def _place(actor, incident: Incident, chosen_region, errors: dict):
         errors.update(exc.message_dict)
 
 
+def intake_errors(actor, data: dict, incident: Incident | None = None, failed=()) -> dict:
+    """What create_incident (or update_incident of `incident`) would refuse in `data`, without writing: a form
+    or serializer whose own fields failed asks this about the fields that parsed, so one answer carries every
+    error (not the service's only once the form's are fixed). `failed`: fields that did not parse; their
+    absence is not reported again, and a failed place field skips the placement."""
+    editing = incident is not None and incident.pk is not None
+    # A fresh copy: setting a relation on copy.copy() would write into the original's shared field cache.
+    tentative = Incident(**{f.attname: getattr(incident, f.attname) for f in Incident._meta.concrete_fields}
+                         if editing else {})
+    data = {name: value for name, value in data.items() if name in INTAKE_FIELDS}
+    chosen = data.pop("region", incident.region if editing else None)
+    if isinstance(chosen, int):
+        chosen = Region.objects.filter(pk=chosen).first()
+    for name, value in data.items():
+        setattr(tentative, name, value)
+    if editing:
+        _answer_production(tentative, bool(data.get("production_activity")), incident.event_code,
+                           incident.production_activity)
+    else:
+        _answer_production(tentative, given=bool(data.get("production_activity")))
+    errors: dict = {}
+    moved = not editing or "longitude" in data or "latitude" in data or chosen != incident.region
+    if moved and not {"region", "longitude", "latitude"} & set(failed):
+        _place(actor, tentative, chosen, errors)
+    try:
+        _check(actor, tentative, errors)
+    except ValidationError:
+        pass  # its errors are in `errors`
+    return {name: messages for name, messages in errors.items() if name not in failed}
+
+
 def _answer_production(incident: Incident, given: bool, old_code: str | None = None, old_answer: str = ""):
     """第二条's question: an answer not given is pre-filled from the event class; on a change of class, an
     answer still at the old class's default follows the new class."""
