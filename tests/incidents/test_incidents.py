@@ -132,8 +132,9 @@ def test_merge_duplicate_reports(open_incident, duty):
 def test_note_with_attachment_and_size_limit(open_incident, duty, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     incident = open_incident()
-    entry = services.add_note(duty, incident, "现场照片", SimpleUploadedFile("scene.txt", b"hello"))
-    assert entry.attachment.name.endswith(".txt")
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\nstartxref\n9\n%%EOF\n"
+    entry = services.add_note(duty, incident, "现场照片", SimpleUploadedFile("scene.pdf", pdf))
+    assert entry.attachment.name.endswith(".pdf") and entry.attachment_name == "scene.pdf"
     settings.MAX_UPLOAD_MB = 0
     with pytest.raises(ValidationError, match="文件过大"):
         services.add_note(duty, incident, "太大", SimpleUploadedFile("big.bin", b"x" * 10))

@@ -76,11 +76,23 @@ def test_upload_views_refuse_oversize_bodies_unread(demo, web, api, open_inciden
 
 
 def test_a_js_note_attachment_is_a_download_not_a_script(open_incident, media, web):
+    from django.core.exceptions import ValidationError
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
     from yingji.core.models import User
+    from yingji.incidents.models import TimelineEntry
 
     incident = open_incident()
-    entry = incident_services.add_note(User.objects.get(username="duty"), incident, "附件",
-                                       SimpleUploadedFile("evil.js", b"alert(document.cookie)"))
+    # Issue 12: a script is no longer accepted as an attachment at all …
+    with pytest.raises(ValidationError, match="不支持的附件类型"):
+        incident_services.add_note(User.objects.get(username="duty"), incident, "附件",
+                                   SimpleUploadedFile("evil.js", b"alert(document.cookie)"))
+    # … and one stored before the check (no recorded type) is still only ever served as bytes to download.
+    path = default_storage.save("incidents/notes/evil.js", ContentFile(b"alert(document.cookie)"))
+    entry = TimelineEntry.objects.create(incident=incident, kind="note", text="附件", time=timezone.now(),
+                                         attachment=path)
     response = web("duty").get(f"/incidents/attachments/{entry.pk}/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/octet-stream"

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from yingji.core.models import Record, Region, RegionScoped
+from yingji.core.uploads import human_size, kind_label
 from yingji.resources.models import RescueForce, Vehicle
 from yingji.standards import accidents, event_codes, levels
 
@@ -195,6 +196,19 @@ class TimelineEntry(RegionScoped):
     def __str__(self):
         return f"{self.get_kind_display()}：{self.text[:40]}"
 
+
+    @property
+    def attachment_display_name(self) -> str:
+        """The name the file was given (entries from before names were kept: the stored file's name)."""
+        return self.attachment_name or self.attachment.name.rsplit("/", 1)[-1]
+
+    @property
+    def attachment_label(self) -> str:
+        return kind_label(self.attachment_type)
+
+    @property
+    def attachment_size_display(self) -> str:
+        return human_size(self.attachment_size)
 
 class InformationReport(RegionScoped):
     """首报/续报/终报. The due time is computed and stored when the report becomes due;

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -85,10 +86,31 @@ class IncidentSerializer(serializers.ModelSerializer):
 class TimelineSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     actor_name = PersonNameField(source="actor")
+    # The file as the name it was given, its kind and size, and where to download it (scoped, audited); the
+    # storage path is not exposed.
+    attachment_url = serializers.SerializerMethodField(label="附件下载地址")
+    attachment_name = serializers.SerializerMethodField(label="附件名称")
+    attachment_type = serializers.CharField(read_only=True, label="附件类型（按内容识别的 MIME 类型）")
+    attachment_type_label = serializers.SerializerMethodField(label="附件类别（图片/PDF/Word/Excel/PowerPoint）")
+    attachment_size = serializers.IntegerField(read_only=True, allow_null=True, label="附件大小（字节）")
 
     class Meta:
         model = TimelineEntry
-        fields = ["id", "time", "kind", "kind_label", "text", "actor_name", "data", "attachment"]
+        fields = ["id", "time", "kind", "kind_label", "text", "actor_name", "data", "attachment_url",
+                  "attachment_name", "attachment_type", "attachment_type_label", "attachment_size"]
+
+    def get_attachment_url(self, entry) -> str | None:
+        if not entry.attachment:
+            return None
+        url = reverse("incidents:timeline_attachment", args=[entry.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def get_attachment_name(self, entry) -> str:
+        return entry.attachment_display_name if entry.attachment else ""
+
+    def get_attachment_type_label(self, entry) -> str:
+        return entry.attachment_label if entry.attachment else ""
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -123,7 +145,9 @@ class IncidentMergeRequest(serializers.Serializer):
 
 class IncidentNoteRequest(serializers.Serializer):
     text = serializers.CharField(label="记录内容")
-    attachment = serializers.FileField(required=False, label="附件")
+    attachment = serializers.FileField(required=False, label="附件",
+                                       help_text="图片、PDF、Word、Excel 或 PowerPoint 文件，按内容核验，"
+                                                 "扩展名须与内容一致；大小不超过 MAX_UPLOAD_MB。")
 
 
 class IncidentDispatchRequest(serializers.Serializer):
@@ -223,7 +247,7 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         body.is_valid(raise_exception=True)
         entry = services.add_note(request.user, self.get_object(), body.validated_data["text"],
                                   body.validated_data.get("attachment"))
-        return Response(TimelineSerializer(entry).data, status=201)
+        return Response(TimelineSerializer(entry, context={"request": request}).data, status=201)
 
     @extend_schema(responses=TimelineSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -231,7 +255,7 @@ class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateMo
         """The incident's timeline, newest first, paginated."""
         entries = self.get_object().timeline.select_related("actor")
         page = self.paginate_queryset(entries)
-        return self.get_paginated_response(TimelineSerializer(page, many=True).data)
+        return self.get_paginated_response(TimelineSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(responses=rows("Candidate", force=serializers.IntegerField(), name=serializers.CharField(),
                                   type=serializers.CharField(), status=serializers.CharField(),

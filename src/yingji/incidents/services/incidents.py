@@ -12,7 +12,7 @@ from yingji.core import audit, geo
 from yingji.core.models import AuditEntry, Region
 from yingji.core.scoping import require_region
 from yingji.core.services import person, require_perm, update_audited
-from yingji.core.uploads import check_upload
+from yingji.core.uploads import check_attachment
 from yingji.core.validators import normalise_phone
 from yingji.standards import accidents, event_codes, levels
 
@@ -390,11 +390,16 @@ def add_note(actor, incident: Incident, text: str, attachment=None):
     require_perm(actor, "incidents.add_timelineentry")
     require_region(actor, incident.region)
     _require_open(incident)
-    if not (text or "").strip():
-        raise ValidationError({"text": ["请填写记录内容。"]})
-    if attachment is not None:
-        check_upload(attachment, images_only=False)
-    return record(incident, "note", text.strip(), actor, attachment=attachment)
+    errors = {} if (text or "").strip() else {"text": ["请填写记录内容。"]}
+    info = None
+    if attachment is not None:  # an image, PDF or Office file by its content, named as what it is
+        try:
+            info = check_attachment(attachment)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return record(incident, "note", text.strip(), actor, attachment=attachment, attachment_info=info)
 
 
 # --- 493号令第十条: notifying 公安机关、劳动保障行政部门、工会、人民检察院 and reporting to 本级人民政府 ---------

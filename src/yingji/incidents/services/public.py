@@ -289,9 +289,14 @@ def verify_public_report(actor, report: PublicReport, data: dict) -> Incident:
         raise ValidationError({"event_code": ["请选择事件类型（GB/T 35561 事件代码）。"]})
     incident = incident_services.create_incident(actor, fields)
     record(incident, "note", f"由{_summary(report)}核实立案", actor, data={"public_report": report.pk},
-           attachment=report.photo.name or None)
+           attachment=report.photo.name or None, attachment_name=_photo_name(report))
     _close(actor, report, PublicReport.VERIFIED, incident=incident)
     return incident
+
+
+def _photo_name(report: PublicReport) -> str:
+    """The photo on the timeline is named after the report (the sender's own file name is never kept)."""
+    return f"群众上报照片-{reference(report)}"
 
 
 def _merge(actor, report: PublicReport, into, note: str) -> Incident:
@@ -307,7 +312,7 @@ def _merge(actor, report: PublicReport, into, note: str) -> Incident:
         raise ValidationError({"merge_into": [f"事件 {incident.number} 已归档，不能再并入上报。"]})
     extra = f"（{note.strip()}）" if note.strip() else ""
     record(incident, "note", f"并入{_summary(report)}{extra}", actor, data={"public_report": report.pk},
-           attachment=report.photo.name or None)
+           attachment=report.photo.name or None, attachment_name=_photo_name(report))
     _close(actor, report, PublicReport.MERGED, incident=incident)
     return incident
 
