@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yingji.web.context.navigation",
+                "yingji.core.notifications.context",
             ],
         },
     },
@@ -273,6 +274,9 @@ YINGJI_MAP_TILES_CRS = os.environ.get("YINGJI_MAP_TILES_CRS", "wgs84").strip().l
 YINGJI_MAP_TILES_ATTRIBUTION = os.environ.get("YINGJI_MAP_TILES_ATTRIBUTION", "").strip()
 # The one-map fetches its visible layers again every this many seconds (0: only when the view changes).
 YINGJI_MAP_REFRESH_SECONDS = env_int("YINGJI_MAP_REFRESH_SECONDS", 30)
+# The bell in the page header asks for new public reports, reports due, … every this many seconds (a hidden tab
+# less often); core/notifications.py.
+YINGJI_NOTIFY_SECONDS = max(1, env_int("YINGJI_NOTIFY_SECONDS", 20))
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -74,3 +74,21 @@ def test_form_alone_valid_still_reports_every_service_error_at_once(web, demo):
     data = {**THREE_MISTAKES, "deaths": "0", "reporter_phone": "abc"}
     errors = field_errors(web("duty").post("/incidents/add/", data).content.decode())
     assert set(errors) >= {"direct_loss_wan", "longitude", "reporter_phone"}, errors
+
+
+def test_public_report_shows_all_errors_at_once_in_citizen_words(client, demo):
+    """The no-login /report/ page: an over-long name (a form limit before), a too-short description and a point
+    in New York in one answer, none of it in developer words (no 'API', no allow_outside_china, no box to tick)."""
+    from yingji.incidents.models import PublicReport
+
+    response = client.post("/report/", {"phone": "13800000000", "name": "王" * 40, "description": "救命",
+                                        "longitude": "-74.006", "latitude": "40.713", "address": ""})
+    assert response.status_code == 200
+    page = response.content.decode()
+    messages = re.findall(r'<div class="field-error" role="alert">(.*?)</div>', page)
+    assert any("称呼不能超过 32 个字" in m for m in messages), messages
+    assert any("请描述发生了什么" in m for m in messages), messages
+    assert any("不在我国范围" in m for m in messages), messages
+    for word in ("API", "allow_outside_china", "勾选", "允许境外坐标"):
+        assert word not in " ".join(messages)
+    assert not PublicReport.objects.filter(phone="13800000000").exists()

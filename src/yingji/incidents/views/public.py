@@ -76,12 +76,14 @@ def incident_url(incident) -> str:
 # --- The public form (no login) -------------------------------------------------
 
 class PublicReportForm(forms.Form):
-    """Parses only; the service checks phone, description, location and photo with its own messages."""
+    """Parses only; the service checks phone, name, description, location and photo with its own messages, all
+    at once (no length limit here: a form error would hide the service's until it is fixed). The browser's
+    maxlength still stops typing past the limits."""
 
-    phone = forms.CharField(label="联系电话", max_length=32, required=False, widget=forms.TextInput(attrs={
-        "inputmode": "tel", "autocomplete": "tel", "placeholder": "手机号或带区号的固定电话"}))
-    name = forms.CharField(label="称呼（可不填）", max_length=32, required=False,
-                           widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": "如：王先生"}))
+    phone = forms.CharField(label="联系电话", required=False, widget=forms.TextInput(attrs={
+        "maxlength": 32, "inputmode": "tel", "autocomplete": "tel", "placeholder": "手机号或带区号的固定电话"}))
+    name = forms.CharField(label="称呼（可不填）", required=False,
+                           widget=forms.TextInput(attrs={"maxlength": 32, "autocomplete": "name", "placeholder": "如：王先生"}))
     description = forms.CharField(label="情况描述", required=False, widget=forms.Textarea(attrs={
         "rows": 5, "maxlength": services.DESCRIPTION_MAX,
         "placeholder": "如：××路口两车相撞，一人受伤，车辆起火冒烟。请尽量写明地点、情况、有无人员被困或受伤。"}))
@@ -89,8 +91,8 @@ class PublicReportForm(forms.Form):
         "inputmode": "decimal", "placeholder": "点“使用我的位置”自动填写"}))
     latitude = forms.CharField(label="纬度", required=False, widget=forms.TextInput(attrs={
         "inputmode": "decimal", "placeholder": "点“使用我的位置”自动填写"}))
-    address = forms.CharField(label="事发地址", max_length=255, required=False, widget=forms.TextInput(attrs={
-        "placeholder": "如：乐至县天池街道××路××号附近"}))
+    address = forms.CharField(label="事发地址", required=False, widget=forms.TextInput(attrs={
+        "maxlength": 255, "placeholder": "如：乐至县天池街道××路××号附近"}))
     photo = forms.FileField(label="现场照片（可不传）", required=False, widget=forms.ClearableFileInput(attrs={
         "accept": "image/*"}))
 
