@@ -73,4 +73,49 @@ def event_code(query, as_json):
         click.echo(f"{row['code']}  {row['name']}（{row['level']}" + (f"，属 {ancestors}）" if ancestors else "）"))
 
 
+@standards.command("major-hazard")
+@click.option("--item", "items", multiple=True, required=True, metavar="NAME_OR_CATEGORY:TONNES",
+              help="一种危险化学品及其设计最大量（吨）：表1名称（如 氯:5）或表2类别（如 W5.1:30）；"
+                   "不在表1中的物质写成 名称/类别:吨数（如 丁酮/W5.3:800）。可重复。")
+@click.option("--population", default="0", show_default=True, help="厂区边界外500米范围内常住人口（人），定α")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def major_hazard(items, population, as_json):
+    """Identify and grade one 生产单元 or 储存单元 per GB 18218-2018 (S = Σq/Q; R = α·Σβq/Q)."""
+    from . import major_hazard as gb18218
+
+    try:
+        result = gb18218.assess([gb18218.parse_item(item) for item in items], population)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    for line in result.lines:
+        sub = line.substance
+        click.echo(f"{sub.name}：q = {line.tonnes} t，Q = {sub.critical_t} t（{sub.q_source}），q/Q = {line.ratio:.4f}，"
+                   f"β = {sub.beta}（{sub.beta_source}）")
+    click.echo(f"S = {result.S:.4f}" + ("，构成重大危险源" if result.major else "，不构成重大危险源（S < 1）"))
+    if result.major:
+        click.echo(f"α = {result.alpha}（厂外500米内 {result.people} 人），R = {result.R:.4f}，{result.level}重大危险源")
+
+
+@standards.command("lec")
+@click.option("--l", "likelihood", required=True, help="L 事故发生的可能性分值（10、6、3、1、0.5、0.2、0.1）")
+@click.option("--e", "exposure", required=True, help="E 暴露于危险环境的频繁程度分值（10、6、3、2、1、0.5）")
+@click.option("--c", "consequence", required=True, help="C 发生事故可能造成的后果分值（100、40、15、7、3、1）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def lec(likelihood, exposure, consequence, as_json):
+    """Grade a risk point by LEC (D = L × E × C) into the four colours."""
+    from . import risk
+
+    try:
+        result = risk.lec(likelihood, exposure, consequence)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"D = {result.score_text}：{result.band.level}（{result.band.colour}），{result.band.meaning}")
+
+
 commands = [standards]
