@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tests.dispatching import idle_candidate
 from yingji.core.models import User
 from yingji.incidents.models import Assignment, Incident
 from yingji.incidents.services import dispatch
@@ -38,7 +39,7 @@ def test_detour_and_speed_are_settings(open_incident, duty, settings):
 
 def test_dispatch_walks_the_statuses_and_frees_the_unit(open_incident, duty):
     incident = open_incident()
-    force = dispatch.candidates(incident, duty)[0].force
+    force = idle_candidate(incident, duty).force
     assignment = dispatch.dispatch(duty, incident, force)
     assert assignment.eta_s > 0 and assignment.eta_method == "估算(直线)"
     force.refresh_from_db()
@@ -62,7 +63,7 @@ def test_dispatch_walks_the_statuses_and_frees_the_unit(open_incident, duty):
 
 def test_a_force_cannot_be_on_two_incidents(open_incident, duty):
     first, second = open_incident(), open_incident(title="另一起")
-    force = dispatch.candidates(first, duty)[0].force
+    force = idle_candidate(first, duty).force
     dispatch.dispatch(duty, first, force)
     with pytest.raises(ValidationError, match="不能同时调派到两起事件"):
         dispatch.dispatch(duty, second, force)
@@ -73,7 +74,7 @@ def test_vehicle_must_belong_to_the_force_and_be_available(open_incident, duty):
     incident = open_incident()
     busy = Assignment.objects.filter(active=True).values("force")
     vehicle = Vehicle.objects.filter(status=Vehicle.AVAILABLE).exclude(station__in=busy).select_related("station").first()
-    other = dispatch.candidates(incident, duty)[0].force
+    other = idle_candidate(incident, duty).force
     if other.pk == vehicle.station_id:
         other = dispatch.candidates(incident, duty)[1].force
     with pytest.raises(ValidationError, match="不属于"):
@@ -90,7 +91,7 @@ def test_ending_needs_all_units_back(open_incident, duty):
     from yingji.incidents.services import incidents
 
     incident = open_incident()
-    assignment = dispatch.dispatch(duty, incident, dispatch.candidates(incident, duty)[0].force)
+    assignment = dispatch.dispatch(duty, incident, idle_candidate(incident, duty).force)
     with pytest.raises(ValidationError, match="未归队"):
         incidents.change_status(duty, Incident.objects.get(pk=incident.pk), Incident.ENDED, "完毕")
     dispatch.advance(duty, assignment, Assignment.BACK)
@@ -99,7 +100,7 @@ def test_ending_needs_all_units_back(open_incident, duty):
 
 def test_dispatch_time_checks(open_incident, duty):
     incident = open_incident()
-    assignment = dispatch.dispatch(duty, incident, dispatch.candidates(incident, duty)[0].force)
+    assignment = dispatch.dispatch(duty, incident, idle_candidate(incident, duty).force)
     with pytest.raises(ValidationError, match="早于调派时间"):
         dispatch.advance(duty, assignment, Assignment.ON_SCENE, when=assignment.assigned_at - timedelta(minutes=1))
     with pytest.raises(ValidationError, match="晚于当前时间"):
@@ -120,10 +121,11 @@ def test_api_dispatch_and_advance(open_incident, api):
     client = api("dispatcher")
     rows = client.get(f"/api/incidents/{incident.pk}/candidates/").json()
     assert rows[0]["method"] == "估算(直线)" and rows[0]["eta_minutes"] > 0
-    response = client.post(f"/api/incidents/{incident.pk}/dispatch/", {"force": rows[0]["force"]}, format="json")
+    force = idle_candidate(incident, User.objects.get(username="dispatcher")).force.pk
+    response = client.post(f"/api/incidents/{incident.pk}/dispatch/", {"force": force}, format="json")
     assert response.status_code == 201, response.json()
     pk = response.json()["assignments"][0]["id"]
-    again = client.post(f"/api/incidents/{incident.pk}/dispatch/", {"force": rows[0]["force"]}, format="json")
+    again = client.post(f"/api/incidents/{incident.pk}/dispatch/", {"force": force}, format="json")
     assert again.status_code == 400 and "不能同时调派" in again.json()["error"]["message"]
     response = client.post(f"/api/assignments/{pk}/advance/", {"status": "on_scene"}, format="json")
     assert response.json()["status"] == "on_scene" and response.json()["response_s"] is not None
@@ -134,7 +136,7 @@ def test_page_dispatch_and_arrival(open_incident, web):
     client = web("duty")
     page = client.get(incident.get_absolute_url()).content.decode()
     assert "推荐力量" in page
-    force = dispatch.candidates(incident, User.objects.get(username="duty"))[0].force
+    force = idle_candidate(incident, User.objects.get(username="duty")).force
     client.post(f"/incidents/{incident.pk}/dispatch/", {"force": force.pk})
     assignment = Assignment.objects.get(incident=incident)
     client.post(f"/incidents/assignments/{assignment.pk}/advance/", {"status": "on_scene"})

@@ -43,8 +43,11 @@ def test_candidates_list_vehicles_with_status_only_available_ones_selectable(ope
     assert listed[TANKER].selectable and listed[TANKER].status_label == "在位"
     assert not listed[LADDER].selectable and listed[LADDER].status_label == "维修"
     assert row(rows, TOWNSHIP_TEAM).vehicles == []  # dispatched as a whole
-    # The demo's 城东站 is out as a whole on another incident: none of its vehicles can be chosen.
-    assert not any(v.selectable for v in row(rows, CHENGDONG).vehicles)
+    # The demo sent one vehicle of 城东站 to another incident: that one is out, the rest can still go.
+    chengdong = row(rows, CHENGDONG).vehicles
+    out = [v for v in chengdong if not v.selectable]
+    assert len(out) == 1 and out[0].status_label == "出动" and any(v.selectable for v in chengdong)
+    assert Assignment.objects.get(vehicle=out[0].vehicle, active=True).force.name == CHENGDONG
 
 
 def test_chosen_vehicles_go_one_assignment_each(open_incident, duty):
@@ -197,3 +200,49 @@ def test_board_offers_vehicles_reasons_and_match(open_incident, web):
     assert f'name="vehicle" value="{tanker.pk}"' in html and TANKER in html
     assert "匹配：具备危险化学品事故处置能力" in html and "不匹配" in html
     assert 'data-testid="candidate-reason"' in html
+
+
+def test_incident_page_sends_the_ticked_vehicles(open_incident, web):
+    incident = open_incident()
+    client = web("dispatcher")
+    page = client.get(incident.get_absolute_url()).content.decode()
+    station = RescueForce.objects.get(name=TIANCHI_STATION)
+    tanker, ladder = Vehicle.objects.get(plate=TANKER), Vehicle.objects.get(plate=LADDER)
+    assert f'name="vehicle" value="{tanker.pk}" form="dispatch-{station.pk}"' in page  # a box per vehicle
+    assert "调派所选车辆" in page and "整队调派" in page  # the township team has no vehicles
+    response = client.post(f"/incidents/{incident.pk}/dispatch/", {"force": station.pk, "vehicle": [tanker.pk, ladder.pk]},
+                           follow=True)
+    sent = Assignment.objects.filter(incident=incident).order_by("id")
+    assert [(a.force, a.vehicle) for a in sent] == [(station, tanker), (station, ladder)]
+    assert f"已调派 {TIANCHI_STATION} {TANKER} 水罐消防车、{LADDER} 登高平台消防车" in response.content.decode()
+
+
+@pytest.mark.parametrize("vehicle, message", [(["abc"], "车辆：车辆编号应为数字。"), (["0"], "车辆：车辆编号无效。"),
+                                              (["99999999999"], "车辆：车辆编号无效。"),
+                                              ([str(i) for i in range(1, 60)], "车辆：一次最多选择 50 辆车。")])
+def test_incident_page_refuses_bad_vehicle_ids_with_nothing_sent(open_incident, web, vehicle, message):
+    incident = open_incident()
+    station = RescueForce.objects.get(name=TIANCHI_STATION)
+    response = web("dispatcher").post(f"/incidents/{incident.pk}/dispatch/", {"force": station.pk, "vehicle": vehicle},
+                                      follow=True)
+    assert message in response.content.decode()
+    assert not Assignment.objects.filter(incident=incident).exists()
+
+
+def test_incident_page_answers_404_for_a_vehicle_out_of_scope(open_incident, web):
+    incident = open_incident()
+    station = RescueForce.objects.get(name=TIANCHI_STATION)
+    response = web("dispatcher").post(f"/incidents/{incident.pk}/dispatch/", {"force": station.pk,
+                                                                             "vehicle": [2**31 - 1]})
+    assert response.status_code == 404
+    assert not Assignment.objects.filter(incident=incident).exists()
+
+
+def test_incident_page_refuses_a_vehicle_of_another_force(open_incident, web):
+    incident = open_incident()
+    station = RescueForce.objects.get(name=TIANCHI_STATION)
+    other = Vehicle.objects.exclude(station=station).filter(status=Vehicle.AVAILABLE).first()
+    response = web("dispatcher").post(f"/incidents/{incident.pk}/dispatch/", {"force": station.pk,
+                                                                             "vehicle": [other.pk]}, follow=True)
+    assert "不属于" in response.content.decode()
+    assert not Assignment.objects.filter(incident=incident).exists()

@@ -284,8 +284,8 @@ def test_measures_from_dispatch_and_plan_activation_read_as_prose(leak, duty):
     from yingji.incidents.services import dispatch
     from yingji.plans import services as plans
 
-    force = dispatch.candidates(leak, duty)[0].force
-    assignment = dispatch.dispatch(duty, leak, force)
+    nearest = dispatch.candidates(leak, duty)[0]
+    assignment, = dispatch.dispatch_units(duty, leak, nearest.force, [v.vehicle for v in nearest.vehicles if v.suggested])
     dispatch.advance(duty, assignment, Assignment.ON_SCENE)
     commander = User.objects.get(username="commander")
     plan, suggestion = plans.suggestions(leak, commander)[0]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.dispatching import idle_candidate
 from yingji.core.models import AuditEntry, User
 from yingji.incidents.models import Assignment, InformationReport, TimelineEntry
 from yingji.incidents.services import dispatch
@@ -106,7 +107,7 @@ def test_a_unit_arriving_completes_the_task_that_waits_for_it(open_incident, com
     activation = services.activate(commander, incident, plan(HAZMAT), 4)
     fire = task(activation, "调派消防救援力量开展侦检、警戒，实施堵漏、冷却、稀释或灭火")
     assert fire.template.completes_on == "unit_arrived"
-    assignment = dispatch.dispatch(duty, incident, dispatch.candidates(incident, duty)[0].force)
+    assignment = dispatch.dispatch(duty, incident, idle_candidate(incident, duty).force)
     fire.refresh_from_db()
     assert fire.status == Task.TODO  # dispatched is not arrived
     dispatch.advance(duty, assignment, Assignment.ON_SCENE)

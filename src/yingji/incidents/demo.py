@@ -80,8 +80,9 @@ def _walk(incident, status, duty):
 
 def _dispatch_nearest(incident, duty):
     for candidate in dispatch.candidates(incident, duty, limit=5):
-        if candidate.capable and not candidate.busy:
-            dispatch.dispatch(duty, incident, candidate.force)
+        if candidate.capable and not candidate.busy:  # the suggested vehicle, as a duty officer would send
+            chosen = [v.vehicle for v in candidate.vehicles if v.suggested]
+            dispatch.dispatch_units(duty, incident, candidate.force, chosen)
             return
 
 

@@ -3,6 +3,7 @@
 import json
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from yingji.core.forms import ScopedModelForm
 from yingji.standards import accidents, event_codes
@@ -122,9 +123,28 @@ class NoteForm(forms.Form):
     attachment = forms.FileField(label="附件", required=False)
 
 
+class IdListField(forms.Field):
+    """Several numeric ids from repeated inputs (the ticked vehicle boxes of one force)."""
+
+    widget = forms.MultipleHiddenInput
+    MAX = 50
+
+    def to_python(self, value):
+        values = [v for v in (value or []) if str(v).strip()]
+        if len(values) > self.MAX:
+            raise ValidationError(f"一次最多选择 {self.MAX} 辆车。")
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise ValidationError("车辆编号应为数字。") from None
+        if any(not 0 < i < 2**31 for i in ids):
+            raise ValidationError("车辆编号无效。")
+        return ids
+
+
 class DispatchForm(forms.Form):
-    force = forms.IntegerField(label="救援队伍")
-    vehicle = forms.IntegerField(label="车辆", required=False)
+    force = forms.IntegerField(label="救援队伍", min_value=1, max_value=2**31 - 1)
+    vehicle = IdListField(label="车辆", required=False)  # none ticked: the force as a whole (no vehicles)
     notes = forms.CharField(label="备注", required=False, max_length=255)
 
 

@@ -181,12 +181,14 @@ class DispatchView(IncidentActionView):
     form_class = DispatchForm
 
     def act(self, incident, data):
-        force = get_object_or_404(scope(RescueForce.objects.all(), self.request.user), pk=data["force"])
-        vehicle = None
-        if data.get("vehicle"):
-            vehicle = get_object_or_404(scope(Vehicle.objects.all(), self.request.user), pk=data["vehicle"])
-        assignment = dispatching.dispatch(self.request.user, incident, force, vehicle, data.get("notes", ""))
-        return f"已调派{assignment.force.name}。"
+        user = self.request.user
+        force = get_object_or_404(scope(RescueForce.objects.all(), user), pk=data["force"])
+        ids = data.get("vehicle") or []
+        vehicles = {v.pk: v for v in scope(Vehicle.objects.filter(pk__in=ids), user)}
+        if len(vehicles) != len(set(ids)):
+            raise Http404("车辆不存在或不在您的管辖范围内。")
+        sent = dispatching.dispatch_units(user, incident, force, [vehicles[i] for i in ids], data.get("notes", ""))
+        return dispatching.confirmation(sent) + "。"
 
 
 class AdvanceView(ObjectActionView):
