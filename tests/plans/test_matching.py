@@ -38,7 +38,7 @@ def test_the_highest_level_met_is_suggested_and_any_one_criterion_is_enough():
     level, reasons = matching.suggest_level(plan(), facts(deaths=1, injured=12))
     assert level == 3 and reasons == ["受伤12人，达到“10人以上”"]
     level, reasons = matching.suggest_level(plan(), facts(level=4, deaths=3))
-    assert level == 3 and "死亡（含失踪）3人" in reasons[0]
+    assert level == 3 and "死亡（含下落不明）3人" in reasons[0]
 
 
 @pytest.mark.parametrize("incident_level, expected", [(4, 4), (3, 3), (2, 2), (1, 1), (None, None)])
@@ -95,7 +95,7 @@ def test_code_specificity():
 
 def test_describe_lists_the_criteria_as_the_ui_shows_them():
     assert matching.describe(LEVELS[1]) == [
-        "事件（事故）级别达到Ⅲ级（较大）及以上", "死亡（含失踪）3人以上", "受伤（重伤与轻伤）10人以上",
+        "事件（事故）级别达到Ⅲ级（较大）及以上", "死亡（含下落不明）3人以上", "受伤（重伤与轻伤）10人以上",
         "受影响（需转移安置）1000人以上", "发布黄色及以上预警",
     ]
     assert Criteria(4).is_empty and not LEVELS[0].is_empty

@@ -209,7 +209,7 @@ def test_level_and_template_pages(demo, web, plan):
     assert client.post(f"/plans/task-templates/{template.pk}/delete/").url == f"/plans/{p.pk}/"
     assert not TaskTemplate.objects.filter(pk=template.pk).exists()
     html = client.get(f"/plans/{p.pk}/").content.decode()
-    assert "满足<strong>任一项</strong>" in html and "死亡（含失踪）2人以上" in html
+    assert "满足<strong>任一项</strong>" in html and "死亡（含下落不明）2人以上" in html
 
 
 def test_a_plan_that_has_been_activated_cannot_be_deleted(demo, plan, open_incident, commander):

@@ -151,7 +151,7 @@ def test_api_plans_with_nested_levels_and_filters(running, api, plan):
     body = client.get(f"/api/plans/{plan(HAZMAT).pk}/").json()
     assert [lv["level"] for lv in body["levels"]] == [1, 2, 3, 4]
     level4 = body["levels"][-1]
-    assert "死亡（含失踪）1人以上" in level4["criteria"] and level4["tasks"][0]["unit_label"]
+    assert "死亡（含下落不明）1人以上" in level4["criteria"] and level4["tasks"][0]["unit_label"]
     names = {p["name"] for p in client.get("/api/plans/?event_code=12D02").json()["results"]}
     assert names == {HAZMAT, GENERAL, "回澜镇突发事件应急预案"}
     assert client.post("/api/plans/", {"name": "x"}, format="json").status_code == 403

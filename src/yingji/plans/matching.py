@@ -85,7 +85,7 @@ def describe(criteria: Criteria) -> list[str]:
     if criteria.min_grade:
         lines.append(f"事件（事故）级别达到{grade_text(criteria.min_grade)}及以上")
     if criteria.min_deaths:
-        lines.append(f"死亡（含失踪）{criteria.min_deaths}人以上")
+        lines.append(f"死亡（含下落不明）{criteria.min_deaths}人以上")
     if criteria.min_injured:
         lines.append(f"受伤（重伤与轻伤）{criteria.min_injured}人以上")
     if criteria.min_people_affected:
@@ -109,7 +109,7 @@ def met(criteria: Criteria, facts: Facts) -> list[str]:
     if criteria.min_grade and facts.level and facts.level <= criteria.min_grade:
         reasons.append(f"事件级别{grade_text(facts.level)}，达到“{ROMAN[criteria.min_grade]}级及以上”")
     if _at_least(facts.deaths, criteria.min_deaths):
-        reasons.append(f"死亡（含失踪）{facts.deaths}人，达到“{criteria.min_deaths}人以上”")
+        reasons.append(f"死亡（含下落不明）{facts.deaths}人，达到“{criteria.min_deaths}人以上”")
     if _at_least(facts.injured, criteria.min_injured):
         reasons.append(f"受伤{facts.injured}人，达到“{criteria.min_injured}人以上”")
     if _at_least(facts.people_affected, criteria.min_people_affected):

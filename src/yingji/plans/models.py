@@ -88,7 +88,7 @@ class ResponseLevel(RegionScoped):
     name = models.CharField("名称", max_length=32, blank=True)
     min_grade = models.PositiveSmallIntegerField("事件（事故）级别达到", choices=GRADE_CHOICES, null=True,
                                                  blank=True)
-    min_deaths = models.PositiveIntegerField("死亡（含失踪）人数达到（人）", null=True, blank=True,
+    min_deaths = models.PositiveIntegerField("死亡（含下落不明）人数达到（人）", null=True, blank=True,
                                              validators=[MinValueValidator(1)])
     min_injured = models.PositiveIntegerField("受伤人数达到（人）", null=True, blank=True,
                                               validators=[MinValueValidator(1)],
