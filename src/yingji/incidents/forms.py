@@ -9,8 +9,8 @@ from yingji.core.forms import ScopedModelForm
 from yingji.standards import accidents, event_codes
 
 from .models import AccidentNotice, Assignment, Incident
-from .services.incidents import TRANSITIONS
 from .services import incidents as incident_services
+from .services.incidents import TRANSITIONS
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -23,6 +23,25 @@ class ProductionSelect(forms.Select):
     def __init__(self, attrs=None, choices=()):
         defaults = json.dumps(accidents.production_defaults(), separators=(",", ":"))
         super().__init__({**(attrs or {}), "data-production-defaults": defaults}, choices)
+
+
+class EventTypeSelect(forms.Select):
+    """The plain select of the ~375 GB/T 35561 codes (it works without JavaScript), which
+    incidents/event_picker.js turns into a search box: code prefix (11B), name (暴雨) or pinyin initials
+    (slhz → 森林火灾), grouped by 大类 and 类. Each option carries its name, level and initials."""
+
+    template_name = "incidents/widgets/event_select.html"
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({**(attrs or {}), "data-event-picker": ""}, choices)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        item = event_codes.table().get(str(value or ""))
+        if item is not None:
+            option["attrs"].update({"data-name": item.name, "data-level": item.level,
+                                    "data-py": event_codes.initials()[item.code]})
+        return option
 
 
 def event_choices():
@@ -38,7 +57,7 @@ def event_choices():
 
 
 class IncidentForm(ScopedModelForm):
-    event_code = forms.ChoiceField(label="事件类型（GB/T 35561）", choices=event_choices)
+    event_code = forms.ChoiceField(label="事件类型（GB/T 35561）", choices=event_choices, widget=EventTypeSelect)
     reason = forms.CharField(label="修改原因", required=False, max_length=255,
                              help_text="伤亡、损失变化时写明信息来源，会记入时间线。")
 

@@ -65,6 +65,19 @@ def table() -> dict[str, EventClass]:
     return {row["code"]: EventClass(row["code"], row["name"], row["source"]) for row in read_table(DATA)}
 
 
+@lru_cache(maxsize=1)
+def initials() -> dict[str, str]:
+    """Pinyin initials of every name, by code (森林火灾 → "slhz"): what a duty officer types to find a class
+    in the event-type picker. Computed once per process (pypinyin's phrase table reads 重大 as zhòng dà)."""
+    from pypinyin import Style, lazy_pinyin
+
+    def letters(name: str) -> str:
+        return "".join(ch for part in lazy_pinyin(name, style=Style.FIRST_LETTER) for ch in part.lower()
+                       if "a" <= ch <= "z")
+
+    return {code: letters(item.name) for code, item in table().items()}
+
+
 def top_classes() -> list[EventClass]:
     return [c for c in table().values() if c.is_top]
 
@@ -137,15 +150,17 @@ def covers(capabilities, event_code: str) -> bool:
 
 
 def search(text: str) -> list[EventClass]:
-    """Classes at every level whose name or code matches, best first.
+    """Classes at every level whose name, code or pinyin initials match, best first.
 
     Rank: exact name or code (case-insensitive), then name or code prefix, then name containing
+    the text, then pinyin initials (latin letters only: "slhz" → 森林火灾) starting with, then containing
     the text; ties keep table order (so a 类 comes before its 细类).
     """
     text = (text or "").strip()
     if not text:
         return []
-    upper = text.upper()
+    upper, lower = text.upper(), text.lower()
+    letters = lower.isascii() and lower.isalpha()
     ranked = []
     for index, item in enumerate(table().values()):
         if item.name == text or item.code == upper:
@@ -154,6 +169,10 @@ def search(text: str) -> list[EventClass]:
             rank = 1
         elif text in item.name:
             rank = 2
+        elif letters and initials()[item.code].startswith(lower):
+            rank = 3
+        elif letters and lower in initials()[item.code]:
+            rank = 4
         else:
             continue
         ranked.append((rank, index, item))

@@ -22,7 +22,7 @@ from yingji.core.middleware import body_limit
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 
-from ..forms import event_choices
+from ..forms import EventTypeSelect, event_choices
 from ..models import Incident, PublicReport
 from ..services import public as services
 
@@ -215,7 +215,7 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 class VerifyForm(forms.Form):
     title = forms.CharField(label="事件名称", max_length=128, required=False)
-    event_code = forms.ChoiceField(label="事件类型", required=False, choices=())
+    event_code = forms.ChoiceField(label="事件类型", required=False, choices=(), widget=EventTypeSelect)
     region = RegionChoiceField(label="发生地区划", queryset=Region.objects.none(), required=False,
                                empty_label="按定位判定",
                                help_text="有定位时按定位判定乡镇；没有定位时须选择。")
