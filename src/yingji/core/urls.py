@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notifications, views
 
 app_name = "core"
 
@@ -34,4 +34,5 @@ urlpatterns = [
     path("import/<slug:kind>/template.xlsx", views.SheetTemplateView.as_view(), name="sheet_template"),
     path("import/<slug:kind>/errors.xlsx", views.SheetErrorsView.as_view(), name="sheet_errors"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("notifications/", notifications.endpoint, name="notifications"),
 ]

@@ -1,0 +1,119 @@
+"""Live notifications (通知): what is waiting for the user now, polled by the bell in the page header
+(web/static/web/notify.js) every YINGJI_NOTIFY_SECONDS.
+
+Each app may have `notifications.py` with SOURCES, a list of `Source`: for a user it counts the things waiting
+for them and lists the first few, scoped like the list page its URL opens. A source is a few lines:
+
+    Source(key="public_reports", label="待核实的群众报告", url="incidents:public_inbox",
+           perm="incidents.view_publicreport", waiting=pending_reports, item=public_item)
+
+`waiting(user, now)` returns the scoped queryset, most urgent first (the endpoint counts it and takes
+ITEMS_PER_SOURCE of it: two queries); `item(obj, now)` turns one record into an `Item`. `refresh` names the
+pages that show these records and the parts of them notify.js fetches again when they change
+({url name: [CSS selectors]}), so a list on screen follows without a reload.
+
+The endpoint is polled: it reads only. The page sends X-Yingji-Background (core/middleware.py), so a screen
+left open does not count as activity, keep the session alive or save it.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .discovery import app_modules
+
+ITEMS_PER_SOURCE = 5
+
+
+@dataclass(frozen=True)
+class Item:
+    """One waiting thing. notify.js toasts an item whose `id` it has not shown before and, when it has a
+    `since`, that arrived after its previous poll (an older item moving up into the first few when a newer one
+    is handled is not new). `id` changes when the thing needs attention anew (a report due soon that is now
+    overdue)."""
+
+    id: str
+    title: str
+    time: object  # an aware datetime: when it arrived, or when it is due
+    url: str
+    kind: str  # what the toast says before the title: "新的群众报告"
+    note: str = ""
+    # When it arrived, for sources listing the newest first: only an item that arrived since the previous poll
+    # is toasted. None: any item not shown before is (a source listing the most urgent first).
+    since: object = None
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "time": self.time.isoformat() if self.time else None,
+                "since": self.since.isoformat() if self.since else None, "url": self.url, "kind": self.kind,
+                "note": self.note}
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    label: str
+    url: str  # URL name of the list the source opens
+    perm: str
+    waiting: Callable  # (user, now) → scoped queryset, most urgent first
+    item: Callable  # (record, now) → Item
+    refresh: dict = field(default_factory=dict)  # {URL name: [CSS selectors]} of the pages showing these records
+
+    def visible_to(self, user) -> bool:
+        return user.has_perm(self.perm)
+
+    def collect(self, user, now) -> dict:
+        waiting = self.waiting(user, now)
+        count = waiting.count()
+        items = [self.item(record, now) for record in waiting[:ITEMS_PER_SOURCE]] if count else []
+        return {"key": self.key, "label": self.label, "count": count, "url": reverse(self.url),
+                "items": items,
+                "refresh": {reverse(name): selectors for name, selectors in self.refresh.items()}}
+
+
+_SOURCES = None
+
+
+def sources() -> list[Source]:
+    """Every app's notifications.SOURCES, in INSTALLED_APPS order (found once)."""
+    global _SOURCES
+    if _SOURCES is None:
+        # This module is core's notifications.py too: core has no SOURCES (yet).
+        _SOURCES = [source for module in app_modules("notifications") for source in getattr(module, "SOURCES", [])]
+    return _SOURCES
+
+
+def collect(user, now=None) -> dict:
+    """{"total", "sources": [{"key", "label", "count", "url", "items", "refresh"}], "latest", "now",
+    "poll_seconds"}
+    for the sources `user` may see. `latest` is the newest item time (ISO), null with no items."""
+    now = now or timezone.now()
+    found = [source.collect(user, now) for source in sources() if source.visible_to(user)]
+    times = [item.time for source in found for item in source["items"] if item.time]
+    for source in found:
+        source["items"] = [item.as_json() for item in source["items"]]
+    return {"total": sum(source["count"] for source in found), "sources": found, "now": now.isoformat(),
+            "latest": max(times).isoformat() if times else None, "poll_seconds": settings.YINGJI_NOTIFY_SECONDS}
+
+
+NOT_LOGGED_IN = {"error": {"code": "not_authenticated", "message": "登录已超时或尚未登录，通知已停止：请重新登录。"}}
+
+
+@never_cache
+@require_GET
+def endpoint(request):
+    """GET /notifications/: the JSON above. Not logged in (or logged out for idleness): 401 in the API's error
+    shape, not a redirect to the login page, so the bell can say so."""
+    if not request.user.is_authenticated:
+        return JsonResponse(NOT_LOGGED_IN, status=401)
+    return JsonResponse(collect(request.user), json_dumps_params={"ensure_ascii": False})
+
+
+def context(request) -> dict:
+    """Template context: the bell's poll interval (base.html)."""
+    return {"notify_seconds": settings.YINGJI_NOTIFY_SECONDS}
