@@ -282,6 +282,9 @@ YINGJI_NOTIFY_SECONDS = max(1, env_int("YINGJI_NOTIFY_SECONDS", 20))
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+# Offline base map: a raster .mbtiles or .pmtiles file served by the app itself at /map/tiles/{z}/{x}/{y}.png
+# (logged-in users, like the map pages); set, it replaces YINGJI_MAP_TILES. Its datum is YINGJI_MAP_TILES_CRS.
+YINGJI_MAP_TILES_FILE = os.environ.get("YINGJI_MAP_TILES_FILE", "").strip()
         "yingji.core.security.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -114,10 +114,11 @@ def test_region_boundaries_are_scoped_polygons(demo, api):
         "type": "Polygon", "coordinates": [[[105.1, 30.2], [105.15, 30.2], [105.15, 30.25], [105.1, 30.2]]]}})
     township = api("township").get("/api/regions/boundaries/").json()
     assert [f["id"] for f in township["features"]] == [region.pk]
+    lezhi = Region.objects.get(code="512022")  # the county's real outline, shipped with the demo
     county = api("duty").get("/api/regions/boundaries/").json()
-    assert {f["id"] for f in county["features"]} == {region.pk, other.pk}
+    assert {f["id"] for f in county["features"]} == {region.pk, other.pk, lezhi.pk}
     away = api("duty").get("/api/regions/boundaries/?bbox=105.12,30.15,105.2,30.22").json()
-    assert [f["id"] for f in away["features"]] == [other.pk]
+    assert {f["id"] for f in away["features"]} == {other.pk, lezhi.pk}
 
 
 def test_page_renders_toggles_legends_and_config(demo, web):
@@ -135,7 +136,9 @@ def test_page_renders_toggles_legends_and_config(demo, web):
     home = Region.objects.get(code="512022001")
     assert west <= home.longitude <= east and south <= home.latitude <= north
     assert east - west < 0.5  # the township, not the county
-    assert config["tiles"] == {"url": "", "crs": "wgs84", "attribution": ""}
+    assert {k: config["tiles"][k] for k in ("url", "crs", "attribution", "error")} == {
+        "url": "", "crs": "wgs84", "attribution": "", "error": ""}
+    assert config["search_url"] == "/map/search/"
     assert "应急一张图" in web("township").get("/").content.decode()  # nav entry
     for asset in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
                   "/static/vendor/leaflet/images/marker-icon.png", "/static/web/onemap.js", "/static/web/onemap.css"):

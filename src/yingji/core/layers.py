@@ -272,9 +272,26 @@ class LayerActionMixin:
 
 # --- Base map (tiles) and extent, for every page that draws a map -------------------------------------
 def tile_settings() -> dict:
+    """The base map of every map page. YINGJI_MAP_TILES_FILE (an MBTiles/PMTiles file, core/tiles.py) wins over
+    YINGJI_MAP_TILES: the tiles then come from the app itself (/map/tiles/{z}/{x}/{y}.png), zoom limits and
+    attribution from the file. A file that cannot serve (missing, vector) leaves no base map and says why."""
     crs = (getattr(settings, "YINGJI_MAP_TILES_CRS", "wgs84") or "wgs84").lower()
-    return {"url": getattr(settings, "YINGJI_MAP_TILES", ""), "crs": "gcj02" if crs == "gcj02" else "wgs84",
-            "attribution": getattr(settings, "YINGJI_MAP_TILES_ATTRIBUTION", "")}
+    answer = {"url": getattr(settings, "YINGJI_MAP_TILES", ""), "crs": "gcj02" if crs == "gcj02" else "wgs84",
+              "attribution": getattr(settings, "YINGJI_MAP_TILES_ATTRIBUTION", ""), "min_zoom": 0, "max_zoom": 18,
+              "error": ""}
+    if not getattr(settings, "YINGJI_MAP_TILES_FILE", ""):
+        return answer
+    from django.urls import reverse
+
+    from .tiles import TileFileError, configured
+
+    try:
+        info = configured().info
+    except TileFileError as exc:
+        return {**answer, "url": "", "error": str(exc)}
+    url = reverse("web:map_tile", kwargs={"z": 0, "x": 0, "y": 0, "ext": info.format})
+    return {**answer, "url": url.replace("/0/0/0.", "/{z}/{x}/{y}."), "min_zoom": info.min_zoom,
+            "max_zoom": info.max_zoom, "attribution": answer["attribution"] or info.attribution}
 
 
 def tile_source(url: str) -> str:

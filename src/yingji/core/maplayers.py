@@ -2,6 +2,7 @@
 belongs to the web app, whose endpoint draws it: web/maplayers.py.)"""
 
 from .layers import Layer
+from .places import RegionPlaces
 
 LAYERS = [
     Layer("region_boundaries", "行政区划边界", "region-boundaries", "基础底图", "core.view_region",
@@ -13,3 +14,6 @@ LAYERS = [
           legend=(("county", "#3949ab", "县级"), ("township", "#5c6bc0", "乡级"), ("village", "#9fa8da", "村级"),
                   (None, "#283593", "其他")), labels=True, order=90),
 ]
+
+# Place search (core/places.py): regions of every level, villages included, by name or code.
+PLACES = [RegionPlaces("region", "行政区划", "core.Region", fields=("name",), order=10)]

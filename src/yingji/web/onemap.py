@@ -6,7 +6,10 @@ with ?bbox= of the view (and ?zoom=, so dense layers come back as server-side cl
 
 Base map: YINGJI_MAP_TILES (tile URL template, empty = vector layers only), YINGJI_MAP_TILES_CRS
 ("wgs84": 天地图/CGCS2000 or an intranet server in WGS84; "gcj02": AMap/Tencent-style tiles, every
-overlay is shifted WGS84→GCJ-02 in the browser) and YINGJI_MAP_TILES_ATTRIBUTION.
+overlay is shifted WGS84→GCJ-02 in the browser) and YINGJI_MAP_TILES_ATTRIBUTION; or YINGJI_MAP_TILES_FILE, an
+offline MBTiles/PMTiles file served by `map_tile` below (core/tiles.py).
+
+Place search (`place_search`, core/places.py) serves the search box of the one-map and the location picker.
 """
 
 
@@ -14,7 +17,8 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from yingji.core.discovery import app_modules
@@ -114,6 +118,7 @@ class OneMapView(LoginRequiredMixin, TemplateView):
             groups=_grouped(layers),
             tiles=tile_settings(),
             onemap_config={"layers": layers, "tiles": tile_settings(), "extent": map_extent(user, region),
+                           "search_url": reverse("web:place_search"),
                            "refresh_seconds": settings.YINGJI_MAP_REFRESH_SECONDS,
                            "region": region.full_name if region else None},
         )
@@ -128,3 +133,61 @@ def _grouped(layers):
     for layer in layers:
         groups.setdefault(layer["group"], []).append(layer)
     return [{"title": title, "layers": items} for title, items in groups.items()]
+
+
+# --- Offline tiles (YINGJI_MAP_TILES_FILE) and place search ------------------------------------------------
+TILE_MAX_AGE = 7 * 24 * 3600  # tiles of a package do not change until the file does (then the ETag does)
+
+
+def map_tile(request, z, x, y, ext):
+    """One raster tile of the configured MBTiles/PMTiles file: for logged-in users, like the map pages (the
+    tiles are not secret, but an intranet deployment serves nothing to strangers). 404 for a tile the file
+    lacks, a wrong extension or coordinates off the grid; ETag and a week's private caching."""
+    from yingji.core.tiles import RASTER, TileFileError, configured, etag
+
+    if not request.user.is_authenticated:
+        return error_response(401, "not_authenticated", "登录已过期，请重新登录。")
+    try:
+        source = configured()
+    except TileFileError:
+        source = None
+    if source is None or ext != source.info.format or z > 30 or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        return HttpResponse(status=404)
+    data = source.get(z, x, y)
+    if not data:
+        response = HttpResponse(status=404)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+    tag = etag(data)
+    response = HttpResponse(status=304) if request.headers.get("If-None-Match") == tag else \
+        HttpResponse(data, content_type=RASTER[ext])
+    response["ETag"] = tag
+    response["Cache-Control"] = f"private, max-age={TILE_MAX_AGE}"
+    return response
+
+
+def place_search(request):
+    """GET ?q=…: places in the user's scope by name or address (core/places.py), best first, as JSON
+    {"results": [{name, kind, kind_label, detail, region, lon, lat, bbox, url}]}. Session or API token."""
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from yingji.core.places import MAX_QUERY, search
+    from yingji.core.security import ExpiringTokenAuthentication
+
+    user = request.user
+    if not user.is_authenticated:
+        try:
+            found = ExpiringTokenAuthentication().authenticate(request)
+        except AuthenticationFailed:  # an invalid or expired token: answered as not logged in
+            found = None
+        if found is None:
+            return error_response(401, "not_authenticated", "登录已过期，请重新登录。")
+        user = found[0]
+    query = request.GET.get("q", "")
+    if len(query) > MAX_QUERY:
+        return error_response(400, "invalid", "请求参数有误。", {"q": [f"查找内容不能超过 {MAX_QUERY} 个字。"]})
+    try:
+        limit = min(max(int(request.GET.get("limit", 12)), 1), 50)
+    except ValueError:
+        return error_response(400, "invalid", "请求参数有误。", {"limit": ["limit 应为 1–50 的整数。"]})
+    return JsonResponse({"query": query, "results": search(user, query, limit)})
