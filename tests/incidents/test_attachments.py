@@ -286,3 +286,50 @@ def test_public_report_photos_keep_name_type_and_size_on_the_timeline(demo, duty
     assert entry.attachment.name == report.photo.name  # the report's photo, not a copy
     page = web("duty").get(incident.get_absolute_url()).content.decode()
     assert f"群众上报照片-{reference}.png</a>" in page
+
+
+# --- In the browser ---------------------------------------------------------------------------------------------
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_timeline_shows_attachments_on_desktop_and_phone(committed_demo, live_server, width, request):
+    """The incident page lists each file as name · 类别 · size, a link that downloads it; nothing overflows a
+    phone. Screenshots: test-artifacts/<test>-timeline.png."""
+    from playwright.sync_api import sync_playwright
+
+    from e2e.conftest import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+    from e2e.test_login import login
+    from yingji.core.models import User
+
+    duty = User.objects.get(username="duty")
+    incident = services.create_incident(duty, {
+        "title": "回澜镇工业集中区化工厂火灾", "source": "duty_phone", "event_code": "12G02",
+        "longitude": 105.118, "latitude": 30.226, "address": "回澜镇工业集中区纬二路 8 号"})
+    services.add_note(duty, incident, "现场指挥部传回火场照片", upload("现场照片（东门）.jpg", image("JPEG", (1600, 1200))))
+    services.add_note(duty, incident, "园区管委会报送应急处置方案",
+                      upload("回澜镇工业集中区化工厂火灾应急处置方案（第2版）.docx", docx()))
+    services.add_note(duty, incident, "企业报送储罐区平面图", upload("储罐区平面图.pdf", pdf()))
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": width, "height": 860}, locale="zh-CN",
+                                      is_mobile=width < 768, has_touch=width < 768, accept_downloads=True)
+        page = context.new_page()
+        login(page, live_server.url, "duty")
+        page.goto(f"{live_server.url}/incidents/{incident.pk}/#timeline")
+        page.wait_for_load_state("networkidle")
+        files = page.get_by_test_id("timeline-attachment")
+        assert [" ".join(t.split()) for t in files.all_inner_texts()] == [
+            "附件：储罐区平面图.pdf · PDF · " + human_size(len(pdf())),
+            f"附件：回澜镇工业集中区化工厂火灾应急处置方案（第2版）.docx · Word · "
+            f"{human_size(incident.timeline.get(attachment_type=DOCX_MIME).attachment_size)}",
+            f"附件：现场照片（东门）.jpg · 图片 · {human_size(len(image('JPEG', (1600, 1200))))}",
+        ]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        with page.expect_download() as download:
+            page.get_by_role("link", name="储罐区平面图.pdf").click()
+        assert download.value.suggested_filename == "储罐区平面图.pdf"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#timeline").screenshot(path=str(ARTIFACTS / f"{request.node.name}-timeline.png"))
+        browser.close()
