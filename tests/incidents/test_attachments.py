@@ -268,6 +268,9 @@ def test_the_api_refuses_with_its_error_shape_in_chinese(open_incident, api):
     error = response.json()["error"]
     assert "内容是 PDF 文件，与扩展名“.docx”不符" in error["fields"]["attachment"][0]
     assert not incident.timeline.filter(text="报告").exists()
+    both = api("duty").post(f"/api/incidents/{incident.pk}/notes/",
+                            {"text": "", "attachment": upload("setup.exe", b"MZ")}, format="multipart")
+    assert both.status_code == 400 and set(both.json()["error"]["fields"]) == {"text", "attachment"}
 
 
 def test_public_report_photos_keep_name_type_and_size_on_the_timeline(demo, duty, web):

@@ -9,11 +9,12 @@ import posixpath
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp", "HEIF": "heic"}
 IMAGE_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
@@ -152,7 +153,7 @@ def _image_format(upload) -> str | None:
             return image.format
     except Image.DecompressionBombError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except Exception:  # not an image, or a malformed one (Pillow's parsers raise many kinds): never a 500
         return None
     finally:
         upload.seek(0)
@@ -185,7 +186,8 @@ def _ooxml(upload) -> tuple[str, str, str] | None:
                 return None
             with archive.open("[Content_Types].xml") as handle:
                 content_types = handle.read(CONTENT_TYPES_MAX).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, RuntimeError,
+            NotImplementedError, EOFError):  # corrupt, encrypted (RuntimeError) or unsupported compression
         return None
     finally:
         upload.seek(0)

@@ -18,6 +18,7 @@ from yingji.core.middleware import body_limit
 from yingji.core.models import Region
 from yingji.core.schema import FEATURE, rows
 from yingji.core.scoping import scope
+from yingji.core.uploads import check_attachment
 from yingji.resources.models import RescueForce, Vehicle
 
 from .. import filtersets
@@ -148,6 +149,14 @@ class IncidentNoteRequest(serializers.Serializer):
     attachment = serializers.FileField(required=False, label="附件",
                                        help_text="图片、PDF、Word、Excel 或 PowerPoint 文件，按内容核验，"
                                                  "扩展名须与内容一致；大小不超过 MAX_UPLOAD_MB。")
+
+    def validate_attachment(self, upload):
+        """Checked here too, so a missing text and a refused file come back in one answer."""
+        try:
+            check_attachment(upload)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["attachment"]) from None
+        return upload
 
 
 class IncidentDispatchRequest(serializers.Serializer):
