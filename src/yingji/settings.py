@@ -252,6 +252,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB (Django's default, said here o
 YINGJI_INITIAL_REPORT_MINUTES = env_int("YINGJI_INITIAL_REPORT_MINUTES", 60)  # 首报 after the bureau learns (local)
 YINGJI_RELAY_REPORT_MINUTES = env_int("YINGJI_RELAY_REPORT_MINUTES", 120)  # each relay up one level (第十一条 ≤ 2 h)
 YINGJI_FOLLOW_UP_REPORT_MINUTES = env_int("YINGJI_FOLLOW_UP_REPORT_MINUTES", 60)  # 续报 after a change
+# Who does what in the report workflow (拟稿 → 审核 → 签发 → 送达上级签收; role names, comma-separated).
+YINGJI_REPORT_DRAFTERS = env_list("YINGJI_REPORT_DRAFTERS", "值班员,指挥长,乡镇用户")
+YINGJI_REPORT_REVIEWERS = env_list("YINGJI_REPORT_REVIEWERS", "值班员,指挥长,领导")
+YINGJI_REPORT_SIGNERS = env_list("YINGJI_REPORT_SIGNERS", "领导")
+# At night the duty officer may sign too (empty: nobody extra); the hours are local (Asia/Shanghai), "HH:MM-HH:MM".
+YINGJI_NIGHT_SIGNERS = env_list("YINGJI_NIGHT_SIGNERS", "值班员")
+YINGJI_NIGHT_HOURS = os.environ.get("YINGJI_NIGHT_HOURS", "22:00-07:00").strip()
+YINGJI_REPORT_RECEIVERS = env_list("YINGJI_REPORT_RECEIVERS", "值班员")  # 签收 at the receiving level
+YINGJI_REPORT_URGERS = env_list("YINGJI_REPORT_URGERS", "值班员,指挥长,领导")  # 催报 from a level above
+YINGJI_RECEIPT_MINUTES = env_int("YINGJI_RECEIPT_MINUTES", 30)  # 签收 due this long after delivery
 # Road network for dispatch ranking, coverage and isochrones: a name imported with `yingji roads import`
 # (under var/roads/); empty = the first one there.
 YINGJI_ROAD_NETWORK = os.environ.get("YINGJI_ROAD_NETWORK", "").strip()

@@ -329,7 +329,7 @@ def test_download_is_scoped_in_ui_and_api(open_incident, duty, web, api):
     assert api("township").get(f"/api/incident-reports/{report.pk}/").status_code == 404
 
 
-def test_edit_page_prefills_saves_and_issues(open_incident, duty, web):
+def test_edit_page_prefills_saves_and_submits(open_incident, duty, web):
     incident = open_incident(deaths=1)
     report = initial_of(incident)
     client = web("duty")
@@ -339,20 +339,20 @@ def test_edit_page_prefills_saves_and_issues(open_incident, duty, web):
     assert "储罐阀门泄漏" in html and "1人死亡" in html and f'data-due="{report.due_at.isoformat()}"' in html
     form = {key: value for key, value in services.draft_content(report, duty).items()}
     form["measures"] = ""
-    refused = client.post(f"/incidents/reports/{report.pk}/issue/", form)
+    refused = client.post(f"/incidents/reports/{report.pk}/submit/", form)
     assert refused.status_code == 200 and "报送前请填写" in refused.content.decode()
     form["measures"] = "已调派消防救援力量"
     saved = client.post(f"/incidents/reports/{report.pk}/edit/", form)
     assert saved.status_code == 302
     report.refresh_from_db()
     assert report.content["measures"] == "已调派消防救援力量" and report.status == InformationReport.DUE
-    issued = client.post(f"/incidents/reports/{report.pk}/issue/", form)
-    assert issued.status_code == 302 and issued["Location"] == f"/incidents/reports/{report.pk}/"
+    submitted = client.post(f"/incidents/reports/{report.pk}/submit/", form)
+    assert submitted.status_code == 302 and submitted["Location"] == f"/incidents/reports/{report.pk}/"
     report.refresh_from_db()
-    assert report.status == InformationReport.ISSUED and report.document
-    detail = client.get(issued["Location"]).content.decode()
-    assert "已调派消防救援力量" in detail and "下载报告" in detail
-    assert client.get(f"/incidents/reports/{report.pk}/edit/").status_code == 302  # issued: not editable
+    assert report.status == InformationReport.SUBMITTED and report.submitted_by == duty and not report.document
+    detail = client.get(submitted["Location"]).content.decode()
+    assert "已调派消防救援力量" in detail and "待审核" in detail
+    assert client.get(f"/incidents/reports/{report.pk}/edit/").status_code == 302  # in review: not editable
     preview = client.get(f"/incidents/reports/{initial_of(open_incident()).pk}/preview/")
     assert "草稿（未报送）" in report_docx.read_text(preview.content)
 
@@ -425,8 +425,13 @@ def test_api_lists_filters_and_acts(open_incident, duty, api):
     assert content["editable"] and not content["saved"] and "回澜镇" in content["content"]["time_place_scene"]
     saved = client.put(f"/api/incident-reports/{report_id}/content/", {"content": MEASURES}, format="json")
     assert saved.status_code == 200 and saved.json()["saved"]
-    issued = client.post(f"/api/incident-reports/{report_id}/issue/", {}, format="json")
+    submitted = client.post(f"/api/incident-reports/{report_id}/submit/", {}, format="json")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    reviewed = api("commander").post(f"/api/incident-reports/{report_id}/review/", {"decision": "pass"}, format="json")
+    assert reviewed.status_code == 200 and reviewed.json()["status"] == "reviewed"
+    issued = api("leader").post(f"/api/incident-reports/{report_id}/issue/", {"confirm": True}, format="json")
     assert issued.status_code == 200 and issued.json()["status"] == "issued" and issued.json()["has_document"]
+    assert issued.json()["deliveries"][0]["to_name"] == "资阳市应急管理局"
     assert client.get(f"/api/incident-reports/?incident={incident.pk}&status=due").json()["count"] == 0
 
 
@@ -436,7 +441,7 @@ def test_api_lists_filters_and_acts(open_incident, duty, api):
     ("put", "/api/incident-reports/{pk}/content/", {"content": {"bogus": "x"}}, "bogus"),
     ("put", "/api/incident-reports/{pk}/content/", {"content": "not an object"}, "content"),
     ("put", "/api/incident-reports/{pk}/content/", {}, "content"),
-    ("post", "/api/incident-reports/{pk}/issue/", {"content": {"measures": ""}}, "measures"),
+    ("post", "/api/incident-reports/{pk}/submit/", {"content": {"measures": ""}}, "measures"),
     ("post", "/api/incident-reports/{pk}/cancel/", {"reason": ""}, "reason"),
 ])
 def test_api_errors_have_the_house_shape(open_incident, api, method, path, body, field):

@@ -29,6 +29,7 @@ DEMO_USERS = [
     ("township2", "回澜镇·孙磊", "乡镇用户", "lz102", None),
     ("enterprise", "企业安全员·周杰", "企业用户", "lz102", None),
     ("leader", "分管领导·吴刚", "领导", "lz", "县政府"),
+    ("city_duty", "值班员·郑洁", "值班员", "zy", "市应急局"),  # receives (签收) the county's reports
 ]
 
 

@@ -12,7 +12,8 @@ class IncidentsConfig(AppConfig):
         from . import sheets  # noqa: F401  (registers the 值班日志 sheet)
 
         models = ["incident", "timelineentry", "informationreport", "assignment", "dutyshift", "publicreport",
-                  "dutylogentry"]
+                  "dutylogentry", "reportdelivery", "reporturge"]  # deliveries and 催报 are written by the
+        # report workflow's services, which check the roles settings name (YINGJI_REPORT_*)
         for role in roles.ROLE_NAMES:
             if role not in ("企业用户",):
                 roles.grant(role, [f"incidents.view_{m}" for m in models])

@@ -172,6 +172,7 @@ class TimelineEntry(RegionScoped):
         ("intake", "接报"), ("status", "状态变更"), ("grade", "定级"), ("casualty", "伤亡损失变化"),
         ("report", "信息报告"), ("activation", "预案启动"), ("task", "任务"), ("dispatch", "调派"),
         ("note", "记录"), ("merge", "合并"), ("edit", "信息修改"),
+        ("report_flow", "报告审签"), ("delivery", "报告签收"), ("urge", "催报"),
     ]
 
     incident = models.ForeignKey(Incident, verbose_name="突发事件", on_delete=models.CASCADE, related_name="timeline")
@@ -216,8 +217,12 @@ class InformationReport(RegionScoped):
 
     INITIAL, FOLLOW_UP, FINAL = "initial", "follow_up", "final"
     KIND_CHOICES = [(INITIAL, "首报"), (FOLLOW_UP, "续报"), (FINAL, "终报")]
-    DUE, ISSUED, CANCELLED = "due", "issued", "cancelled"
-    STATUS_CHOICES = [(DUE, "待报"), (ISSUED, "已报"), (CANCELLED, "已取消")]
+    # 待报 is the drafting state (a 退回 report is back in it); 待审核 and 待签发 wait for the bureau's reviewer
+    # and signer (services/report_workflow.py). All three are still "due": the deadline counts until 签发.
+    DUE, SUBMITTED, REVIEWED, ISSUED, CANCELLED = "due", "submitted", "reviewed", "issued", "cancelled"
+    STATUS_CHOICES = [(DUE, "待报"), (SUBMITTED, "待审核"), (REVIEWED, "待签发"), (ISSUED, "已签发报送"),
+                      (CANCELLED, "已取消")]
+    PENDING = (DUE, SUBMITTED, REVIEWED)
 
     incident = models.ForeignKey(Incident, verbose_name="突发事件", on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField("类型", max_length=16, choices=KIND_CHOICES)
@@ -228,7 +233,14 @@ class InformationReport(RegionScoped):
     recipient = models.CharField("报送单位", max_length=128, blank=True)
     content = models.JSONField("报告内容", default=dict, blank=True)  # the 第十二条 sections, editable until issued
     issued_at = models.DateTimeField("报送时间", null=True, blank=True)
-    issued_by = models.ForeignKey(USER, verbose_name="报送人", null=True, blank=True, on_delete=models.SET_NULL)
+    issued_by = models.ForeignKey(USER, verbose_name="签发人", null=True, blank=True, on_delete=models.SET_NULL)
+    submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(USER, verbose_name="拟稿人", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="reports_drafted")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(USER, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="reports_reviewed")
+    return_reason = models.CharField("退回原因", max_length=255, blank=True)  # the last 退回, shown to the drafter
     document = models.FileField("报告文件", upload_to="incidents/reports/%Y/%m/", blank=True)
     relay_deadlines = models.JSONField("逐级上报时限", default=list, blank=True)  # [{"to": …, "due": iso}]
     # Parts local 信息报送 rules ask for beyond 第十二条's six items; editable until issued, like `content`.
@@ -253,6 +265,74 @@ class InformationReport(RegionScoped):
     def __str__(self):
         label = self.get_kind_display()
         return f"{label}（第{self.sequence}次）" if self.kind == self.FOLLOW_UP else label
+
+    @property
+    def is_pending(self) -> bool:
+        """Not yet issued nor cancelled: its deadline still runs."""
+        return self.status in self.PENDING
+
+
+class ReportDelivery(RegionScoped):
+    """An issued report delivered to the next level up (the 首报's recipient bureau), waiting for that level's
+    duty officer to 签收 it. Late when received after `receipt_due` (or not received by then)."""
+
+    report = models.ForeignKey(InformationReport, verbose_name="信息报告", on_delete=models.CASCADE,
+                               related_name="deliveries")
+    to_region = models.ForeignKey(Region, verbose_name="接收区划", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="report_deliveries")  # null: a level with no region registered
+    to_name = models.CharField("接收单位", max_length=128)
+    sent_at = models.DateTimeField("送达时间", db_index=True)
+    receipt_due = models.DateTimeField("应签收时间")
+    received_at = models.DateTimeField("签收时间", null=True, blank=True)
+    received_by = models.ForeignKey(USER, verbose_name="签收人", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="reports_received")
+
+    region_field = "report__incident__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报告送达"
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self):
+        return f"{self.report}送达{self.to_name}"
+
+    def get_absolute_url(self):
+        return self.report.get_absolute_url()
+
+    def is_late(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return (self.received_at or now or timezone.now()) > self.receipt_due
+
+    @property
+    def late(self) -> bool:
+        """签收 after the due time, or still not received past it."""
+        return self.is_late()
+
+
+class ReportUrge(RegionScoped):
+    """催报: an upper level asks for a report still due (or overdue)."""
+
+    report = models.ForeignKey(InformationReport, verbose_name="信息报告", on_delete=models.CASCADE,
+                               related_name="urges")
+    by = models.ForeignKey(USER, verbose_name="催报人", null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="report_urges")
+    by_region = models.ForeignKey(Region, verbose_name="催报单位区划", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField("催报时间", db_index=True)
+    message = models.CharField("催报内容", max_length=255)
+
+    region_field = "report__incident__region"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "催报"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"催报{self.report}（{self.at:%m-%d %H:%M}）"
+
+    def get_absolute_url(self):
+        return self.report.get_absolute_url()
 
 
 class PublicReport(RegionScoped):

@@ -1,6 +1,8 @@
 """Information-report pages: the reports still due across incidents (with countdowns), a report's page,
-its edit form (the six 第十二条 items, pre-filled), issue, cancel, the stored .docx and a draft preview;
-and the panel the incident page includes (`reports_context` + incidents/_reports_panel.html).
+its edit form (the six 第十二条 items, pre-filled), the workflow steps (提交审核, 审核/退回, 签发 through a
+confirmation page, 签收, 催报: services/report_workflow.py), the 报告签收 inbox of the receiving level, cancel,
+the stored .docx and a draft preview; and the panel the incident page includes (`reports_context` +
+incidents/_reports_panel.html).
 
 Every page reads reports through region scoping: a report of an incident outside the user's region is a 404.
 """
@@ -26,6 +28,7 @@ from yingji.core.scoping import scope
 
 from ..models import InformationReport
 from ..services import report_docx
+from ..services import report_workflow as workflow
 from ..services import reports as services
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -84,15 +87,18 @@ def _error_text(exc) -> str:
 def report_row(report: InformationReport, user, now=None) -> dict:
     """What a page shows for one report: its state, countdown and the links the user may follow."""
     now = now or timezone.now()
-    due = report.status == InformationReport.DUE
-    may_change = due and user.has_perm(CHANGE_PERM)
+    due = report.is_pending
+    may_cancel = due and user.has_perm(CHANGE_PERM) and user.has_perm(workflow.ISSUE_PERM)
     pk = report.pk
     return {
         "report": report, "label": str(report), "countdown": services.countdown(report, now),
         "due_iso": report.due_at.isoformat(), "is_due": due,
         "detail_url": reverse("incidents:report_detail", args=[pk]),
-        "edit_url": reverse("incidents:report_edit", args=[pk]) if may_change else "",
-        "cancel_url": reverse("incidents:report_cancel", args=[pk]) if may_change else "",
+        "edit_url": reverse("incidents:report_edit", args=[pk]) if workflow.may_draft(user, report) else "",
+        "review_url": reverse("incidents:report_detail", args=[pk]) + "#workflow"
+        if workflow.may_review(user, report) else "",
+        "sign_url": reverse("incidents:report_issue", args=[pk]) if workflow.may_sign(user, report, now) else "",
+        "cancel_url": reverse("incidents:report_cancel", args=[pk]) if may_cancel else "",
         "document_url": reverse("incidents:report_document", args=[pk]) if report.document else "",
         "relays": [{**hop, "due_at": _parse(hop.get("due")), "reported": _parse(hop.get("reported_at"))}
                    for hop in report.relay_deadlines or []],
@@ -147,7 +153,8 @@ class ReportListView(ReportMixin, ListView):
 
     template_name = "incidents/report_list.html"
     paginate_by = 50
-    TABS = [("due", "待报"), ("overdue", "已超时"), ("issued", "已报"), ("cancelled", "已取消")]
+    TABS = [("due", "未报送"), ("overdue", "已超时"), ("submitted", "待审核"), ("reviewed", "待签发"),
+            ("issued", "已签发报送"), ("cancelled", "已取消")]
 
     def tab(self) -> str:
         value = self.request.GET.get("status", "due")
@@ -159,6 +166,8 @@ class ReportListView(ReportMixin, ListView):
             qs = services.due_reports(self.request.user)
             return qs.filter(overdue=True) if tab == "overdue" else qs
         qs = services.with_overdue(super().get_queryset().filter(status=tab))
+        if tab in (InformationReport.SUBMITTED, InformationReport.REVIEWED):
+            return qs.order_by("due_at", "id")
         return qs.order_by("-issued_at" if tab == "issued" else "-due_at", "-id")
 
     def get_context_data(self, **kwargs):
@@ -192,8 +201,27 @@ class ReportDetailView(ReportMixin, DetailView):
             window=services.casualty_window(report.incident, now), cancel_form=CancelForm(),
             minutes={name.lower(): getattr(settings, f"YINGJI_{name}_REPORT_MINUTES")
                      for name in ("INITIAL", "RELAY", "FOLLOW_UP")},
+            flow=workflow_context(report, user, now),
         )
         return context
+
+
+def workflow_context(report: InformationReport, user, now) -> dict:
+    """What the report page shows of the workflow: who drafted, reviewed and signed it and when, the
+    deliveries with their 签收, the 催报, and the actions this user may take now."""
+    deliveries = list(report.deliveries.select_related("received_by", "to_region"))
+    urges = list(report.urges.select_related("by", "by_region"))
+    return {
+        "steps": [("拟稿（提交审核）", report.submitted_by, report.submitted_at),
+                  ("审核", report.reviewed_by, report.reviewed_at), ("签发", report.issued_by, report.issued_at)],
+        "deliveries": [{"delivery": d, "late": d.is_late(now), "open": d.received_at is None} for d in deliveries],
+        "urges": urges, "may_draft": workflow.may_draft(user, report), "may_review": workflow.may_review(user, report),
+        "may_sign": workflow.may_sign(user, report, now), "may_urge": workflow.may_urge(user, report),
+        "may_receive": workflow.pending_delivery(user, report) is not None,
+        "own_draft": report.status == InformationReport.SUBMITTED and report.submitted_by_id == user.pk,
+        "signers": "、".join(settings.YINGJI_REPORT_SIGNERS), "night": workflow.night_hours_text(),
+        "night_signers": "、".join(settings.YINGJI_NIGHT_SIGNERS),
+    }
 
 
 class ContentForm(forms.Form):
@@ -271,7 +299,7 @@ class ReportEditView(ReportMixin, FormView):
             report=report, row=report_row(report, self.request.user, now), now_iso=now.isoformat(),
             title=f"填写{report}", saved=bool(report.content), incident_url=_incident_url(report.incident),
             sender=services.sender(report.incident), fresh=bool(self.request.GET.get("fresh")),
-            document_title=services.report_title(report),
+            document_title=services.report_title(report), signers="、".join(settings.YINGJI_REPORT_SIGNERS),
         )
         return context
 
@@ -291,15 +319,15 @@ class ReportEditView(ReportMixin, FormView):
         return self.form_invalid(form)
 
 
-class ReportIssueView(ReportEditView):
-    """POST: issue the report with the content posted from the edit form (or as saved when none is posted)."""
+class ReportSubmitView(ReportEditView):
+    """POST: 提交审核 with the content posted from the edit form (or as saved when none is posted)."""
 
     http_method_names = ["post"]
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if not any(key in self.request.POST for key in services.CONTENT_LABELS):
-            kwargs["data"] = None  # a bare "issue" button: the content as saved
+            kwargs["data"] = None  # a bare "submit" button: the content as saved
         return kwargs
 
     def post(self, request, *args, **kwargs):
@@ -309,11 +337,8 @@ class ReportIssueView(ReportEditView):
         return self.form_valid(form)
 
     def act(self, report, data):
-        report = services.issue_report(self.request.user, report, data or None)
-        late = report.issued_at > report.due_at
-        messages.success(self.request, f"已签发报送{report}至{report.recipient}"
-                         + (f"（超过时限 {services.duration_text(report.issued_at - report.due_at)}）" if late else "")
-                         + "。")
+        report = workflow.submit_report(self.request.user, report, data or None)
+        messages.success(self.request, f"已提交{report}审核，待{services.sender(report.incident)}审核。")
         return redirect(_next_url(self.request, reverse("incidents:report_detail", args=[report.pk])))
 
     def form_valid(self, form):
@@ -330,6 +355,148 @@ class ReportIssueView(ReportEditView):
             else:
                 form.add_error(None, str(exc))
         return self.form_invalid(form)
+
+
+class ReportSignView(ReportMixin, View):
+    """签发: GET (or a POST without confirm=1) shows the confirmation page — what is issued, to whom, and that
+    it cannot be withdrawn; POST confirm=1 signs it. A user who may not sign sees why, with no button."""
+
+    template_name = "incidents/report_sign.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.confirm_page(self.get_report())
+
+    def post(self, request, *args, **kwargs):
+        report = self.get_report()
+        if request.POST.get("confirm") != "1":
+            return self.confirm_page(report)
+        try:
+            report = workflow.sign_report(request.user, report, confirm=True)
+        except (ValidationError, PermissionDenied) as exc:
+            return self.confirm_page(report, error=_error_text(exc))
+        delivery = report.deliveries.order_by("-id").first()
+        late = report.issued_at > report.due_at
+        messages.success(request, f"已签发{report}并报送{report.recipient}"
+                         + (f"（超过时限 {services.duration_text(report.issued_at - report.due_at)}）" if late else "")
+                         + (f"，待其于{timezone.localtime(delivery.receipt_due):%H:%M}前签收" if delivery else "") + "。")
+        return redirect("incidents:report_detail", report.pk)
+
+    def confirm_page(self, report, error=""):
+        from django.shortcuts import render
+
+        user, now = self.request.user, timezone.now()
+        content = services.current_content(report, user)
+        document = services.document_data(report, content)
+        allowed = workflow.may_sign(user, report, now)
+        if not allowed and not error:
+            error = _sign_refusal(user, report, now)
+        return render(self.request, self.template_name, {
+            "title": f"签发{report}", "report": report, "document": document, "error": error, "allowed": allowed,
+            "row": report_row(report, user, now), "now_iso": now.isoformat(), "incident_url": _incident_url(report.incident),
+            "receiver": workflow.first_hop_region(report), "receipt_minutes": settings.YINGJI_RECEIPT_MINUTES,
+            "flow": workflow_context(report, user, now),
+            "parts": [(f"{report_docx.NUMERALS[i]}、{heading}", text) for i, (heading, text) in enumerate(document.sections)],
+        })
+
+
+def _sign_refusal(user, report, now) -> str:
+    """Why this user cannot sign the report now (the service's own words, without writing anything)."""
+    if report.status != InformationReport.REVIEWED:
+        return f"{report}当前为“{report.get_status_display()}”，须审核通过（待签发）后才能签发。"
+    try:
+        workflow._require_signer(user, now)
+        workflow._require_bureau(user, report, "签发")
+    except PermissionDenied as exc:
+        return str(exc)
+    return "您不能签发此报告。"
+
+
+class ReportReviewView(ReportMixin, View):
+    """POST decision=pass, or decision=return with a reason (退回 to drafting)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        report = self.get_report()
+        decision = request.POST.get("decision")
+        back = reverse("incidents:report_detail", args=[report.pk])
+        if decision not in ("pass", "return"):
+            messages.error(request, "请选择“审核通过”或“退回修改”。")
+            return redirect(back)
+        try:
+            workflow.review_report(request.user, report, decision == "pass", request.POST.get("reason", ""))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"{report}已审核通过，待签发。" if decision == "pass"
+                             else f"已退回{report}，拟稿人修改后重新提交。")
+        return redirect(back)
+
+
+class ReportReceiveView(ReportMixin, View):
+    """POST: 签收 the report's delivery to the user's level."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        report = self.get_report()
+        back = _next_url(request, reverse("incidents:report_detail", args=[report.pk]))
+        delivery = report.deliveries.filter(to_region=request.user.region_id, received_at__isnull=True).first()
+        if delivery is None:
+            messages.error(request, f"{report}没有待本单位签收的送达记录。")
+            return redirect(back)
+        try:
+            delivery = workflow.receive_delivery(request.user, delivery)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            late = delivery.is_late()
+            messages.success(request, f"已签收{report}（{timezone.localtime(delivery.received_at):%H:%M}"
+                             + ("，超时签收" if late else "") + "）。")
+        return redirect(back)
+
+
+class ReportUrgeView(ReportMixin, View):
+    """POST message (optional): 催报 from a level above."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        report = self.get_report()
+        back = _next_url(request, reverse("incidents:report_detail", args=[report.pk]))
+        try:
+            workflow.urge_report(request.user, report, request.POST.get("message", ""))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"已催报{report}。")
+        return redirect(back)
+
+
+class ReportInboxView(ReportMixin, ListView):
+    """报告签收: the reports delivered to the user's level, those still to 签收 first; and the 催报 the level
+    received on its own reports."""
+
+    template_name = "incidents/report_inbox.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return workflow.inbox(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, now = self.request.user, timezone.now()
+        context.update(
+            title="报告签收", now_iso=now.isoformat(), receipt_minutes=settings.YINGJI_RECEIPT_MINUTES,
+            rows=[{"delivery": d, "late": d.is_late(now), "open": d.received_at is None,
+                   "may_receive": d.received_at is None and workflow.has_role(user, "YINGJI_REPORT_RECEIVERS"),
+                   "detail_url": reverse("incidents:report_detail", args=[d.report_id])}
+                  for d in context["object_list"]],
+            waiting=workflow.deliveries_to_receive(user).count(),
+            to_review=workflow.reports_to_review(user), to_sign=workflow.reports_to_sign(user, now),
+            urges=workflow.urges_for(user)[:20],
+        )
+        return context
 
 
 def _form_errors(form, exc: ValidationError):
@@ -413,7 +580,12 @@ urlpatterns = [
     path("incidents/reports/countdown.js", countdown_js, name="report_countdown_js"),
     path("incidents/reports/<int:pk>/", ReportDetailView.as_view(), name="report_detail"),
     path("incidents/reports/<int:pk>/edit/", ReportEditView.as_view(), name="report_edit"),
-    path("incidents/reports/<int:pk>/issue/", ReportIssueView.as_view(), name="report_issue"),
+    path("incidents/reports/inbox/", ReportInboxView.as_view(), name="report_inbox"),
+    path("incidents/reports/<int:pk>/submit/", ReportSubmitView.as_view(), name="report_submit"),
+    path("incidents/reports/<int:pk>/review/", ReportReviewView.as_view(), name="report_review"),
+    path("incidents/reports/<int:pk>/issue/", ReportSignView.as_view(), name="report_issue"),
+    path("incidents/reports/<int:pk>/receive/", ReportReceiveView.as_view(), name="report_receive"),
+    path("incidents/reports/<int:pk>/urge/", ReportUrgeView.as_view(), name="report_urge"),
     path("incidents/reports/<int:pk>/cancel/", ReportCancelView.as_view(), name="report_cancel"),
     path("incidents/reports/<int:pk>/document/", ReportDocumentView.as_view(), name="report_document"),
     path("incidents/reports/<int:pk>/preview/", ReportPreviewView.as_view(), name="report_preview"),
