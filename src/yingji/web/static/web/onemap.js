@@ -50,11 +50,14 @@
 
   // Shared by every map page (one-map, command board, location picker): the configured base map, and
   // labels as text nodes (Leaflet would insert a string as HTML).
+  // An offline tile file (YINGJI_MAP_TILES_FILE) says which zooms it holds: beyond them Leaflet enlarges the
+  // deepest tiles instead of asking for tiles that are not there.
   window.YingjiMaps = {
     tileLayer: function (tiles) {
       if (!tiles.url || !window.L) return null;
       return L.tileLayer(tiles.url, {
         maxZoom: 18, attribution: tiles.attribution || "",
+        minNativeZoom: tiles.min_zoom || 0, maxNativeZoom: Math.min(tiles.max_zoom || 18, 18),
         subdomains: tiles.url.indexOf("tianditu") >= 0 ? "01234567" : "abc",  // 天地图: t0–t7
       });
     },
@@ -63,7 +66,141 @@
       span.textContent = value == null ? "" : String(value);
       return span;
     },
+    searchControl: searchControl,
   };
+
+  // --- Place search box (GET search_url?q= → web/onemap.py place_search), shared by the one-map and the
+  // location picker. A combobox: type, ↑/↓ to choose, Enter to go, Esc to close. Picking a place moves the map
+  // there (a region fits its boundary) and calls options.onPick(place).
+  var searchCount = 0;
+  function searchControl(map, options) {
+    var toMap = options.toMap;
+    var listId = "map-search-list-" + (++searchCount);
+    var box = L.DomUtil.create("div", "map-search");
+    box.setAttribute("role", "search");
+    var input = L.DomUtil.create("input", "map-search-input", box);
+    input.type = "search";
+    input.placeholder = options.placeholder || "查找地名、村、场所、地址";
+    input.setAttribute("aria-label", "查找地点");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", listId);
+    input.setAttribute("autocomplete", "off");
+    input.dataset.testid = "map-search";
+    var list = L.DomUtil.create("ul", "map-search-results", box);
+    list.id = listId;
+    list.setAttribute("role", "listbox");
+    list.dataset.testid = "map-search-results";
+    list.hidden = true;
+    var note = L.DomUtil.create("div", "map-search-note", box);
+    note.setAttribute("role", "status");
+    note.setAttribute("aria-live", "polite");
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+
+    var results = [], active = -1, timer = null, asked = 0, marker = null;
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function highlight(index) {
+      active = index;
+      Array.prototype.forEach.call(list.children, function (item, i) {
+        item.setAttribute("aria-selected", i === index ? "true" : "false");
+        if (i === index) { input.setAttribute("aria-activedescendant", item.id); item.scrollIntoView({ block: "nearest" }); }
+      });
+    }
+    function show(found, query) {
+      results = found;
+      list.textContent = "";
+      note.textContent = found.length ? "" : "没有找到“" + query + "”。";
+      found.forEach(function (place, i) {
+        var item = document.createElement("li");
+        item.id = listId + "-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        var name = document.createElement("strong");
+        name.textContent = place.name;
+        var kind = document.createElement("span");
+        kind.className = "map-search-kind";
+        kind.textContent = [place.kind_label, place.region, place.detail].filter(Boolean).join(" · ");
+        item.appendChild(name);
+        item.appendChild(kind);
+        item.addEventListener("mousedown", function (ev) { ev.preventDefault(); pick(i); });
+        list.appendChild(item);
+      });
+      list.hidden = !found.length;
+      input.setAttribute("aria-expanded", found.length ? "true" : "false");
+      active = -1;
+    }
+    function ask() {
+      var query = input.value.trim();
+      var mine = ++asked;
+      if (!query) { show([], ""); note.textContent = ""; return; }
+      note.textContent = "查找中…";
+      fetch(options.url + "?q=" + encodeURIComponent(query), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (!r.ok) throw new Error("查找失败（" + r.status + "）");
+          return r.json();
+        })
+        .then(function (body) { if (mine === asked) show(body.results, query); })
+        .catch(function (err) { if (mine === asked) { show([], query); note.textContent = err.message; } });
+    }
+    function pick(index) {
+      var place = results[index];
+      if (!place) return;
+      input.value = place.name;
+      close();
+      note.textContent = "";
+      if (place.bbox) {
+        var b = place.bbox;
+        map.fitBounds(L.latLngBounds(toMap(b[0], b[1]), toMap(b[2], b[3])), { padding: [16, 16] });
+      } else {
+        map.setView(toMap(place.lon, place.lat), Math.max(map.getZoom(), 15));
+      }
+      if (options.mark !== false) {
+        if (marker) map.removeLayer(marker);
+        marker = L.circleMarker(toMap(place.lon, place.lat), { radius: 10, color: "#f79009", weight: 3, fill: false,
+                                                               interactive: false })
+          .bindTooltip(window.YingjiMaps.text(place.name), { permanent: true, direction: "top", offset: [0, -8],
+                                                             className: "map-search-label" })
+          .addTo(map);
+      }
+      if (options.onPick) options.onPick(place);
+      box.dataset.picked = place.name;
+    }
+
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 200); });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        if (list.hidden && results.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+        var step = ev.key === "ArrowDown" ? 1 : -1;
+        if (results.length) highlight((active + step + results.length) % results.length);
+      } else if (ev.key === "Enter") {
+        ev.preventDefault();  // never submits the surrounding form
+        if (results.length && !list.hidden) pick(active >= 0 ? active : 0);
+        else { clearTimeout(timer); ask(); }
+      } else if (ev.key === "Escape") {
+        if (!list.hidden) { ev.preventDefault(); close(); }
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+    input.addEventListener("focus", function () {
+      if (results.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+    });
+
+    // As wide as the map allows beside its zoom buttons (a phone's picker map is ~350 px), at most 320 px.
+    function fit() { box.style.width = Math.max(160, Math.min(320, map.getSize().x - 70)) + "px"; }
+    var Control = L.Control.extend({ onAdd: function () { fit(); return box; } });
+    new Control({ position: options.position || "topright" }).addTo(map);
+    map.on("resize", fit);
+    return { input: input, pick: pick };
+  }
 
   var configNode = document.getElementById("onemap-config");
   var mapNode = document.getElementById("onemap-map");
@@ -89,6 +226,7 @@
   }
   if (map.attributionControl) map.attributionControl.setPrefix("Leaflet");
   L.control.scale({ imperial: false }).addTo(map);
+  var search = config.search_url ? searchControl(map, { url: config.search_url, toMap: toMap }) : null;
 
   if (config.extent) {
     var e = config.extent;
@@ -326,7 +464,7 @@
 
   // For the browser tests and the console: the map, the layer state, the coordinate functions.
   window.YingjiOneMap = {
-    map: map, layers: state, toMap: toMap, refresh: refresh,
+    map: map, layers: state, toMap: toMap, refresh: refresh, search: search,
     visibleFeatures: function (key) { return map.hasLayer(state[key].group) ? state[key].features : []; },
   };
   refresh();
