@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "yingji.resources",
     "yingji.incidents",
     "yingji.plans",
+    "yingji.safety",
     "yingji.web",
 ]
 
@@ -282,6 +283,9 @@ YINGJI_MAP_TILES = os.environ.get("YINGJI_MAP_TILES", "").strip()
 # (AMap/Tencent-style tiles; the one-map then shifts every overlay WGS84→GCJ-02 before drawing it).
 YINGJI_MAP_TILES_CRS = os.environ.get("YINGJI_MAP_TILES_CRS", "wgs84").strip().lower()
 YINGJI_MAP_TILES_ATTRIBUTION = os.environ.get("YINGJI_MAP_TILES_ATTRIBUTION", "").strip()
+# Offline base map: a raster .mbtiles or .pmtiles file served by the app itself at /map/tiles/{z}/{x}/{y}.png
+# (logged-in users, like the map pages); set, it replaces YINGJI_MAP_TILES. Its datum is YINGJI_MAP_TILES_CRS.
+YINGJI_MAP_TILES_FILE = os.environ.get("YINGJI_MAP_TILES_FILE", "").strip()
 # The one-map fetches its visible layers again every this many seconds (0: only when the view changes).
 YINGJI_MAP_REFRESH_SECONDS = env_int("YINGJI_MAP_REFRESH_SECONDS", 30)
 # The bell in the page header asks for new public reports, reports due, … every this many seconds (a hidden tab
@@ -292,9 +296,6 @@ YINGJI_NOTIFY_SECONDS = max(1, env_int("YINGJI_NOTIFY_SECONDS", 20))
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not logged in" a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-# Offline base map: a raster .mbtiles or .pmtiles file served by the app itself at /map/tiles/{z}/{x}/{y}.png
-# (logged-in users, like the map pages); set, it replaces YINGJI_MAP_TILES. Its datum is YINGJI_MAP_TILES_CRS.
-YINGJI_MAP_TILES_FILE = os.environ.get("YINGJI_MAP_TILES_FILE", "").strip()
         "yingji.core.security.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -355,3 +356,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("YINGJI_LOG_LEVEL", "INFO")},
 }
+
+# Safety supervision: licences are flagged this many days before they expire.
+YINGJI_LICENCE_WARNING_DAYS = int(os.environ.get("YINGJI_LICENCE_WARNING_DAYS", "90"))

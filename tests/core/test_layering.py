@@ -1,4 +1,4 @@
-"""Layers point down: no module imports a higher app (core ← resources ← incidents ← plans; web on top), not
+"""Layers point down: no module imports a higher app (core ← resources ← incidents ← plans ← safety; web on top), not
 even inside a function; the pure engines import no app at all. Higher apps plug in through core/discovery.py.
 (Project modules — yingji.cli, settings, urls — are not apps.)"""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "yingji"
-ORDER = ["core", "resources", "incidents", "plans", "web"]
+ORDER = ["core", "resources", "incidents", "plans", "safety", "web"]
 PURE = ["standards", "routing"]
 
 

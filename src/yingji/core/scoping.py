@@ -50,7 +50,11 @@ def scope(queryset: models.QuerySet, user, *, for_write: bool = False) -> models
         above = ancestor_paths(region.path)
         if above:
             condition |= models.Q(**{lookup.removesuffix("__startswith") + "__in": above})
-    return queryset.filter(condition)
+    queryset = queryset.filter(condition)
+    # A model may narrow further within the region, e.g. an enterprise's account sees its own enterprise's
+    # records only (safety.models.EnterpriseScoped); a higher app plugs in here without core knowing it.
+    narrow = getattr(queryset.model, "narrow_scope", None)
+    return narrow(queryset, user) if narrow is not None else queryset
 
 
 def scope_actor(queryset: models.QuerySet, actor, *, for_write: bool = False) -> models.QuerySet:

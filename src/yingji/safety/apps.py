@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class SafetyConfig(AppConfig):
+    name = "yingji.safety"
+    label = "safety"
+    verbose_name = "安全监管"
+
+    def ready(self):
+        from yingji.core import roles
+
+        models = ["enterprise", "licence", "hazardunit", "inventoryline"]
+        # Everyone on duty may look (the one-map shows major hazard sources to commanders and townships).
+        for role in ("管理员", "值班员", "指挥长", "消防调度员", "安全监管员", "乡镇用户", "领导", "企业用户"):
+            roles.grant(role, [f"safety.view_{m}" for m in models])
+        for role in ("管理员", "安全监管员"):
+            roles.grant(role, [f"safety.{a}_{m}" for m in models for a in ("add", "change", "delete")])
+        # An enterprise keeps its own 一企一档, licences, units and inventories (自查自报); scoping keeps it there.
+        roles.grant("企业用户", ["safety.change_enterprise"] + [f"safety.{a}_{m}" for m in models[1:]
+                                                               for a in ("add", "change", "delete")])

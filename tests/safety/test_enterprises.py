@@ -1,0 +1,142 @@
+"""Enterprises (一企一档) and their major hazard sources: the enterprise account sees and keeps only its own
+enterprise, GB 18218 grading follows every inventory and population change, bad input is refused whole."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from yingji.core.models import AuditEntry, User
+from yingji.safety import services
+from yingji.safety.models import Enterprise, HazardUnit, InventoryLine, Licence
+
+pytestmark = pytest.mark.django_db
+
+OWN = "乐至县回澜化工有限公司"  # the demo enterprise account's company, in 回澜镇
+NEIGHBOUR = "四川乐氯化工有限公司"  # also in 回澜镇
+
+
+@pytest.fixture
+def user(demo):
+    return lambda username: User.objects.get(username=username)
+
+
+def enterprise(name):
+    return Enterprise.objects.get(name=name)
+
+
+def test_demo_gives_every_level_and_non_major_units(demo):
+    levels = dict(HazardUnit.objects.filter(is_major=True).values_list("enterprise__name", "level"))
+    assert levels == {NEIGHBOUR: "一级", OWN: "二级", "乐至县天池燃气有限公司": "三级", "乐至县宏达溶剂有限公司": "四级"}
+    workshop = HazardUnit.objects.get(enterprise__name=OWN, name="合成车间")
+    assert not workshop.is_major and workshop.s_value == Decimal("0.9") and workshop.level == ""
+    assert enterprise(NEIGHBOUR).major_level == "一级"
+
+
+def test_enterprise_account_sees_only_its_enterprise(demo, web, api):
+    page = web("enterprise").get("/enterprises/").content.decode()
+    assert OWN in page and NEIGHBOUR not in page
+    assert web("enterprise").get(enterprise(NEIGHBOUR).get_absolute_url()).status_code == 404
+    names = [row["name"] for row in api("enterprise").get("/api/enterprises/").json()["results"]]
+    assert names == [OWN]
+    units = api("enterprise").get("/api/hazard-units/").json()["results"]
+    assert {u["enterprise"] for u in units} == {enterprise(OWN).pk}
+    # The township user of 回澜镇 sees both; an inspector of the county sees all six.
+    assert NEIGHBOUR in web("township2").get("/enterprises/").content.decode()
+    assert api("inspector").get("/api/enterprises/").json()["count"] == Enterprise.objects.count()
+
+
+def test_enterprise_account_declares_inventory_and_its_unit_is_regraded(demo, api):
+    unit = HazardUnit.objects.get(enterprise__name=OWN, name="合成车间")
+    response = api("enterprise").post("/api/inventory-lines/", {"unit": unit.pk, "chemical": "液氨",
+                                                                "max_tonnes": "5"}, format="json")
+    assert response.status_code == 201, response.json()
+    unit.refresh_from_db()
+    # S = 8/10 + 50/500 + 5/10 = 1.4 → major; R = 1.5 · (2·1.3 + 1·0.1) = 4.05 → 四级.
+    assert (unit.is_major, unit.s_value, unit.r_value, unit.level) == (True, Decimal("1.4"), Decimal("4.05"), "四级")
+    assert AuditEntry.objects.filter(model="safety.hazardunit", object_id=str(unit.pk)).exists()
+
+
+def test_enterprise_account_cannot_touch_another_enterprise(demo, api, user):
+    other = HazardUnit.objects.get(enterprise__name=NEIGHBOUR, name="液氯储存区")
+    response = api("enterprise").post("/api/inventory-lines/", {"unit": other.pk, "chemical": "氯",
+                                                                "max_tonnes": "1"}, format="json")
+    assert response.status_code == 400 and "不在您的管辖范围内" in str(response.json())
+    with pytest.raises(PermissionDenied, match="只能维护本企业"):
+        services.save_line(user("enterprise"), InventoryLine(), {"unit": other, "chemical": "氯", "max_tonnes": 1})
+    assert not InventoryLine.objects.filter(unit=other, max_tonnes=1).exists()
+
+
+def test_population_change_regrades_every_unit(demo, user):
+    company = enterprise(OWN)
+    services.save_enterprise(user("inspector"), company, {"people_within_500m": 100})
+    unit = HazardUnit.objects.get(enterprise=company, name="液氨储罐区")
+    assert (unit.alpha, unit.r_value, unit.level) == (Decimal("2.0"), Decimal("80"), "二级")
+    services.save_enterprise(user("inspector"), company, {"people_within_500m": 0})
+    unit.refresh_from_db()
+    assert (unit.alpha, unit.r_value, unit.level) == (Decimal("0.5"), Decimal("20"), "三级")
+    assert enterprise(OWN).major_level == "三级"
+
+
+def test_bad_enterprise_is_refused_whole_naming_every_field(demo, user):
+    before = Enterprise.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.save_enterprise(user("inspector"), Enterprise(), {
+            "name": "测试企业", "credit_code": "91512022MA62Q7K1X0", "industry": "99", "category": "other",
+            "region": enterprise(OWN).region, "principal": "张三", "principal_phone": "abc",
+            "longitude": -74.0, "latitude": 40.7})
+    errors = caught.value.message_dict
+    assert "校验位错误" in errors["credit_code"][0] and "行业大类代码" in errors["industry"][0]
+    assert "principal_phone" in errors and "longitude" in errors
+    assert Enterprise.objects.count() == before
+
+
+def test_a_credit_code_is_registered_once(demo, user):
+    with pytest.raises(ValidationError, match="已登记（乐至县回澜化工有限公司）"):
+        services.save_enterprise(user("inspector"), Enterprise(), {
+            "name": "重复企业", "credit_code": enterprise(OWN).credit_code.lower(), "industry": "26",
+            "category": "other", "region": enterprise(OWN).region, "principal": "张三",
+            "principal_phone": "13800000000"})
+
+
+@pytest.mark.parametrize("chemical, categories, tonnes, field, message", [
+    ("氯汽", "", "1", "chemical", "是否是：氯"), ("苯甲酸", "W99", "1", "categories", "未知的危险性类别"),
+    ("氯", "", "-1", "max_tonnes", ""), ("氯", "", "1e12", "max_tonnes", ""),
+])
+def test_bad_inventory_lines_are_refused(demo, user, chemical, categories, tonnes, field, message):
+    unit = HazardUnit.objects.get(enterprise__name=OWN, name="合成车间")
+    with pytest.raises(ValidationError) as caught:
+        services.save_line(user("inspector"), InventoryLine(), {"unit": unit, "chemical": chemical,
+                                                                "categories": categories, "max_tonnes": Decimal(tonnes)})
+    assert field in caught.value.message_dict and message in str(caught.value.message_dict[field])
+    assert unit.lines.count() == 2
+
+
+def test_bureau_binds_accounts_enterprise_cannot(demo, user):
+    company = enterprise(NEIGHBOUR)
+    with pytest.raises(ValidationError, match="只能绑定“企业用户”角色的账号"):
+        services.set_accounts(user("inspector"), company, [user("duty")])
+    with pytest.raises(PermissionDenied):
+        services.set_accounts(user("enterprise"), enterprise(OWN), [])
+
+
+@pytest.mark.parametrize("days, state", [(-1, "expired"), (0, "expiring"), (90, "expiring"), (91, "valid")])
+def test_licence_expiry_flag_at_its_boundaries(demo, days, state):
+    licence = Licence(expires_on=timezone.localdate() + timedelta(days=days))
+    assert licence.expiry_state() == state
+
+
+def test_worksheet_api_shows_every_line_of_the_computation(demo, api):
+    unit = HazardUnit.objects.get(enterprise__name=NEIGHBOUR, name="液氯储存区")
+    sheet = api("inspector").get(f"/api/hazard-units/{unit.pk}/worksheet/").json()
+    assert sheet["lines"] == [{"chemical": "液氯", "q_t": "75.000", "critical_t": "5.000", "q_source": "表1 第12项",
+                               "ratio": "15.000000", "beta": "4.0", "beta_source": "表3", "weighted": "60.000000"}]
+    assert (sheet["S"], sheet["alpha"], sheet["R"], sheet["level"]) == ("15.000000", "2.0", "120.000000", "一级")
+
+
+def test_enterprise_page_shows_units_licences_and_levels(demo, web):
+    page = web("inspector").get(enterprise(NEIGHBOUR).get_absolute_url()).content.decode()
+    assert "一级重大危险源" in page and "R = 120.0000" in page and "即将到期" in page
+    assert "表1 第12项；β 表3" in page
