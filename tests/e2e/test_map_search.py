@@ -103,3 +103,48 @@ def test_picker_click_and_search_fill_the_region_select(committed_demo, live_ser
     assert page.get_by_test_id("map-search-results").is_hidden()  # the list closes on a pick
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot("after-search")
+
+
+def tile_range(z, west, south, east, north):
+    import math
+
+    def xy(lon, lat):
+        n = 2 ** z
+        return (int((lon + 180) / 360 * n),
+                int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n))
+
+    (x0, y0), (x1, y1) = xy(west, north), xy(east, south)
+    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def test_onemap_draws_an_offline_mbtiles_base_map(committed_demo, live_server, page, screenshot, settings, tmp_path):
+    """A tile package for the county (zooms 8–11, pale tiles with a grid line) set in YINGJI_MAP_TILES_FILE:
+    the one-map loads its tiles from the app itself."""
+    import io
+
+    import sqlite3
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (256, 256), (236, 242, 230))
+    ImageDraw.Draw(image).rectangle((0, 0, 255, 255), outline=(190, 200, 180))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    tiles = {key: buffer.getvalue() for z in range(8, 12) for key in tile_range(z, 104.6, 29.9, 105.4, 30.75)}
+    path = tmp_path / "lezhi.mbtiles"
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
+                         "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);")
+        db.executemany("INSERT INTO metadata VALUES (?, ?)", [("format", "png"), ("minzoom", "8"), ("maxzoom", "11")])
+        db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)",
+                       [(z, x, (1 << z) - 1 - y, data) for (z, x, y), data in tiles.items()])
+    settings.YINGJI_MAP_TILES_FILE = str(path)
+    settings.YINGJI_MAP_TILES = ""
+    login(page, live_server.url, "duty")
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector(READY, state="attached")
+    page.wait_for_selector("img.leaflet-tile-loaded", state="attached")
+    sources = page.eval_on_selector_all("img.leaflet-tile-loaded", "imgs => imgs.map(i => i.getAttribute('src'))")
+    assert sources and all(src.startswith("/map/tiles/") and src.endswith(".png") for src in sources)
+    assert "未配置底图" not in page.content()
+    screenshot("1366")
