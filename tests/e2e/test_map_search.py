@@ -121,7 +121,6 @@ def test_onemap_draws_an_offline_mbtiles_base_map(committed_demo, live_server, p
     """A tile package for the county (zooms 8–11, pale tiles with a grid line) set in YINGJI_MAP_TILES_FILE:
     the one-map loads its tiles from the app itself."""
     import io
-
     import sqlite3
 
     from PIL import Image, ImageDraw

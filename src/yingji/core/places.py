@@ -7,9 +7,9 @@ module never imports a higher app: the core app offers the regions (every level,
 
 from dataclasses import dataclass
 
-from shapely.geometry import shape
 from django.apps import apps
 from django.db.models import Q
+from shapely.geometry import shape
 
 from .discovery import app_modules
 from .scoping import scope
