@@ -37,6 +37,7 @@ def test_search_by_code_name_and_initials_with_the_keyboard(demo, live_server, p
     box.fill("by")  # 暴雨事件 by its initials
     names = _options(page).all_inner_texts()
     assert any("暴雨事件" in n for n in names), names
+    assert not any("丢失事件" in n for n in names), names  # b…y inside a name: not for two letters
     screenshot("search-by-1366")
     first = _options(page).evaluate_all("els => els.filter(e => !e.classList.contains('is-context'))"
                                         ".map(e => e.dataset.code)")[0]

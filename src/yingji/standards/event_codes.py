@@ -153,8 +153,8 @@ def search(text: str) -> list[EventClass]:
     """Classes at every level whose name, code or pinyin initials match, best first.
 
     Rank: exact name or code (case-insensitive), then name or code prefix, then name containing
-    the text, then pinyin initials (latin letters only: "slhz" → 森林火灾) starting with, then containing
-    the text; ties keep table order (so a 类 comes before its 细类).
+    the text, then pinyin initials (latin letters only: "slhz" → 森林火灾) starting with, then (from three
+    letters on) containing the text; ties keep table order (so a 类 comes before its 细类).
     """
     text = (text or "").strip()
     if not text:
@@ -171,7 +171,7 @@ def search(text: str) -> list[EventClass]:
             rank = 2
         elif letters and initials()[item.code].startswith(lower):
             rank = 3
-        elif letters and lower in initials()[item.code]:
+        elif letters and len(lower) >= 3 and lower in initials()[item.code]:  # "by" inside names: noise
             rank = 4
         else:
             continue

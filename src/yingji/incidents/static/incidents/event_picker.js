@@ -26,7 +26,11 @@
     if (!query) return true;
     if (item.code.indexOf(query.toUpperCase()) === 0 || item.name.indexOf(query) >= 0) return true;
     var letters = query.toLowerCase();
-    return /^[a-z]+$/.test(letters) && item.py.indexOf(letters) >= 0;
+    if (!/^[a-z]+$/.test(letters)) return false;
+    // Initials anywhere in the name from three letters on ("slhz" → 境内森林火灾事件); one or two letters match
+    // the start only, else "by" would list every name with 病因 or 暴雨 somewhere inside.
+    var at = item.py.indexOf(letters);
+    return at === 0 || (at > 0 && letters.length >= 3);
   }
 
   function build(select) {
