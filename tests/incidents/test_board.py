@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.dispatching import idle_candidate
 from yingji.core.models import User
 from yingji.incidents.services import dispatch
 
@@ -13,8 +14,8 @@ def test_board_and_live_part(open_incident, web):
     client = web("duty")
     page = client.get(f"/incidents/{incident.pk}/board/").content.decode()
     assert 'data-testid="board-live"' in page and "首报" in page and "推荐力量" in page
-    dispatch.dispatch(User.objects.get(username="duty"), incident, dispatch.candidates(
-        incident, User.objects.get(username="duty"))[0].force)
+    duty = User.objects.get(username="duty")
+    dispatch.dispatch(duty, incident, idle_candidate(incident, duty).force)
     live = client.get(f"/incidents/{incident.pk}/board/live/")
     assert live["Cache-Control"] == "no-store"
     html = live.content.decode()

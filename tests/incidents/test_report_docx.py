@@ -285,13 +285,15 @@ def test_measures_from_dispatch_and_plan_activation_read_as_prose(leak, duty):
     from yingji.plans import services as plans
 
     nearest = dispatch.candidates(leak, duty)[0]
-    assignment, = dispatch.dispatch_units(duty, leak, nearest.force, [v.vehicle for v in nearest.vehicles if v.suggested])
+    force = nearest.force
+    assignment, = dispatch.dispatch_units(duty, leak, force, [v.vehicle for v in nearest.vehicles if v.suggested])
     dispatch.advance(duty, assignment, Assignment.ON_SCENE)
     commander = User.objects.get(username="commander")
     plan, suggestion = plans.suggestions(leak, commander)[0]
     plans.activate(commander, leak, plan, suggestion.level)
     measures = part(text_of(initial_of(leak)), "已采取的措施")
-    assert f"调派{force.name}赶赴现场" in measures and f"{force.name}到达现场" in measures
+    plate = assignment.vehicle.plate
+    assert f"调派{force.name}（{plate}）赶赴现场" in measures and f"{force.name}到达现场" in measures
     assert f"启动《{plan.name}》" in measures
     for system_words in ("预计", "km", "响应用时", "生成任务", "建议"):
         assert system_words not in measures, system_words
