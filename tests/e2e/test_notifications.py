@@ -121,8 +121,18 @@ def test_the_dropdown_by_keyboard_and_on_a_phone(demo, live_server, browser, pag
     # Focus moved into the panel; Tab walks its links; Escape closes it and gives focus back to the bell.
     assert page.evaluate("document.getElementById('notify-panel').contains(document.activeElement)")
     shoot(page, request, "desktop-open")
+    page.keyboard.press("Tab")  # to the next item or link, still inside
+    assert panel.is_visible()
     page.keyboard.press("Escape")
     assert not panel.is_visible() and page.evaluate("document.activeElement.dataset.testid") == "notify-bell"
+    # Opened again, Shift+Tab out of it closes it.
+    page.keyboard.press("Enter")
+    assert panel.is_visible()
+    page.keyboard.press("Shift+Tab")  # from the first item to the sound toggle,
+    page.keyboard.press("Shift+Tab")  # to the bell (still open),
+    assert panel.is_visible()
+    page.keyboard.press("Shift+Tab")  # and out, to the brand link
+    assert not panel.is_visible()
     assert not errors, errors
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,

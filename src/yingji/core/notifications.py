@@ -125,7 +125,7 @@ def context(request) -> dict:
 
 # --- The same under the API (GET /api/notifications/), for clients with a token --------------------------------
 
-class ItemSerializer(serializers.Serializer):
+class NotificationItemSerializer(serializers.Serializer):
     id = serializers.CharField(label="标识（状态变化时改变）")
     title = serializers.CharField(label="标题")
     time = serializers.DateTimeField(label="时间（到达或应报）", allow_null=True)
@@ -135,19 +135,19 @@ class ItemSerializer(serializers.Serializer):
     note = serializers.CharField(label="说明")
 
 
-class SourceSerializer(serializers.Serializer):
+class NotificationSourceSerializer(serializers.Serializer):
     key = serializers.CharField(label="来源")
     label = serializers.CharField(label="名称")
     count = serializers.IntegerField(label="待处理数")
     url = serializers.CharField(label="列表页地址")
-    items = ItemSerializer(many=True, label=f"最新或最紧急的至多 {ITEMS_PER_SOURCE} 项")
+    items = NotificationItemSerializer(many=True, label=f"最新或最紧急的至多 {ITEMS_PER_SOURCE} 项")
     refresh = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                     label="显示这些记录的页面及其部分（网页用）")
 
 
 class NotificationsSerializer(serializers.Serializer):
     total = serializers.IntegerField(label="待处理总数")
-    sources = SourceSerializer(many=True)
+    sources = NotificationSourceSerializer(many=True)
     latest = serializers.DateTimeField(label="最新一项的时间", allow_null=True)
     now = serializers.DateTimeField(label="服务器时间")
     poll_seconds = serializers.IntegerField(label="建议轮询间隔（秒）")

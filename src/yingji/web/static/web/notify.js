@@ -213,6 +213,10 @@
     document.addEventListener("click", function (event) {
       if (!panel.hidden && !root.contains(event.target)) setOpen(false, false);
     });
+    // Tabbing out of the dropdown closes it (it would otherwise cover the page the keyboard user moved on to).
+    root.addEventListener("focusout", function (event) {
+      if (!panel.hidden && event.relatedTarget && !root.contains(event.relatedTarget)) setOpen(false, false);
+    });
 
     // --- sound: off unless the user turns it on (the click is the gesture browsers want for audio) ---
     function soundOn() {
