@@ -116,3 +116,38 @@ def test_township_drafts_county_reviews_leader_signs_city_receives(demo, live_se
     timeline = [e.text for e in incident.timeline.order_by("time", "id")]
     assert any("签发并报送首报至资阳市应急管理局" in t for t in timeline)
     assert any("按时签收" in t for t in timeline)
+
+
+def test_late_receipt_is_flagged_in_red(demo, live_server, browser):
+    """A report delivered 45 minutes ago (receipt due after 30) shows 待签收·已超时 in red; 签收 then records a late
+    receipt, red on the inbox and the report page."""
+    from datetime import timedelta
+
+    from yingji.incidents.services import report_workflow as workflow
+
+    people = {name: User.objects.get(username=name) for name in ("duty", "commander", "leader")}
+    incident = incidents.create_incident(people["duty"], {
+        "title": "回澜镇某厂粉尘爆炸", "source": "duty_phone", "reporter_name": "李四", "reporter_phone": "13800000001",
+        "event_code": "12D02", "longitude": 105.118, "latitude": 30.226, "description": "车间粉尘爆炸，2人受伤。"})
+    report = incident.reports.get(kind=InformationReport.INITIAL)
+    sent = timezone.now() - timedelta(minutes=45)
+    report = workflow.submit_report(people["duty"], report, {"measures": "消防救援大队到场处置。"}, now=sent)
+    report = workflow.review_report(people["commander"], report, True, now=sent)
+    workflow.sign_report(people["leader"], report, confirm=True, now=sent)
+    red = "rgb(198, 40, 40)"
+    for viewport, name in ((DESKTOP, "1366"), (PHONE, "390")):
+        city = person(browser, viewport)
+        login(city, live_server.url, "city_duty")
+        city.goto(f"{live_server.url}/incidents/reports/inbox/")
+        if name == "1366":
+            waiting = city.locator("[data-testid=inbox] .tag.late").first
+            assert waiting.inner_text() == "待签收·已超时"
+            assert waiting.evaluate("el => getComputedStyle(el).color") == red
+            city.locator("[data-testid=receive]").first.click()
+            city.wait_for_load_state("networkidle")
+        late = city.locator("[data-testid=inbox] [data-testid=late]").first
+        assert late.inner_text() == "超时签收" and late.evaluate("el => getComputedStyle(el).color") == red
+        if viewport is PHONE:
+            no_page_scroll(city)
+        shot(city, f"8-late-receipt-{name}")
+    assert ReportDelivery.objects.get(report=report).late
