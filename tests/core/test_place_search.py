@@ -77,3 +77,21 @@ def test_endpoint_json_login_token_and_limits(demo, web, client):
     token = issue_token(User.objects.get(username="township2"))
     answer = client.get("/map/search/", {"q": "回澜"}, HTTP_AUTHORIZATION=f"Token {token.key}")
     assert answer.status_code == 200 and answer.json()["results"]
+
+
+def test_exact_name_first_even_among_many_that_contain_it(demo):
+    """More records contain the query than a source reads (PER_SOURCE): the exact and prefix ones still come
+    first (they are picked in SQL, not from an arbitrary first batch)."""
+    from decimal import Decimal
+
+    from yingji.core.places import PER_SOURCE
+
+    huilan = Region.objects.get(code="512022102")
+    common = {"type": "emergency", "region": huilan, "longitude": 105.12, "latitude": 30.23,
+              "effective_area_m2": Decimal("100")}
+    Shelter.objects.bulk_create([Shelter(name=f"一{i:02d}号安乐村避难点", **common) for i in range(PER_SOURCE + 5)])
+    Shelter.objects.create(name="安乐村避难点", **common)
+    Shelter.objects.create(name="安乐村避难点（二）", **common)
+    results = search(User.objects.get(username="duty"), "安乐村避难点", limit=5)
+    assert names(results)[:2] == ["安乐村避难点", "安乐村避难点（二）"]
+    assert names(results)[2].startswith("一")

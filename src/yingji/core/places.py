@@ -8,7 +8,7 @@ module never imports a higher app: the core app offers the regions (every level,
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from shapely.geometry import shape
 
 from .discovery import app_modules
@@ -17,6 +17,20 @@ from .scoping import scope
 MAX_QUERY = 64
 PER_SOURCE = 40  # candidates read per source before ranking: more than ever shown
 EXACT, PREFIX, CONTAINS = 0, 1, 2
+
+
+def tiered(queryset, fields, query):
+    """Exact matches first, then prefixes, then the rest, in SQL: the PER_SOURCE read are the best ones even when
+    thousands of records merely contain the query."""
+    def any_field(lookup):
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__{lookup}": query})
+        return condition
+
+    tier = Case(When(any_field("iexact"), then=Value(EXACT)), When(any_field("istartswith"), then=Value(PREFIX)),
+                default=Value(CONTAINS), output_field=IntegerField())
+    return queryset.annotate(tier=tier).order_by("tier", "pk")
 
 
 @dataclass(frozen=True)
@@ -40,8 +54,8 @@ class PlaceSource:
         matches = Q()
         for field in self.fields:
             matches |= Q(**{f"{field}__icontains": query})
-        return (scope(model.objects.all(), user).filter(matches).exclude(longitude=None).exclude(latitude=None)
-                .select_related("region"))
+        found = scope(model.objects.all(), user).filter(matches).exclude(longitude=None).exclude(latitude=None)
+        return tiered(found.select_related("region"), self.fields, query)
 
     def rank(self, record, query: str) -> int:
         best = CONTAINS
@@ -73,8 +87,9 @@ class RegionPlaces(PlaceSource):
         from .models import Region
 
         regions = scope(Region.objects.all(), user).select_related("parent")
-        return regions.filter(Q(name__icontains=query) | Q(code__startswith=query) if query.isdigit()
-                              else Q(name__icontains=query)).order_by("path")
+        found = regions.filter(Q(name__icontains=query) | Q(code__startswith=query) if query.isdigit()
+                               else Q(name__icontains=query))
+        return tiered(found, ("name", "code"), query)
 
     def rank(self, record, query: str) -> int:
         name = record.name.lower()
