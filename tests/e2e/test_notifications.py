@@ -3,6 +3,8 @@ submits the public form, and within the poll interval the bell's count rises, a 
 title shows the count, the beep sounds when turned on, and the inbox list and home cards follow without a
 reload. The dropdown works from the keyboard and on a 390 px phone."""
 
+import time
+
 import pytest
 
 from .conftest import ARTIFACTS
@@ -18,6 +20,10 @@ WAIT_MS = 8000  # the poll interval is 1 s here
 def demo(committed_demo, settings):
     """The live server reads what the test commits; the bell asks every second."""
     settings.YINGJI_NOTIFY_SECONDS = 1
+    yield
+    # The pages are closed by now (set up after this fixture); let a poll the server is still answering finish
+    # before the database is emptied (the browser tests' in-memory SQLite is one connection shared by threads).
+    time.sleep(1)
 
 
 def watch_errors(page) -> list[str]:
@@ -78,6 +84,7 @@ def test_a_public_report_reaches_the_duty_officer_without_a_reload(demo, live_se
                            arg=before, timeout=WAIT_MS)
     assert badge(page) == before + 1
     assert page.title().startswith(f"({before + 1}) ")
+    page.wait_for_timeout(400)  # the toast's slide-in
     shoot(page, request, "toast")
     assert int(page.locator("[data-testid=notify]").get_attribute("data-beeped")) > beeps  # the sound was played
     # The home page's card counts it too, swapped in from a background fetch: no reload.
@@ -135,6 +142,7 @@ def test_the_dropdown_by_keyboard_and_on_a_phone(demo, live_server, browser, pag
     assert not panel.is_visible()
     assert not errors, errors
 
+    page.goto("about:blank")  # the desktop page stops polling
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
                                   has_touch=True)
     phone = context.new_page()
@@ -155,6 +163,17 @@ def test_the_dropdown_by_keyboard_and_on_a_phone(demo, live_server, browser, pag
     shoot(phone, request, "phone-open")
     phone.locator("main").tap(position={"x": 20, "y": 600})  # a tap outside closes it
     assert not panel.is_visible()
+    # A new report while the township officer is on the phone: the toast fits the screen.
+    submit_public_report({"phone": "13912345678", "description": "天池街道河堤有一段出现裂缝，正在渗水。",
+                          "longitude": TIANCHI[0], "latitude": TIANCHI[1]}, None, "198.51.100.24")
+    toast = phone.locator("[data-testid=notify-toasts] .notify-toast")
+    toast.first.wait_for(timeout=WAIT_MS)
+    assert toast.first.inner_text().startswith("新的群众报告：天池街道河堤有一段出现裂缝")
+    box = toast.first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    phone.wait_for_timeout(400)  # the toast's slide-in
+    shoot(phone, request, "phone-toast")
+    phone.goto("about:blank")
     assert not phone_errors, phone_errors
     context.close()
 
