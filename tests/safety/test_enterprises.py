@@ -140,3 +140,30 @@ def test_enterprise_page_shows_units_licences_and_levels(demo, web):
     page = web("inspector").get(enterprise(NEIGHBOUR).get_absolute_url()).content.decode()
     assert "一级重大危险源" in page and "R = 120.0000" in page and "即将到期" in page
     assert "表1 第12项；β 表3" in page
+
+
+def test_inspector_registers_an_enterprise_through_the_form(demo, web, region):
+    client = web("inspector")
+    assert "企业账号" in client.get("/enterprises/add/").content.decode()
+    response = client.post("/enterprises/add/", {
+        "name": "乐至县新建化工有限公司", "credit_code": "91512022MA62Q7K2X", "industry": "26",
+        "category": "hazchem_use", "scale": "small", "standardisation": "none", "status": "operating",
+        "region": region("512022102").pk, "principal": "王五", "principal_phone": "13800000001",
+        "employees": "20", "people_within_500m": "10"}, follow=True)
+    assert "统一社会信用代码应为18位" in response.content.decode()  # 17 characters: refused, named
+    from yingji.standards.credit_code import check_character
+    code = "91512022MA62Q7K2X" + check_character("91512022MA62Q7K2X")
+    response = client.post("/enterprises/add/", {
+        "name": "乐至县新建化工有限公司", "credit_code": code, "industry": "26", "category": "hazchem_use",
+        "scale": "small", "standardisation": "none", "status": "operating", "region": region("512022102").pk,
+        "principal": "王五", "principal_phone": "138 0000 0001", "employees": "20", "people_within_500m": "10"},
+        follow=True)
+    created = Enterprise.objects.get(credit_code=code)
+    assert created.principal_phone == "13800000001" and response.redirect_chain[-1][0] == created.get_absolute_url()
+
+
+def test_enterprise_account_edits_its_own_record_without_binding_accounts(demo, web):
+    page = web("enterprise").get(f"/enterprises/{enterprise(OWN).pk}/edit/")
+    assert page.status_code == 200 and "企业账号" not in page.content.decode()
+    assert web("enterprise").get(f"/enterprises/{enterprise(NEIGHBOUR).pk}/edit/").status_code == 404
+    assert web("enterprise").get("/enterprises/add/").status_code == 403

@@ -36,7 +36,7 @@ class EnterpriseViewSet(ServiceViewSet):
     serializer_class = EnterpriseSerializer
     filterset_class = filtersets.EnterpriseFilterSet
     search_fields = ["name", "credit_code", "address"]
-    ordering_fields = ["name", "major_level"]
+    ordering_fields = ["name", "major_grade"]
     save_service = staticmethod(services.save_enterprise)
     delete_service = staticmethod(services.delete_enterprise)
 
@@ -100,7 +100,7 @@ class HazardUnitViewSet(ServiceViewSet):
     serializer_class = HazardUnitSerializer
     filterset_class = filtersets.HazardUnitFilterSet
     search_fields = ["name", "enterprise__name"]
-    ordering_fields = ["r_value", "level", "name"]
+    ordering_fields = ["r_value", "grade", "name"]
     save_service = staticmethod(services.save_unit)
     delete_service = staticmethod(services.delete_unit)
 

@@ -13,6 +13,8 @@ from yingji.core.models import Record, Region, RegionScoped
 from yingji.standards import industries
 
 USER = settings.AUTH_USER_MODEL
+LEVELS = ["一级", "二级", "三级", "四级"]  # GB 18218-2018 表6; their grade is the index + 1
+NO_GRADE = 9  # no major hazard source: after every level when sorted
 ENTERPRISE_ROLE = "企业用户"
 
 
@@ -79,6 +81,8 @@ class Enterprise(Record, EnterpriseScoped):
     people_within_500m = models.PositiveIntegerField("厂区边界外500米内常住人口（人）", default=0)
     accounts = models.ManyToManyField(USER, verbose_name="企业账号", blank=True, related_name="enterprises")
     major_level = models.CharField("重大危险源最高级别", max_length=4, blank=True, editable=False)  # kept by services
+    major_grade = models.PositiveSmallIntegerField("重大危险源最高级别（序号）", default=NO_GRADE, editable=False,
+                                                   db_index=True)  # 1 一级 … 4 四级, NO_GRADE without: sorts
 
     enterprise_field = ""
 
@@ -147,7 +151,7 @@ class HazardUnit(EnterpriseScoped):
 
     PRODUCTION, STORAGE = "production", "storage"
     KIND_CHOICES = [(PRODUCTION, "生产单元"), (STORAGE, "储存单元")]
-    LEVELS = ["一级", "二级", "三级", "四级"]
+    LEVELS = LEVELS
 
     enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="units")
     name = models.CharField("单元名称", max_length=128)
@@ -158,6 +162,7 @@ class HazardUnit(EnterpriseScoped):
     alpha = models.DecimalField("α", max_digits=3, decimal_places=1, null=True, blank=True, editable=False)
     r_value = models.DecimalField("R", max_digits=20, decimal_places=6, null=True, blank=True, editable=False)
     level = models.CharField("重大危险源级别", max_length=4, blank=True, editable=False, db_index=True)
+    grade = models.PositiveSmallIntegerField("级别序号", default=NO_GRADE, editable=False, db_index=True)
     assessed_at = models.DateTimeField("辨识时间", null=True, blank=True, editable=False)
 
     region_field = "enterprise__region"
@@ -172,6 +177,14 @@ class HazardUnit(EnterpriseScoped):
 
     def get_absolute_url(self):
         return self.enterprise.get_absolute_url() + f"#unit-{self.pk}"
+
+    @property
+    def s_text(self) -> str:
+        return f"{self.s_value:.3f}"
+
+    @property
+    def r_text(self) -> str:
+        return f"{self.r_value:.2f}" if self.r_value is not None else "—"
 
 
 class InventoryLine(EnterpriseScoped):

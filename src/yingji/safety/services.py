@@ -13,7 +13,7 @@ from yingji.core.validators import normalise_phone
 from yingji.standards import credit_code, industries
 from yingji.standards import major_hazard as gb18218
 
-from .models import Enterprise, HazardUnit, InventoryLine, Licence, is_enterprise_account
+from .models import LEVELS, NO_GRADE, Enterprise, HazardUnit, InventoryLine, Licence, is_enterprise_account
 
 
 def require_enterprise(actor, enterprise: Enterprise):
@@ -176,15 +176,21 @@ def assess_unit(actor, unit: HazardUnit) -> HazardUnit:
     """Store the unit's S, α, R and level (audited as a change of the unit), then the enterprise's highest level."""
     result = assessment(unit)
     update_audited(actor, HazardUnit.objects.filter(pk=unit.pk), s_value=result.S, is_major=result.major,
-                   alpha=result.alpha, r_value=result.R, level=result.level or "", assessed_at=timezone.now())
+                   alpha=result.alpha, r_value=result.R, level=result.level or "", grade=_grade(result.level),
+                   assessed_at=timezone.now())
     unit.refresh_from_db()
     _refresh_major_level(actor, unit.enterprise)
     return unit
 
 
+def _grade(level: str | None) -> int:
+    return LEVELS.index(level) + 1 if level else NO_GRADE
+
+
 def _refresh_major_level(actor, enterprise: Enterprise):
     levels = set(HazardUnit.objects.filter(enterprise=enterprise, is_major=True).values_list("level", flat=True))
-    highest = next((lv for lv in HazardUnit.LEVELS if lv in levels), "")
+    highest = next((lv for lv in LEVELS if lv in levels), "")
     if highest != enterprise.major_level:
-        update_audited(actor, Enterprise.objects.filter(pk=enterprise.pk), major_level=highest)
-        enterprise.major_level = highest
+        update_audited(actor, Enterprise.objects.filter(pk=enterprise.pk), major_level=highest,
+                       major_grade=_grade(highest))
+        enterprise.major_level, enterprise.major_grade = highest, _grade(highest)

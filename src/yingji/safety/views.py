@@ -21,7 +21,7 @@ class EnterpriseListView(ObjectListView):
                ("major_level", "重大危险源", [(lv, lv) for lv in HazardUnit.LEVELS])]
     columns = [("name", "单位名称"), ("category", "监管类别"), ("region.name", "所属区划"),
                ("major_level", "重大危险源"), ("standardisation", "标准化等级"), ("status", "状态")]
-    orderings = {"name": "name", "major_level": ("major_level", "重大危险源级别")}
+    orderings = {"name": "name", "major_level": ("major_grade", "重大危险源级别")}
     add_url_name = "safety:enterprise_add"
 
     def base_queryset(self):
@@ -115,12 +115,12 @@ class MajorHazardListView(ObjectListView):
     search_fields = ["name", "enterprise__name"]
     filterset_class = filtersets.HazardUnitFilterSet
     filters = [("level", "级别", [(lv, lv) for lv in HazardUnit.LEVELS]), ("kind", "单元类型", HazardUnit.KIND_CHOICES)]
-    columns = [("enterprise.name", "企业"), ("name", "单元"), ("kind", "类型"), ("level", "级别"), ("s_value", "S"),
-               ("r_value", "R"), ("enterprise.region.name", "所属区划")]
-    orderings = {"level": ("level", "级别"), "r_value": ("-r_value", "R 值")}
+    columns = [("enterprise.name", "企业"), ("name", "单元"), ("kind", "类型"), ("level", "级别"), ("s_text", "S"),
+               ("r_text", "R"), ("enterprise.region.name", "所属区划")]
+    orderings = {"level": ("grade", "级别"), "r_value": ("-r_value", "R 值")}
 
     def base_queryset(self):
-        return HazardUnit.objects.filter(is_major=True).select_related("enterprise__region")
+        return HazardUnit.objects.filter(is_major=True).select_related("enterprise__region").order_by("grade", "-r_value")
 
     def summary(self, queryset):
         counts = {lv: 0 for lv in HazardUnit.LEVELS}
