@@ -107,3 +107,14 @@ def test_no_point_no_warning(region):
 
     force = RescueForce(name="x", type="township", region=region(HUILAN_CODE), longitude=None, latitude=None)
     assert location_warnings(force) == []
+
+
+def test_openapi_documents_warnings_on_located_records_only(api, demo):
+    schema = api("duty").get("/api/schema/?format=json").json()
+    created = schema["paths"]["/api/forces/"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created["allOf"][0] == {"$ref": "#/components/schemas/Force"}
+    assert created["allOf"][1]["properties"]["warnings"]["items"] == {"type": "string"}
+    patched = schema["paths"]["/api/incidents/{id}/"]["patch"]["responses"]["200"]["content"]["application/json"]
+    assert "warnings" in patched["schema"]["allOf"][1]["properties"]
+    region = schema["paths"]["/api/regions/"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert region == {"$ref": "#/components/schemas/Region"}  # a region's point is its own centre: no warnings

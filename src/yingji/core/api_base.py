@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
+from .schema import AutoSchema
 from .scoping import scope
 
 MAX_INT = 2**63 - 1  # PostgreSQL bigint and SQLite INTEGER: past it SQLite raises OverflowError
@@ -73,9 +74,35 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return scope(super().get_queryset(), self.context["request"].user)
 
 
+WARNINGS_SCHEMA = {"type": "object", "required": ["warnings"], "properties": {"warnings": {
+    "type": "array", "items": {"type": "string"},
+    "description": "保存成功但需核对的事项，如坐标不在所选区划范围内（并说明坐标所在地）；无则为空列表。"}}}
+
+
+class _WarningsSchema(AutoSchema):
+    """The create/update answers of a located record are the record plus `warnings`."""
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        if getattr(self.view, "action", None) in ("create", "update", "partial_update") and _located(self.view):
+            for code in ("200", "201"):
+                for media in (bodies.get(code) or {}).get("content", {}).values():
+                    media["schema"] = {"allOf": [media["schema"], WARNINGS_SCHEMA]}
+        return bodies
+
+
+def _located(view) -> bool:
+    from .generic import has_location
+
+    queryset = getattr(view, "queryset", None)
+    return queryset is not None and has_location(queryset.model)
+
+
 class LocationWarningsMixin:
     """Create and update answers of a record with a point and a region carry `warnings`: saved, but worth a second
     look (the point lies outside the record's region, and where it lies). Empty when all is well."""
+
+    schema = _WarningsSchema()
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
