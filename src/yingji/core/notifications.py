@@ -16,8 +16,8 @@ The endpoint is polled: it reads only. The page sends X-Yingji-Background (core/
 left open does not count as activity, keep the session alive or save it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -94,11 +94,11 @@ def sources() -> list[Source]:
 
 def collect(user, now=None) -> dict:
     """{"total", "sources": [{"key", "label", "count", "url", "items", "refresh"}], "latest", "now",
-    "poll_seconds"}
-    for the sources `user` may see. `latest` is the newest item time (ISO), null with no items."""
+    "poll_seconds"} for the sources `user` may see. `latest`: when the newest listed item arrived (ISO; null
+    when none has an arrival time)."""
     now = now or timezone.now()
     found = [source.collect(user, now) for source in sources() if source.visible_to(user)]
-    times = [item.time for source in found for item in source["items"] if item.time]
+    times = [item.since for source in found for item in source["items"] if item.since]
     for source in found:
         source["items"] = [item.as_json() for item in source["items"]]
     return {"total": sum(source["count"] for source in found), "sources": found, "now": now.isoformat(),
