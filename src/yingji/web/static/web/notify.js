@@ -6,7 +6,7 @@
   "use strict";
   var SOUND_KEY = "yingji.notify.sound";
   var SEEN_KEY = "yingji.notify.seen";
-  var HIDDEN_FACTOR = 6, HIDDEN_MIN_S = 60, MAX_BACKOFF_S = 300, MAX_TOASTS = 3, TOAST_MS = 60000;
+  var HIDDEN_FACTOR = 3, HIDDEN_MIN_S = 60, MAX_BACKOFF_S = 300, MAX_TOASTS = 3, TOAST_MS = 60000;
   // An item that arrived this long before the previous poll still counts as new (its transaction may have
   // committed after that poll read).
   var COMMIT_MARGIN_MS = 5 * 60000;
@@ -28,7 +28,8 @@
     // --- polling -------------------------------------------------------------------------------
     function delay() {
       if (failures) return Math.min(MAX_BACKOFF_S, seconds * Math.pow(2, failures));
-      // A hidden tab asks less often (the title still shows the count when the user comes back).
+      // A hidden tab asks less often: about once a minute, still soon enough for the beep at night (browsers
+      // throttle the timers of hidden tabs to about that anyway); shown again, it asks at once.
       return document.visibilityState === "hidden" ? Math.max(seconds * HIDDEN_FACTOR, HIDDEN_MIN_S) : seconds;
     }
     function schedule() {
