@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet
 from yingji.core.models import Region, User
 
-from . import filtersets, services
-from .models import ENTERPRISE_ROLE, Enterprise, HazardUnit, InventoryLine, Licence
+from .. import filtersets, services
+from ..models import ENTERPRISE_ROLE, Enterprise, HazardUnit, InventoryLine, Licence
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):

@@ -7,9 +7,9 @@ from django.views.generic import DetailView
 from yingji.core.generic import ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin, delete_view
 from yingji.core.scoping import scope
 
-from . import filtersets, services
-from .forms import EnterpriseForm, LicenceForm, LineForm, UnitForm
-from .models import Enterprise, HazardUnit, InventoryLine, Licence
+from .. import filtersets, services
+from ..forms import EnterpriseForm, LicenceForm, LineForm, UnitForm
+from ..models import Enterprise, HazardUnit, InventoryLine, Licence
 
 
 class EnterpriseListView(ObjectListView):

@@ -13,7 +13,7 @@ from yingji.core.validators import normalise_phone
 from yingji.standards import credit_code, industries
 from yingji.standards import major_hazard as gb18218
 
-from .models import LEVELS, NO_GRADE, Enterprise, HazardUnit, InventoryLine, Licence, is_enterprise_account
+from ..models import LEVELS, NO_GRADE, Enterprise, HazardUnit, InventoryLine, Licence, is_enterprise_account
 
 
 def require_enterprise(actor, enterprise: Enterprise):

@@ -1,0 +1,16 @@
+"""Every change to safety records, one module per part; the functions are re-exported here."""
+
+from .enterprises import (  # noqa: F401
+    assess_unit,
+    assessment,
+    delete_enterprise,
+    delete_licence,
+    delete_line,
+    delete_unit,
+    require_enterprise,
+    save_enterprise,
+    save_licence,
+    save_line,
+    save_unit,
+    set_accounts,
+)

@@ -1,0 +1,1 @@
+from .enterprises import *  # noqa: F401,F403
