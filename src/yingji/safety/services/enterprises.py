@@ -2,6 +2,8 @@
 identification and grading is recomputed whenever its inventory or the enterprise's exposed population
 changes, so the stored S, R and level are never stale."""
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -175,12 +177,21 @@ def assessment(unit: HazardUnit) -> gb18218.Assessment:
 def assess_unit(actor, unit: HazardUnit) -> HazardUnit:
     """Store the unit's S, α, R and level (audited as a change of the unit), then the enterprise's highest level."""
     result = assessment(unit)
-    update_audited(actor, HazardUnit.objects.filter(pk=unit.pk), s_value=result.S, is_major=result.major,
-                   alpha=result.alpha, r_value=result.R, level=result.level or "", grade=_grade(result.level),
-                   assessed_at=timezone.now())
+    values = {"s_value": result.S, "is_major": result.major, "alpha": result.alpha, "r_value": result.R,
+              "level": result.level or "", "grade": _grade(result.level)}
     unit.refresh_from_db()
+    if unit.assessed_at is None or any(_differs(getattr(unit, k), v) for k, v in values.items()):
+        update_audited(actor, HazardUnit.objects.filter(pk=unit.pk), assessed_at=timezone.now(), **values)
+        unit.refresh_from_db()
     _refresh_major_level(actor, unit.enterprise)
     return unit
+
+
+def _differs(stored, computed) -> bool:
+    """Stored decimals are rounded to the field's places: compare at those (an unchanged inventory is no change)."""
+    if isinstance(stored, Decimal) and isinstance(computed, Decimal):
+        return stored != computed.quantize(stored)
+    return stored != computed
 
 
 def _grade(level: str | None) -> int:
