@@ -32,7 +32,7 @@ def test_web_intake_shows_all_three_errors_in_one_answer(web, demo):
     assert set(errors) == {"deaths", "direct_loss_wan", "longitude"}, errors
     assert errors["direct_loss_wan"] == ["直接经济损失不能为负数。"]
     assert "不在我国范围" in errors["longitude"][0]
-    assert "0" in errors["deaths"][0]
+    assert errors["deaths"] == ["死亡人数不能为负数。"]
     assert Incident.objects.count() == before
 
 
@@ -45,6 +45,7 @@ def test_web_edit_shows_parse_and_service_errors_together(web, open_incident):
     response = web("duty").post(f"/incidents/{incident.pk}/edit/", data)
     errors = field_errors(response.content.decode())
     assert set(errors) >= {"injuries", "direct_loss_wan"}, errors
+    assert errors["injuries"] == ["轻伤人数请填写整数。"]
     assert errors["direct_loss_wan"] == ["直接经济损失不能为负数。"]
 
 
@@ -54,6 +55,7 @@ def test_api_intake_answers_all_three_errors_in_one_400(api, demo):
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert set(fields) == {"deaths", "direct_loss_wan", "longitude"}, fields
+    assert fields["deaths"] == ["死亡人数不能为负数。"] and fields["direct_loss_wan"] == ["直接经济损失不能为负数。"]
     assert "不在我国范围" in fields["longitude"][0]
     assert Incident.objects.count() == before
 

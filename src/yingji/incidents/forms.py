@@ -80,6 +80,8 @@ class IncidentForm(ScopedModelForm):
         for name in ("region", "occurred_at", "reported_at", "production_activity"):
             self.fields[name].required = False
         self.fields["production_activity"].choices = [("", "按事件类型预填")] + Incident.PRODUCTION_CHOICES
+        for name in incident_services.FIGURE_NOUNS:
+            self.fields[name].error_messages.update(incident_services.figure_errors(name))
         if not self.instance.pk:
             self.fields.pop("reason")
             self.fields["region"].initial = self.user.region_id

@@ -54,7 +54,8 @@ class IncidentSerializer(serializers.ModelSerializer):
                             "grading_plan",
                             "report_up_to", "casualty_window_ends", "duty_officer", "merged_into", "ended_at",
                             "is_demo", "created_at", "updated_at"]
-        extra_kwargs = {"occurred_at": {"required": False}, "reported_at": {"required": False}}
+        extra_kwargs = {"occurred_at": {"required": False}, "reported_at": {"required": False},
+                        **{name: {"error_messages": services.figure_errors(name)} for name in services.FIGURE_NOUNS}}
 
     def to_internal_value(self, data):
         """Field errors and the service's errors on the fields that parsed, in one 400 (not in rounds)."""

@@ -26,6 +26,16 @@ INTAKE_FIELDS = [
     "latitude", "address", "event_code", "production_activity", "description", "unit_overview", "is_drill",
 ] + ["deaths", "missing", "serious_injuries", "injuries", "direct_loss_wan", "people_affected"]
 CASUALTY_FIELDS = ["deaths", "missing", "serious_injuries", "injuries", "direct_loss_wan", "people_affected"]
+# What each figure is called in an error ("死亡人数不能为负数。"), by the form and the API alike.
+FIGURE_NOUNS = {"deaths": "死亡人数", "missing": "下落不明人数", "serious_injuries": "重伤人数", "injuries": "轻伤人数",
+                "people_affected": "受影响人数", "direct_loss_wan": "直接经济损失"}
+
+
+def figure_errors(name: str) -> dict:
+    """Error messages of a casualty or loss figure that does not parse or is negative, naming the figure."""
+    noun = FIGURE_NOUNS[name]
+    unit = "数字（万元）" if name == "direct_loss_wan" else "整数"
+    return {"min_value": f"{noun}不能为负数。", "invalid": f"{noun}请填写{unit}。"}
 
 # Allowed moves of the lifecycle 接报 → 核实 → 处置中 → 已控制 → 结束 → 归档 (a step back is allowed
 # when the situation worsens again, e.g. 已控制 → 处置中).
