@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tests.audit_check import audited
+from audit_check import audited
 from yingji.core.models import Region, User
 from yingji.incidents.models import InformationReport, ReportDelivery, ReportUrge, TimelineEntry
 from yingji.incidents.services import report_workflow as workflow
@@ -206,6 +206,16 @@ def test_late_receipt_is_flagged(open_incident, people, web):
         workflow.receive_delivery(people["city_duty"], delivery, now=local(9, 50))
     inbox = web("city_duty").get("/incidents/reports/inbox/").content.decode()
     assert 'data-testid="late"' in inbox and "超时签收" in inbox
+    panel = web("duty").get(report.incident.get_absolute_url()).content.decode()  # the incident page's panel
+    assert "资阳市应急管理局超时签收 09:45" in panel
+
+
+def test_misconfigured_night_hours_say_so(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.YINGJI_NIGHT_HOURS = "10pm"
+    with pytest.raises(ImproperlyConfigured, match="YINGJI_NIGHT_HOURS 应写作“22:00-07:00”"):
+        workflow.is_night()
 
 
 def test_receive_through_the_api_and_web(open_incident, people, api, web):

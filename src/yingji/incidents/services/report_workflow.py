@@ -21,7 +21,7 @@ no page or API route leads to it: they sign through sign_report.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -165,7 +165,11 @@ def _require_role(actor, setting: str, step: str):
 
 
 def _night_hours() -> tuple:
-    start, end = (datetime.strptime(part.strip(), "%H:%M").time() for part in settings.YINGJI_NIGHT_HOURS.split("-"))
+    try:
+        start, end = (datetime.strptime(part.strip(), "%H:%M").time()
+                      for part in settings.YINGJI_NIGHT_HOURS.split("-"))
+    except ValueError:
+        raise ImproperlyConfigured(f"YINGJI_NIGHT_HOURS 应写作“22:00-07:00”，现为“{settings.YINGJI_NIGHT_HOURS}”。") from None
     return start, end
 
 

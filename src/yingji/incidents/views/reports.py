@@ -100,6 +100,8 @@ def report_row(report: InformationReport, user, now=None) -> dict:
         "sign_url": reverse("incidents:report_issue", args=[pk]) if workflow.may_sign(user, report, now) else "",
         "cancel_url": reverse("incidents:report_cancel", args=[pk]) if may_cancel else "",
         "document_url": reverse("incidents:report_document", args=[pk]) if report.document else "",
+        "deliveries": [{"delivery": d, "late": d.is_late(now)} for d in report.deliveries.all()]
+        if report.status == InformationReport.ISSUED else [],
         "relays": [{**hop, "due_at": _parse(hop.get("due")), "reported": _parse(hop.get("reported_at"))}
                    for hop in report.relay_deadlines or []],
     }
@@ -117,7 +119,8 @@ def reports_context(incident, user) -> dict:
     if not user.has_perm(VIEW_PERM):
         return {}
     now = timezone.now()
-    reports = services.with_overdue(scope(incident.reports.select_related("issued_by"), user), now)
+    reports = services.with_overdue(scope(incident.reports.select_related("issued_by").prefetch_related(
+        "deliveries"), user), now)
     rows = [report_row(r, user, now) for r in reports.order_by("due_at", "id")]
     return {
         "reports_panel": {
