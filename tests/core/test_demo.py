@@ -42,7 +42,7 @@ def test_demo_is_idempotent_and_marked(demo):
     assert counts() == before  # no duplicates, and no audit entries for unchanged records
     assert not AuditEntry.objects.filter(id__gt=last_entry).exists()  # in particular no "update" entries
     assert Region.objects.count() == 28
-    assert User.objects.count() == len(credentials) == 9
+    assert User.objects.count() == len(credentials) == 10
     assert RegionGDP.objects.count() == 1
     for model in (Region, Organisation, User, RegionGDP):
         assert model.objects.exists() and not model.objects.filter(is_demo=False).exists(), model.__name__
