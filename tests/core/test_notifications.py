@@ -122,15 +122,33 @@ def test_sources_follow_the_users_permissions(demo):
     assert enterprise["sources"] == [] and enterprise["total"] == 0 and enterprise["latest"] is None
 
 
+def _workflow_waiting(open_incident):
+    """A report at each step of the workflow across levels, and a 催报: something for every source."""
+    from yingji.incidents.models import InformationReport
+    from yingji.incidents.services import report_workflow as workflow
+
+    township, duty, leader = user("township"), user("duty"), user("leader")
+    drafts = [open_incident(actor=township, where=(105.031, 30.283), title=f"天池街道测试事件{n}").reports.get(
+        kind=InformationReport.INITIAL) for n in range(3)]
+    measures = {"measures": "已组织疏散。"}
+    workflow.submit_report(township, drafts[0], measures)  # to review
+    workflow.review_report(duty, workflow.submit_report(township, drafts[1], measures), True)  # to sign
+    signed = workflow.review_report(duty, workflow.submit_report(township, drafts[2], measures), True)
+    workflow.sign_report(leader, signed, confirm=True)  # to receive, in the city
+    workflow.urge_report(user("city_duty"), drafts[0], "请抓紧。")
+
+
 def test_each_source_costs_at_most_two_queries(demo, open_incident):
     for _ in range(3):
         public_report()
     open_incident(reported_at=timezone.now() - timedelta(minutes=70), occurred_at=timezone.now() - timedelta(hours=2))
-    duty = user("duty")
-    notifications.collect(duty)  # permissions cached, as on every poll after the first in a request
+    _workflow_waiting(open_incident)
+    who = {"reports_to_sign": "leader", "deliveries": "city_duty"}  # the rest wait for the county duty officer
     for found in notifications.sources():
+        person = user(who.get(found.key, "duty"))
+        notifications.collect(person)  # permissions and roles cached, as on every poll after the first in a request
         with CaptureQueriesContext(connection) as queries:
-            result = found.collect(duty, timezone.now())
+            result = found.collect(person, timezone.now())
         assert result["count"] and len(queries) <= 2, (found.key, [q["sql"] for q in queries])
 
 

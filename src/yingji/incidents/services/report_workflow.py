@@ -145,7 +145,11 @@ STEP_ROLES = {"YINGJI_REPORT_DRAFTERS": "拟稿", "YINGJI_REPORT_REVIEWERS": "�
 
 
 def _role_names(user) -> set[str]:
-    return {group.name for group in user.groups.all()}
+    """The user's roles, asked once per user object (a request's user; the bell asks for four sources)."""
+    cached = getattr(user, "_yingji_role_names", None)
+    if cached is None:
+        cached = user._yingji_role_names = {group.name for group in user.groups.all()}
+    return cached
 
 
 def has_role(user, setting: str) -> bool:
