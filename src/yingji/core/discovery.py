@@ -1,7 +1,9 @@
 """Apps contribute pieces by convention, found here so that a lower app never imports a higher one:
 
 - urls.py (pages) and api_urls.py (`routes`: (prefix, viewset, basename)) — mounted by yingji/urls.py;
-- nav.py (NAV), dashboard.py, maplayers.py (LAYERS) — the web app's menu, home page and one-map;
+- nav.py (NAV), dashboard.py, maplayers.py (LAYERS, and PLACES for the place search) — the web app's menu,
+  home page and one-map;
+- notifications.py (SOURCES) — what the header bell polls for (core/notifications.py);
 - panels.py (INCIDENT_PANELS: [(context function(incident, user) → dict, template)]) — sections of the
   incident page and the command board;
 - cli.py (command groups) and demo.py (demo data).
