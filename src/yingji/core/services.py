@@ -196,6 +196,7 @@ NOT_AUDITED = {
     "resources.forcestatuschange": "队伍状态历史只追加，随队伍的审计记录一同写入",
     "resources.stocklevel": "库存汇总由台账派生，每笔台账（StockMovement）各有审计记录",
     "resources.agreementitem": "协议物资明细随所属协议储备的审计记录（items 前后对比）一同记录",
+    "safety.hazardupdate": "隐患整改记录只追加，随隐患的审计记录一同写入（含操作人、时间）",
 }
 
 

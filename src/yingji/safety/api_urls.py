@@ -5,4 +5,5 @@ routes = [
     ("licences", api.LicenceViewSet, "licence"),
     ("hazard-units", api.HazardUnitViewSet, "hazardunit"),
     ("inventory-lines", api.InventoryLineViewSet, "inventoryline"),
+    ("hazards", api.HazardViewSet, "hazard"),
 ]

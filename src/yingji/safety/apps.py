@@ -18,3 +18,6 @@ class SafetyConfig(AppConfig):
         # An enterprise keeps its own 一企一档, licences, units and inventories (自查自报); scoping keeps it there.
         roles.grant("企业用户", ["safety.change_enterprise"] + [f"safety.{a}_{m}" for m in models[1:]
                                                                for a in ("add", "change", "delete")])
+        from .services.hazards import grant_roles
+
+        grant_roles(roles)  # the hazard loop's roles: services/hazards.py

@@ -52,6 +52,42 @@ def _licences(enterprises):
             "expires_on": today + timedelta(days=int(row["expires_in_days"]))})
 
 
+def _hazards(enterprises):
+    """Hazards at every step of the loop (data/demo_hazards.csv), taken there through the services."""
+    from .models import Hazard
+    from .services import hazards as loop
+
+    today = timezone.localdate()
+    for row in read_table(DATA / "demo_hazards.csv"):
+        if Hazard.objects.filter(title=row["title"], is_demo=True).exists():
+            continue
+        enterprise = enterprises[row["enterprise"]] if row["enterprise"] else None
+        found = today - timedelta(days=int(row["found_days_ago"]))
+        deadline = today + timedelta(days=int(row["deadline_days"]))
+        hazard = loop.save_hazard(None, Hazard(), {
+            "enterprise": enterprise, "region": enterprise.region if enterprise else Region.objects.get(
+                code=row["region_code"]), "title": row["title"], "description": row["description"],
+            "location": row["location"], "source": row["source"], "found_on": found, "found_by": row["found_by"],
+            "grade": row["grade"], "criterion": row["criterion"], "criterion_basis": row["criterion_basis"],
+            "deadline": deadline, "longitude": float(row["longitude"]) if row["longitude"] else None,
+            "latitude": float(row["latitude"]) if row["latitude"] else None, "is_demo": True})
+        if row["supervise_level"]:
+            loop.supervise(None, hazard, {"level": row["supervise_level"], "number": row["supervise_number"],
+                                          "authority": "乐至县应急管理局", "deadline": today + timedelta(
+                                              days=int(row["supervise_deadline_days"]))})
+        if row["stage"] == "pending":
+            continue
+        hazard = loop.submit_plan(None, hazard, {"measures": row["measures"], "funds_wan": row["funds_wan"],
+                                                 "responsible": row["responsible"],
+                                                 "responsible_phone": row["responsible_phone"], "deadline": deadline})
+        if row["stage"] in ("awaiting", "closed"):
+            hazard = loop.report_rectified(None, hazard, "已按整改方案完成整改。",
+                                           rectified_on=min(today, found + timedelta(days=7)))
+        if row["stage"] == "closed":
+            loop.accept(None, hazard, "现场复查，整改到位。")
+    return Hazard.objects.filter(is_demo=True).count()
+
+
 def load(log):
     enterprises = _enterprises()
     _inventory(enterprises)
@@ -62,3 +98,4 @@ def load(log):
         services.set_accounts(None, enterprises[company], [account])
     majors = HazardUnit.objects.filter(is_major=True).count()
     log(f"企业 {len(enterprises)} 家，重大危险源 {majors} 处")
+    log(f"隐患 {_hazards(enterprises)} 项（闭环各步骤、逾期与挂牌督办）")

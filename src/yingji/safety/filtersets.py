@@ -2,9 +2,9 @@
 
 import django_filters as filters
 
-from yingji.core.filtersets import ScopedFilterSet
+from yingji.core.filtersets import FlagFilter, ScopedFilterSet
 
-from .models import Enterprise, HazardUnit, InventoryLine, Licence
+from .models import Enterprise, Hazard, HazardUnit, InventoryLine, Licence
 
 
 class EnterpriseFilterSet(ScopedFilterSet):
@@ -33,3 +33,29 @@ class InventoryLineFilterSet(ScopedFilterSet):
     class Meta:
         model = InventoryLine
         fields = ["unit"]
+
+
+class HazardFilterSet(ScopedFilterSet):
+    """Hazards: overdue=1 (open, past the deadline; with grade=major the escalation list of the county and the
+    city), supervised=1 (under an open 挂牌督办), open=1 (not yet 销号)."""
+
+    overdue = FlagFilter(label="已逾期", method="filter_overdue")
+    supervised = FlagFilter(label="挂牌督办中", method="filter_supervised")
+    open = FlagFilter(label="未销号", method="filter_open")
+
+    class Meta:
+        model = Hazard
+        fields = ["status", "grade", "source", "enterprise"]
+
+    def filter_overdue(self, queryset, name, value):
+        from .services.hazards import overdue_q
+
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_supervised(self, queryset, name, value):
+        from .services.hazards import supervised_q
+
+        return queryset.filter(supervised_q()) if value else queryset.exclude(supervised_q())
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(status__in=Hazard.OPEN) if value else queryset.filter(status=Hazard.CLOSED)

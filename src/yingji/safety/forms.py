@@ -53,3 +53,85 @@ class LineForm(ServiceModelForm):
     class Meta:
         model = InventoryLine
         fields = ["unit", "chemical", "categories", "max_tonnes"]
+
+
+# --- Hazards (隐患) and their loop ------------------------------------------------------------------------------
+
+from .models import Hazard, HazardSupervision  # noqa: E402  (kept with the hazard forms: appended part)
+
+
+def criterion_choices():
+    """The 重大事故隐患判定标准 items grouped by the 监管类别 they apply to (the service checks the enterprise's)."""
+    from .services.hazards import criteria
+
+    groups: dict[tuple, list] = {}
+    for item in criteria().values():
+        groups.setdefault(item.categories, []).append((item.code, item.label))
+    labels = dict(Enterprise.CATEGORY_CHOICES)
+    return [("", "（一般隐患不选）")] + [("、".join(labels.get(c, c) for c in cats), items)
+                                     for cats, items in groups.items()]
+
+
+class HazardForm(ServiceModelForm):
+    criterion = forms.ChoiceField(label="重大事故隐患判定标准条款", required=False, choices=criterion_choices)
+    photo_before = forms.FileField(label="整改前照片", required=False, widget=forms.ClearableFileInput(
+        attrs={"accept": "image/*"}), help_text="仅限图片（JPEG、PNG 等）。")
+
+    class Meta:
+        model = Hazard
+        fields = ["enterprise", "region", "title", "description", "location", "longitude", "latitude", "source",
+                  "found_on", "found_by", "grade", "criterion", "criterion_basis", "deadline"]
+        widgets = {"found_on": DATE, "deadline": DATE, "description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"region": "企业的隐患取企业所属区划，可不选", "deadline": "可在整改方案中确定"}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["region"].required = False
+        if is_enterprise_account(user):
+            del self.fields["source"]  # what an enterprise reports itself is its 自查
+            self.fields["enterprise"].required = True
+            self.fields["enterprise"].empty_label = None
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data.pop("photo_before", None)
+        if data.get("region") is None and data.get("enterprise") is not None:
+            data["region"] = data["enterprise"].region
+        return data
+
+
+class HazardPlanForm(forms.Form):
+    measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    funds_wan = forms.DecimalField(label="整改资金（万元）", required=False, max_digits=12, decimal_places=2)
+    responsible = forms.CharField(label="整改责任人", max_length=32, required=False)
+    responsible_phone = forms.CharField(label="责任人电话", max_length=32, required=False)
+    deadline = forms.DateField(label="整改期限", required=False, widget=DATE)
+
+
+class HazardProgressForm(forms.Form):
+    text = forms.CharField(label="整改进展", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    photo = forms.FileField(label="照片", required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+
+class HazardRectifiedForm(HazardProgressForm):
+    text = forms.CharField(label="整改完成情况", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    photo = forms.FileField(label="整改后照片", required=False, widget=forms.ClearableFileInput(
+        attrs={"accept": "image/*"}))
+    rectified_on = forms.DateField(label="整改完成日期", required=False, widget=DATE)
+
+
+class HazardAcceptForm(forms.Form):
+    text = forms.CharField(label="复查验收意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HazardRejectForm(forms.Form):
+    reason = forms.CharField(label="验收不通过的原因", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HazardSuperviseForm(forms.Form):
+    level = forms.ChoiceField(label="督办层级", choices=HazardSupervision.LEVEL_CHOICES)
+    number = forms.CharField(label="督办文号", max_length=64, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": "乐应急督〔2026〕3号"}))
+    deadline = forms.DateField(label="督办整改期限", required=False, widget=DATE)
+    authority = forms.CharField(label="督办单位", max_length=64, required=False, help_text="留空取本级应急管理局")
+    requirements = forms.CharField(label="督办要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))

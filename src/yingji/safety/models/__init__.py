@@ -12,4 +12,5 @@ from .enterprises import (  # noqa: F401
     Licence,
     is_enterprise_account,
 )
+from .hazards import Hazard, HazardSupervision, HazardUpdate  # noqa: F401
 from .risks import COLOUR_CHOICES, CONTROL_LEVELS, METHOD_CHOICES, RiskPoint, RiskScheme  # noqa: F401

@@ -14,3 +14,17 @@ from .enterprises import (  # noqa: F401
     save_unit,
     set_accounts,
 )
+from .hazards import (  # noqa: F401
+    accept,
+    criteria,
+    criteria_for,
+    delete_hazard,
+    escalated,
+    reject,
+    report_progress,
+    report_rectified,
+    save_hazard,
+    statistics,
+    submit_plan,
+    supervise,
+)

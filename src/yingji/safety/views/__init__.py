@@ -1,1 +1,2 @@
 from .enterprises import *  # noqa: F401,F403
+from .hazards import *  # noqa: F401,F403

@@ -1,0 +1,338 @@
+"""The hazard (隐患) closed loop (issue 13, item 4): reported → plan → rectified → accepted (销号) or back; overdue
+flagged and escalated; 重大隐患 挂牌督办 with its notice and 销号; statistics in grouped queries; the enterprise
+account keeps to its own hazards; bad input refused whole with Chinese messages naming the field."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from PIL import Image
+
+from audit_check import audited
+from yingji.core.models import AuditEntry, User
+from yingji.safety.models import Enterprise, Hazard, HazardSupervision, HazardUpdate
+from yingji.safety.services import hazard_notice
+from yingji.safety.services import hazards as services
+
+pytestmark = pytest.mark.django_db
+
+OWN = "乐至县回澜化工有限公司"  # the demo enterprise account's company, in 回澜镇
+NEIGHBOUR = "四川乐氯化工有限公司"  # also in 回澜镇
+SUPERVISED = "液氨储罐区紧急切断阀未投入使用"  # the demo's 挂牌 重大 hazard, overdue, of OWN
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def user(demo):
+    return lambda username: User.objects.get(username=username)
+
+
+def today():
+    return timezone.localdate()
+
+
+def png(name="p.png") -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def new_hazard(actor, enterprise=OWN, **overrides):
+    data = {"enterprise": Enterprise.objects.get(name=enterprise), "title": "储罐区护栏锈蚀", "location": "罐区",
+            "found_on": today() - timedelta(days=2), "grade": "general", "source": "inspection"}
+    data.update(overrides)
+    return services.save_hazard(actor, Hazard(), data)
+
+
+PLAN = {"measures": "更换护栏", "funds_wan": "1.5", "responsible": "周敏", "responsible_phone": "13981761234"}
+
+
+# --- the demo ----------------------------------------------------------------------------------------------------
+
+def test_demo_has_every_step_overdue_and_a_supervised_major_hazard_in_both_townships(demo):
+    statuses = set(Hazard.objects.values_list("status", flat=True))
+    assert statuses == {"pending", "rectifying", "awaiting", "closed"}
+    assert Hazard.objects.filter(services.overdue_q()).count() >= 2
+    townships = set(Hazard.objects.values_list("region__name", flat=True))
+    assert {"天池街道", "回澜镇"} <= townships
+    assert Hazard.objects.filter(enterprise__name=OWN).count() >= 3
+    listing = HazardSupervision.objects.get(hazard__title=SUPERVISED)
+    assert (listing.level, listing.number, listing.closed_on) == ("county", "乐应急督〔2026〕3号", None)
+    assert listing.hazard.grade == "major" and listing.hazard.criterion == "HC-05"
+    assert Hazard.objects.filter(enterprise__isnull=True).exists()  # a public place's hazard
+
+
+# --- the loop ----------------------------------------------------------------------------------------------------
+
+def test_enterprise_reports_and_rectifies_inspector_accepts(user, web):
+    account, inspector = user("enterprise"), user("inspector")
+    with audited() as trail:
+        hazard = services.save_hazard(account, Hazard(), {
+            "enterprise": Enterprise.objects.get(name=OWN), "title": "配电室门口堆放杂物", "found_on": today(),
+            "grade": "general", "source": "inspection"}, photo=png())
+        assert hazard.source == "self_check" and hazard.region.name == "回澜镇" and hazard.photo_before
+        hazard = services.submit_plan(account, hazard, {**PLAN, "deadline": today() + timedelta(days=5)})
+        assert (hazard.status, hazard.funds_wan, hazard.responsible) == ("rectifying", Decimal("1.5"), "周敏")
+        services.report_progress(account, hazard, "杂物已清理一半")
+        hazard = services.report_rectified(account, hazard, "已清理完毕", photo=png("after.png"))
+        assert hazard.status == "awaiting" and hazard.photo_after and hazard.rectified_on == today()
+        with pytest.raises(PermissionDenied):
+            services.accept(account, hazard)  # an enterprise never accepts its own hazard
+        hazard = services.accept(inspector, hazard, "现场复查合格")
+    assert (hazard.status, hazard.closed_on, hazard.accepted_by) == ("closed", today(), inspector)
+    assert trail.count("safety.hazard", "create") == 1 and trail.count("safety.hazard", "update") == 3
+    kinds = list(HazardUpdate.objects.filter(hazard=hazard).values_list("kind", flat=True))
+    assert kinds == ["report", "plan", "progress", "rectified", "accepted"]
+    # The photos are served to those who see the hazard, as images.
+    answer = web("inspector").get(f"/hazards/{hazard.pk}/photo/after/")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/png"
+
+
+def test_rejected_acceptance_goes_back_to_rectifying_with_the_reason(user):
+    inspector = user("inspector")
+    hazard = new_hazard(inspector)
+    hazard = services.submit_plan(inspector, hazard, {**PLAN, "deadline": today() + timedelta(days=3)})
+    hazard = services.report_rectified(inspector, hazard, "已更换")
+    with pytest.raises(ValidationError) as refused:
+        services.reject(inspector, hazard, "")
+    assert "reason" in refused.value.message_dict
+    hazard = services.reject(inspector, hazard, "护栏焊缝未防腐")
+    assert hazard.status == "rectifying" and hazard.rectified_on is None
+    assert HazardUpdate.objects.filter(hazard=hazard, kind="rejected", text__contains="护栏焊缝未防腐").exists()
+
+
+def test_transition_out_of_order_is_refused_and_nothing_written(user):
+    inspector = user("inspector")
+    hazard = new_hazard(inspector)
+    entries = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.accept(inspector, hazard)
+    assert refused.value.message_dict["status"] == ["隐患当前为“待整改”，不能验收销号（只有待验收的隐患可以验收销号）。"]
+    with pytest.raises(ValidationError, match="整改中"):
+        services.report_rectified(inspector, hazard, "完成")
+    hazard.refresh_from_db()
+    assert hazard.status == "pending" and AuditEntry.objects.count() == entries
+
+
+def test_bad_plan_names_every_field_at_once(user):
+    inspector = user("inspector")
+    hazard = new_hazard(inspector)
+    with pytest.raises(ValidationError) as refused:
+        services.submit_plan(inspector, hazard, {"measures": "", "funds_wan": "-2", "responsible": "",
+                                                 "responsible_phone": "12", "deadline": hazard.found_on - timedelta(days=1)})
+    errors = refused.value.message_dict
+    assert set(errors) == {"measures", "funds_wan", "responsible", "responsible_phone", "deadline"}
+    assert errors["funds_wan"] == ["整改资金（万元）不能为负数。"]
+    assert "不能早于发现日期" in errors["deadline"][0]
+    hazard.refresh_from_db()
+    assert hazard.status == "pending" and hazard.measures == ""
+
+
+def test_report_refuses_deadline_before_finding_and_major_without_criterion(user):
+    inspector = user("inspector")
+    before = Hazard.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        new_hazard(inspector, grade="major", deadline=today() - timedelta(days=30))
+    errors = refused.value.message_dict
+    assert errors["criterion"] == ["重大事故隐患须选择所符合的判定标准条款。"]
+    assert "整改期限" in errors["deadline"][0] and "不能早于发现日期" in errors["deadline"][0]
+    # A criterion of another category's list, and a category without a list needs a written basis.
+    with pytest.raises(ValidationError, match="不适用"):
+        new_hazard(inspector, grade="major", criterion="XX-01")
+    with pytest.raises(ValidationError) as refused:
+        new_hazard(inspector, enterprise="乐至县金顺建材有限公司", grade="major")
+    assert "criterion_basis" in refused.value.message_dict
+    assert Hazard.objects.count() == before
+    hazard = new_hazard(inspector, grade="major", criterion="HC-12")
+    assert hazard.criterion == "HC-12"
+
+
+def test_criteria_come_from_the_data_file_by_category():
+    listed = services.criteria_for("hazchem_production")
+    assert len(listed) == 20 and listed[4].code == "HC-05" and "紧急切断" in listed[4].text
+    assert services.criteria_for("industry_trade") == [] and services.criteria_for(None) == []
+
+
+def test_enterprise_account_cannot_touch_another_enterprise(user, api):
+    account = user("enterprise")
+    theirs = Hazard.objects.filter(enterprise__name=NEIGHBOUR).first()
+    with pytest.raises(PermissionDenied, match="只能处理本企业"):
+        services.submit_plan(account, theirs, {**PLAN, "deadline": today()})
+    with pytest.raises(PermissionDenied):
+        new_hazard(account, enterprise=NEIGHBOUR)
+    client = api("enterprise")
+    titles = {row["title"] for row in client.get("/api/hazards/", {"page_size": 100}).json()["results"]}
+    assert titles == set(Hazard.objects.filter(enterprise__name=OWN).values_list("title", flat=True))
+    assert client.post(f"/api/hazards/{theirs.pk}/plan/", PLAN, format="json").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.measures == "" or theirs.responsible != "周敏"
+
+
+def test_township_sees_its_township_only(user, api):
+    titles = {r["title"] for r in api("township").get("/api/hazards/", {"page_size": 100}).json()["results"]}
+    assert titles == set(Hazard.objects.filter(region__name="天池街道").values_list("title", flat=True))
+    assert titles
+
+
+# --- overdue, escalation, 挂牌督办 ------------------------------------------------------------------------------
+
+def test_overdue_is_flagged_on_list_api_and_detail(user, api, web):
+    overdue = Hazard.objects.get(title=SUPERVISED)
+    assert overdue.overdue and not Hazard.objects.get(title="液氨罐区气体检测报警仪2台故障").overdue
+    rows = api("inspector").get("/api/hazards/", {"overdue": "1", "page_size": 100}).json()["results"]
+    assert SUPERVISED in {r["title"] for r in rows} and all(r["overdue"] for r in rows)
+    escalated = api("inspector").get("/api/hazards/", {"overdue": "1", "grade": "major"}).json()["results"]
+    assert {r["title"] for r in escalated} == set(services.escalated(Hazard.objects.all()).values_list("title", flat=True))
+    assert {r["title"] for r in escalated} >= {SUPERVISED, "液氯充装未使用万向管道充装系统"}
+    # The city sees the county's overdue 重大 hazards too.
+    assert api("admin").get("/api/hazards/", {"overdue": "1", "grade": "major"}).json()["count"] == len(escalated)
+    page = web("inspector").get("/hazards/?overdue=1").content.decode()
+    assert "整改中·已逾期" in page
+    detail = web("inspector").get(overdue.get_absolute_url()).content.decode()
+    assert 'data-testid="hazard-overdue"' in detail and "县级挂牌督办" in detail
+    assert api("inspector").get("/api/hazards/", {"overdue": "maybe"}).status_code == 400
+
+
+def test_supervise_notice_and_closing_on_acceptance(user, web):
+    inspector = user("inspector")
+    hazard = new_hazard(inspector, enterprise=NEIGHBOUR, grade="major", criterion="HC-08", title="氯气管道穿越公共区域")
+    with pytest.raises(ValidationError) as refused:
+        services.supervise(inspector, hazard, {"level": "city", "number": "乐应急督〔2026〕3号",
+                                               "deadline": hazard.found_on - timedelta(days=1)})
+    errors = refused.value.message_dict
+    assert "市级挂牌督办须由市级" in errors["level"][0] and "已使用" in errors["number"][0] and "deadline" in errors
+    listing = services.supervise(inspector, hazard, {"level": "county", "number": "乐应急督〔2026〕9号",
+                                                     "deadline": today() + timedelta(days=30), "requirements": "每周报送进展"})
+    assert listing.authority == "乐至县应急管理局" and listing.listed_by == inspector
+    text = hazard_notice.read_text(hazard_notice.render(listing))
+    for expected in ("乐至县应急管理局", "乐应急督〔2026〕9号", "重大事故隐患挂牌督办通知书", f"{NEIGHBOUR}：", "氯气管道穿越公共区域",
+                     "县级挂牌督办", "安监总管三〔2017〕121号", "每周报送进展"):
+        assert expected in text, expected
+    answer = web("inspector").get(f"/hazards/{hazard.pk}/notice/")
+    assert answer.status_code == 200 and answer.content[:2] == b"PK"
+    with pytest.raises(ValidationError, match="已在挂牌督办中"):
+        services.supervise(inspector, hazard, {"level": "county", "number": "乐应急督〔2026〕10号",
+                                               "deadline": today() + timedelta(days=30)})
+    hazard = services.submit_plan(inspector, hazard, {**PLAN, "deadline": today() + timedelta(days=20)})
+    hazard = services.report_rectified(inspector, hazard, "管道已改线")
+    services.accept(inspector, hazard)
+    listing.refresh_from_db()
+    assert listing.closed_on == today()
+    assert AuditEntry.objects.filter(model="safety.hazardsupervision", object_id=str(listing.pk)).count() == 2
+
+
+def test_general_hazard_and_township_user_cannot_be_supervised(user):
+    inspector = user("inspector")
+    general = new_hazard(inspector)
+    with pytest.raises(ValidationError, match="只有重大事故隐患"):
+        services.supervise(inspector, general, {"level": "county", "number": "X1", "deadline": today()})
+    with pytest.raises(PermissionDenied):
+        services.supervise(user("township2"), general, {"level": "county", "number": "X2", "deadline": today()})
+    assert not HazardSupervision.objects.filter(number__in=["X1", "X2"]).exists()
+
+
+# --- statistics ---------------------------------------------------------------------------------------------------
+
+def test_statistics_by_each_dimension_in_one_query(user):
+    hazards = Hazard.objects.all()
+    for dimension in services.DIMENSIONS:
+        with CaptureQueriesContext(connection) as queries:
+            rows = services.statistics(hazards, dimension)
+        assert len(queries) == 1, dimension
+        assert sum(r["found"] for r in rows) == hazards.count()
+        assert sum(r["closed"] for r in rows) == hazards.filter(status="closed").count()
+        assert sum(r["overdue"] for r in rows) == hazards.filter(services.overdue_q()).count()
+    by_grade = {r["key"]: r for r in services.statistics(hazards, "grade")}
+    major = hazards.filter(grade="major")
+    expected = round(major.filter(status="closed").count() / major.count() * 100, 1)
+    assert by_grade["major"]["rate"] == expected and by_grade["major"]["label"] == "重大事故隐患"
+    by_industry = {r["label"]: r for r in services.statistics(hazards, "industry")}
+    assert by_industry["公共场所"]["found"] == hazards.filter(enterprise__isnull=True).count()
+    assert any("化学原料" in label for label in by_industry)
+    with pytest.raises(ValidationError):
+        services.statistics(hazards, "colour")
+
+
+def test_statistics_page_and_api(api, web):
+    page = web("inspector").get("/hazards/stats/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "按区划" in text and "按月份" in text and "整改率" in text
+    months = api("inspector").get("/api/hazards/stats/", {"by": "month"}).json()
+    assert sum(r["found"] for r in months) == Hazard.objects.count()
+    assert api("inspector").get("/api/hazards/stats/", {"by": "x"}).status_code == 400
+    township = api("township").get("/api/hazards/stats/", {"by": "region"}).json()
+    assert [r["label"] for r in township] == ["天池街道"]
+
+
+# --- API, pages and map -----------------------------------------------------------------------------------------
+
+def test_api_loop_with_bad_input_and_order(user, api):
+    client = api("inspector")
+    company = Enterprise.objects.get(name=OWN)
+    answer = client.post("/api/hazards/", {"enterprise": company.pk, "title": "储罐接地线断开", "found_on": str(today()),
+                                           "grade": "major", "source": "inspection"}, format="json")
+    assert answer.status_code == 400 and "criterion" in answer.json()["error"]["fields"]
+    answer = client.post("/api/hazards/", {"enterprise": company.pk, "title": "储罐接地线断开", "found_on": str(today()),
+                                           "grade": "major", "criterion": "HC-12", "source": "inspection"}, format="json")
+    assert answer.status_code == 201, answer.json()
+    pk = answer.json()["id"]
+    assert answer.json()["region"] == company.region_id and answer.json()["status"] == "pending"
+    assert client.post(f"/api/hazards/{pk}/accept/", {}, format="json").status_code == 400
+    bad = client.post(f"/api/hazards/{pk}/plan/", {**PLAN, "funds_wan": "-1", "deadline": "2000-01-01"}, format="json")
+    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) >= {"funds_wan", "deadline"}
+    ok = client.post(f"/api/hazards/{pk}/plan/", {**PLAN, "deadline": str(today() + timedelta(days=9))}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "rectifying"
+    listed = client.post(f"/api/hazards/{pk}/supervise/", {"level": "county", "number": "乐应急督〔2026〕11号",
+                                                           "deadline": str(today() + timedelta(days=9))}, format="json")
+    assert listed.status_code == 201 and listed.json()["level_label"] == "县级"
+    assert client.get(f"/api/hazards/{pk}/notice/").status_code == 200
+    done = client.post(f"/api/hazards/{pk}/rectified/", {"text": "已恢复接地"}, format="json")
+    assert done.json()["status"] == "awaiting"
+    closed = client.post(f"/api/hazards/{pk}/accept/", {"text": "合格"}, format="json").json()
+    assert closed["status"] == "closed" and closed["supervisions"][0]["closed_on"] == str(today())
+    assert [u["kind"] for u in closed["updates"]] == ["report", "plan", "supervised", "rectified", "accepted"]
+
+
+def test_photo_that_is_not_an_image_is_refused(user):
+    fake = SimpleUploadedFile("x.png", b"not an image at all", content_type="image/png")
+    with pytest.raises(ValidationError) as refused:
+        services.save_hazard(user("inspector"), Hazard(), {"enterprise": Enterprise.objects.get(name=OWN),
+                                                           "title": "假照片", "found_on": today(), "grade": "general"},
+                             photo=fake)
+    assert "photo_before" in refused.value.message_dict
+    assert not Hazard.objects.filter(title="假照片").exists()
+
+
+def test_layer_shows_open_hazards_coloured(api):
+    body = api("inspector").get("/api/hazards/layer/", {"open": "1"}).json()
+    states = {f["properties"]["state"] for f in body["features"]}
+    assert body["type"] == "FeatureCollection" and "overdue" in states
+    closed = set(Hazard.objects.filter(status="closed").values_list("pk", flat=True))
+    assert not closed & {f["id"] for f in body["features"]}
+
+
+def test_pages_show_the_steps_to_whoever_may_act(user, web):
+    own = Hazard.objects.get(title="液氨罐区气体检测报警仪2台故障")  # rectifying, of the enterprise account
+    page = web("enterprise").get(own.get_absolute_url()).content.decode()
+    assert 'data-testid="rectified-form"' in page and 'data-testid="accept-form"' not in page
+    awaiting = Hazard.objects.filter(status="awaiting").first()
+    page = web("inspector").get(awaiting.get_absolute_url()).content.decode()
+    assert 'data-testid="accept-form"' in page and 'data-testid="reject-form"' in page
+    listing = web("enterprise").get("/hazards/").content.decode()
+    assert own.title in listing and "液氯充装未使用万向管道充装系统" not in listing
+    # A refused step comes back as a message naming the problem, nothing changed.
+    answer = web("inspector").post(f"/hazards/{own.pk}/plan/", {**PLAN, "funds_wan": "-3"}, follow=True)
+    assert "整改资金（万元）不能为负数" in answer.content.decode()
+    form = web("enterprise").get("/hazards/add/").content.decode()
+    assert "HC-05" in form and 'enctype="multipart/form-data"' in form and 'name="source"' not in form
