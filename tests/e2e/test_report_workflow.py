@@ -65,6 +65,8 @@ def test_township_drafts_county_reviews_leader_signs_city_receives(demo, live_se
     reviewer = person(browser)
     login(reviewer, base, "duty")
     reviewer.goto(detail)
+    assert reviewer.locator("[data-testid=sign-link]").count() == 0  # not reviewed yet: nothing to sign
+    shot(reviewer, "2b-review-1366")
     reviewer.click("[data-testid=review-pass]")
     reviewer.wait_for_load_state("networkidle")
     assert reviewer.locator("[data-testid=report-status]").inner_text() == "待签发"
