@@ -356,8 +356,8 @@ def sign_report(actor, report: InformationReport, confirm: bool = False, now=Non
 def receive_delivery(actor, delivery: ReportDelivery, now=None) -> ReportDelivery:
     """签收 at the receiving level: the time is recorded; after `receipt_due` it is a late receipt."""
     now = now or timezone.now()
-    delivery = ReportDelivery.objects.select_for_update().select_related("report", "report__incident").get(
-        pk=delivery.pk)
+    delivery = (ReportDelivery.objects.select_for_update(of=("self",)).select_related("report", "report__incident")
+                .get(pk=delivery.pk))  # two duty officers clicking 签收 at once: the second finds it received
     report = delivery.report
     _require_role(actor, "YINGJI_REPORT_RECEIVERS", "签收")
     if actor is not None and not actor.is_superuser and (actor.region_id is None
