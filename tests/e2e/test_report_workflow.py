@@ -60,6 +60,10 @@ def test_township_drafts_county_reviews_leader_signs_city_receives(demo, live_se
     assert drafter.locator("[data-testid=report-status]").inner_text() == "待审核"
     no_page_scroll(drafter)
     shot(drafter, "2-submitted-390")
+    drafter.goto(f"{base}/incidents/reports/?status=submitted")  # six status tabs on a phone
+    assert "天池街道某厂储罐泄漏" in drafter.locator("[data-testid=report-list]").inner_text()
+    no_page_scroll(drafter)
+    shot(drafter, "2c-list-390")
 
     # 乐至县 duty officer reviews it.
     reviewer = person(browser)
