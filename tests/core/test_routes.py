@@ -55,7 +55,18 @@ def _activation(owner):
     return None
 
 
+def _risk_scheme(owner):
+    from yingji.safety.models import RiskScheme
+    from yingji.safety.services import save_risk_scheme
+    from yingji.standards.risk import default_bands
+
+    bands = [{"grade": b.grade, "bound": str(b.bound), "level": b.level, "colour": b.colour,
+              "colour_code": b.colour_code, "control_level": b.control_level} for b in default_bands()["ls"]]
+    return save_risk_scheme(None, RiskScheme(), {"region": owner.region, "method": "ls", "bands": bands})
+
+
 MAKERS = {
+    "safety.RiskScheme": _risk_scheme,  # the demo's bureaus keep the default bands
     "incidents.PublicReport": _public_report,
     "plans.Activation": _activation,
     "plans.Task": lambda owner: (activation := _activation(owner)) and activation.tasks.order_by("pk").first(),

@@ -5,5 +5,7 @@ routes = [
     ("licences", api.LicenceViewSet, "licence"),
     ("hazard-units", api.HazardUnitViewSet, "hazardunit"),
     ("inventory-lines", api.InventoryLineViewSet, "inventoryline"),
+    ("risk-points", api.RiskPointViewSet, "riskpoint"),
+    ("risk-schemes", api.RiskSchemeViewSet, "riskscheme"),
     ("hazards", api.HazardViewSet, "hazard"),
 ]

@@ -1,6 +1,7 @@
 """Demo safety supervision for 乐至县: enterprises whose inventories give each GB 18218 level (一级 to 四级) and
 non-major units, licences valid, expiring and expired, and the demo enterprise account bound to its company."""
 
+import math
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ from yingji.core.models import Region, User
 from yingji.standards.tables import read_table
 
 from . import services
-from .models import Enterprise, HazardUnit, InventoryLine, Licence
+from .models import Enterprise, HazardUnit, InventoryLine, Licence, RiskPoint, RiskScheme
 
 DATA = Path(__file__).parent / "data"
 ACCOUNT = ("enterprise", "乐至县回澜化工有限公司")  # the demo 企业用户 and its company
@@ -50,6 +51,45 @@ def _licences(enterprises):
             "enterprise": enterprises[row["enterprise"]], "kind": row["kind"], "number": row["number"],
             "scope": row["scope"], "issued_on": today - timedelta(days=int(row["issued_days_ago"])),
             "expires_on": today + timedelta(days=int(row["expires_in_days"]))})
+
+
+def _square(lon: float, lat: float, half_m: float = 30.0) -> dict:
+    """A small drawn area around a tank farm's point (the four-colour map fills it)."""
+    dlat, dlon = half_m / 111_195, half_m / (111_195 * math.cos(math.radians(lat)))
+    ring = [[lon - dlon, lat - dlat], [lon + dlon, lat - dlat], [lon + dlon, lat + dlat], [lon - dlon, lat + dlat]]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def _risk_scheme():
+    """乐至县 writes down the LS bands it uses (the common provincial split, the same as the defaults)."""
+    from yingji.standards.risk import default_bands
+
+    county = Region.objects.get(code="512022")
+    bands = [{"grade": b.grade, "bound": str(b.bound), "level": b.level, "colour": b.colour,
+              "colour_code": b.colour_code, "control_level": b.control_level} for b in default_bands()["ls"]]
+    scheme = RiskScheme.objects.filter(region=county, method="ls").first() or RiskScheme()
+    services.save_risk_scheme(None, scheme, {"region": county, "method": "ls", "bands": bands,
+                                             "notes": "演示：采用通行的 1–8 / 9–12 / 15–16 / 20–25 分档"})
+
+
+def _risk_points(enterprises) -> list[RiskPoint]:
+    today, points = timezone.localdate(), []
+    for row in read_table(DATA / "demo_risk_points.csv"):
+        enterprise = enterprises.get(row["enterprise"]) if row["enterprise"] else None
+        region = enterprise.region if enterprise else Region.objects.get(code=row["region_code"])
+        lon, lat = float(row["longitude"]), float(row["latitude"])
+        data = {"enterprise": enterprise, "region": region, "name": row["name"], "longitude": lon, "latitude": lat,
+                "area": _square(lon, lat) if "储罐区" in row["name"] else None, "hazards": row["hazards"],
+                "accident_types": row["accident_types"], "method": row["method"],
+                "likelihood": Decimal(row["likelihood"]), "consequence": Decimal(row["consequence"]),
+                "exposure": Decimal(row["exposure"]) if row["exposure"] else None, "measures": row["measures"],
+                "responsible": row["responsible"], "responsible_phone": row["responsible_phone"],
+                "assessed_on": today - timedelta(days=30), "is_demo": True}
+        point = RiskPoint.objects.filter(region=region, name=row["name"]).first() or RiskPoint()
+        if point.pk:
+            data.pop("assessed_on")  # a second demo load changes nothing
+        points.append(services.save_risk_point(None, point, data))
+    return points
 
 
 def _hazards(enterprises):
@@ -98,4 +138,8 @@ def load(log):
         services.set_accounts(None, enterprises[company], [account])
     majors = HazardUnit.objects.filter(is_major=True).count()
     log(f"企业 {len(enterprises)} 家，重大危险源 {majors} 处")
+    _risk_scheme()
+    points = _risk_points(enterprises)
+    log(f"风险点 {len(points)} 处（红橙黄蓝：" + "、".join(
+        str(sum(p.colour == c for p in points)) for c in ("红", "橙", "黄", "蓝")) + "）")
     log(f"隐患 {_hazards(enterprises)} 项（闭环各步骤、逾期与挂牌督办）")

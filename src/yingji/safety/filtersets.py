@@ -4,7 +4,7 @@ import django_filters as filters
 
 from yingji.core.filtersets import FlagFilter, ScopedFilterSet
 
-from .models import Enterprise, Hazard, HazardUnit, InventoryLine, Licence
+from .models import Enterprise, Hazard, HazardUnit, InventoryLine, Licence, RiskPoint, RiskScheme
 
 
 class EnterpriseFilterSet(ScopedFilterSet):
@@ -33,6 +33,20 @@ class InventoryLineFilterSet(ScopedFilterSet):
     class Meta:
         model = InventoryLine
         fields = ["unit"]
+
+
+class RiskPointFilterSet(ScopedFilterSet):
+    public = FlagFilter(label="公共场所（无企业）", field_name="enterprise", lookup_expr="isnull")
+
+    class Meta:
+        model = RiskPoint
+        fields = ["colour", "grade", "method", "enterprise", "control_level"]
+
+
+class RiskSchemeFilterSet(ScopedFilterSet):
+    class Meta:
+        model = RiskScheme
+        fields = ["method"]
 
 
 class HazardFilterSet(ScopedFilterSet):

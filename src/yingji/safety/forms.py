@@ -2,11 +2,20 @@
 
 from django import forms
 
-from yingji.core.forms import ScopedModelForm
+from yingji.core.forms import OptionalJSONField, ScopedModelForm
 from yingji.core.models import User
 from yingji.core.scoping import scope
 
-from .models import ENTERPRISE_ROLE, Enterprise, HazardUnit, InventoryLine, Licence, is_enterprise_account
+from .models import (
+    ENTERPRISE_ROLE,
+    Enterprise,
+    HazardUnit,
+    InventoryLine,
+    Licence,
+    RiskPoint,
+    RiskScheme,
+    is_enterprise_account,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -53,6 +62,35 @@ class LineForm(ServiceModelForm):
     class Meta:
         model = InventoryLine
         fields = ["unit", "chemical", "categories", "max_tonnes"]
+
+
+class RiskPointForm(ServiceModelForm):
+    area = OptionalJSONField(label="范围（GeoJSON 面）", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="可选：Polygon 或 MultiPolygon（WGS84 经纬度），四色图按此范围着色。")
+
+    class Meta:
+        model = RiskPoint
+        fields = ["enterprise", "region", "name", "longitude", "latitude", "area", "hazards", "accident_types",
+                  "method", "likelihood", "exposure", "consequence", "control_level", "measures", "responsible",
+                  "responsible_phone", "assessed_on"]
+        widgets = {"assessed_on": DATE, "measures": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"likelihood": "LEC：10、6、3、1、0.5、0.2、0.1；LS：1～5",
+                      "exposure": "LEC：10、6、3、2、1、0.5（LS 不填）",
+                      "consequence": "LEC 的 C：100、40、15、7、3、1；LS 的 S：1～5"}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["region"].required = False  # an enterprise's point takes the enterprise's region
+
+
+class RiskSchemeForm(ServiceModelForm):
+    bands = forms.JSONField(label="分级标准（JSON）", widget=forms.Textarea(attrs={"rows": 8}),
+                            help_text="4档，依次为重大（红）、较大（橙）、一般（黄）、低（蓝）；每档 grade、bound、level、"
+                                      "colour、colour_code、control_level。LEC：D 大于 bound；LS：R 不小于 bound。")
+
+    class Meta:
+        model = RiskScheme
+        fields = ["region", "method", "bands", "notes"]
 
 
 # --- Hazards (隐患) and their loop ------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ class RiskPoint(Record, EnterpriseScoped):
     colour_code = models.CharField("颜色值", max_length=7, editable=False)
     control_level = models.CharField("管控层级", max_length=8, choices=CONTROL_LEVELS, blank=True,
                                      help_text="留空按颜色取默认（红 公司级、橙 车间级、黄 班组级、蓝 岗位级）")
+    control_level_auto = models.BooleanField("管控层级随颜色", default=True, editable=False)
     measures = models.TextField("管控措施", blank=True)
     responsible = models.CharField("责任人", max_length=32, blank=True)
     responsible_phone = models.CharField("责任人电话", max_length=32, blank=True)

@@ -28,3 +28,9 @@ from .hazards import (  # noqa: F401
     submit_plan,
     supervise,
 )
+from .risks import (  # noqa: F401
+    delete_risk_point,
+    delete_risk_scheme,
+    save_risk_point,
+    save_risk_scheme,
+)
