@@ -167,3 +167,15 @@ def test_enterprise_account_edits_its_own_record_without_binding_accounts(demo, 
     assert page.status_code == 200 and "企业账号" not in page.content.decode()
     assert web("enterprise").get(f"/enterprises/{enterprise(NEIGHBOUR).pk}/edit/").status_code == 404
     assert web("enterprise").get("/enterprises/add/").status_code == 403
+
+
+def test_one_map_layers_of_enterprises_and_major_hazard_sources(demo, api):
+    everyone = api("inspector").get("/api/enterprises/layer/?bbox=104.7,29.9,105.4,30.7").json()["features"]
+    majors = api("inspector").get("/api/enterprises/layer/?bbox=104.7,29.9,105.4,30.7&has_major=1").json()["features"]
+    assert len(everyone) == Enterprise.objects.count()
+    assert {f["properties"]["name"]: f["properties"]["major_level"] for f in majors} == {
+        NEIGHBOUR: "一级", OWN: "二级", "乐至县天池燃气有限公司": "三级", "乐至县宏达溶剂有限公司": "四级"}
+    mine = api("enterprise").get("/api/enterprises/layer/?bbox=104.7,29.9,105.4,30.7").json()["features"]
+    assert [f["properties"]["name"] for f in mine] == [OWN]
+    assert api("inspector").get("/api/enterprises/?categories=hazchem_storage,mining").json()["count"] == 3
+    assert api("inspector").get("/api/enterprises/?categories=bogus").status_code == 400

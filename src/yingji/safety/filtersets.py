@@ -2,13 +2,19 @@
 
 import django_filters as filters
 
-from yingji.core.filtersets import FlagFilter, ScopedFilterSet
+from yingji.core.filtersets import ChoiceInFilter, FlagFilter, ScopedFilterSet
 
 from .models import Enterprise, Hazard, HazardUnit, InventoryLine, Licence, RiskPoint, RiskScheme
 
 
 class EnterpriseFilterSet(ScopedFilterSet):
     major_level = filters.ChoiceFilter(label="重大危险源级别", choices=[(lv, lv) for lv in HazardUnit.LEVELS])
+    has_major = FlagFilter(label="有重大危险源", method="filter_has_major")
+    categories = ChoiceInFilter(label="监管类别（多个以逗号分隔）", field_name="category",
+                                choices=Enterprise.CATEGORY_CHOICES)
+
+    def filter_has_major(self, queryset, name, value):
+        return queryset.exclude(major_level="") if value else queryset.filter(major_level="")
 
     class Meta:
         model = Enterprise

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet
+from yingji.core.layers import LayerActionMixin
 from yingji.core.models import Region, User
 
 from .. import filtersets, services
@@ -31,7 +32,13 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"credit_code": {"validators": []}}
 
 
-class EnterpriseViewSet(ServiceViewSet):
+def enterprise_properties(enterprise: Enterprise) -> dict:
+    return {"name": enterprise.name, "category": enterprise.category, "category_label": enterprise.get_category_display(),
+            "major_level": enterprise.major_level or "无", "major_key": enterprise.major_level or "none",
+            "principal": f"{enterprise.principal} {enterprise.principal_phone}", "url": enterprise.get_absolute_url()}
+
+
+class EnterpriseViewSet(LayerActionMixin, ServiceViewSet):
     queryset = Enterprise.objects.select_related("region").prefetch_related("accounts")
     serializer_class = EnterpriseSerializer
     filterset_class = filtersets.EnterpriseFilterSet
@@ -39,6 +46,7 @@ class EnterpriseViewSet(ServiceViewSet):
     ordering_fields = ["name", "major_grade"]
     save_service = staticmethod(services.save_enterprise)
     delete_service = staticmethod(services.delete_enterprise)
+    layer_properties = staticmethod(enterprise_properties)
 
 
 class LicenceSerializer(serializers.ModelSerializer):
