@@ -233,7 +233,7 @@ def test_receive_through_the_api_and_web(open_incident, people, api, web):
 
 # --- 催报 -----------------------------------------------------------------------------------------------------------
 
-def test_urge_only_from_above_the_issuing_bureau(open_incident, people, api):
+def test_urge_only_from_above_the_issuing_bureau(open_incident, people, api, web):
     incident = open_incident(reported_at=timezone.now() - timedelta(minutes=90),
                              occurred_at=timezone.now() - timedelta(minutes=100))
     report = initial_of(incident)
@@ -251,6 +251,8 @@ def test_urge_only_from_above_the_issuing_bureau(open_incident, people, api):
     answer = api("city_duty").post(f"/api/incident-reports/{report.pk}/urge/", {"message": "请立即电话报告"},
                                    format="json")
     assert answer.status_code == 201 and answer.json()["message"] == "请立即电话报告"
+    for url in ("/incidents/reports/", incident.get_absolute_url()):  # the list and the incident's panel
+        assert "催报2次" in web("duty").get(url).content.decode()
     listed = api("duty").get(f"/api/incident-reports/{report.pk}/").json()
     assert [u["message"] for u in listed["urges"]][0] == "请立即电话报告"
     workflow.sign_report(people["leader"], reviewed(incident, people), confirm=True)

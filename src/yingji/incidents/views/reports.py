@@ -102,6 +102,7 @@ def report_row(report: InformationReport, user, now=None) -> dict:
         "document_url": reverse("incidents:report_document", args=[pk]) if report.document else "",
         "deliveries": [{"delivery": d, "late": d.is_late(now)} for d in report.deliveries.all()]
         if report.status == InformationReport.ISSUED else [],
+        "urges": len(report.urges.all()) if due else 0,
         "relays": [{**hop, "due_at": _parse(hop.get("due")), "reported": _parse(hop.get("reported_at"))}
                    for hop in report.relay_deadlines or []],
     }
@@ -120,7 +121,7 @@ def reports_context(incident, user) -> dict:
         return {}
     now = timezone.now()
     reports = services.with_overdue(scope(incident.reports.select_related("issued_by").prefetch_related(
-        "deliveries"), user), now)
+        "deliveries", "urges"), user), now)
     rows = [report_row(r, user, now) for r in reports.order_by("due_at", "id")]
     return {
         "reports_panel": {
@@ -164,6 +165,9 @@ class ReportListView(ReportMixin, ListView):
         return value if value in dict(self.TABS) else "due"
 
     def get_queryset(self):
+        return self.tab_queryset().prefetch_related("deliveries", "urges")  # report_row shows them
+
+    def tab_queryset(self):
         tab = self.tab()
         if tab in ("due", "overdue"):
             qs = services.due_reports(self.request.user)
