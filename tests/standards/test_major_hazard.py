@@ -143,3 +143,33 @@ def test_cli_refuses_bad_items_with_a_chinese_message():
     bad = cli("--item", "氯汽:5", "--json")
     assert bad.returncode == 1 and "是否是：氯" in bad.stderr
     assert "应写成 名称或类别:吨数" in cli("--item", "氯").stderr
+
+
+def test_many_units_at_once_agree_with_one_by_one_including_boundaries():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    names = gb18218.table1_names()
+    subs = [gb18218.substance(n) for n in names]
+    units, lines = 400, 6
+    pick = rng.integers(0, len(subs), size=(units, lines))
+    critical = np.array([[float(subs[k].critical_t) for k in row] for row in pick])
+    beta = np.array([[float(subs[k].beta) for k in row] for row in pick])
+    tonnes = np.round(critical * rng.uniform(0, 0.6, size=(units, lines)), 3)
+    tonnes[:, 3:] = 0  # three lines in use
+    people = rng.integers(0, 150, size=units)
+    # Boundary units: q = Q exactly; 0.1/0.3 + 0.2/0.3 (floats sum below 1); R = 100 and R = 50 exactly.
+    tonnes[0, :3], critical[0, :3] = (5, 0, 0), (5, 1, 1)
+    tonnes[1, :3], critical[1, :3], beta[1, :3] = (0.1, 0.2, 0), (0.3, 0.3, 1), (1, 1, 1)
+    tonnes[2, :3], critical[2, :3], beta[2, :3], people[2] = (62.5, 0, 0), (5, 1, 1), (4, 1, 1), 100
+    tonnes[3, :3], critical[3, :3], beta[3, :3], people[3] = (62.5, 0, 0), (5, 1, 1), (4, 1, 1), 50
+    batch = gb18218.assess_many(tonnes, critical, beta, people)
+    for i in range(units):
+        items = [(gb18218.Substance("", gb18218._dec(critical[i, j]), gb18218._dec(beta[i, j]), "", ""),
+                  gb18218._dec(tonnes[i, j])) for j in range(lines) if tonnes[i, j]]
+        one = gb18218.assess(items, int(people[i]))
+        assert bool(batch.major[i]) == one.major, i
+        if one.major:
+            assert gb18218.LEVEL_NAMES[batch.level[i] - 1] == one.level, i
+            assert batch.R[i] == pytest.approx(float(one.R), rel=1e-12)
+    assert list(batch.level[:4]) == [4, 4, 1, 2] and batch.major[1]

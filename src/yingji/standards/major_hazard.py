@@ -240,3 +240,59 @@ def parse_item(text: str) -> tuple[Substance, Decimal]:
     what, _, amount = text.replace("：", ":").rpartition(":")
     name, _, cats = what.partition("/")
     return substance(name, [c for c in re.split("[,，]", cats) if c]), tonnes(amount, f"{what}的数量")
+
+
+# --- Many units at once (a county's or a province's registry) ------------------------------------------------
+# Vectorised in float64 over a (units × lines) matrix; a unit whose S lies within NEAR of 1, or whose R lies
+# within NEAR of a level boundary, is recomputed exactly in Decimal, so q = Q still counts and R = 100 is 一级.
+NEAR = 1e-9
+
+
+@dataclass(frozen=True)
+class Batch:
+    S: "numpy.ndarray"  # (units,)
+    major: "numpy.ndarray"  # bool
+    R: "numpy.ndarray"  # NaN where not major
+    level: "numpy.ndarray"  # 0 not major, 1 一级 … 4 四级
+
+
+def _alphas(people):
+    import numpy as np
+
+    alphas, _ = _table5_6()
+    bounds = np.array([m for m, _ in reversed(alphas)])  # 0, 1, 30, 50, 100
+    values = np.array([float(a) for _, a in reversed(alphas)])
+    return values[np.searchsorted(bounds, people, side="right") - 1]
+
+
+def assess_many(tonnes, critical, beta, people) -> Batch:
+    """`tonnes`, `critical`, `beta`: (units × lines) arrays (unused lines: tonnes 0, critical 1);
+    `people`: (units,). Same answers as assess(), unit by unit."""
+    import numpy as np
+
+    tonnes, critical, beta = (np.asarray(a, dtype=float) for a in (tonnes, critical, beta))
+    people = np.asarray(people, dtype=np.int64)
+    ratio = tonnes / critical
+    s = ratio.sum(axis=1)
+    r = _alphas(people) * (beta * ratio).sum(axis=1)
+    major = s >= 1
+    _, levels = _table5_6()
+    edges = np.array([float(m) for m, _ in sorted(levels)])  # 0, 10, 50, 100
+    level = np.where(major, 4 - (np.searchsorted(edges, r, side="right") - 1), 0)
+    near = (np.abs(s - 1) < NEAR) | (major & (np.abs(r[:, None] - edges[1:]) < NEAR * np.maximum(1, r[:, None])).any(axis=1))
+    for i in np.flatnonzero(near):  # the rare unit on a boundary: exact
+        items = [(Substance("", _dec(q_), _dec(b_), "", ""), _dec(t))
+                 for t, q_, b_ in zip(tonnes[i], critical[i], beta[i], strict=True) if t]
+        exact = assess(items, int(people[i]))
+        s[i], major[i] = float(exact.S), exact.major
+        r[i] = float(exact.R) if exact.major else r[i]
+        level[i] = LEVEL_NAMES.index(exact.level) + 1 if exact.major else 0
+    return Batch(s, major, np.where(major, r, np.nan), level)
+
+
+LEVEL_NAMES = ["一级", "二级", "三级", "四级"]
+
+
+def _dec(value) -> Decimal:
+    """The decimal a float was typed as (4.999, not 4.99899999…): Python's shortest repr of the float."""
+    return Decimal(str(float(value)))
