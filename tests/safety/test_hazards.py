@@ -3,8 +3,13 @@ flagged and escalated; 重大隐患 挂牌督办 with its notice and 销号; sta
 account keeps to its own hazards; bad input refused whole with Chinese messages naming the field."""
 
 import io
+import os
+import re
+import shutil
+import subprocess
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -336,3 +341,44 @@ def test_pages_show_the_steps_to_whoever_may_act(user, web):
     assert "整改资金（万元）不能为负数" in answer.content.decode()
     form = web("enterprise").get("/hazards/add/").content.decode()
     assert "HC-05" in form and 'enctype="multipart/form-data"' in form and 'name="source"' not in form
+
+
+# --- the 督办 notice in LibreOffice ---------------------------------------------------------------------------
+
+ARTIFACTS = Path(os.environ.get("YINGJI_TEST_ARTIFACTS", "test-artifacts"))
+FONTS = Path(__file__).parent.parent / "incidents" / "fonts.conf"  # 公文 font names → Noto CJK SC
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        message = f"找不到 {name}：请 apt-get install libreoffice-writer-nogui poppler-utils（.docx 须在 LibreOffice 中打开检查）"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def test_notice_opens_in_libreoffice_as_a_short_document(demo, tmp_path):
+    listing = HazardSupervision.objects.select_related("hazard__enterprise", "hazard__region").get(
+        hazard__title=SUPERVISED)
+    docx = tmp_path / "notice.docx"
+    docx.write_bytes(hazard_notice.render(listing))
+    env = {**os.environ, "FONTCONFIG_FILE": str(FONTS), "HOME": str(tmp_path)}
+    subprocess.run([_tool("libreoffice"), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
+                   check=True, capture_output=True, timeout=180, env=env)
+    pdf = tmp_path / "notice.pdf"
+    flat = re.sub(r"\s+", "", subprocess.run([_tool("pdftotext"), str(pdf), "-"], check=True, capture_output=True,
+                                             text=True).stdout)
+    for expected in ("乐至县应急管理局", "乐应急督〔2026〕3号", "重大事故隐患挂牌督办通知书", f"{OWN}：",
+                     "一、隐患基本情况", "二、督办要求", "三、验收销号", "紧急切断", "县级挂牌督办", "抄送：回澜镇人民政府"):
+        assert expected in flat, expected
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("hazard-notice-*.png"):
+        old.unlink()
+    subprocess.run([_tool("pdftoppm"), "-png", "-r", "60", str(pdf), str(ARTIFACTS / "hazard-notice")], check=True)
+    assert sorted(ARTIFACTS.glob("hazard-notice-*.png"))
+    info = subprocess.run([_tool("pdfinfo"), str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)) <= 2  # 22 lines a page (GB/T 9704)
+    assert "CJK" in subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout

@@ -127,6 +127,8 @@ class HazardForm(ServiceModelForm):
         self.fields["region"].required = False
         if is_enterprise_account(user):
             del self.fields["source"]  # what an enterprise reports itself is its 自查
+            del self.fields["region"]  # its enterprise's
+            self.fields["enterprise"].help_text = ""
             self.fields["enterprise"].required = True
             self.fields["enterprise"].empty_label = None
 

@@ -222,7 +222,8 @@ class HazardViewSet(LayerActionMixin, ServiceViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("by", str, description="region 区划 / industry 行业 / grade 等级 / "
                                                                          "month 月份")],
-                   responses=rows("HazardStatistics", key=serializers.CharField(), label=serializers.CharField(),
+                   responses=rows("HazardStatistics", key=serializers.CharField(
+                       help_text="区划编号、行业代码、等级代码或年月（YYYY-MM）"), label=serializers.CharField(),
                                   found=serializers.IntegerField(help_text="发现数"),
                                   closed=serializers.IntegerField(help_text="整改数（已销号）"),
                                   rate=serializers.FloatField(allow_null=True, help_text="整改率（%）"),

@@ -438,7 +438,7 @@ def statistics(queryset, dimension: str, today=None) -> list[dict]:
 
 def _stat_row(dimension: str, row: dict) -> dict:
     if dimension == "region":
-        key, label = row["region_id"], row["region__name"]
+        key, label = str(row["region_id"]), row["region__name"]  # keys are text in every dimension
     elif dimension == "industry":
         key = row["enterprise__industry"] or ""
         division = industries.divisions().get(key) if key else None

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
@@ -15,7 +16,7 @@ from yingji.core.models import Region
 from yingji.core.scoping import scope
 
 from .. import filtersets, forms
-from ..models import Hazard, HazardSupervision, is_enterprise_account
+from ..models import Enterprise, Hazard, HazardSupervision, is_enterprise_account
 from ..services import hazard_notice
 from ..services import hazards as services
 
@@ -95,6 +96,7 @@ class HazardFormView(ObjectFormView):
 
     def get_initial(self):
         initial = super().get_initial()
+        initial.setdefault("found_on", timezone.localdate())
         enterprise = self.request.GET.get("enterprise", "")
         if enterprise.isdigit():
             initial["enterprise"] = int(enterprise)
@@ -102,6 +104,15 @@ class HazardFormView(ObjectFormView):
 
     def service_kwargs(self, form) -> dict:
         return {"photo": form.cleaned_data.get("photo_before")}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        enterprises = form.fields["enterprise"].queryset if "enterprise" in form.fields else Enterprise.objects.none()
+        context["hazard_form_config"] = {  # hazard_form.js offers the criteria of the enterprise's 监管类别
+            "enterprises": {str(pk): category for pk, category in enterprises.values_list("pk", "category")},
+            "criteria": {code: list(item.categories) for code, item in services.criteria().items()}}
+        return context
 
 
 HazardDeleteView = delete_view(Hazard, services.delete_hazard, "safety:hazard_list")
