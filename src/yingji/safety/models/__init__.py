@@ -13,4 +13,14 @@ from .enterprises import (  # noqa: F401
     is_enterprise_account,
 )
 from .hazards import Hazard, HazardSupervision, HazardUpdate  # noqa: F401
+from .inspections import (  # noqa: F401
+    CreditListing,
+    Draw,
+    DrawAssignment,
+    EnforcementDocument,
+    Inspection,
+    InspectionPlan,
+    Inspector,
+    Penalty,
+)
 from .risks import COLOUR_CHOICES, CONTROL_LEVELS, METHOD_CHOICES, RiskPoint, RiskScheme  # noqa: F401
