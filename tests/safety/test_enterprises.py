@@ -179,3 +179,66 @@ def test_one_map_layers_of_enterprises_and_major_hazard_sources(demo, api):
     assert [f["properties"]["name"] for f in mine] == [OWN]
     assert api("inspector").get("/api/enterprises/?categories=hazchem_storage,mining").json()["count"] == 3
     assert api("inspector").get("/api/enterprises/?categories=bogus").status_code == 400
+
+
+def test_enterprises_export_and_import_back_unchanged(demo, web, user):
+    import io
+
+    from openpyxl import load_workbook
+
+    from yingji.core.imports import SHEETS, run_import
+
+    response = web("inspector").get("/enterprises/export.xlsx")
+    assert response.status_code == 200
+    content = response.content
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("单位名称", "统一社会信用代码") and len(rows) == Enterprise.objects.count() + 1
+    before = AuditEntry.objects.filter(model="safety.enterprise", action=AuditEntry.UPDATE).count()
+    result = run_import(user("inspector"), SHEETS["enterprises"], io.BytesIO(content))
+    assert not result.errors and result.updated == Enterprise.objects.count() and result.created == 0
+    assert AuditEntry.objects.filter(model="safety.enterprise", action=AuditEntry.UPDATE).count() == before
+
+
+def test_enterprise_import_is_all_or_nothing_with_row_errors(demo, user):
+    import io
+
+    from openpyxl import Workbook
+
+    from yingji.core.imports import SHEETS, run_import
+
+    spec = SHEETS["enterprises"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in spec.columns])
+    good = {c.header: c.example for c in spec.columns}
+    good["统一社会信用代码"] = "91512022MA62Q7K1XE"  # the demo company: an update
+    bad = {**good, "统一社会信用代码": "91512022MA62Q7K1X0", "行业（GB/T 4754 大类）": "99"}
+    for row in (good, bad):
+        sheet.append([row[c.header] for c in spec.columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    before = AuditEntry.objects.filter(model="safety.enterprise").count()
+    result = run_import(user("inspector"), spec, buffer)
+    reasons = " ".join(e.reason for e in result.errors)
+    assert "校验位错误" in reasons and "行业大类代码" in reasons and all(e.row == 3 for e in result.errors)
+    assert "未写入任何数据" in result.summary()
+    assert AuditEntry.objects.filter(model="safety.enterprise").count() == before  # nothing written
+
+
+def test_dossier_workbook_holds_the_whole_file(demo, web):
+    import io
+
+    from openpyxl import load_workbook
+
+    company = enterprise(NEIGHBOUR)
+    response = web("inspector").get(f"/enterprises/{company.pk}/dossier.xlsx")
+    assert response.status_code == 200 and "filename*=UTF-8''" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames[:4] == ["基本信息", "安全许可证", "重大危险源辨识", "风险点"]
+    worksheet = [row for row in book["重大危险源辨识"].iter_rows(values_only=True) if any(row)]
+    assert ("液氯", 75, 5, "表1 第12项", 15, 4, "表3", 60) in [tuple(r[:8]) for r in worksheet]
+    assert any("R = 120.0000；一级" in str(r[1]) for r in worksheet if r[0] == "结论")
+    assert AuditEntry.objects.filter(action=AuditEntry.EXPORT, model="safety.enterprise",
+                                     object_id=str(company.pk)).exists()
+    assert web("enterprise").get(f"/enterprises/{company.pk}/dossier.xlsx").status_code == 404

@@ -9,6 +9,8 @@ class SafetyConfig(AppConfig):
     def ready(self):
         from yingji.core import roles
 
+        from . import sheets  # noqa: F401  (registers the Excel sheet of enterprises)
+
         models = ["enterprise", "licence", "hazardunit", "inventoryline", "riskpoint", "riskscheme"]
         # Everyone on duty may look (the one-map shows major hazard sources to commanders and townships).
         for role in ("管理员", "值班员", "指挥长", "消防调度员", "安全监管员", "乡镇用户", "领导", "企业用户"):

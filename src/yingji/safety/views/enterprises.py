@@ -1,13 +1,25 @@
 """Pages of safety supervision: enterprises (一企一档) with their licences and hazardous-chemical units, and the
 register of major hazard sources."""
 
+from urllib.parse import quote
+
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView
 
-from yingji.core.generic import ObjectDeleteView, ObjectFormView, ObjectListView, ScopedMixin, delete_view
+from yingji.core.generic import (
+    ObjectDeleteView,
+    ObjectExportView,
+    ObjectFormView,
+    ObjectListView,
+    ScopedMixin,
+    delete_view,
+)
+from yingji.core.imports import XLSX
 from yingji.core.scoping import scope
 
 from .. import filtersets, services
+from ..dossier import dossier_xlsx
 from ..forms import EnterpriseForm, LicenceForm, LineForm, UnitForm
 from ..models import Enterprise, HazardUnit, InventoryLine, Licence
 
@@ -23,6 +35,8 @@ class EnterpriseListView(ObjectListView):
                ("major_level", "重大危险源"), ("standardisation", "标准化等级"), ("status", "状态")]
     orderings = {"name": "name", "major_level": ("major_grade", "重大危险源级别")}
     add_url_name = "safety:enterprise_add"
+    export_url_name = "safety:enterprise_export"
+    sheet = "enterprises"
 
     def base_queryset(self):
         return Enterprise.objects.select_related("region")
@@ -47,6 +61,23 @@ class EnterpriseDetailView(ScopedMixin, DetailView):
             may_add=user.has_perm("safety.add_hazardunit"),
         )
         return context
+
+
+class EnterpriseExportView(ObjectExportView, EnterpriseListView):
+    pass
+
+
+class EnterpriseDossierView(ScopedMixin, DetailView):
+    """一企一档 as one workbook (profile, licences, the GB 18218 worksheet, risk points, hazards)."""
+
+    model = Enterprise
+
+    def get(self, request, *args, **kwargs):
+        enterprise = self.get_object()
+        content = dossier_xlsx(enterprise, request.user, request)
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(enterprise.name + '一企一档.xlsx')}"
+        return response
 
 
 class EnterpriseFormView(ObjectFormView):
