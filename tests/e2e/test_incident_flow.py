@@ -31,7 +31,8 @@ def take_phone_report(page, base_url):
     page.select_option("#id_event_code", "12D02")
     picker = page.locator("[data-testid=location-picker][data-ready='1']")
     picker.scroll_into_view_if_needed()
-    x, y = page.evaluate("""() => {
+    x, y = page.evaluate("""() => {  // zoomed in, as the officer would before placing the point
+        YingjiLocationPicker.map.setView(YingjiLocationPicker.toMap(105.121, 30.228), 15, {animate: false});
         const p = YingjiLocationPicker.map.latLngToContainerPoint(YingjiLocationPicker.toMap(105.121, 30.228));
         const r = document.getElementById('location-picker').getBoundingClientRect();
         return [r.left + p.x, r.top + p.y];
@@ -59,13 +60,24 @@ def test_phone_report_to_closed_incident(demo, live_server, browser, page, scree
     assert "首报" in reports.inner_text() and "剩余" in reports.inner_text()  # the 1-hour countdown
     screenshot("1-intake")
 
-    # 首报: fill in (pre-filled from the incident) and issue; the stored .docx downloads.
+    # 首报: fill in (pre-filled from the incident) and submit; the commander reviews it, the leader signs it
+    # through the confirmation page; the stored .docx downloads.
     reports.get_by_role("link", name="填写并报送").first.click()
     page.wait_for_load_state("networkidle")
-    page.click("[data-testid=issue]")
+    page.click("[data-testid=submit]")
     page.wait_for_load_state("networkidle")
+    report_url = page.url
+    for username, steps in (("commander", ["[data-testid=review-pass]"]),
+                            ("leader", ["[data-testid=sign-link]", "[data-testid=sign-confirm-button]"])):
+        other = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN").new_page()
+        login(other, base, username)
+        other.goto(report_url)
+        for step in steps:
+            other.click(step)
+            other.wait_for_load_state("networkidle")
+        other.context.close()
     page.goto(incident_url)
-    assert "已报" in page.locator("[data-testid=reports]").inner_text()
+    assert "已签发报送" in page.locator("[data-testid=reports]").inner_text()
     with page.expect_download() as download:
         page.locator("[data-testid=reports]").get_by_role("link", name="下载 .docx").first.click()
     path = tmp_path / "report.docx"
