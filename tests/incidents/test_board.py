@@ -27,3 +27,19 @@ def test_board_is_scoped(open_incident, web):
     assert web("township").get(f"/incidents/{incident.pk}/board/").status_code == 404
     assert web("township").get(f"/incidents/{incident.pk}/board/live/").status_code == 404
     assert web("township2").get(f"/incidents/{incident.pk}/board/live/").status_code == 200
+
+
+def test_board_offers_signing_only_to_a_signer_with_the_confirmation(open_incident, web, settings):
+    from yingji.incidents.models import InformationReport
+    from yingji.incidents.services import report_workflow as workflow
+
+    settings.YINGJI_NIGHT_SIGNERS = []  # whatever the hour, only the leader signs
+    incident = open_incident()
+    live = f"/incidents/{incident.pk}/board/live/"
+    assert "编辑" in web("duty").get(live).content.decode()
+    report = incident.reports.get(kind=InformationReport.INITIAL)
+    report = workflow.submit_report(User.objects.get(username="duty"), report, {"measures": "已组织疏散。"})
+    workflow.review_report(User.objects.get(username="commander"), report, True)
+    assert 'data-body=\'{"confirm": true}\'' not in web("duty").get(live).content.decode()
+    html = web("leader").get(live).content.decode()
+    assert 'data-body=\'{"confirm": true}\'' in html and "不能撤回" in html
