@@ -382,3 +382,38 @@ def test_notice_opens_in_libreoffice_as_a_short_document(demo, tmp_path):
     info = subprocess.run([_tool("pdfinfo"), str(pdf)], check=True, capture_output=True, text=True).stdout
     assert int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)) <= 2  # 22 lines a page (GB/T 9704)
     assert "CJK" in subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+
+
+def test_board_cards_count_in_one_query_and_link_to_the_filtered_lists(user, web):
+    inspector = user("inspector")
+    inspector.has_perm("safety.view_hazard") and inspector.region  # cached per request, as on the home page
+    with CaptureQueriesContext(connection) as queries:
+        cards = {card["label"]: card for card in services.board_cards(inspector)}
+    assert len(queries) <= 2  # the enterprise-account check (cached per user) and one aggregate
+    hazards = Hazard.objects.all()
+    assert cards["未销号隐患"]["value"] == hazards.filter(status__in=Hazard.OPEN).count()
+    assert cards["逾期重大隐患"]["value"] == services.escalated(hazards).count() >= 2
+    assert cards["挂牌督办中"]["value"] == 1 and cards["逾期重大隐患"]["tone"] == "warn"
+    listed = web("inspector").get(cards["逾期重大隐患"]["url"])
+    assert listed.context["paginator"].count == cards["逾期重大隐患"]["value"]
+    township = {card["label"]: card["value"] for card in services.board_cards(user("township"))}
+    assert township["未销号隐患"] == Hazard.objects.filter(region__name="天池街道", status__in=Hazard.OPEN).count()
+
+
+def test_public_place_hazard_needs_a_place_and_stays_with_the_township(user, region, web):
+    township = user("township")  # 天池街道
+    data = {"region": region("512022001"), "title": "广场临时舞台搭建不牢", "found_on": today(), "grade": "general",
+            "source": "tip"}
+    with pytest.raises(ValidationError) as refused:
+        services.save_hazard(township, Hazard(), data)
+    assert refused.value.message_dict["location"] == ["公共场所的隐患请填写隐患地点或标注经纬度。"]
+    with pytest.raises(ValidationError) as refused:
+        services.save_hazard(township, Hazard(), {**data, "location": "回澜镇场镇", "region": region("512022102")})
+    assert "不在您的管辖范围内" in refused.value.message_dict["region"][0]
+    hazard = services.save_hazard(township, Hazard(), {**data, "location": "天池广场"})
+    assert hazard.enterprise is None and hazard.place == "天池街道（公共场所）"
+    with pytest.raises(ValidationError) as refused:
+        services.save_hazard(user("enterprise"), Hazard(), {**data, "location": "天池广场"})
+    assert "enterprise" in refused.value.message_dict
+    listed = web("inspector").get("/hazards/", {"region": region("512022001").pk}).context["paginator"].object_list
+    assert hazard in listed and {h.region.name for h in listed} == {"天池街道"}

