@@ -14,8 +14,8 @@ from yingji.standards.tables import read_table
 
 from .models import Incident
 from .services import dispatch, incidents
+from .services import report_workflow as workflow
 from .services.duty import load_demo as load_duty
-from .services.reports import issue_report
 
 DATA = Path(__file__).parent / "data" / "demo_incidents.csv"
 # The lifecycle path each demo status is walked along, with the reason given at each step.
@@ -93,8 +93,15 @@ def _return_all(incident, duty):
 
 
 def _issue_due_reports(incident, duty):
+    """Each report the way the bureau issues it: the duty officer drafts, the commander reviews, the leader signs,
+    and the city's duty officer 签收s it."""
+    commander, leader = User.objects.get(username="commander"), User.objects.get(username="leader")
+    city = User.objects.filter(username="city_duty").first()
     for report in incident.reports.filter(status="due").order_by("due_at"):
-        issue_report(duty, report)
+        report = workflow.review_report(commander, workflow.submit_report(duty, report), True)
+        report = workflow.sign_report(leader, report, confirm=True)
+        for delivery in report.deliveries.all() if city else ():
+            workflow.receive_delivery(city, delivery)
 
 
 def _history(duty) -> int:
