@@ -95,7 +95,7 @@ def test_enterprise_reports_and_rectifies_inspector_accepts(user, web):
             services.accept(account, hazard)  # an enterprise never accepts its own hazard
         hazard = services.accept(inspector, hazard, "现场复查合格")
     assert (hazard.status, hazard.closed_on, hazard.accepted_by) == ("closed", today(), inspector)
-    assert trail.count("safety.hazard", "create") == 1 and trail.count("safety.hazard", "update") == 3
+    assert trail.count("safety.hazard", "create") == 1 and trail.count("safety.hazard", "update") == 4
     kinds = list(HazardUpdate.objects.filter(hazard=hazard).values_list("kind", flat=True))
     assert kinds == ["report", "plan", "progress", "rectified", "accepted"]
     # The photos are served to those who see the hazard, as images.

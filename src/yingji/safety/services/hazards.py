@@ -18,7 +18,8 @@ from django.db.models import Case, CharField, Count, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
-from yingji.core import geo
+from yingji.core import audit, geo
+from yingji.core.models import AuditEntry
 from yingji.core.scoping import require_region
 from yingji.core.services import delete_scoped, person, require_perm, save_scoped, update_audited
 from yingji.core.uploads import IMAGE_FORMATS, check_upload
@@ -273,6 +274,8 @@ def report_progress(actor, hazard: Hazard, text: str, photo=None) -> Hazard:
     if errors:
         raise ValidationError(errors)
     _log(actor, hazard, "progress", text.strip(), name)
+    # The hazard itself does not change: its trail still says who reported what progress, when.
+    audit.record(actor, AuditEntry.UPDATE, hazard, {"整改进展": [None, text.strip()]})
     return hazard
 
 
