@@ -14,6 +14,7 @@ from yingji.safety.models import Hazard, HazardSupervision
 
 from .conftest import ARTIFACTS
 from .test_login import login
+from .test_onemap import open_map
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -128,3 +129,17 @@ def test_enterprise_rectifies_inspector_accepts_and_lists_a_major_hazard(demo, l
     inspector.screenshot(path=str(ARTIFACTS / "hazard-stats-1366.png"), full_page=True)
     _phone(inspector, "stats")
     inspector.context.close()
+
+
+def test_one_map_draws_open_hazards_coloured_by_grade_and_overdue(demo, live_server, page, settings):
+    settings.SESSION_SAVE_EVERY_REQUEST = False  # the map's parallel layer fetches share one in-memory SQLite
+    settings.YINGJI_MAP_REFRESH_SECONDS = 0
+    open_map(page, live_server.url, "inspector")
+    page.wait_for_function("YingjiOneMap.layers.hazards_open && YingjiOneMap.visibleFeatures('hazards_open').length")
+    drawn = set(page.evaluate("YingjiOneMap.visibleFeatures('hazards_open').map(f => f.id)"))
+    expected = set(Hazard.objects.filter(status__in=Hazard.OPEN).exclude(longitude=None).values_list("pk", flat=True))
+    assert drawn == expected
+    states = set(page.evaluate("YingjiOneMap.visibleFeatures('hazards_open').map(f => f.properties.state)"))
+    assert states == {"overdue", "major", "general"}
+    assert "未销号隐患" in page.locator(".onemap-layer", has_text="未销号隐患").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "hazard-onemap-1366.png"))
