@@ -95,7 +95,7 @@ class ContentSerializer(serializers.Serializer):
                                     + "、".join(f"{k}（{v}）" for k, v in services.CONTENT_LABELS.items()))
 
 
-class SubmitSerializer(serializers.Serializer):
+class ReportSubmitSerializer(serializers.Serializer):
     content = serializers.JSONField(label="报告内容", required=False,
                                     help_text="提交前的最后修改（可省略：按已保存或自动生成的内容提交）")
 
@@ -156,12 +156,12 @@ class ReportViewSet(ScopedLedgerViewSet):
         report = self.get_queryset().get(pk=report.pk)
         return Response(ReportSerializer(report, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=SubmitSerializer, responses=ReportSerializer)
+    @extend_schema(request=ReportSubmitSerializer, responses=ReportSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ChangePermission])
     def submit(self, request, pk=None):
         """提交审核 (with any last edits): the draft must be complete."""
         report = self.get_object()
-        body = SubmitSerializer(data=request.data)
+        body = ReportSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(workflow.submit_report(request.user, report, body.validated_data.get("content")))
 
