@@ -417,3 +417,15 @@ def test_public_place_hazard_needs_a_place_and_stays_with_the_township(user, reg
     assert "enterprise" in refused.value.message_dict
     listed = web("inspector").get("/hazards/", {"region": region("512022001").pk}).context["paginator"].object_list
     assert hazard in listed and {h.region.name for h in listed} == {"天池街道"}
+
+
+def test_township_registers_but_does_not_rectify_an_enterprise_hazard(user, web):
+    township2 = user("township2")  # 回澜镇
+    hazard = new_hazard(township2, title="厂外管廊支架锈蚀")  # a township may register what it finds
+    assert hazard.region.name == "回澜镇"
+    with pytest.raises(PermissionDenied, match="不能代为办理整改"):
+        services.submit_plan(township2, hazard, {**PLAN, "deadline": today()})
+    page = web("township2").get(hazard.get_absolute_url()).content.decode()
+    assert 'data-testid="plan-form"' not in page
+    public = Hazard.objects.get(title="场镇燃气管道被占压")  # 回澜镇's public place: the township takes it through
+    assert services.submit_plan(township2, public, {**PLAN, "deadline": today() + timedelta(days=3)}).status == "rectifying"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views.EnterpriseDetailView.as_view(), name="enterprise_detail"),
     path("enterprises/<int:pk>/edit/", views.EnterpriseFormView.as_view(), name="enterprise_edit"),
     path("enterprises/<int:pk>/delete/", views.EnterpriseDeleteView.as_view(), name="enterprise_delete"),
+    path("licences/", views.LicenceListView.as_view(), name="licence_list"),
     path("licences/add/", views.LicenceFormView.as_view(), name="licence_add"),
     path("licences/<int:pk>/edit/", views.LicenceFormView.as_view(), name="licence_edit"),
     path("licences/<int:pk>/delete/", views.LicenceDeleteView.as_view(), name="licence_delete"),

@@ -16,7 +16,7 @@ from yingji.core.models import Region
 from yingji.core.scoping import scope
 
 from .. import filtersets, forms
-from ..models import Enterprise, Hazard, HazardSupervision, is_enterprise_account
+from ..models import Enterprise, Hazard, HazardSupervision
 from ..services import hazard_notice
 from ..services import hazards as services
 
@@ -61,9 +61,7 @@ class HazardDetailView(ScopedMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         hazard, user = self.object, self.request.user
-        own = not is_enterprise_account(user) or (
-            hazard.enterprise_id is not None and hazard.enterprise.accounts.filter(pk=user.pk).exists())
-        may_change = own and user.has_perm("safety.change_hazard")
+        may_change = services.may_rectify(user, hazard) and user.has_perm("safety.change_hazard")
         may_accept = user.has_perm("safety.accept_hazard")
         status = hazard.status
         item = services.criteria().get(hazard.criterion)
