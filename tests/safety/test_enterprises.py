@@ -242,3 +242,13 @@ def test_dossier_workbook_holds_the_whole_file(demo, web):
     assert AuditEntry.objects.filter(action=AuditEntry.EXPORT, model="safety.enterprise",
                                      object_id=str(company.pk)).exists()
     assert web("enterprise").get(f"/enterprises/{company.pk}/dossier.xlsx").status_code == 404
+
+
+def test_inspector_dashboard_cards_and_licence_list(demo, web):
+    home = web("inspector").get("/").content.decode()
+    assert "重大危险源（处）" in home and "一级 1，二级 1，三级 1，四级 1" in home
+    assert "已过期 1，90 天内到期 2" in home  # the demo's licences
+    expiring = web("inspector").get("/licences/?expiry=expiring").content.decode()
+    assert "四川乐氯化工有限公司" in expiring and "乐至县宏达溶剂有限公司" not in expiring
+    assert "乐至县宏达溶剂有限公司" in web("inspector").get("/licences/?expiry=expired").content.decode()
+    assert web("inspector").get("/licences/?expiry=bogus").status_code == 400

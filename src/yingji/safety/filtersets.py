@@ -1,6 +1,10 @@
 """FilterSets of safety supervision: shared by the list pages, their exports and the API."""
 
+from datetime import timedelta
+
 import django_filters as filters
+from django.conf import settings
+from django.utils import timezone
 
 from yingji.core.filtersets import ChoiceInFilter, FlagFilter, ScopedFilterSet
 
@@ -22,6 +26,16 @@ class EnterpriseFilterSet(ScopedFilterSet):
 
 
 class LicenceFilterSet(ScopedFilterSet):
+    expiry = filters.ChoiceFilter(label="到期状态", method="filter_expiry",
+                                  choices=[("expired", "已过期"), ("expiring", "即将到期"), ("valid", "有效")])
+
+    def filter_expiry(self, queryset, name, value):
+        today = timezone.localdate()
+        horizon = today + timedelta(days=settings.YINGJI_LICENCE_WARNING_DAYS)
+        return {"expired": queryset.filter(expires_on__lt=today),
+                "expiring": queryset.filter(expires_on__gte=today, expires_on__lte=horizon),
+                "valid": queryset.filter(expires_on__gt=horizon)}[value]
+
     class Meta:
         model = Licence
         fields = ["kind", "enterprise"]

@@ -140,6 +140,21 @@ LineDeleteView = type("LineDeleteView", (_BackToEnterprise,), {
     "model": InventoryLine, "service": staticmethod(services.delete_line), "success_url_name": "safety:enterprise_list"})
 
 
+class LicenceListView(ObjectListView):
+    model = Licence
+    title = "安全许可证"
+    search_fields = ["number", "enterprise__name", "scope"]
+    filterset_class = filtersets.LicenceFilterSet
+    filters = [("expiry", "到期状态", [("expired", "已过期"), ("expiring", "即将到期"), ("valid", "有效")]),
+               ("kind", "证照类型", Licence.KIND_CHOICES)]
+    columns = [("enterprise.name", "企业"), ("kind", "证照类型"), ("number", "证书编号"), ("expires_on", "有效期至"),
+               ("expiry_label", "状态")]
+    orderings = {"expires_on": ("expires_on", "有效期")}
+
+    def base_queryset(self):
+        return Licence.objects.select_related("enterprise")
+
+
 class MajorHazardListView(ObjectListView):
     model = HazardUnit
     title = "重大危险源"

@@ -1,0 +1,40 @@
+"""What safety supervision puts on the home dashboard (collected by yingji.web): the inspector's board at a
+glance — major hazard sources by level, licences expiring, overdue hazards, 挂牌督办 still open."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from yingji.core.scoping import scope
+
+from .models import LEVELS, Hazard, HazardSupervision, HazardUnit, Licence
+from .services.hazards import overdue_q
+
+
+def cards(user) -> list[dict]:
+    if not user.has_perm("safety.view_enterprise"):
+        return []
+    today = timezone.localdate()
+    by_level = dict(scope(HazardUnit.objects.filter(is_major=True), user).values_list("level").annotate(n=Count("id")))
+    majors = sum(by_level.values())
+    horizon = today + timedelta(days=settings.YINGJI_LICENCE_WARNING_DAYS)
+    licences = scope(Licence.objects.filter(expires_on__lte=horizon), user)
+    expired = licences.filter(expires_on__lt=today).count()
+    expiring = licences.count() - expired
+    overdue = scope(Hazard.objects.filter(overdue_q(today)), user)
+    overdue_major = overdue.filter(grade=Hazard.MAJOR).count()
+    supervised = scope(HazardSupervision.objects.filter(closed_on__isnull=True), user).count()
+    return [
+        {"label": "重大危险源（处）", "value": majors, "url": reverse("safety:major_hazard_list"), "tone": "",
+         "note": "，".join(f"{lv} {by_level[lv]}" for lv in LEVELS if by_level.get(lv)) or "无"},
+        {"label": "安全许可证到期预警", "value": expired + expiring,
+         "note": f"已过期 {expired}，{settings.YINGJI_LICENCE_WARNING_DAYS} 天内到期 {expiring}",
+         "url": reverse("safety:licence_list") + "?sort=expires_on", "tone": "warn" if expired or expiring else ""},
+        {"label": "逾期未整改隐患", "value": overdue.count(), "note": f"其中重大事故隐患 {overdue_major}",
+         "url": reverse("safety:hazard_list") + "?overdue=1", "tone": "warn" if overdue_major else ""},
+        {"label": "挂牌督办未销号", "value": supervised, "note": "县级、市级挂牌的重大隐患",
+         "url": reverse("safety:hazard_list") + "?supervised=1", "tone": "warn" if supervised else ""},
+    ]
