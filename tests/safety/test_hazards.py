@@ -419,7 +419,7 @@ def test_public_place_hazard_needs_a_place_and_stays_with_the_township(user, reg
     assert hazard in listed and {h.region.name for h in listed} == {"天池街道"}
 
 
-def test_township_registers_but_does_not_rectify_an_enterprise_hazard(user, web):
+def test_township_registers_but_does_not_rectify_an_enterprise_hazard(user, web, api):
     township2 = user("township2")  # 回澜镇
     hazard = new_hazard(township2, title="厂外管廊支架锈蚀")  # a township may register what it finds
     assert hazard.region.name == "回澜镇"
@@ -427,5 +427,7 @@ def test_township_registers_but_does_not_rectify_an_enterprise_hazard(user, web)
         services.submit_plan(township2, hazard, {**PLAN, "deadline": today()})
     page = web("township2").get(hazard.get_absolute_url()).content.decode()
     assert 'data-testid="plan-form"' not in page
+    answer = api("township2").post(f"/api/hazards/{hazard.pk}/plan/", PLAN, format="json")
+    assert answer.status_code == 403 and "不能代为办理整改" in answer.json()["error"]["message"]
     public = Hazard.objects.get(title="场镇燃气管道被占压")  # 回澜镇's public place: the township takes it through
     assert services.submit_plan(township2, public, {**PLAN, "deadline": today() + timedelta(days=3)}).status == "rectifying"
