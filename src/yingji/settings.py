@@ -359,3 +359,7 @@ LOGGING = {
 
 # Safety supervision: licences are flagged this many days before they expire.
 YINGJI_LICENCE_WARNING_DAYS = int(os.environ.get("YINGJI_LICENCE_WARNING_DAYS", "90"))
+# Major hazard sources: 备案 within this many days of the safety assessment, reassessed after this many years
+# (《危险化学品重大危险源监督管理暂行规定》第二十三条, 第十一条).
+YINGJI_MAJOR_HAZARD_FILING_DAYS = int(os.environ.get("YINGJI_MAJOR_HAZARD_FILING_DAYS", "15"))
+YINGJI_MAJOR_HAZARD_REASSESS_YEARS = int(os.environ.get("YINGJI_MAJOR_HAZARD_REASSESS_YEARS", "3"))

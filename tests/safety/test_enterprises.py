@@ -248,7 +248,33 @@ def test_inspector_dashboard_cards_and_licence_list(demo, web):
     home = web("inspector").get("/").content.decode()
     assert "重大危险源（处）" in home and "一级 1，二级 1，三级 1，四级 1" in home
     assert "已过期 1，90 天内到期 2" in home  # the demo's licences
+    assert "未评估 1，待备案 1，应重新评估 1" in home
     expiring = web("inspector").get("/licences/?expiry=expiring").content.decode()
     assert "四川乐氯化工有限公司" in expiring and "乐至县宏达溶剂有限公司" not in expiring
     assert "乐至县宏达溶剂有限公司" in web("inspector").get("/licences/?expiry=expired").content.decode()
     assert web("inspector").get("/licences/?expiry=bogus").status_code == 400
+
+
+def test_major_hazard_assessment_and_filing_states(demo, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    states = {u.name: u.register_state()[0] for u in HazardUnit.objects.filter(is_major=True)}
+    assert states == {"液氯储存区": "ok", "液化石油气储罐区": "refile", "液氨储罐区": "reassess", "甲醇罐区": "unassessed"}
+    gas = HazardUnit.objects.get(name="液化石油气储罐区")
+    assert gas.register_state(today + timedelta(days=5))[1].endswith("前备案")  # due on day 15
+    assert gas.register_state(today + timedelta(days=6))[1].endswith("已逾期")
+    inspector = user("inspector")
+    with pytest.raises(ValidationError) as caught:
+        services.save_unit(inspector, gas, {"filed_on": gas.evaluated_on - timedelta(days=1)})
+    assert "不能早于安全评估日期" in caught.value.message_dict["filed_on"][0]
+    services.save_unit(inspector, gas, {"filed_on": today, "filing_number": "川资乐危备〔2026〕3号"})
+    assert gas.register_state()[0] == "ok"
+    # Three years on, or a level change since the assessment: reassess.
+    assert gas.register_state(gas.evaluated_on.replace(year=gas.evaluated_on.year + 3))[0] == "reassess"
+    chlorine = HazardUnit.objects.get(name="液氯储存区")
+    services.save_enterprise(inspector, chlorine.enterprise, {"people_within_500m": 40})  # α 2.0 → 1.2: 二级
+    chlorine.refresh_from_db()
+    assert chlorine.level == "二级" and chlorine.register_state()[1] == "级别已由一级变为二级，应重新评估"

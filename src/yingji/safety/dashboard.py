@@ -18,8 +18,11 @@ def cards(user) -> list[dict]:
     if not user.has_perm("safety.view_enterprise"):
         return []
     today = timezone.localdate()
-    by_level = dict(scope(HazardUnit.objects.filter(is_major=True), user).values_list("level").annotate(n=Count("id")))
+    sources = scope(HazardUnit.objects.filter(is_major=True), user)
+    by_level = dict(sources.values_list("level").annotate(n=Count("id")))
     majors = sum(by_level.values())
+    states = [unit.register_state(today)[0] for unit in sources.only(
+        "is_major", "level", "evaluated_on", "evaluated_level", "filed_on", "filing_number")]
     horizon = today + timedelta(days=settings.YINGJI_LICENCE_WARNING_DAYS)
     licences = scope(Licence.objects.filter(expires_on__lte=horizon), user)
     expired = licences.filter(expires_on__lt=today).count()
@@ -30,6 +33,9 @@ def cards(user) -> list[dict]:
     return [
         {"label": "重大危险源（处）", "value": majors, "url": reverse("safety:major_hazard_list"), "tone": "",
          "note": "，".join(f"{lv} {by_level[lv]}" for lv in LEVELS if by_level.get(lv)) or "无"},
+        {"label": "重大危险源评估备案待办", "value": sum(state != "ok" for state in states),
+         "note": f"未评估 {states.count('unassessed')}，待备案 {states.count('refile')}，应重新评估 {states.count('reassess')}",
+         "url": reverse("safety:major_hazard_list"), "tone": "warn" if any(s != "ok" for s in states) else ""},
         {"label": "安全许可证到期预警", "value": expired + expiring,
          "note": f"已过期 {expired}，{settings.YINGJI_LICENCE_WARNING_DAYS} 天内到期 {expiring}",
          "url": reverse("safety:licence_list") + "?sort=expires_on", "tone": "warn" if expired or expiring else ""},

@@ -43,6 +43,23 @@ def _inventory(enterprises):
                                         "max_tonnes": Decimal(row["max_tonnes"])})
 
 
+# (enterprise, unit): days since the safety assessment, days since 备案 (None: not filed) — one source in order,
+# one to file, one past three years, one never assessed.
+REGISTERS = {("四川乐氯化工有限公司", "液氯储存区"): (400, 390), ("乐至县天池燃气有限公司", "液化石油气储罐区"): (10, None),
+             ("乐至县回澜化工有限公司", "液氨储罐区"): (1130, 1120)}
+
+
+def _registers(enterprises):
+    today = timezone.localdate()
+    for number, ((company, name), (assessed, filed)) in enumerate(REGISTERS.items(), start=1):
+        unit = HazardUnit.objects.get(enterprise=enterprises[company], name=name)
+        if unit.evaluated_on is None:
+            filed_on = today - timedelta(days=filed) if filed is not None else None
+            services.save_unit(None, unit, {
+                "evaluated_on": today - timedelta(days=assessed), "evaluated_by": "四川某安全评价有限公司",
+                "filed_on": filed_on, "filing_number": f"乐应急危备〔{filed_on.year}〕{number}号" if filed_on else ""})
+
+
 def _licences(enterprises):
     today = timezone.localdate()
     for row in read_table(DATA / "demo_licences.csv"):
@@ -131,6 +148,7 @@ def _hazards(enterprises):
 def load(log):
     enterprises = _enterprises()
     _inventory(enterprises)
+    _registers(enterprises)
     _licences(enterprises)
     username, company = ACCOUNT
     account = User.objects.filter(username=username).first()

@@ -55,7 +55,11 @@ class LicenceForm(ServiceModelForm):
 class UnitForm(ServiceModelForm):
     class Meta:
         model = HazardUnit
-        fields = ["enterprise", "name", "kind", "description"]
+        fields = ["enterprise", "name", "kind", "description", "evaluated_on", "evaluated_by", "filed_on",
+                  "filing_number"]
+        widgets = {"evaluated_on": DATE, "filed_on": DATE}
+        help_texts = {"evaluated_on": "构成重大危险源的单元：安全评估（或安全评价）完成日期；满3年或级别变化应重新评估",
+                      "filed_on": "评估后15日内向县级应急管理部门备案"}
 
 
 class LineForm(ServiceModelForm):

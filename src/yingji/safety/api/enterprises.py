@@ -73,12 +73,19 @@ class LicenceViewSet(ServiceViewSet):
 
 class HazardUnitSerializer(serializers.ModelSerializer):
     enterprise = ScopedRelatedField(queryset=Enterprise.objects.all(), label="企业")
+    register_state = serializers.SerializerMethodField(help_text="安全评估与备案：{code, text}；code 为 ok、unassessed、"
+                                                                 "refile（待备案）、reassess（应重新评估）、none（非重大危险源）")
+
+    def get_register_state(self, unit) -> dict:
+        code, text = unit.register_state()
+        return {"code": code, "text": text}
 
     class Meta:
         model = HazardUnit
         fields = ["id", "enterprise", "name", "kind", "description", "s_value", "is_major", "alpha", "r_value",
-                  "level", "assessed_at"]
-        read_only_fields = ["s_value", "is_major", "alpha", "r_value", "level", "assessed_at"]
+                  "level", "assessed_at", "evaluated_on", "evaluated_by", "evaluated_level", "filed_on",
+                  "filing_number", "register_state"]
+        read_only_fields = ["s_value", "is_major", "alpha", "r_value", "level", "assessed_at", "evaluated_level"]
         validators = []
 
 

@@ -18,6 +18,13 @@ NO_GRADE = 9  # no major hazard source: after every level when sorted
 ENTERPRISE_ROLE = "企业用户"
 
 
+def _years_after(day, years: int):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def is_enterprise_account(user) -> bool:
     """An enterprise's own account (企业用户): it sees its own enterprise's records only. Cached on the user
     object: scoping asks once per queryset."""
@@ -164,6 +171,13 @@ class HazardUnit(EnterpriseScoped):
     level = models.CharField("重大危险源级别", max_length=4, blank=True, editable=False, db_index=True)
     grade = models.PositiveSmallIntegerField("级别序号", default=NO_GRADE, editable=False, db_index=True)
     assessed_at = models.DateTimeField("辨识时间", null=True, blank=True, editable=False)
+    # 安全评估 and 备案 of a major hazard source (《危险化学品重大危险源监督管理暂行规定》: 第八条 评估定级,
+    # 第十一条 reassess when three years have passed or the level changes, 第二十三条 备案 after the assessment).
+    evaluated_on = models.DateField("安全评估日期", null=True, blank=True)
+    evaluated_by = models.CharField("评估单位", max_length=128, blank=True)
+    evaluated_level = models.CharField("评估时级别", max_length=4, blank=True, editable=False)
+    filed_on = models.DateField("备案日期", null=True, blank=True)
+    filing_number = models.CharField("备案编号", max_length=64, blank=True)
 
     region_field = "enterprise__region"
 
@@ -177,6 +191,30 @@ class HazardUnit(EnterpriseScoped):
 
     def get_absolute_url(self):
         return self.enterprise.get_absolute_url() + f"#unit-{self.pk}"
+
+    def register_state(self, today=None) -> tuple[str, str]:
+        """(code, text) of the source's assessment and 备案: ok, unassessed, refile (filing due or late),
+        reassess (three years passed, or the level changed since the assessment)."""
+        if not self.is_major:
+            return "none", ""
+        today = today or timezone.localdate()
+        if self.evaluated_on is None:
+            return "unassessed", "未进行安全评估"
+        due = self.evaluated_on + timedelta(days=settings.YINGJI_MAJOR_HAZARD_FILING_DAYS)
+        reassess = _years_after(self.evaluated_on, settings.YINGJI_MAJOR_HAZARD_REASSESS_YEARS)
+        if self.evaluated_level and self.evaluated_level != self.level:
+            return "reassess", f"级别已由{self.evaluated_level}变为{self.level}，应重新评估"
+        if today >= reassess:
+            return "reassess", f"安全评估已满{settings.YINGJI_MAJOR_HAZARD_REASSESS_YEARS}年（{reassess:%Y-%m-%d}），应重新评估"
+        if self.filed_on is None or self.filed_on < self.evaluated_on:
+            late = "，已逾期" if today > due else ""
+            return "refile", f"应于 {due:%Y-%m-%d} 前备案{late}"
+        number = f" {self.filing_number}" if self.filing_number else ""
+        return "ok", f"已备案{number}（{self.filed_on:%Y-%m-%d}），{reassess:%Y-%m-%d} 前重新评估"
+
+    @property
+    def register_text(self) -> str:
+        return self.register_state()[1]
 
     @property
     def s_text(self) -> str:

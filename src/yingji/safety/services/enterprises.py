@@ -110,10 +110,27 @@ def delete_licence(actor, licence: Licence):
 
 
 def save_unit(actor, unit: HazardUnit, data: dict) -> HazardUnit:
+    """Add or edit a unit; recording a (new) safety assessment date takes the level it was assessed at."""
+    previous = HazardUnit.objects.filter(pk=unit.pk).values_list("evaluated_on", flat=True).first() if unit.pk else None
+
     def check(u):
         require_enterprise(actor, u.enterprise)
+        errors = {}
         if HazardUnit.objects.filter(enterprise=u.enterprise, name=u.name).exclude(pk=u.pk).exists():
-            raise ValidationError({"name": [f"本企业已有名为“{u.name}”的单元。"]})
+            errors["name"] = [f"本企业已有名为“{u.name}”的单元。"]
+        today = timezone.localdate()
+        if u.evaluated_on and u.evaluated_on > today:
+            errors["evaluated_on"] = ["安全评估日期不能晚于今天。"]
+        if u.filed_on and u.filed_on > today:
+            errors["filed_on"] = ["备案日期不能晚于今天。"]
+        if u.filed_on and not u.evaluated_on:
+            errors["evaluated_on"] = ["备案前应先完成安全评估，请填写安全评估日期。"]
+        elif u.filed_on and u.filed_on < u.evaluated_on:
+            errors["filed_on"] = ["备案日期不能早于安全评估日期。"]
+        if errors:
+            raise ValidationError(errors)
+        if u.evaluated_on != previous:
+            u.evaluated_level = u.level if u.evaluated_on else ""
 
     return save_scoped(actor, unit, data, validate=check)
 

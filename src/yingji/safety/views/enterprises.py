@@ -162,7 +162,7 @@ class MajorHazardListView(ObjectListView):
     filterset_class = filtersets.HazardUnitFilterSet
     filters = [("level", "级别", [(lv, lv) for lv in HazardUnit.LEVELS]), ("kind", "单元类型", HazardUnit.KIND_CHOICES)]
     columns = [("enterprise.name", "企业"), ("name", "单元"), ("kind", "类型"), ("level", "级别"), ("s_text", "S"),
-               ("r_text", "R"), ("enterprise.region.name", "所属区划")]
+               ("r_text", "R"), ("register_text", "安全评估与备案"), ("enterprise.region.name", "所属区划")]
     orderings = {"level": ("grade", "级别"), "r_value": ("-r_value", "R 值")}
 
     def base_queryset(self):
