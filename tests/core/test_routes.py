@@ -65,8 +65,27 @@ def _risk_scheme(owner):
     return save_risk_scheme(None, RiskScheme(), {"region": owner.region, "method": "ls", "bands": bands})
 
 
+def _draw(owner):
+    """A 双随机 draw of the owner's township (the demo's draws are the county's): its own published plan and two
+    inspectors, over its 危化 enterprises."""
+    from django.utils import timezone
+
+    from yingji.safety.models import InspectionPlan, Inspector
+    from yingji.safety.services import inspections as enforcement
+
+    region = owner.region
+    plan = enforcement.publish_plan(None, enforcement.save_plan(None, InspectionPlan(), {
+        "region": region, "year": timezone.localdate().year, "quotas": {"hazchem_production": {"general": 1}}}))
+    for badge in ("TEST-0001", "TEST-0002"):
+        enforcement.save_inspector(None, Inspector(), {"region": region, "name": f"检查员{badge[-1]}",
+                                                       "badge_number": badge})
+    return enforcement.run_draw(None, {"plan": plan, "categories": ["hazchem_production", "hazchem_storage"],
+                                       "pool_region": region, "enterprise_count": 1, "inspectors_per_enterprise": 2})
+
+
 MAKERS = {
     "safety.RiskScheme": _risk_scheme,  # the demo's bureaus keep the default bands
+    "safety.Draw": _draw,  # the demo's draws are the county's
     "incidents.PublicReport": _public_report,
     "plans.Activation": _activation,
     "plans.Task": lambda owner: (activation := _activation(owner)) and activation.tasks.order_by("pk").first(),

@@ -24,3 +24,6 @@ class SafetyConfig(AppConfig):
         from .services.hazards import grant_roles
 
         grant_roles(roles)  # the hazard loop's roles: services/hazards.py
+        from .services.inspections import grant_roles as grant_inspection_roles
+
+        grant_inspection_roles(roles)  # inspections and enforcement: services/inspections.py

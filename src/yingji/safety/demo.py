@@ -161,3 +161,93 @@ def load(log):
     log(f"风险点 {len(points)} 处（红橙黄蓝：" + "、".join(
         str(sum(p.colour == c for p in points)) for c in ("红", "橙", "黄", "蓝")) + "）")
     log(f"隐患 {_hazards(enterprises)} 项（闭环各步骤、逾期与挂牌督办）")
+    plan, draw = _inspections(enterprises)
+    log(f"执法检查计划“{plan.title}”，双随机抽取 1 次（种子 {draw.seed}），执法检查、文书、处罚与失信名单")
+
+
+# --- inspections and enforcement (执法检查) --------------------------------------------------------------------
+
+INSPECTORS = [  # name, 执法证号, 职务, demo username; 张海峰 must stay away from 宏达溶剂 (回避)
+    ("陈静", "51202201001", "执法大队副大队长", "inspector"), ("刘建国", "51202201002", "执法大队大队长", ""),
+    ("王晓燕", "51202201003", "执法队员", ""), ("张海峰", "51202201004", "执法队员", ""),
+    ("李明辉", "51202201005", "执法队员", ""), ("赵丽", "51202201006", "执法队员", ""),
+]
+QUOTAS = {"hazchem_production": {"key": 4, "general": 2}, "hazchem_storage": {"key": 6, "general": 10},
+          "hazchem_use": {"key": 0, "general": 4}, "fireworks": {"key": 2, "general": 2},
+          "mining": {"key": 1, "general": 1}, "industry_trade": {"key": 2, "general": 12}}
+DEMO_SEED = "20260301"  # 乐至县 publishes the seed before the draw
+
+
+def _inspections(enterprises):
+    """乐至县's 2026 plan, its inspector pool, one completed draw, two inspections (one whose failed item became a
+    hazard, with a 责令限期整改指令书 and a penalty), and a 失信 listing, all through the services."""
+    from .models import CreditListing, Draw, Inspection, InspectionPlan, Inspector
+    from .services import inspections as enforcement
+
+    county, today = Region.objects.get(code="512022"), timezone.localdate()
+    plan = InspectionPlan.objects.filter(region=county, year=today.year).first() or InspectionPlan()
+    plan = enforcement.save_plan(None, plan, {"region": county, "year": today.year, "quotas": QUOTAS, "is_demo": True,
+                                              "notes": "演示：重点检查覆盖重大危险源企业，一般检查按双随机抽取。"})
+    if plan.status != InspectionPlan.PUBLISHED:
+        plan = enforcement.publish_plan(None, plan)
+    pool = {}
+    for name, badge, title, username in INSPECTORS:
+        card = Inspector.objects.filter(badge_number=badge).first() or Inspector()
+        pool[name] = enforcement.save_inspector(None, card, {
+            "region": county, "name": name, "badge_number": badge, "title": title, "is_demo": True,
+            "user": User.objects.filter(username=username).first() if username else None,
+            **({"conflicts": [enterprises["乐至县宏达溶剂有限公司"]], "conflict_note": "配偶在该企业任职"}
+               if name == "张海峰" else {})})
+    draw = Draw.objects.filter(plan=plan, is_demo=True).first() or enforcement.run_draw(None, {
+        "plan": plan, "kind": "general", "categories": ["hazchem_production", "hazchem_storage"], "pool_region": county,
+        "enterprise_count": 3, "inspectors_per_enterprise": 2, "seed": DEMO_SEED, "is_demo": True})
+    row = draw.assignments.order_by("position").first()
+    if not Inspection.objects.filter(assignment=row).exists():
+        _inspection_with_finding(enforcement, row, today)
+    other = next(e for e in enterprises.values() if e.region_id != row.enterprise.region_id
+                 and e.region.code in ("512022001", "512022102"))
+    if not Inspection.objects.filter(enterprise=other, kind="special").exists():
+        done = enforcement.save_inspection(None, Inspection(), {
+            "enterprise": other, "kind": "special", "inspectors": [pool["刘建国"], pool["赵丽"]],
+            "inspected_on": today - timedelta(days=20), "is_demo": True})
+        enforcement.record_results(None, done, {r["code"]: {"result": "pass"} for r in done.results},
+                                   "检查项目均符合要求。", complete=True)
+    blacklisted = enterprises["乐至县金顺建材有限公司"]
+    if not CreditListing.objects.filter(enterprise=blacklisted).exists():
+        enforcement.save_listing(None, CreditListing(), {
+            "enterprise": blacklisted, "list_kind": "blacklist", "listed_on": today - timedelta(days=200),
+            "reason": "发生一般生产安全事故（1人死亡），对事故发生负有责任", "is_demo": True,
+            "basis": "《安全生产严重失信主体名单管理办法》（应急管理部令第11号）第五条"})
+    chlor = enterprises["四川乐氯化工有限公司"]  # entered and left again: the list keeps both dates
+    if not CreditListing.objects.filter(enterprise=chlor).exists():
+        enforcement.save_listing(None, CreditListing(), {
+            "enterprise": chlor, "list_kind": "watch", "listed_on": today - timedelta(days=500),
+            "removed_on": today - timedelta(days=100), "reason": "拒不执行责令限期整改指令", "is_demo": True,
+            "removal_reason": "已整改到位并完成信用修复"})
+    return plan, draw
+
+
+def _inspection_with_finding(enforcement, row, today):
+    from .models import EnforcementDocument, Inspection, Penalty
+
+    inspection = enforcement.save_inspection(None, Inspection(), {
+        "enterprise": row.enterprise, "assignment": row, "kind": "random", "inspectors": list(row.inspectors.all()),
+        "inspected_on": today - timedelta(days=10), "is_demo": True})
+    first = inspection.results[0]["code"]
+    failed = next(r["code"] for r in inspection.results if "报警" in r["item"]) if any(
+        "报警" in r["item"] for r in inspection.results) else first
+    results = {r["code"]: {"result": "pass"} for r in inspection.results}
+    results[failed] = {"result": "fail", "note": "甲类仓库2台可燃气体检测报警器故障，未及时维修"}
+    inspection = enforcement.record_results(None, inspection, results, "发现问题1项，责令限期整改。", complete=True)
+    enforcement.finding_to_hazard(None, inspection, failed, {"grade": "general", "deadline": today + timedelta(days=20),
+                                                             "title": "甲类仓库可燃气体检测报警器故障"})
+    enforcement.save_document(None, EnforcementDocument(), {
+        **{k: v for k, v in enforcement.document_initial(inspection).items() if k not in ("enterprise", "inspection",
+                                                                                           "inspectors")},
+        "enterprise": inspection.enterprise, "inspection": inspection, "issued_on": today - timedelta(days=10),
+        "deadline": today + timedelta(days=20), "is_demo": True})
+    enforcement.save_penalty(None, Penalty(), {
+        "enterprise": inspection.enterprise, "inspection": inspection, "number": f"（乐）应急罚〔{today.year}〕5号",
+        "violation": "未对安全设备进行经常性维护、保养，可燃气体检测报警器故障未及时维修。",
+        "legal_basis": "《中华人民共和国安全生产法》第九十九条第（三）项", "amount_wan": Decimal("2"),
+        "decided_on": today - timedelta(days=3), "is_demo": True})

@@ -93,3 +93,60 @@ class HazardFilterSet(ScopedFilterSet):
 
     def filter_open(self, queryset, name, value):
         return queryset.filter(status__in=Hazard.OPEN) if value else queryset.filter(status=Hazard.CLOSED)
+
+
+# --- Inspections and enforcement (执法检查) ------------------------------------------------------------------------
+
+from .models import (  # noqa: E402  (appended part)
+    CreditListing,
+    Draw,
+    EnforcementDocument,
+    Inspection,
+    InspectionPlan,
+    Inspector,
+    Penalty,
+)
+
+
+class InspectionPlanFilterSet(ScopedFilterSet):
+    class Meta:
+        model = InspectionPlan
+        fields = ["year", "status"]
+
+
+class InspectorFilterSet(ScopedFilterSet):
+    class Meta:
+        model = Inspector
+        fields = ["active"]
+
+
+class DrawFilterSet(ScopedFilterSet):
+    class Meta:
+        model = Draw
+        fields = ["plan", "kind"]
+
+
+class InspectionFilterSet(ScopedFilterSet):
+    class Meta:
+        model = Inspection
+        fields = ["kind", "status", "enterprise", "checklist"]
+
+
+class EnforcementDocumentFilterSet(ScopedFilterSet):
+    class Meta:
+        model = EnforcementDocument
+        fields = ["kind", "enterprise", "inspection"]
+
+
+class PenaltyFilterSet(ScopedFilterSet):
+    class Meta:
+        model = Penalty
+        fields = ["enterprise", "inspection"]
+
+
+class CreditListingFilterSet(ScopedFilterSet):
+    listed = FlagFilter(label="在名单中（未移出）", field_name="removed_on", lookup_expr="isnull")
+
+    class Meta:
+        model = CreditListing
+        fields = ["list_kind", "enterprise"]

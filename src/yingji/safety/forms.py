@@ -179,3 +179,160 @@ class HazardSuperviseForm(forms.Form):
     deadline = forms.DateField(label="督办整改期限", required=False, widget=DATE)
     authority = forms.CharField(label="督办单位", max_length=64, required=False, help_text="留空取本级应急管理局")
     requirements = forms.CharField(label="督办要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- Inspections and enforcement (执法检查) ------------------------------------------------------------------------
+
+from yingji.core.models import Region  # noqa: E402  (kept with the inspection forms: appended part)
+
+from .models import (  # noqa: E402
+    CreditListing,
+    DrawAssignment,
+    EnforcementDocument,
+    Inspection,
+    InspectionPlan,
+    Inspector,
+    Penalty,
+)
+from .models.inspections import KIND_CHOICES as INSPECTION_KINDS  # noqa: E402
+
+
+class PlanForm(ServiceModelForm):
+    """The plan with one 重点/一般 count per 监管类别 (stored as `quotas`)."""
+
+    class Meta:
+        model = InspectionPlan
+        fields = ["region", "year", "title", "notes"]
+        help_texts = {"title": "留空按“区划+年度安全生产监督检查计划”命名"}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["title"].required = False
+        quotas = self.instance.quotas or {}
+        for code, label in Enterprise.CATEGORY_CHOICES:
+            for kind, kind_label in INSPECTION_KINDS:
+                self.fields[f"{kind}_{code}"] = forms.IntegerField(
+                    label=f"{label.split('（')[0]}·{kind_label}", required=False, min_value=0, max_value=10000,
+                    initial=(quotas.get(code) or {}).get(kind) or 0, widget=forms.NumberInput(attrs={"class": "quota"}))
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data["quotas"] = {code: {kind: self.cleaned_data.get(f"{kind}_{code}") or 0 for kind, _ in INSPECTION_KINDS}
+                          for code, _ in Enterprise.CATEGORY_CHOICES}
+        return data
+
+
+class InspectorForm(ServiceModelForm):
+    class Meta:
+        model = Inspector
+        fields = ["region", "name", "badge_number", "title", "user", "active", "conflicts", "conflict_note"]
+        widgets = {"conflicts": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["user"].queryset = scope(User.objects.filter(is_active=True), user).order_by("username")
+        self.fields["conflicts"].queryset = scope(Enterprise.objects.all(), user)
+        self.fields["conflicts"].required = False
+
+
+class DrawForm(forms.Form):
+    plan = forms.ModelChoiceField(label="检查计划", queryset=InspectionPlan.objects.none())
+    kind = forms.ChoiceField(label="检查类型", choices=INSPECTION_KINDS, initial="general")
+    categories = forms.MultipleChoiceField(label="抽取范围：监管类别", choices=Enterprise.CATEGORY_CHOICES,
+                                           widget=forms.CheckboxSelectMultiple, required=False)
+    pool_region = forms.ModelChoiceField(label="抽取范围：区划", queryset=Region.objects.none(), required=False,
+                                         help_text="留空为计划的区划（含下级）")
+    enterprise_count = forms.IntegerField(label="抽取企业数", min_value=1, max_value=500, required=False)
+    inspectors_per_enterprise = forms.IntegerField(label="每家执法人员数", initial=2, required=False,
+                                                   help_text="执法检查须两名以上执法人员")
+    seed = forms.CharField(label="随机种子", max_length=20, required=False,
+                           help_text="1 到 20 位数字，可事先公布（如当日开奖号码）；留空自动生成。种子与结果一并公开，任何人可复核。")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = scope(InspectionPlan.objects.filter(status="published"), user, for_write=True)
+        self.fields["pool_region"].queryset = scope(Region.objects.all(), user).order_by("code")
+
+
+class InspectionForm(ServiceModelForm):
+    checklist = forms.ChoiceField(label="检查表", required=False, help_text="留空按企业的监管类别选用")
+
+    class Meta:
+        model = Inspection
+        fields = ["enterprise", "assignment", "kind", "inspectors", "inspected_on", "checklist", "conclusion"]
+        widgets = {"inspected_on": DATE, "inspectors": forms.CheckboxSelectMultiple,
+                   "conclusion": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        from .services.inspections import checklists
+
+        self.fields["checklist"].choices = [("", "（按监管类别）")] + [(c.code, c.title) for c in checklists().values()]
+        self.fields["assignment"].queryset = scope(DrawAssignment.objects.select_related("draw", "enterprise"), user)
+        self.fields["assignment"].required = False
+        self.fields["inspectors"].queryset = scope(Inspector.objects.filter(active=True), user)
+
+
+class ResultsForm(forms.Form):
+    """One result and note per checklist item (fields result_<code>, note_<code>), the conclusion, and whether
+    the inspection is complete."""
+
+    conclusion = forms.CharField(label="检查结论", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    complete = forms.BooleanField(label="检查完成（全部条目已填写）", required=False)
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        for row in inspection.results:
+            self.fields[f"result_{row['code']}"] = forms.ChoiceField(
+                label=row["code"], required=False, choices=[("", "未填")] + Inspection.RESULT_CHOICES,
+                initial=row.get("result", ""))
+            self.fields[f"note_{row['code']}"] = forms.CharField(label="问题", required=False, initial=row.get("note"))
+        self.fields["conclusion"].initial = inspection.conclusion
+        self.rows = inspection.results
+
+    def results(self) -> dict:
+        return {row["code"]: {"result": self.cleaned_data.get(f"result_{row['code']}", ""),
+                              "note": self.cleaned_data.get(f"note_{row['code']}", "")} for row in self.rows}
+
+    def items(self):
+        """(row, result field, note field) for the template."""
+        return [(row, self[f"result_{row['code']}"], self[f"note_{row['code']}"]) for row in self.rows]
+
+
+class FindingForm(forms.Form):
+    code = forms.CharField(widget=forms.HiddenInput)
+    grade = forms.ChoiceField(label="隐患等级", choices=Hazard.GRADE_CHOICES)
+    criterion = forms.ChoiceField(label="判定标准条款", required=False, choices=criterion_choices)
+    criterion_basis = forms.CharField(label="判定依据", required=False, max_length=255)
+    deadline = forms.DateField(label="整改期限", required=False, widget=DATE)
+
+
+class DocumentForm(ServiceModelForm):
+    class Meta:
+        model = EnforcementDocument
+        fields = ["enterprise", "inspection", "kind", "number", "issued_on", "deadline", "findings", "legal_basis",
+                  "inspectors"]
+        widgets = {"issued_on": DATE, "deadline": DATE, "findings": forms.Textarea(attrs={"rows": 4}),
+                   "legal_basis": forms.Textarea(attrs={"rows": 2}), "inspectors": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["number"].required = False
+        self.fields["inspectors"].queryset = scope(Inspector.objects.all(), user)
+        self.fields["inspectors"].required = False
+
+
+class PenaltyForm(ServiceModelForm):
+    class Meta:
+        model = Penalty
+        fields = ["enterprise", "inspection", "number", "violation", "legal_basis", "amount_wan", "decided_on"]
+        widgets = {"decided_on": DATE, "violation": forms.Textarea(attrs={"rows": 3}),
+                   "legal_basis": forms.Textarea(attrs={"rows": 2})}
+
+
+class CreditListingForm(ServiceModelForm):
+    class Meta:
+        model = CreditListing
+        fields = ["enterprise", "list_kind", "reason", "basis", "listed_on", "removed_on", "removal_reason"]
+        widgets = {"listed_on": DATE, "removed_on": DATE, "reason": forms.Textarea(attrs={"rows": 2})}

@@ -157,6 +157,8 @@ class Inspection(Record, EnterpriseScoped):
     conclusion = models.TextField("检查结论", blank=True)
     status = models.CharField("状态", max_length=12, choices=STATUS_CHOICES, default=RECORDING)
 
+    region_field = "enterprise__region"
+
     class Meta:
         verbose_name = verbose_name_plural = "执法检查"
         ordering = ["-inspected_on", "-id"]
@@ -191,6 +193,8 @@ class EnforcementDocument(Record, EnterpriseScoped):
     legal_basis = models.TextField("依据", help_text="法律、法规、规章条款")
     inspectors = models.ManyToManyField(Inspector, verbose_name="执法人员", related_name="documents", blank=True)
 
+    region_field = "enterprise__region"
+
     class Meta:
         verbose_name = verbose_name_plural = "执法文书"
         ordering = ["-issued_on", "-id"]
@@ -218,6 +222,8 @@ class Penalty(Record, EnterpriseScoped):
     amount_wan = models.DecimalField("罚款（万元）", max_digits=10, decimal_places=4)
     decided_on = models.DateField("决定日期")
 
+    region_field = "enterprise__region"
+
     class Meta:
         verbose_name = verbose_name_plural = "行政处罚"
         ordering = ["-decided_on", "-id"]
@@ -242,6 +248,8 @@ class CreditListing(Record, EnterpriseScoped):
     listed_on = models.DateField("列入日期")
     removed_on = models.DateField("移出日期", null=True, blank=True)
     removal_reason = models.CharField("移出原因", max_length=255, blank=True)
+
+    region_field = "enterprise__region"
 
     class Meta:
         verbose_name = verbose_name_plural = "失信名单"

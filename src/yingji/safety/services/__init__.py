@@ -28,6 +28,25 @@ from .hazards import (  # noqa: F401
     submit_plan,
     supervise,
 )
+from .inspections import (  # noqa: F401
+    delete_document,
+    delete_inspection,
+    delete_inspector,
+    delete_listing,
+    delete_penalty,
+    delete_plan,
+    finding_to_hazard,
+    publish_plan,
+    record_results,
+    run_draw,
+    save_document,
+    save_inspection,
+    save_inspector,
+    save_listing,
+    save_penalty,
+    save_plan,
+    verify_draw,
+)
 from .risks import (  # noqa: F401
     delete_risk_point,
     delete_risk_scheme,
