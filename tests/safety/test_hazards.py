@@ -432,3 +432,14 @@ def test_township_registers_but_does_not_rectify_an_enterprise_hazard(user, web,
     assert answer.status_code == 403 and "不能代为办理整改" in answer.json()["error"]["message"]
     public = Hazard.objects.get(title="场镇燃气管道被占压")  # 回澜镇's public place: the township takes it through
     assert services.submit_plan(township2, public, {**PLAN, "deadline": today() + timedelta(days=3)}).status == "rectifying"
+
+
+def test_leader_lists_a_major_hazard_and_the_city_may_list_at_city_level(user):
+    hazard = Hazard.objects.get(title="液氯充装未使用万向管道充装系统")
+    listing = services.supervise(user("leader"), hazard, {"level": "county", "number": "乐应急督〔2026〕31号",
+                                                          "deadline": today() + timedelta(days=20)})
+    assert listing.listed_by == user("leader") and listing.get_level_display() == "县级"
+    other = new_hazard(user("inspector"), enterprise=NEIGHBOUR, grade="major", criterion="HC-03", title="防护距离不足")
+    city = services.supervise(user("admin"), other, {"level": "city", "number": "资应急督〔2026〕2号",
+                                                     "deadline": today() + timedelta(days=60)})
+    assert city.authority == "资阳市应急管理局"

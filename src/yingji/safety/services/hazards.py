@@ -191,12 +191,16 @@ def _log(actor, hazard: Hazard, kind: str, text: str, photo_name: str = ""):
     HazardUpdate.objects.create(hazard=hazard, kind=kind, text=text, actor=person(actor), photo=photo_name or "")
 
 
-def _hazard_for_write(actor, hazard: Hazard, perm: str) -> Hazard:
-    """The stored hazard, locked, after the region, role and own-enterprise checks."""
+def _hazard_for_write(actor, hazard: Hazard, perm: str, rectifying: bool = True) -> Hazard:
+    """The stored hazard, locked, after the region and role checks and, for the rectification steps, the check
+    of who rectifies it (may_rectify); 验收 and 挂牌 are their own permissions (never an enterprise account's)."""
     require_perm(actor, perm)
     stored = Hazard.objects.select_for_update().select_related("enterprise", "region").get(pk=hazard.pk)
     require_region(actor, stored.region)
-    _require_own(actor, stored)
+    if rectifying:
+        _require_own(actor, stored)
+    elif actor is not None and is_enterprise_account(actor):
+        raise PermissionDenied("企业不能验收或挂牌督办隐患。")  # whatever permissions it was given by mistake
     return stored
 
 
@@ -328,7 +332,7 @@ def report_rectified(actor, hazard: Hazard, text: str, photo=None, rectified_on=
 @transaction.atomic
 def accept(actor, hazard: Hazard, text: str = "") -> Hazard:
     """复查验收通过: 待验收 → 已销号, by an inspector; an open 挂牌督办 is closed (销号) the same day."""
-    hazard = _hazard_for_write(actor, hazard, "safety.accept_hazard")
+    hazard = _hazard_for_write(actor, hazard, "safety.accept_hazard", rectifying=False)
     _require_status(hazard, (Hazard.AWAITING,), "验收销号")
     today = timezone.localdate()
     hazard = _set(actor, hazard, status=Hazard.CLOSED, closed_on=today, accepted_by=person(actor))
@@ -343,7 +347,7 @@ def accept(actor, hazard: Hazard, text: str = "") -> Hazard:
 @transaction.atomic
 def reject(actor, hazard: Hazard, reason: str) -> Hazard:
     """验收不通过 (reason required): back to 整改中."""
-    hazard = _hazard_for_write(actor, hazard, "safety.accept_hazard")
+    hazard = _hazard_for_write(actor, hazard, "safety.accept_hazard", rectifying=False)
     _require_status(hazard, (Hazard.AWAITING,), "验收")
     if not str(reason or "").strip():
         raise ValidationError({"reason": ["请填写验收不通过的原因。"]})
@@ -359,7 +363,7 @@ LEVEL_OF_REGION = {"county": divisions.COUNTY, "city": divisions.CITY}
 def supervise(actor, hazard: Hazard, data: dict) -> HazardSupervision:
     """挂牌督办 of an open 重大事故隐患 by the county or the city (a listing at a level needs a user of that
     level or above), with its notice number and deadline."""
-    hazard = _hazard_for_write(actor, hazard, "safety.supervise_hazard")
+    hazard = _hazard_for_write(actor, hazard, "safety.supervise_hazard", rectifying=False)
     errors: dict[str, list[str]] = {}
     if hazard.grade != Hazard.MAJOR:
         errors["grade"] = ["只有重大事故隐患可以挂牌督办。"]
