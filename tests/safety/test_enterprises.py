@@ -278,3 +278,8 @@ def test_major_hazard_assessment_and_filing_states(demo, user):
     services.save_enterprise(inspector, chlorine.enterprise, {"people_within_500m": 40})  # α 2.0 → 1.2: 二级
     chlorine.refresh_from_db()
     assert chlorine.level == "二级" and chlorine.register_state()[1] == "级别已由一级变为二级，应重新评估"
+
+
+def test_the_board_is_for_supervisors_and_leaders_not_the_duty_seat(demo, web):
+    assert "重大危险源（处）" in web("leader").get("/").content.decode()
+    assert "重大危险源（处）" not in web("duty").get("/").content.decode()
