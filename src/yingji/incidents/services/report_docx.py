@@ -14,21 +14,24 @@ import io
 from dataclasses import dataclass, field
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Pt
 
-BODY_FONT = "仿宋"  # 仿宋_GB2312 on older government PCs; Word and WPS substitute either way
-HEADING_FONT = "黑体"  # 一级标题
-TITLE_FONT = "方正小标宋简体"  # 标题 and 版头, as GB/T 9704 sets them
-LATIN_FONT = "Times New Roman"
-MASTHEAD_PT, TITLE_PT, BODY_PT, META_PT = 26, 22, 16, 14  # 一号, 二号, 三号, 四号
-LINE_PT = 28
-TEXT_WIDTH_MM = 156  # the 版心: 210 mm less the 28 mm and 26 mm margins
-RED = "FF0000"
-NUMERALS = "一二三四五六七八九十"
+from yingji.standards import gbt9704 as gw
+from yingji.standards.gbt9704 import (
+    BODY_FONT,
+    BODY_PT,
+    HEADING_FONT,
+    LINE_PT,
+    MASTHEAD_PT,
+    META_PT,
+    NUMERALS,
+    RED,
+    TEXT_WIDTH_MM,
+    TITLE_FONT,
+    TITLE_PT,
+)
 
 
 @dataclass
@@ -50,108 +53,16 @@ class ReportDocument:
     draft: bool = False  # a preview before issue: marked as such on the page
 
 
-def _fonts(run, east_asian: str, size_pt: float, bold: bool = False, colour: str = ""):
-    run.font.name = LATIN_FONT
-    run.font.size = Pt(size_pt)
-    run.font.bold = bold
-    if colour:
-        run.font.color.rgb = RGBColor.from_string(colour)
-    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), east_asian)
-    fonts.set(qn("w:ascii"), LATIN_FONT)
-    fonts.set(qn("w:hAnsi"), LATIN_FONT)
-    fonts.set(qn("w:hint"), "eastAsia")  # quotes and dashes in the Chinese font, not Times New Roman
-
-
-def _paragraph(doc, text: str, font: str = BODY_FONT, size: float = BODY_PT, bold=False, align=None,
-               indent=False, space_after: float = 0, colour: str = ""):
-    paragraph = doc.add_paragraph()
-    fmt = paragraph.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(LINE_PT if size <= BODY_PT else size * 1.5)
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(space_after)
-    if indent:
-        fmt.first_line_indent = Pt(size * 2)
-    if align is not None:
-        paragraph.alignment = align
-    if text:
-        _fonts(paragraph.add_run(text), font, size, bold, colour)
-    return paragraph
-
-
-def _two_ends(doc, left: str, right: str, size: float = META_PT):
-    """报送单位 on the left, 签发人 on the right edge of the 版心 (a right tab stop), as 上行文 carry them."""
-    paragraph = _paragraph(doc, "", size=size)
-    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
-    _fonts(paragraph.add_run(f"{left}\t{right}"), BODY_FONT, size)
-    return paragraph
-
-
-def _border(paragraph, side: str, colour: str = "000000", eighths: int = 8):
-    """A rule above or below the paragraph: the red line under the 版头, the lines of the 版记."""
-    pPr = paragraph._p.get_or_add_pPr()
-    borders = pPr.find(qn("w:pBdr"))
-    if borders is None:
-        borders = OxmlElement("w:pBdr")
-        pPr.append(borders)
-    line = OxmlElement(f"w:{side}")
-    for key, value in (("val", "single"), ("sz", str(eighths)), ("space", "1"), ("color", colour)):
-        line.set(qn(f"w:{key}"), value)
-    borders.append(line)
-
-
-def _page_number_footer(section):
-    """A centred "— N —" page number, as a PAGE field so Word and WPS fill it in."""
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _fonts(paragraph.add_run("— "), BODY_FONT, META_PT)
-    # One run per field part, as Word writes it: begin, instruction, separate, cached result, end.
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, None), ("end", None)):
-        if kind is None and text is None:
-            _fonts(paragraph.add_run("1"), BODY_FONT, META_PT)
-            continue
-        run = paragraph.add_run()
-        _fonts(run, BODY_FONT, META_PT)
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        else:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        run._element.append(element)
-    _fonts(paragraph.add_run(" —"), BODY_FONT, META_PT)
-
-
-def _setup(doc):
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    normal = doc.styles["Normal"]
-    normal.font.name = LATIN_FONT
-    normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    # A Chinese document: East Asian line breaking and the language tag Word uses for proofing.
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-    normal.element.get_or_add_rPr().append(lang)
-    _page_number_footer(section)
-
-
 def _masthead(doc, data: ReportDocument):
     """版头: 突发事件信息报告 in red, the kind under it, 报送单位/签发人 and 编号/报送时间, the red line."""
     if data.draft:
-        _paragraph(doc, "草稿（未报送）", HEADING_FONT, META_PT, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph(doc, "突发事件信息报告" + ("（演练）" if data.drill else ""), TITLE_FONT, MASTHEAD_PT,
+        gw.paragraph(doc, "草稿（未报送）", HEADING_FONT, META_PT, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    gw.paragraph(doc, "突发事件信息报告" + ("（演练）" if data.drill else ""), TITLE_FONT, MASTHEAD_PT,
                align=WD_ALIGN_PARAGRAPH.CENTER, colour=RED)
-    _paragraph(doc, f"（{data.kind}）", BODY_FONT, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=LINE_PT / 4)
-    _two_ends(doc, f"报送单位：{data.sender}", f"签发人：{data.signed_by or '　　　　'}")
-    last = _two_ends(doc, f"事件编号：{data.number}", f"报送时间：{data.issued_at or '　　年　月　日　时　分'}")
-    _border(last, "bottom", RED, 12)
+    gw.paragraph(doc, f"（{data.kind}）", BODY_FONT, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=LINE_PT / 4)
+    gw.two_ends(doc, f"报送单位：{data.sender}", f"签发人：{data.signed_by or '　　　　'}")
+    last = gw.two_ends(doc, f"事件编号：{data.number}", f"报送时间：{data.issued_at or '　　年　月　日　时　分'}")
+    gw.border(last, "bottom", RED, 12)
 
 
 TITLE_CHARS = int(TEXT_WIDTH_MM / 25.4 * 72 // TITLE_PT)  # characters of 二号 on one line of the 版心 (20)
@@ -171,52 +82,51 @@ def title_lines(title: str) -> list[str]:
 
 
 def _title(doc, title: str):
-    paragraph = _paragraph(doc, "", align=WD_ALIGN_PARAGRAPH.CENTER, space_after=LINE_PT / 2, size=TITLE_PT)
+    paragraph = gw.paragraph(doc, "", align=WD_ALIGN_PARAGRAPH.CENTER, space_after=LINE_PT / 2, size=TITLE_PT)
     paragraph.paragraph_format.space_before = Pt(LINE_PT)
     for index, line in enumerate(title_lines(title)):
         run = paragraph.add_run(line)
-        _fonts(run, TITLE_FONT, TITLE_PT)
+        gw.fonts(run, TITLE_FONT, TITLE_PT)
         if index:
             run._element.addprevious(OxmlElement("w:br"))
 
 
 def _body(doc, data: ReportDocument):
     _title(doc, data.title)
-    _paragraph(doc, f"{data.recipient}：")  # 主送机关, flush left
+    gw.paragraph(doc, f"{data.recipient}：")  # 主送机关, flush left
     if data.opening:
-        _paragraph(doc, data.opening, indent=True)
+        gw.paragraph(doc, data.opening, indent=True)
     for index, (heading, text) in enumerate(data.sections):
         numeral = NUMERALS[index] if index < len(NUMERALS) else str(index + 1)
-        _paragraph(doc, f"{numeral}、{heading}", HEADING_FONT, BODY_PT, indent=True).paragraph_format.keep_with_next = True
+        gw.paragraph(doc, f"{numeral}、{heading}", HEADING_FONT, BODY_PT, indent=True).paragraph_format.keep_with_next = True
         lines = [line.strip() for line in (text or "").splitlines() if line.strip()] or ["无。"]
         for line in lines:
-            _paragraph(doc, line, indent=True)
+            gw.paragraph(doc, line, indent=True)
     # 特此报告, then the 发文机关署名 and 成文日期 right-aligned with two characters to spare (GB/T 9704), kept on
     # one page so the signature never stands alone at the top of the next.
-    _paragraph(doc, "特此报告。", indent=True, space_after=LINE_PT).paragraph_format.keep_with_next = True
+    gw.paragraph(doc, "特此报告。", indent=True, space_after=LINE_PT).paragraph_format.keep_with_next = True
     for line in (data.sender, data.dated or "　　年　月　日"):
-        paragraph = _paragraph(doc, line, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        paragraph = gw.paragraph(doc, line, align=WD_ALIGN_PARAGRAPH.RIGHT)
         paragraph.paragraph_format.right_indent = Pt(BODY_PT * 2)
         paragraph.paragraph_format.keep_with_next = True
 
 
 def _colophon(doc, data: ReportDocument):
     """版记: 抄送, then 联系人 and 电话, between rules."""
-    _paragraph(doc, "", space_after=LINE_PT / 2)
+    gw.paragraph(doc, "", space_after=LINE_PT / 2)
     contact = f"联系人：{data.filled_by or '　　　　'}　　联系电话：{data.phone or '　　　　'}"
     lines = ([f"抄送：{data.copy_to.strip().rstrip('。')}。"] if data.copy_to.strip() else []) + [contact]
     for index, text in enumerate(lines):
-        paragraph = _paragraph(doc, text, BODY_FONT, META_PT)
+        paragraph = gw.paragraph(doc, text, BODY_FONT, META_PT)
         paragraph.paragraph_format.keep_with_next = index < len(lines) - 1
         paragraph.paragraph_format.left_indent = Pt(META_PT)
         paragraph.paragraph_format.right_indent = Pt(META_PT)
-        _border(paragraph, "top", eighths=8 if index == 0 else 4)
-    _border(paragraph, "bottom")
+        gw.border(paragraph, "top", eighths=8 if index == 0 else 4)
+    gw.border(paragraph, "bottom")
 
 
 def render(data: ReportDocument) -> bytes:
-    doc = Document()
-    _setup(doc)
+    doc = gw.new_document()
     props = doc.core_properties
     props.title, props.author, props.subject = data.title, data.sender, f"事件编号 {data.number}"
     props.language = "zh-CN"
