@@ -4,7 +4,7 @@ import io
 
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Pt
 
 from yingji.standards import gbt9704 as gw
 
@@ -12,9 +12,10 @@ from yingji.standards import gbt9704 as gw
 def test_a_new_document_has_the_standards_page_and_body_font():
     doc = gw.new_document()
     section = doc.sections[0]
-    assert (section.page_width, section.page_height) == (Mm(210), Mm(297))
-    assert (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) == (
-        Mm(37), Mm(35), Mm(28), Mm(26))
+    # Word keeps lengths in twips: compare in whole millimetres.
+    assert [round(x.mm) for x in (section.page_width, section.page_height)] == [210, 297]
+    assert [round(x.mm) for x in (section.top_margin, section.bottom_margin, section.left_margin,
+                                  section.right_margin)] == [37, 35, 28, 26]
     normal = doc.styles["Normal"].element.rPr.rFonts
     assert normal.get(qn("w:eastAsia")) == "仿宋" and doc.styles["Normal"].font.size == Pt(16)
     assert "PAGE" in "".join(section.footer.paragraphs[0]._p.itertext())
