@@ -270,6 +270,7 @@ def test_an_inspection_needs_two_inspectors_without_conflicts(user):
             "inspectors": list(Inspector.objects.filter(name__in=["陈静", "张海峰"]))})
     assert "张海峰与该企业有利害关系" in tied.value.message_dict["inspectors"][0]
     assert "inspected_on" in tied.value.message_dict
+    assert "双随机抽查请选择对应的抽取结果" in tied.value.message_dict["assignment"][0]  # kind random by default
 
 
 def test_documents_are_numbered_per_year_and_refuse_bad_input(user):

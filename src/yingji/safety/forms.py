@@ -213,7 +213,7 @@ class PlanForm(ServiceModelForm):
         for code, label in Enterprise.CATEGORY_CHOICES:
             for kind, kind_label in INSPECTION_KINDS:
                 self.fields[f"{kind}_{code}"] = forms.IntegerField(
-                    label=f"{label.split('（')[0]}·{kind_label}", required=False, min_value=0, max_value=10000,
+                    label=f"{label.split('（')[0] if code == 'industry_trade' else label}·{kind_label}", required=False, min_value=0, max_value=10000,
                     initial=(quotas.get(code) or {}).get(kind) or 0, widget=forms.NumberInput(attrs={"class": "quota"}))
 
     def service_data(self) -> dict:

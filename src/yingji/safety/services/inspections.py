@@ -451,6 +451,19 @@ def due_assignments(queryset):
             .select_related("enterprise", "draw").prefetch_related("inspectors").order_by("-draw__drawn_at", "position"))
 
 
+def due_card(user) -> dict | None:
+    """The inspector's board card (safety/dashboard.py may add it): drawn enterprises not yet inspected."""
+    if not user.has_perm("safety.view_draw"):
+        return None
+    from django.urls import reverse
+
+    from yingji.core.scoping import scope
+
+    due = due_assignments(scope(DrawAssignment.objects.all(), user)).count()
+    return {"label": "双随机待检查（家）", "value": due, "note": "已抽取、尚未完成检查的企业",
+            "url": reverse("safety:inspection_list") + "#due", "tone": "warn" if due else ""}
+
+
 # --- inspections -----------------------------------------------------------------------------------------------
 
 def _blank_results(code: str) -> list[dict]:
@@ -470,6 +483,8 @@ def _check_inspection(actor, inspection: Inspection, inspectors):
         if inspection.assignment.enterprise_id != inspection.enterprise_id:
             errors["assignment"] = ["所选抽取结果不是该企业的。"]
         inspection.kind = "random"
+    elif inspection.kind == "random":
+        errors["assignment"] = ["双随机抽查请选择对应的抽取结果（专项检查、举报核查请选择相应的检查方式）。"]
     _not_future(inspection.inspected_on, "inspected_on", "检查日期", errors)
     if inspectors is not None:
         if len(inspectors) < 2:

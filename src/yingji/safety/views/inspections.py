@@ -38,7 +38,6 @@ from ..services import enforcement_docx
 from ..services import inspections as services
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-FLAG = [("1", "是"), ("0", "否")]
 
 
 # --- plans -------------------------------------------------------------------------------------------------------
@@ -264,7 +263,7 @@ class InspectionFormView(ObjectFormView):
     success_url_name = "safety:inspection_detail"
 
     def get_initial(self):
-        initial = {**super().get_initial(), "inspected_on": timezone.localdate()}
+        initial = {**super().get_initial(), "inspected_on": timezone.localdate(), "kind": "special"}
         row = self.request.GET.get("assignment", "")
         if row.isdigit():
             assignment = scope(DrawAssignment.objects.all(), self.request.user).filter(pk=int(row)).first()
@@ -414,7 +413,7 @@ class CreditListView(ObjectListView):
     title = "失信名单（黑名单）"
     search_fields = ["enterprise__name", "reason"]
     filterset_class = filtersets.CreditListingFilterSet
-    filters = [("list_kind", "名单", CreditListing.LIST_CHOICES), ("listed", "在名单中", FLAG)]
+    filters = [("list_kind", "名单", CreditListing.LIST_CHOICES), ("listed", "状态", [("1", "在名单中"), ("0", "已移出")])]
     columns = [("enterprise.name", "企业"), ("list_kind", "名单"), ("listed_on", "列入日期"),
                ("removed_on", "移出日期"), ("reason", "列入事由")]
     add_url_name = "safety:credit_add"
