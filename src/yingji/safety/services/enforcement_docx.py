@@ -1,7 +1,7 @@
 """执法文书 as Word documents, laid out as the 安全生产监管执法文书 forms are: the bureau, the title, the number
 on the right, the enterprise addressed, the findings numbered, the legal basis and the deadline, the rights of
 appeal, the signatures of the two (or more) inspectors with their 执法证号, the bureau's seal line and the copy
-note. A4, 仿宋 三号 body on fixed 28 pt lines (the house style of hazard_notice.py). `render(document)` returns
+note. A4, 仿宋 三号 body on fixed 28 pt lines (standards/gbt9704.py, the kit every document shares). `render(document)` returns
 the file's bytes."""
 
 import io
@@ -10,18 +10,23 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
-from .hazard_notice import (
+from yingji.standards.gbt9704 import (
     BODY_FONT,
     BODY_PT,
     LINE_PT,
     META_PT,
     TITLE_FONT,
     TITLE_PT,
-    _cn_date,
-    _para,
-    _rule,
-    _setup,
+    border,
+    cn_date,
+    new_document,
 )
+from yingji.standards.gbt9704 import paragraph as _gb_paragraph
+
+
+def _para(doc, text: str = "", font=BODY_FONT, size=BODY_PT, align=None, indent=False, after=0.0):
+    return _gb_paragraph(doc, text, font, size, align=align, indent=indent, space_after=after)
+
 
 SMALL_LINE_PT = 22  # the appeal clause and the signature block, in 四号 on closer lines, as the printed forms have them
 
@@ -42,7 +47,7 @@ CLOSING = {
 def _order(document) -> str:
     basis = document.legal_basis.strip().rstrip("。；;")
     if document.kind == "rectify":
-        return (f"依据{basis}的规定，现责令你单位于{_cn_date(document.deadline)}前整改完毕，达到有关法律法规规章和"
+        return (f"依据{basis}的规定，现责令你单位于{cn_date(document.deadline)}前整改完毕，达到有关法律法规规章和"
                 "标准规定的要求。由此造成事故的，依法追究有关人员的责任。")
     if document.kind == "on_site":
         return f"依据{basis}的规定，现作出现场处理决定：对上述问题立即停止作业（使用），排除隐患后方可恢复。"
@@ -56,8 +61,7 @@ def _appeal(region_name: str, what: str) -> str:
 
 def render(document) -> bytes:
     enterprise = document.enterprise
-    doc = Document()
-    _setup(doc)
+    doc = new_document(page_numbers=False)  # a one-page form
     section = doc.sections[0]  # a form, not a 公文: the narrower margins of the 执法文书 forms
     section.top_margin, section.bottom_margin = Mm(25), Mm(20)
     doc.core_properties.title = f"{document.get_kind_display()} {document.number}"
@@ -79,12 +83,12 @@ def render(document) -> bytes:
         line = _small(doc, f"安全生产执法人员（签名）：{inspector.name}　执法证号：{inspector.badge_number}")
         line.paragraph_format.keep_with_next = True  # the signatures stay together
     _small(doc, "被检查单位负责人（签名）：　　　　　　　年　　月　　日", after=LINE_PT / 2).paragraph_format.keep_with_next = True
-    for line in (f"{document.authority}（印章）", _cn_date(document.issued_on)):
+    for line in (f"{document.authority}（印章）", cn_date(document.issued_on)):
         paragraph = _para(doc, line, align=WD_ALIGN_PARAGRAPH.RIGHT)
         paragraph.paragraph_format.right_indent = Pt(BODY_PT * 2)
         paragraph.paragraph_format.keep_with_next = True
     note = _small(doc, "本文书一式两份：一份由应急管理部门存档，一份交被检查单位。")
-    _rule(note, "top")
+    border(note, "top")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
