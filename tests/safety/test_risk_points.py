@@ -86,16 +86,17 @@ def test_enterprise_account_grades_its_own_point_and_not_others(demo, user, api)
     assert refused.status_code == 400
 
 
-@pytest.mark.parametrize("method, l, e, c, field, message", [
+@pytest.mark.parametrize("method, likelihood, exposure, consequence, field, message", [
     ("lec", "4", "6", "15", "likelihood", "不在LEC取值表中"), ("lec", "3", None, "15", "exposure", "需要填写 E"),
     ("lec", "3", "6", "50", "consequence", "不在LEC取值表中"), ("ls", "6", None, "3", "likelihood", "1～5"),
 ])
-def test_bad_factors_name_their_field_and_nothing_is_written(demo, user, region, method, l, e, c, field, message):
+def test_bad_factors_name_their_field_and_nothing_is_written(demo, user, region, method, likelihood, exposure,
+                                                            consequence, field, message):
     before = RiskPoint.objects.count()
     with pytest.raises(ValidationError) as caught:
         services.save_risk_point(user("inspector"), RiskPoint(), {
-            "region": region("512022001"), "name": "测试点", "method": method, "likelihood": Decimal(l),
-            "exposure": Decimal(e) if e else None, "consequence": Decimal(c), "assessed_on": date(2026, 11, 1)})
+            "region": region("512022001"), "name": "测试点", "method": method, "likelihood": Decimal(likelihood),
+            "exposure": Decimal(exposure) if exposure else None, "consequence": Decimal(consequence), "assessed_on": date(2026, 11, 1)})
     assert message in " ".join(caught.value.message_dict[field])
     assert RiskPoint.objects.count() == before
 

@@ -23,7 +23,7 @@ def test_a_new_document_has_the_standards_page_and_body_font():
 
 def test_paragraph_runs_fonts_lines_and_rules_survive_a_round_trip():
     doc = gw.new_document(page_numbers=False)
-    head = gw.paragraph(doc, "一、基本情况", gw.HEADING_FONT, indent=True)
+    gw.paragraph(doc, "一、基本情况", gw.HEADING_FONT, indent=True)
     body = gw.paragraph(doc, "正文", space_after=7)
     gw.border(body, "bottom", gw.RED, 12)
     out = io.BytesIO()

@@ -23,12 +23,12 @@ def test_lec_bands_are_exclusive_at_their_lower_end(score, colour, level, contro
     assert (band.colour, band.level, band.control_level) == (colour, level, control)
 
 
-@pytest.mark.parametrize("l, e, c, d, colour", [
+@pytest.mark.parametrize("likelihood, exposure, consequence, d, colour", [
     ("10", "6", "40", 2400, "红"), ("6", "6", "15", 540, "红"), ("3", "6", "15", 270, "橙"), ("3", "6", "7", 126, "黄"),
     ("1", "6", "15", 90, "黄"), ("3", "3", "7", 63, "蓝"), ("0.1", "0.5", "1", "0.05", "蓝"),
 ])
-def test_lec_scores(l, e, c, d, colour):
-    result = risk.lec(l, e, c)
+def test_lec_scores(likelihood, exposure, consequence, d, colour):
+    result = risk.lec(likelihood, exposure, consequence)
     assert result.score == Decimal(str(d)) and result.band.colour == colour
 
 
@@ -40,16 +40,16 @@ def test_lec_refuses_scores_not_in_the_tables_naming_each():
     assert "发生事故可能造成的后果 C“abc”不是有效的数字" in message
 
 
-@pytest.mark.parametrize("l, s, colour", [(5, 5, "红"), (4, 5, "红"), (4, 4, "橙"), (3, 5, "橙"), (3, 4, "黄"),
+@pytest.mark.parametrize("likelihood, severity, colour", [(5, 5, "红"), (4, 5, "红"), (4, 4, "橙"), (3, 5, "橙"), (3, 4, "黄"),
                                           (3, 3, "黄"), (2, 4, "蓝"), (1, 1, "蓝")])
-def test_ls_matrix_bands_include_their_lower_bound(l, s, colour):
-    assert risk.ls(l, s).band.colour == colour
+def test_ls_matrix_bands_include_their_lower_bound(likelihood, severity, colour):
+    assert risk.ls(likelihood, severity).band.colour == colour
 
 
-@pytest.mark.parametrize("l, s", [(0, 3), (6, 1), ("2.5", 2), ("x", 1)])
-def test_ls_refuses_scores_outside_one_to_five(l, s):
+@pytest.mark.parametrize("likelihood, severity", [(0, 3), (6, 1), ("2.5", 2), ("x", 1)])
+def test_ls_refuses_scores_outside_one_to_five(likelihood, severity):
     with pytest.raises(ValueError, match="可能性 L"):
-        risk.ls(l, s)
+        risk.ls(likelihood, severity)
 
 
 def test_bands_may_be_set_by_a_bureau():

@@ -1,5 +1,6 @@
 """What safety supervision puts on the home dashboard (collected by yingji.web): the inspector's board at a
-glance — major hazard sources by level, licences expiring, overdue hazards, 挂牌督办 still open."""
+glance — hazards (open, overdue, overdue 重大, 挂牌督办: services.hazards.board_cards), major hazard sources by
+level and their assessment and 备案 to do, licences expiring."""
 
 from datetime import timedelta
 
@@ -10,8 +11,8 @@ from django.utils import timezone
 
 from yingji.core.scoping import scope
 
-from .models import LEVELS, Hazard, HazardSupervision, HazardUnit, Licence
-from .services.hazards import overdue_q
+from .models import LEVELS, HazardUnit, Licence
+from .services.hazards import board_cards
 
 
 def _supervises(user) -> bool:
@@ -26,27 +27,19 @@ def cards(user) -> list[dict]:
     today = timezone.localdate()
     sources = scope(HazardUnit.objects.filter(is_major=True), user)
     by_level = dict(sources.values_list("level").annotate(n=Count("id")))
-    majors = sum(by_level.values())
     states = [unit.register_state(today)[0] for unit in sources.only(
         "is_major", "level", "evaluated_on", "evaluated_level", "filed_on", "filing_number")]
     horizon = today + timedelta(days=settings.YINGJI_LICENCE_WARNING_DAYS)
     licences = scope(Licence.objects.filter(expires_on__lte=horizon), user)
     expired = licences.filter(expires_on__lt=today).count()
     expiring = licences.count() - expired
-    overdue = scope(Hazard.objects.filter(overdue_q(today)), user)
-    overdue_major = overdue.filter(grade=Hazard.MAJOR).count()
-    supervised = scope(HazardSupervision.objects.filter(closed_on__isnull=True), user).count()
-    return [
-        {"label": "重大危险源（处）", "value": majors, "url": reverse("safety:major_hazard_list"), "tone": "",
-         "note": "，".join(f"{lv} {by_level[lv]}" for lv in LEVELS if by_level.get(lv)) or "无"},
+    return board_cards(user) + [
+        {"label": "重大危险源（处）", "value": sum(by_level.values()), "url": reverse("safety:major_hazard_list"),
+         "tone": "", "note": "，".join(f"{lv} {by_level[lv]}" for lv in LEVELS if by_level.get(lv)) or "无"},
         {"label": "重大危险源评估备案待办", "value": sum(state != "ok" for state in states),
          "note": f"未评估 {states.count('unassessed')}，待备案 {states.count('refile')}，应重新评估 {states.count('reassess')}",
          "url": reverse("safety:major_hazard_list"), "tone": "warn" if any(s != "ok" for s in states) else ""},
         {"label": "安全许可证到期预警", "value": expired + expiring,
          "note": f"已过期 {expired}，{settings.YINGJI_LICENCE_WARNING_DAYS} 天内到期 {expiring}",
          "url": reverse("safety:licence_list") + "?sort=expires_on", "tone": "warn" if expired or expiring else ""},
-        {"label": "逾期未整改隐患", "value": overdue.count(), "note": f"其中重大事故隐患 {overdue_major}",
-         "url": reverse("safety:hazard_list") + "?overdue=1", "tone": "warn" if overdue_major else ""},
-        {"label": "挂牌督办未销号", "value": supervised, "note": "县级、市级挂牌的重大隐患",
-         "url": reverse("safety:hazard_list") + "?supervised=1", "tone": "warn" if supervised else ""},
     ]

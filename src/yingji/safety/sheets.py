@@ -1,7 +1,18 @@
 """Excel sheet of the enterprises registry (import all-or-nothing with a row-by-row error report; export in the
 same layout), and the 一企一档 workbook of one enterprise with its GB 18218 worksheet."""
 
-from yingji.core.imports import CellError, Column, SheetSpec, boolean, choice, integer, lookup, number, register, text
+from yingji.core.imports import (
+    CellError,
+    Column,
+    SheetSpec,
+    boolean,
+    choice,
+    integer,
+    lookup,
+    number,
+    register,
+    text,
+)
 from yingji.core.models import Region
 from yingji.core.scoping import scope_actor
 from yingji.standards import credit_code, industries

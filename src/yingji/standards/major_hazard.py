@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from .tables import read_table
 
 DATA = Path(__file__).parent / "data"
@@ -250,15 +252,13 @@ NEAR = 1e-9
 
 @dataclass(frozen=True)
 class Batch:
-    S: "numpy.ndarray"  # (units,)
-    major: "numpy.ndarray"  # bool
-    R: "numpy.ndarray"  # NaN where not major
-    level: "numpy.ndarray"  # 0 not major, 1 一级 … 4 四级
+    S: np.ndarray  # (units,)
+    major: np.ndarray  # bool
+    R: np.ndarray  # NaN where not major
+    level: np.ndarray  # 0 not major, 1 一级 … 4 四级
 
 
 def _alphas(people):
-    import numpy as np
-
     alphas, _ = _table5_6()
     bounds = np.array([m for m, _ in reversed(alphas)])  # 0, 1, 30, 50, 100
     values = np.array([float(a) for _, a in reversed(alphas)])
@@ -268,8 +268,6 @@ def _alphas(people):
 def assess_many(tonnes, critical, beta, people) -> Batch:
     """`tonnes`, `critical`, `beta`: (units × lines) arrays (unused lines: tonnes 0, critical 1);
     `people`: (units,). Same answers as assess(), unit by unit."""
-    import numpy as np
-
     tonnes, critical, beta = (np.asarray(a, dtype=float) for a in (tonnes, critical, beta))
     people = np.asarray(people, dtype=np.int64)
     ratio = tonnes / critical
