@@ -90,7 +90,7 @@ class HazardSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PlanSerializer(serializers.Serializer):
+class RectificationPlanSerializer(serializers.Serializer):
     measures = serializers.CharField(required=False, allow_blank=True, label="整改措施")
     funds_wan = serializers.CharField(required=False, allow_blank=True, allow_null=True, label="整改资金（万元）")
     responsible = serializers.CharField(required=False, allow_blank=True, label="整改责任人")
@@ -104,7 +104,7 @@ class StepSerializer(serializers.Serializer):
     rectified_on = serializers.CharField(required=False, allow_blank=True, label="整改完成日期（整改完成时）")
 
 
-class RejectSerializer(serializers.Serializer):
+class HazardRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, label="验收不通过的原因")
 
 
@@ -150,12 +150,12 @@ class HazardViewSet(LayerActionMixin, ServiceViewSet):
         return Response(HazardSerializer(self.get_queryset().get(pk=hazard.pk),
                                          context=self.get_serializer_context()).data)
 
-    @extend_schema(request=PlanSerializer, responses=HazardSerializer)
+    @extend_schema(request=RectificationPlanSerializer, responses=HazardSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def plan(self, request, pk=None):
         """整改方案 (measures, funds 万元, responsible person and phone, deadline): 待整改 → 整改中."""
         hazard = self.get_object()
-        body = PlanSerializer(data=request.data)
+        body = RectificationPlanSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         hazard = services.submit_plan(request.user, hazard, body.validated_data)
         return Response(HazardSerializer(self.get_queryset().get(pk=hazard.pk),
@@ -179,11 +179,11 @@ class HazardViewSet(LayerActionMixin, ServiceViewSet):
         """复查验收通过 → 已销号 (an open 挂牌督办 is closed with it). Inspectors only."""
         return self._step(services.accept, StepSerializer, "text")
 
-    @extend_schema(request=RejectSerializer, responses=HazardSerializer)
+    @extend_schema(request=HazardRejectSerializer, responses=HazardSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def reject(self, request, pk=None):
         """验收不通过 (reason required) → back to 整改中. Inspectors only."""
-        return self._step(services.reject, RejectSerializer, "reason")
+        return self._step(services.reject, HazardRejectSerializer, "reason")
 
     @extend_schema(request=SuperviseSerializer, responses={201: HazardSupervisionSerializer})
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
