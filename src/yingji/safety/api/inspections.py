@@ -90,7 +90,7 @@ class InspectorViewSet(ServiceViewSet):
     delete_service = staticmethod(services.delete_inspector)
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class DrawAssignmentSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     inspectors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     inspector_names = serializers.SerializerMethodField()
@@ -112,7 +112,7 @@ class DrawSerializer(serializers.ModelSerializer):
     enterprise_count = serializers.IntegerField(label="抽取企业数")
     inspectors_per_enterprise = serializers.IntegerField(required=False, label="每家执法人员数（≥2）")
     drawn_by_name = PersonNameField(source="drawn_by")
-    assignments = AssignmentSerializer(many=True, read_only=True)
+    assignments = DrawAssignmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Draw
@@ -123,7 +123,7 @@ class DrawSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class VerifySerializer(serializers.Serializer):
+class DrawVerifySerializer(serializers.Serializer):
     matches = serializers.BooleanField(help_text="按公开的名录、回避与种子重算的结果与公布的结果相同")
     error = serializers.CharField(allow_blank=True)
     pools_unchanged = serializers.BooleanField(required=False, help_text="当前名录与抽取时相同")
@@ -150,14 +150,14 @@ class DrawViewSet(ScopedLedgerViewSet):
         return Response(DrawSerializer(self.get_queryset().get(pk=draw.pk) if self.get_queryset().filter(
             pk=draw.pk).exists() else draw, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(request=None, responses=VerifySerializer)
+    @extend_schema(request=None, responses=DrawVerifySerializer)
     @action(detail=True, methods=["get"])
     def verify(self, request, pk=None):
         """Redo the draw from its published pools, exclusions and seed, and say whether it matches."""
         return Response(services.verify_draw(self.get_object()))
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class EnforcementInspectionSerializer(serializers.ModelSerializer):
     enterprise = ScopedRelatedField(queryset=Enterprise.objects.all(), label="被检查企业")
     assignment = ScopedRelatedField(queryset=DrawAssignment.objects.all(), label="双随机抽取结果", required=False,
                                     allow_null=True)
@@ -174,14 +174,14 @@ class InspectionSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class ResultsBodySerializer(serializers.Serializer):
+class InspectionResultsSerializer(serializers.Serializer):
     results = serializers.DictField(child=serializers.DictField(), required=False,
                                     label="{条目: {\"result\": pass|fail|na, \"note\": 问题}}")
     conclusion = serializers.CharField(required=False, allow_blank=True, allow_null=True, label="检查结论")
     complete = serializers.BooleanField(required=False, default=False, label="检查完成")
 
 
-class FindingBodySerializer(serializers.Serializer):
+class InspectionFindingSerializer(serializers.Serializer):
     code = serializers.CharField(label="检查表条目（不符合项）")
     title = serializers.CharField(required=False, allow_blank=True, label="隐患名称（留空取问题描述）")
     grade = serializers.CharField(required=False, allow_blank=True, label="隐患等级 general / major")
@@ -192,38 +192,38 @@ class FindingBodySerializer(serializers.Serializer):
 
 class InspectionViewSet(ServiceViewSet):
     queryset = Inspection.objects.select_related("enterprise").prefetch_related("inspectors")
-    serializer_class = InspectionSerializer
+    serializer_class = EnforcementInspectionSerializer
     filterset_class = filtersets.InspectionFilterSet
     search_fields = ["enterprise__name", "conclusion"]
     ordering_fields = ["inspected_on"]
     save_service = staticmethod(services.save_inspection)
     delete_service = staticmethod(services.delete_inspection)
 
-    @extend_schema(request=ResultsBodySerializer, responses=InspectionSerializer)
+    @extend_schema(request=InspectionResultsSerializer, responses=EnforcementInspectionSerializer)
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def results(self, request, pk=None):
         """Record checklist results (and complete the inspection with `complete`: every item answered)."""
         inspection = self.get_object()
-        body = ResultsBodySerializer(data=request.data)
+        body = InspectionResultsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         inspection = services.record_results(request.user, inspection, data.get("results") or {},
                                              data.get("conclusion"), complete=data.get("complete", False))
-        return Response(InspectionSerializer(inspection, context=self.get_serializer_context()).data)
+        return Response(EnforcementInspectionSerializer(inspection, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=FindingBodySerializer, responses={201: HazardSerializer})
+    @extend_schema(request=InspectionFindingSerializer, responses={201: HazardSerializer})
     @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def hazard(self, request, pk=None):
         """Turn a failed checklist item into a hazard of the enterprise (source 执法检查)."""
         inspection = self.get_object()
-        body = FindingBodySerializer(data=request.data)
+        body = InspectionFindingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         hazard = services.finding_to_hazard(request.user, inspection, body.validated_data["code"],
                                             body.validated_data)
         return Response(HazardSerializer(hazard, context=self.get_serializer_context()).data, status=201)
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class EnforcementDocumentSerializer(serializers.ModelSerializer):
     enterprise = ScopedRelatedField(queryset=Enterprise.objects.all(), label="企业")
     inspection = ScopedRelatedField(queryset=Inspection.objects.all(), label="执法检查", required=False,
                                     allow_null=True)
@@ -243,7 +243,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class DocumentViewSet(ServiceViewSet):
     queryset = EnforcementDocument.objects.select_related("enterprise__region").prefetch_related("inspectors")
-    serializer_class = DocumentSerializer
+    serializer_class = EnforcementDocumentSerializer
     filterset_class = filtersets.EnforcementDocumentFilterSet
     search_fields = ["number", "enterprise__name"]
     ordering_fields = ["issued_on"]
