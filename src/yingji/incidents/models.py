@@ -197,7 +197,6 @@ class TimelineEntry(RegionScoped):
     def __str__(self):
         return f"{self.get_kind_display()}：{self.text[:40]}"
 
-
     @property
     def attachment_display_name(self) -> str:
         """The name the file was given (entries from before names were kept: the stored file's name)."""
@@ -210,6 +209,7 @@ class TimelineEntry(RegionScoped):
     @property
     def attachment_size_display(self) -> str:
         return human_size(self.attachment_size)
+
 
 class InformationReport(RegionScoped):
     """首报/续报/终报. The due time is computed and stored when the report becomes due;
