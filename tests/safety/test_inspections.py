@@ -291,11 +291,15 @@ def test_documents_are_numbered_per_year_and_refuse_bad_input(user):
     assert EnforcementDocument.objects.count() == count
 
 
-def test_the_enterprise_sees_its_own_inspections_only(user, api):
+def test_the_enterprise_sees_its_own_inspections_only(user, api, web):
     own = Enterprise.objects.get(name="乐至县回澜化工有限公司")
+    neighbour = new_inspection(user("inspector"), "四川乐氯化工有限公司")  # same township, another enterprise
     listed = api("enterprise").get("/api/inspections/").json()
     items = listed.get("results", listed)
-    assert {item["enterprise"] for item in items} <= {own.pk}
+    assert {item["enterprise"] for item in items} == {own.pk}
+    assert neighbour.pk not in {item["id"] for item in items}
+    assert web("enterprise").get(f"/inspections/{neighbour.pk}/").status_code == 404
+    assert web("township2").get(f"/inspections/{neighbour.pk}/").status_code == 200  # the township sees both
     assert api("enterprise").post("/api/inspections/", {}, format="json").status_code == 403
 
 
