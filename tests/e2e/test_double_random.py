@@ -136,6 +136,9 @@ def test_draw_inspect_hazard_supervise_and_close(demo, live_server, browser, pag
         assert assignment.enterprise.name in text
         assert all(i.badge_number in text for i in assignment.inspectors.all())
     assert services.verify_draw(draw)["matches"]
+    with anonymous.expect_navigation():
+        anonymous.click(f"[data-testid=public-verify-{draw.pk}]")
+    assert "复核一致" in anonymous.locator("[data-testid=public-check]").inner_text()
     _shots(anonymous, "public")
     anonymous.context.close()
 

@@ -208,6 +208,20 @@ def test_public_page_shows_draws_and_seeds_without_login(demo, client):
         assert all(i.name in page and i.badge_number in page for i in row.inspectors.all())
     assert "配偶在该企业任职" not in page  # the reasons for 回避 are not published
     assert client.get(f"/draws/{draw.pk}/").status_code == 302  # the bureau's page needs a login
+    checked = client.get(f"/draws/public/?verify={draw.pk}").content.decode()
+    assert "复核一致" in checked and "复核不一致" not in checked
+    DrawAssignment.objects.filter(draw=draw, position=2).delete()  # a published result tampered with
+    assert "复核不一致" in client.get(f"/draws/public/?verify={draw.pk}").content.decode()
+    assert client.get("/draws/public/?verify=abc").status_code == 200
+
+
+def test_each_category_has_its_checklist(demo):
+    assert services.checklist_for("hazchem_use").code == "hazchem"
+    assert services.checklist_for("industry_trade").code == "industry_trade"
+    assert services.checklist_for("mining").code == "general"
+    for checklist in services.checklists().values():
+        codes = [item["code"] for item in checklist.items]
+        assert len(codes) == len(set(codes)) >= 7 and all(item["basis"] for item in checklist.items)
 
 
 def test_api_runs_a_draw_and_verifies_it(api):

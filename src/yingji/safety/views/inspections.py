@@ -206,6 +206,15 @@ class DrawPublicView(ListView):
                                                                              "assignments__inspectors")
                 .order_by("-drawn_at", "-id"))
 
+    def get_context_data(self, **kwargs):
+        """?verify=<id>: anyone may have a draw redone from its published seed and pools, here on the page."""
+        context = super().get_context_data(**kwargs)
+        wanted = self.request.GET.get("verify", "")
+        draw = Draw.objects.filter(pk=int(wanted)).first() if wanted.isdigit() and len(wanted) < 10 else None
+        if draw is not None:
+            context.update(checked=draw, check=services.verify_draw(draw))
+        return context
+
 
 # --- inspections ---------------------------------------------------------------------------------------------------
 
