@@ -411,3 +411,28 @@ def test_rectification_order_opens_in_libreoffice(demo, tmp_path):
                    check=True)
     info = subprocess.run([_tool("pdfinfo"), str(pdf)], check=True, capture_output=True, text=True).stdout
     assert int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)) == 1
+
+
+def test_forms_save_through_the_services(user, web):
+    client = web("inspector")
+    county = Region.objects.get(code="512022")
+    answer = client.post("/inspection-plans/add/", {"region": county.pk, "year": today().year - 1,
+                                                    "general_hazchem_storage": "5", "key_industry_trade": "2"})
+    assert answer.status_code == 302, answer.content.decode()[:500]
+    made = InspectionPlan.objects.get(region=county, year=today().year - 1)
+    assert made.quotas == {"hazchem_storage": {"key": 0, "general": 5}, "industry_trade": {"key": 2, "general": 0}}
+    assert made.title == f"乐至县{today().year - 1}年度安全生产监督检查计划" and made.status == "draft"
+    client.post(f"/inspection-plans/{made.pk}/publish/")
+    assert InspectionPlan.objects.get(pk=made.pk).status == "published"
+    gas = Enterprise.objects.get(name="乐至县天池燃气有限公司")
+    bad = client.post("/penalties/add/", {"enterprise": gas.pk, "number": "（乐）应急罚〔2026〕11号", "violation": "未培训",
+                                          "legal_basis": "《安全生产法》第九十七条", "amount_wan": "-2",
+                                          "decided_on": str(today())})
+    assert bad.status_code == 200 and "罚款（万元）应大于 0。" in bad.content.decode()
+    good = client.post("/penalties/add/", {"enterprise": gas.pk, "number": "（乐）应急罚〔2026〕11号", "violation": "未培训",
+                                           "legal_basis": "《安全生产法》第九十七条", "amount_wan": "1.5",
+                                           "decided_on": str(today())})
+    assert good.status_code == 302 and good.url == "/penalties/"
+    draw = client.post("/draws/add/", {"plan": plan().pk, "kind": "general", "categories": ["fireworks"],
+                                       "enterprise_count": "1", "inspectors_per_enterprise": "2"})
+    assert draw.status_code == 200 and "抽取范围内没有在营企业" in draw.content.decode()
