@@ -98,7 +98,7 @@ class InspectorListView(ObjectListView):
     title = "执法人员库"
     search_fields = ["name", "badge_number"]
     filterset_class = filtersets.InspectorFilterSet
-    filters = [("active", "在岗", [("true", "在岗"), ("false", "不在岗")])]
+    filters = [("active", "状态", [("true", "在岗"), ("false", "不在岗")])]
     columns = [("name", "姓名"), ("badge_number", "执法证号"), ("title", "职务"), ("region.name", "执法部门"),
                ("active", "在岗"), ("conflict_names", "回避企业")]
     add_url_name = "safety:inspector_add"
