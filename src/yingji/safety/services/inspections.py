@@ -383,7 +383,9 @@ def run_draw(actor, data: dict) -> Draw:
     """Draw enterprises × inspectors and publish the draw: all of it is written, or nothing."""
     require_perm(actor, "safety.add_draw")
     p = _check_parameters(actor, data)
-    plan = InspectionPlan.objects.select_for_update().get(pk=p["plan"].pk)  # one draw of a bureau at a time
+    # One draw of a bureau at a time (whatever its plan): each sees the one before it, for "twice running".
+    Region.objects.select_for_update().filter(pk=p["plan"].region_id).first()
+    plan = InspectionPlan.objects.get(pk=p["plan"].pk)
     enterprises = enterprise_pool(p["categories"], p["pool_region"])
     inspectors = inspector_pool(plan.region)
     exclusions = _exclusions(enterprises, inspectors, plan.region)
