@@ -47,6 +47,7 @@ def test_leader_dashboard_draws_the_charts(demo, live_server, page, screenshot):
     screenshot("dashboard")
 
     # Clicking the biggest event class opens the incident list of that class since the window began.
+    page.locator("[data-testid=chart-classes]").scroll_into_view_if_needed()  # below the leader's many cards
     top = page.evaluate("""(() => {
         const el = document.querySelector('[data-testid=chart-classes]'), chart = echarts.getInstanceByDom(el);
         const data = chart.getOption().series[0].data, i = data.length - 1;
