@@ -283,3 +283,13 @@ def test_major_hazard_assessment_and_filing_states(demo, user):
 def test_the_board_is_for_supervisors_and_leaders_not_the_duty_seat(demo, web):
     assert "重大危险源（处）" in web("leader").get("/").content.decode()
     assert "重大危险源（处）" not in web("duty").get("/").content.decode()
+
+
+def test_enterprise_page_links_its_supervision_and_shows_an_open_listing(demo, web):
+    from yingji.safety.models import CreditListing
+
+    listing = CreditListing.objects.filter(removed_on__isnull=True).select_related("enterprise").first()
+    page = web("inspector").get(listing.enterprise.get_absolute_url()).content.decode()
+    assert f"/inspections/?enterprise={listing.enterprise.pk}" in page and listing.get_list_kind_display() in page
+    home = web("inspector").get("/").content.decode()
+    assert "双随机待检查（家）" in home

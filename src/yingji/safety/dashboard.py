@@ -1,6 +1,6 @@
 """What safety supervision puts on the home dashboard (collected by yingji.web): the inspector's board at a
 glance — hazards (open, overdue, overdue 重大, 挂牌督办: services.hazards.board_cards), major hazard sources by
-level and their assessment and 备案 to do, licences expiring."""
+level and their assessment and 备案 to do, drawn enterprises still to inspect, licences expiring."""
 
 from datetime import timedelta
 
@@ -13,6 +13,7 @@ from yingji.core.scoping import scope
 
 from .models import LEVELS, HazardUnit, Licence
 from .services.hazards import board_cards
+from .services.inspections import due_card
 
 
 def _supervises(user) -> bool:
@@ -33,7 +34,8 @@ def cards(user) -> list[dict]:
     licences = scope(Licence.objects.filter(expires_on__lte=horizon), user)
     expired = licences.filter(expires_on__lt=today).count()
     expiring = licences.count() - expired
-    return board_cards(user) + [
+    due = due_card(user)
+    return board_cards(user) + ([due] if due else []) + [
         {"label": "重大危险源（处）", "value": sum(by_level.values()), "url": reverse("safety:major_hazard_list"),
          "tone": "", "note": "，".join(f"{lv} {by_level[lv]}" for lv in LEVELS if by_level.get(lv)) or "无"},
         {"label": "重大危险源评估备案待办", "value": sum(state != "ok" for state in states),

@@ -56,6 +56,7 @@ class EnterpriseDetailView(ScopedMixin, DetailView):
         units = scope(enterprise.units.all(), user).prefetch_related("lines")
         context.update(
             licences=scope(enterprise.licences.all(), user),
+            credit_listings=scope(enterprise.credit_listings.filter(removed_on__isnull=True), user),
             units=[(unit, services.assessment(unit)) for unit in units],
             may_edit=user.has_perm("safety.change_enterprise"),
             may_add=user.has_perm("safety.add_hazardunit"),
