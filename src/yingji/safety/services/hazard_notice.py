@@ -7,67 +7,26 @@ in 小标宋 二号, the 主送 (the enterprise, or the township for a public pl
 import io
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
 
-BODY_FONT, HEADING_FONT, TITLE_FONT, LATIN_FONT = "仿宋", "黑体", "方正小标宋简体", "Times New Roman"
-MASTHEAD_PT, TITLE_PT, BODY_PT, META_PT, LINE_PT = 26, 22, 16, 14, 28
-RED = "FF0000"
-NUMERALS = "一二三四五六七八九十"
-
-
-def _run(paragraph, text: str, font: str, size: float, colour: str = ""):
-    run = paragraph.add_run(text)
-    run.font.name, run.font.size = LATIN_FONT, Pt(size)
-    if colour:
-        run.font.color.rgb = RGBColor.from_string(colour)
-    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), font)
-    fonts.set(qn("w:hint"), "eastAsia")
-    return run
+from yingji.standards import gbt9704 as gw
+from yingji.standards.gbt9704 import (
+    BODY_FONT,
+    BODY_PT,
+    HEADING_FONT,
+    LINE_PT,
+    MASTHEAD_PT,
+    META_PT,
+    NUMERALS,
+    RED,
+    TITLE_FONT,
+    TITLE_PT,
+)
 
 
 def _para(doc, text: str = "", font=BODY_FONT, size=BODY_PT, align=None, indent=False, after=0.0, colour=""):
-    paragraph = doc.add_paragraph()
-    fmt = paragraph.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(LINE_PT if size <= BODY_PT else size * 1.5)
-    fmt.space_before, fmt.space_after = Pt(0), Pt(after)
-    if indent:
-        fmt.first_line_indent = Pt(size * 2)
-    if align is not None:
-        paragraph.alignment = align
-    if text:
-        _run(paragraph, text, font, size, colour)
-    return paragraph
-
-
-def _rule(paragraph, side: str, colour="000000", eighths=8):
-    pPr = paragraph._p.get_or_add_pPr()
-    borders = pPr.find(qn("w:pBdr"))
-    if borders is None:
-        borders = OxmlElement("w:pBdr")
-        pPr.append(borders)
-    line = OxmlElement(f"w:{side}")
-    for key, value in (("val", "single"), ("sz", str(eighths)), ("space", "1"), ("color", colour)):
-        line.set(qn(f"w:{key}"), value)
-    borders.append(line)
-
-
-def _setup(doc):
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = LATIN_FONT, Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-
-
-def _cn_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    return gw.paragraph(doc, text, font, size, align=align, indent=indent, space_after=after, colour=colour)
 
 
 def sections(supervision) -> list[tuple[str, list[str]]]:
@@ -77,7 +36,7 @@ def sections(supervision) -> list[tuple[str, list[str]]]:
     hazard = supervision.hazard
     where = hazard.enterprise.name if hazard.enterprise_id else f"{hazard.region.name}（公共场所）"
     facts = [f"隐患名称：{hazard.title}。", f"隐患单位（地点）：{where}{('，' + hazard.location) if hazard.location else ''}。",
-             f"发现日期：{_cn_date(hazard.found_on)}，来源：{hazard.get_source_display()}。"]
+             f"发现日期：{gw.cn_date(hazard.found_on)}，来源：{hazard.get_source_display()}。"]
     if hazard.description:
         facts.append(f"隐患情况：{hazard.description.strip().rstrip('。')}。")
     item = criteria().get(hazard.criterion)
@@ -85,7 +44,7 @@ def sections(supervision) -> list[tuple[str, list[str]]]:
         facts.append(f"判定依据：{item.source}，“{item.text}”。")
     elif hazard.criterion_basis:
         facts.append(f"判定依据：{hazard.criterion_basis.strip().rstrip('。')}。")
-    demands = [f"请于{_cn_date(supervision.deadline)}前完成整改，落实整改措施、责任、资金、时限和预案“五到位”。",
+    demands = [f"请于{gw.cn_date(supervision.deadline)}前完成整改，落实整改措施、责任、资金、时限和预案“五到位”。",
                "整改期间应采取有效的安全防范措施，防止事故发生；不能确保安全的，应当停产停业或者停止使用相关设施、设备。"]
     if supervision.requirements:
         demands.append(supervision.requirements.strip().rstrip("。") + "。")
@@ -95,13 +54,12 @@ def sections(supervision) -> list[tuple[str, list[str]]]:
 
 def render(supervision) -> bytes:
     hazard = supervision.hazard
-    doc = Document()
-    _setup(doc)
+    doc = gw.new_document(page_numbers=False)
     doc.core_properties.title = f"重大事故隐患挂牌督办通知书 {supervision.number}"
     doc.core_properties.author = supervision.authority
     _para(doc, supervision.authority, TITLE_FONT, MASTHEAD_PT, WD_ALIGN_PARAGRAPH.CENTER, colour=RED, after=LINE_PT / 2)
     number = _para(doc, supervision.number, BODY_FONT, BODY_PT, WD_ALIGN_PARAGRAPH.CENTER)
-    _rule(number, "bottom", RED, 12)
+    gw.border(number, "bottom", RED, 12)
     title = _para(doc, "重大事故隐患挂牌督办通知书", TITLE_FONT, TITLE_PT, WD_ALIGN_PARAGRAPH.CENTER, after=LINE_PT / 2)
     title.paragraph_format.space_before = Pt(LINE_PT)
     recipient = hazard.enterprise.name if hazard.enterprise_id else f"{hazard.region.name}人民政府"
@@ -114,15 +72,15 @@ def render(supervision) -> bytes:
         for line in lines:
             _para(doc, line, indent=True)
     _para(doc, "", after=LINE_PT / 2)
-    for line in (supervision.authority, _cn_date(supervision.listed_on)):
+    for line in (supervision.authority, gw.cn_date(supervision.listed_on)):
         paragraph = _para(doc, line, align=WD_ALIGN_PARAGRAPH.RIGHT)
         paragraph.paragraph_format.right_indent = Pt(BODY_PT * 2)
         paragraph.paragraph_format.keep_with_next = True
     _para(doc, "", after=LINE_PT / 2)
     copy_to = _para(doc, f"抄送：{hazard.region.name}人民政府。", BODY_FONT, META_PT)
     copy_to.paragraph_format.left_indent = copy_to.paragraph_format.right_indent = Pt(META_PT)
-    _rule(copy_to, "top")
-    _rule(copy_to, "bottom")
+    gw.border(copy_to, "top")
+    gw.border(copy_to, "bottom")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
