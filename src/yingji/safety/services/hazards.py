@@ -195,7 +195,7 @@ def _hazard_for_write(actor, hazard: Hazard, perm: str, rectifying: bool = True)
     """The stored hazard, locked, after the region and role checks and, for the rectification steps, the check
     of who rectifies it (may_rectify); 验收 and 挂牌 are their own permissions (never an enterprise account's)."""
     require_perm(actor, perm)
-    stored = Hazard.objects.select_for_update().select_related("enterprise", "region").get(pk=hazard.pk)
+    stored = Hazard.objects.select_for_update(of=("self",)).select_related("enterprise", "region").get(pk=hazard.pk)
     require_region(actor, stored.region)
     if rectifying:
         _require_own(actor, stored)
