@@ -293,3 +293,32 @@ def test_enterprise_page_links_its_supervision_and_shows_an_open_listing(demo, w
     assert f"/inspections/?enterprise={listing.enterprise.pk}" in page and listing.get_list_kind_display() in page
     home = web("inspector").get("/").content.decode()
     assert "双随机待检查（家）" in home
+
+
+def test_enterprise_account_keeps_its_contacts_not_the_bureaus_registration(demo, user, web):
+    company, account = enterprise(OWN), user("enterprise")
+    services.save_enterprise(account, company, {"safety_manager_phone": "13908321099"})
+    company.refresh_from_db()
+    assert company.safety_manager_phone == "13908321099"
+    with pytest.raises(ValidationError) as caught:
+        services.save_enterprise(account, company, {"status": "suspended", "category": "other",
+                                                    "people_within_500m": 0})
+    assert set(caught.value.message_dict) == {"status", "category", "people_within_500m"}
+    assert "由监管部门登记" in caught.value.message_dict["status"][0]
+    company.refresh_from_db()
+    assert company.status == "operating" and company.people_within_500m == 60
+    page = web("enterprise").get(f"/enterprises/{company.pk}/edit/").content.decode()
+    assert 'name="status"' in page and "disabled" in page.split('name="status"')[1][:200]
+
+
+def test_a_line_moved_to_another_unit_regrades_both(demo, user):
+    inspector = user("inspector")
+    tanks = HazardUnit.objects.get(enterprise__name=OWN, name="液氨储罐区")
+    workshop = HazardUnit.objects.get(enterprise__name=OWN, name="合成车间")
+    line = tanks.lines.get()
+    services.save_line(inspector, line, {"unit": workshop})
+    tanks.refresh_from_db()
+    workshop.refresh_from_db()
+    assert not tanks.is_major and tanks.s_value == 0 and workshop.is_major
+    with pytest.raises(ValidationError, match="单元不能改到其他企业"):
+        services.save_unit(inspector, workshop, {"enterprise": enterprise(NEIGHBOUR)})

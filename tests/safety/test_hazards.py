@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -443,3 +444,40 @@ def test_leader_lists_a_major_hazard_and_the_city_may_list_at_city_level(user):
     city = services.supervise(user("admin"), other, {"level": "city", "number": "资应急督〔2026〕2号",
                                                      "deadline": today() + timedelta(days=60)})
     assert city.authority == "资阳市应急管理局"
+
+
+# --- the review's findings: the bureau's finding stays the bureau's; malformed input is a message ----------------
+
+def test_an_enterprise_account_cannot_regrade_or_postpone_its_own_hazard(user):
+    hazard = new_hazard(user("inspector"), grade="major", criterion=next(iter(services.criteria())),
+                        deadline=today() + timedelta(days=10))
+    with pytest.raises(ValidationError) as caught:
+        services.save_hazard(user("enterprise"), hazard, {"grade": "general", "deadline": today() + timedelta(days=90),
+                                                          "title": "改个名"})
+    assert set(caught.value.message_dict) == {"grade", "deadline"}
+    assert "由监管部门认定" in caught.value.message_dict["grade"][0]
+    hazard.refresh_from_db()
+    assert hazard.grade == "major" and hazard.title == "储罐区护栏锈蚀"
+
+
+def test_once_planned_the_deadline_moves_only_with_a_new_plan(user):
+    inspector = user("inspector")
+    hazard = new_hazard(inspector)
+    hazard = services.submit_plan(inspector, hazard, {**PLAN, "deadline": today() + timedelta(days=10)})
+    with pytest.raises(ValidationError, match="请通过提交整改方案修改"):
+        services.save_hazard(inspector, hazard, {"deadline": today() + timedelta(days=60)})
+
+
+def test_funds_with_more_than_two_decimals_are_refused(user):
+    hazard = new_hazard(user("inspector"))
+    with pytest.raises(ValidationError) as caught:
+        services.submit_plan(user("inspector"), hazard, {**PLAN, "funds_wan": "99999999.999",
+                                                         "deadline": today() + timedelta(days=5)})
+    assert "funds_wan" in caught.value.message_dict
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999999999999"])
+def test_odd_digits_in_query_parameters_are_not_a_500(web, value):
+    assert web("inspector").get(f"/hazards/add/?enterprise={value}").status_code == 200
+    assert web("inspector").get(f"/risk-points/add/?enterprise={value}").status_code == 200
+    assert Client().get(f"/draws/public/?verify={value}").status_code == 200

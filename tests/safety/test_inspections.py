@@ -436,3 +436,15 @@ def test_forms_save_through_the_services(user, web):
     draw = client.post("/draws/add/", {"plan": plan().pk, "kind": "general", "categories": ["fireworks"],
                                        "enterprise_count": "1", "inspectors_per_enterprise": "2"})
     assert draw.status_code == 200 and "抽取范围内没有在营企业" in draw.content.decode()
+
+
+@pytest.mark.parametrize("quotas", [[1], {"mining": 5}, "x"])
+def test_malformed_quotas_are_a_message_under_quotas(demo, quotas):
+    from yingji.core.models import Region, User
+    from yingji.safety.models import InspectionPlan
+    from yingji.safety.services import inspections as enforcement
+
+    with pytest.raises(ValidationError) as caught:
+        enforcement.save_plan(User.objects.get(username="inspector"), InspectionPlan(), {
+            "region": Region.objects.get(code="512022"), "year": timezone.localdate().year + 1, "quotas": quotas})
+    assert "quotas" in caught.value.message_dict

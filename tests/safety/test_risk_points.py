@@ -121,3 +121,19 @@ def test_risk_point_pages(demo, web):
     assert "D = L × E × C = 3 × 6 × 40 = <strong>720</strong>" in page and "默认标准" in page
     lpg = client.get(point("液化石油气储罐区").get_absolute_url()).content.decode()
     assert "乐至县设定的LS（风险矩阵）分级标准" in lpg  # the county wrote its LS bands down
+
+
+def test_an_enterprise_account_registers_points_of_its_own_enterprise_only(demo, user, region):
+    with pytest.raises(ValidationError) as caught:
+        services.save_risk_point(user("enterprise"), RiskPoint(), {
+            "region": region("512022102"), "name": "镇上路口", "method": "ls", "likelihood": Decimal(2),
+            "consequence": Decimal(2), "assessed_on": date(2026, 11, 1)})
+    assert "须选择本企业" in caught.value.message_dict["enterprise"][0]
+
+
+@pytest.mark.parametrize("grade", ["一", None, [1]])
+def test_a_scheme_with_a_malformed_grade_is_a_message_not_a_crash(demo, user, region, grade):
+    bands = [{**b, "grade": grade if b["grade"] == 1 else b["grade"]} for b in STRICT_LEC]
+    with pytest.raises(ValidationError, match="grade 应为 1 到 4 的整数"):
+        services.save_risk_scheme(user("inspector"), RiskScheme(), {"region": region("512022"), "method": "lec",
+                                                                      "bands": bands})

@@ -16,6 +16,7 @@ from .models import (
     RiskScheme,
     is_enterprise_account,
 )
+from .services.enterprises import REGULATOR_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -40,6 +41,9 @@ class EnterpriseForm(ServiceModelForm):
         accounts = self.fields["accounts"]
         if is_enterprise_account(user):
             del self.fields["accounts"]  # an enterprise does not bind accounts to itself
+            for name in REGULATOR_FIELDS:  # shown, not editable: the bureau registers them
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "由监管部门登记"
         else:
             accounts.queryset = scope(User.objects.filter(groups__name=ENTERPRISE_ROLE), user).order_by("username")
             accounts.required = False

@@ -2,6 +2,7 @@
 escalation to the county and the city, each seeing its own region's — and rectified hazards waiting for 复查验收."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from yingji.core.notifications import Item, Source
 from yingji.core.scoping import scope
@@ -16,7 +17,7 @@ def overdue_major_hazards(user, now):
 
 
 def overdue_item(hazard, now) -> Item:
-    days = (now.date() - hazard.deadline).days
+    days = (timezone.localdate(now) - hazard.deadline).days  # Beijing's day, not UTC's
     return Item(id=f"hazard-overdue-{hazard.pk}", title=f"{hazard.place} · {hazard.title}", time=None,
                 url=reverse("safety:hazard_detail", args=[hazard.pk]), kind="重大隐患逾期未整改",
                 note=f"整改期限 {hazard.deadline:%Y-%m-%d}，已逾期 {days} 天")

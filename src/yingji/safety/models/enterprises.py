@@ -50,7 +50,7 @@ class EnterpriseScoped(RegionScoped):
         if not is_enterprise_account(user):
             return queryset
         prefix = f"{cls.enterprise_field}__" if cls.enterprise_field else ""
-        return queryset.filter(**{f"{prefix}accounts": user}).distinct()
+        return queryset.filter(**{f"{prefix}accounts": user})  # one through-row per enterprise: no duplicates
 
 
 class Enterprise(Record, EnterpriseScoped):

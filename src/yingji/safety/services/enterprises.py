@@ -54,13 +54,31 @@ def _check_enterprise(actor, enterprise: Enterprise):
         raise ValidationError(errors)
 
 
+# What the bureau registers and an enterprise's own account may not change: who it is, what it is supervised as,
+# whether it operates (the 双随机 pool draws operating ones), and the exposed population behind GB 18218's α.
+REGULATOR_FIELDS = {"name": "单位名称", "credit_code": "统一社会信用代码", "category": "监管类别", "status": "状态",
+                    "standardisation": "安全生产标准化等级", "region": "所属区划", "people_within_500m": "厂外500米内常住人口"}
+
+
+def _refuse_regulator_fields(actor, enterprise: Enterprise, data: dict):
+    if actor is None or enterprise.pk is None or not is_enterprise_account(actor):
+        return
+    stored = Enterprise.objects.get(pk=enterprise.pk)
+    changed = [f for f in REGULATOR_FIELDS if f in data and data[f] != getattr(stored, f)]
+    if changed:
+        raise ValidationError({f: [f"{REGULATOR_FIELDS[f]}由监管部门登记，企业账号不能修改；如有变化请联系县应急管理局。"]
+                               for f in changed})
+
+
 @transaction.atomic
 def save_enterprise(actor, enterprise: Enterprise, data: dict) -> Enterprise:
-    """Register or edit an enterprise; `accounts` in `data` (its users) are given by the bureau only."""
+    """Register or edit an enterprise; `accounts` in `data` (its users) are given by the bureau only, and an
+    enterprise account keeps its contacts and facts but not the bureau's registration (REGULATOR_FIELDS)."""
     data = dict(data)
     accounts = data.pop("accounts", None)
     if enterprise.pk is not None:
         require_enterprise(actor, enterprise)
+        _refuse_regulator_fields(actor, enterprise, data)
     before = enterprise.people_within_500m if enterprise.pk else None
     enterprise = save_scoped(actor, enterprise, data, validate=lambda e: _check_enterprise(actor, e))
     if accounts is not None:
@@ -113,9 +131,14 @@ def save_unit(actor, unit: HazardUnit, data: dict) -> HazardUnit:
     """Add or edit a unit; recording a (new) safety assessment date takes the level it was assessed at."""
     previous = HazardUnit.objects.filter(pk=unit.pk).values_list("evaluated_on", flat=True).first() if unit.pk else None
 
+    moved = unit.pk is not None and HazardUnit.objects.filter(pk=unit.pk).exclude(
+        enterprise=data.get("enterprise", unit.enterprise)).exists()
+
     def check(u):
         require_enterprise(actor, u.enterprise)
         errors = {}
+        if moved:
+            errors["enterprise"] = ["单元不能改到其他企业：请在该企业下重新登记。"]
         if HazardUnit.objects.filter(enterprise=u.enterprise, name=u.name).exclude(pk=u.pk).exists():
             errors["name"] = [f"本企业已有名为“{u.name}”的单元。"]
         today = timezone.localdate()
@@ -135,6 +158,7 @@ def save_unit(actor, unit: HazardUnit, data: dict) -> HazardUnit:
     return save_scoped(actor, unit, data, validate=check)
 
 
+@transaction.atomic
 def delete_unit(actor, unit: HazardUnit):
     require_enterprise(actor, unit.enterprise)
     delete_scoped(actor, unit)
@@ -171,8 +195,12 @@ def _check_line(actor, line: InventoryLine):
 
 @transaction.atomic
 def save_line(actor, line: InventoryLine, data: dict) -> InventoryLine:
+    """Save a line and regrade its unit (and the unit it left, when it moved)."""
+    left = InventoryLine.objects.filter(pk=line.pk).values_list("unit_id", flat=True).first() if line.pk else None
     line = save_scoped(actor, line, data, validate=lambda x: _check_line(actor, x))
     assess_unit(actor, line.unit)
+    if left is not None and left != line.unit_id:
+        assess_unit(actor, HazardUnit.objects.get(pk=left))
     return line
 
 

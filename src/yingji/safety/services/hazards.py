@@ -125,6 +125,8 @@ def _funds(value, errors: dict):
         errors["funds_wan"] = ["整改资金（万元）不能为负数。"]
     elif amount >= Decimal("100000000"):
         errors["funds_wan"] = ["整改资金（万元）过大，请核对单位（万元）。"]
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors["funds_wan"] = ["整改资金（万元）最多保留两位小数。"]
     return amount
 
 
@@ -219,6 +221,7 @@ def save_hazard(actor, hazard: Hazard, data: dict, photo=None) -> Hazard:
     if not creating:
         stored = Hazard.objects.select_related("enterprise").get(pk=hazard.pk)
         _require_own(actor, stored)
+        _refuse_findings(actor, stored, data)
 
     def check(h):
         errors = {}
@@ -237,6 +240,21 @@ def save_hazard(actor, hazard: Hazard, data: dict, photo=None) -> Hazard:
         _log(actor, hazard, "report", f"{hazard.get_source_display()}发现{hazard.get_grade_display()}：{hazard.title}",
              data.get("photo_before", ""))
     return hazard
+
+
+# The finding as the bureau recorded it: an enterprise account may not regrade or postpone its own hazard, and once
+# a plan is in, the deadline moves only with a new plan (submit_plan), never by editing the hazard.
+FINDING_FIELDS = {"grade": "隐患等级", "criterion": "判定标准条款", "criterion_basis": "判定依据", "deadline": "整改期限",
+                  "found_on": "发现日期", "source": "隐患来源"}
+
+
+def _refuse_findings(actor, stored: Hazard, data: dict):
+    enterprise = actor is not None and is_enterprise_account(actor)
+    fixed = set(FINDING_FIELDS) if enterprise else ({"deadline"} if stored.status != Hazard.PENDING else set())
+    changed = [f for f in fixed if f in data and data[f] != getattr(stored, f)]
+    if changed:
+        reason = "由监管部门认定，企业账号不能修改" if enterprise else "已随整改方案确定，请通过提交整改方案修改"
+        raise ValidationError({f: [f"{FINDING_FIELDS[f]}{reason}。"] for f in changed})
 
 
 LOOP_FIELDS = {"status", "measures", "funds_wan", "responsible", "responsible_phone", "rectified_on", "closed_on",

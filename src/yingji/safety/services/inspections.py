@@ -153,9 +153,15 @@ def _check_plan(plan: InspectionPlan):
             pk=plan.pk).exists():
         errors["year"] = [f"{plan.region.name}已有 {plan.year} 年度的检查计划。"]
     quotas, bad = {}, []
-    for category, counts in (plan.quotas or {}).items():
+    given = plan.quotas or {}
+    if not isinstance(given, dict):  # the API takes JSON: {"类别": {"key": n, "general": n}}
+        given, bad = {}, ["检查家次应写成 {监管类别: {\"key\": 重点检查家次, \"general\": 一般检查家次}}"]
+    for category, counts in given.items():
         if category not in CATEGORIES:
             bad.append(f"未知监管类别“{category}”")
+            continue
+        if counts is not None and not isinstance(counts, dict):
+            bad.append(f"{CATEGORIES[category]}的检查家次应写成 {{\"key\": 重点检查家次, \"general\": 一般检查家次}}")
             continue
         clean = {}
         for kind, label in (("key", "重点检查"), ("general", "一般检查")):

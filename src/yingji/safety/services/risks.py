@@ -11,7 +11,7 @@ from yingji.core.services import delete_scoped, save_scoped
 from yingji.core.validators import normalise_phone
 from yingji.standards import risk
 
-from ..models import RiskPoint, RiskScheme
+from ..models import RiskPoint, RiskScheme, is_enterprise_account
 from .enterprises import require_enterprise
 
 BAND_KEYS = ("grade", "bound", "level", "colour", "colour_code", "control_level")
@@ -53,6 +53,8 @@ def _field_of(message: str) -> str:
 
 def _check_point(actor, point: RiskPoint):
     errors = {}
+    if not point.enterprise_id and actor is not None and is_enterprise_account(actor):
+        errors["enterprise"] = ["企业账号登记风险点须选择本企业。"]
     if point.enterprise_id:
         require_enterprise(actor, point.enterprise)
         if point.region_id and point.region_id != point.enterprise.region_id:
@@ -113,12 +115,15 @@ def _check_scheme(scheme: RiskScheme):
     missing = sorted({k for b in bands for k in BAND_KEYS if k not in b})
     if missing:
         raise ValidationError({"bands": [f"每档需包含：{'、'.join(BAND_KEYS)}；缺少 {'、'.join(missing)}。"]})
-    bands = sorted(bands, key=lambda b: int(b["grade"]))
+    try:
+        bands = sorted(bands, key=lambda b: int(b["grade"]))
+    except (TypeError, ValueError):
+        raise ValidationError({"bands": ["每档的 grade 应为 1 到 4 的整数。"]}) from None
     if [int(b["grade"]) for b in bands] != [1, 2, 3, 4] or [b["colour"] for b in bands] != list(COLOURS):
         raise ValidationError({"bands": ["四档依次为 1 红（重大）、2 橙（较大）、3 黄（一般）、4 蓝（低）。"]})
     try:
         bounds = [Decimal(str(b["bound"])) for b in bands]
-    except ArithmeticError:
+    except (ArithmeticError, ValueError, TypeError):
         raise ValidationError({"bands": ["分档界限应为数字。"]}) from None
     if any(not b.is_finite() for b in bounds) or bounds != sorted(bounds, reverse=True) or len(set(bounds)) != 4:
         raise ValidationError({"bands": ["分档界限应从重大到低依次减小。"]})

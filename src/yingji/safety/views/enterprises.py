@@ -97,7 +97,7 @@ class _PartOfEnterprise(ObjectFormView):
     def get_initial(self):
         initial = super().get_initial()
         owner = self.request.GET.get(self.owner_param, "")
-        if owner.isdigit():
+        if owner.isascii() and owner.isdigit() and len(owner) < 10:
             initial[self.owner_param] = int(owner)
         return initial
 

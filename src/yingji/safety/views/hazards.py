@@ -98,7 +98,7 @@ class HazardFormView(ObjectFormView):
         initial = super().get_initial()
         initial.setdefault("found_on", timezone.localdate())
         enterprise = self.request.GET.get("enterprise", "")
-        if enterprise.isdigit():
+        if enterprise.isascii() and enterprise.isdigit() and len(enterprise) < 10:
             initial["enterprise"] = int(enterprise)
         return initial
 
@@ -205,7 +205,7 @@ class HazardPhotoView(ScopedMixin, View):
         hazard = get_object_or_404(self.get_queryset(), pk=pk)
         if which in ("before", "after"):
             stored = hazard.photo_before if which == "before" else hazard.photo_after
-        elif which.isdigit():
+        elif which.isascii() and which.isdigit() and len(which) < 10:
             stored = get_object_or_404(hazard.updates.all(), pk=int(which)).photo
         else:
             raise Http404

@@ -210,7 +210,7 @@ class DrawPublicView(ListView):
         """?verify=<id>: anyone may have a draw redone from its published seed and pools, here on the page."""
         context = super().get_context_data(**kwargs)
         wanted = self.request.GET.get("verify", "")
-        draw = Draw.objects.filter(pk=int(wanted)).first() if wanted.isdigit() and len(wanted) < 10 else None
+        draw = Draw.objects.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() and len(wanted) < 10 else None
         if draw is not None:
             context.update(checked=draw, check=services.verify_draw(draw))
         return context
@@ -274,13 +274,13 @@ class InspectionFormView(ObjectFormView):
     def get_initial(self):
         initial = {**super().get_initial(), "inspected_on": timezone.localdate(), "kind": "special"}
         row = self.request.GET.get("assignment", "")
-        if row.isdigit():
+        if row.isascii() and row.isdigit() and len(row) < 10:
             assignment = scope(DrawAssignment.objects.all(), self.request.user).filter(pk=int(row)).first()
             if assignment is not None:
                 initial.update(assignment=assignment.pk, enterprise=assignment.enterprise_id, kind="random",
                                inspectors=[i.pk for i in assignment.inspectors.all()])
         enterprise = self.request.GET.get("enterprise", "")
-        if enterprise.isdigit():
+        if enterprise.isascii() and enterprise.isdigit() and len(enterprise) < 10:
             initial["enterprise"] = int(enterprise)
         return initial
 
@@ -353,7 +353,7 @@ class DocumentFormView(ObjectFormView):
     def get_initial(self):
         initial = {**super().get_initial(), "issued_on": timezone.localdate()}
         source = self.request.GET.get("inspection", "")
-        if source.isdigit():
+        if source.isascii() and source.isdigit() and len(source) < 10:
             inspection = scope(Inspection.objects.all(), self.request.user).filter(pk=int(source)).first()
             if inspection is not None:
                 initial.update(services.document_initial(inspection))
@@ -395,7 +395,7 @@ class _EnterprisePart(ObjectFormView):
         initial = super().get_initial()
         for param in ("enterprise", "inspection"):
             value = self.request.GET.get(param, "")
-            if value.isdigit():
+            if value.isascii() and value.isdigit() and len(value) < 10:
                 initial[param] = int(value)
         if initial.get("inspection") and not initial.get("enterprise"):
             found = scope(Inspection.objects.all(), self.request.user).filter(pk=initial["inspection"]).first()

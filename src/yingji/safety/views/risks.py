@@ -51,7 +51,7 @@ class RiskPointFormView(ObjectFormView):
     def get_initial(self):
         initial = super().get_initial()
         owner = self.request.GET.get("enterprise", "")
-        if owner.isdigit():
+        if owner.isascii() and owner.isdigit() and len(owner) < 10:
             initial["enterprise"] = int(owner)
         return initial
 
