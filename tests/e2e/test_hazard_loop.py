@@ -89,7 +89,8 @@ def test_enterprise_rectifies_inspector_accepts_and_lists_a_major_hazard(demo, l
     _submit(page, "rectified-form", {"text": "防渗层已重做并养护完成"}, {"photo": _png("green")})
     assert page.locator("[data-testid=hazard-status]").inner_text() == "待验收"
     assert page.locator("[data-testid=accept-form]").count() == 0  # not the enterprise's to accept
-    page.wait_for_function("document.querySelector('[data-testid=photo-after]').complete")  # loaded, even under load
+    page.locator("[data-testid=photo-after]").evaluate(  # loaded, even under load (a function: the CSP forbids eval)
+        "img => img.complete || new Promise(resolve => img.addEventListener('load', resolve))")
     assert page.locator("[data-testid=photo-after]").evaluate("img => img.naturalWidth") == 64
     page.screenshot(path=str(ARTIFACTS / "hazard-detail-1366.png"), full_page=True)
     _phone(page, "detail")
