@@ -33,7 +33,11 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN")
-    yield context.new_page()
+    page = context.new_page()
+    yield page
+    # Every page's bell polls the live server once on load: let that answer before the database is flushed
+    # (a request still running then holds a lock on the shared in-memory SQLite database).
+    page.wait_for_load_state("networkidle")
     context.close()
 
 

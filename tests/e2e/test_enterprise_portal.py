@@ -23,9 +23,18 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"test_enterprise_portal-{name}.png"), full_page=True)
 
 
-def test_enterprise_declares_inventory_and_grades_a_risk_point_on_a_phone(demo, live_server, browser):
-    base = live_server.url
-    page = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True).new_page()
+@pytest.fixture
+def phone(browser):
+    """A phone's page, closed before the database is flushed (its bell keeps polling the live server)."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    page.wait_for_load_state("networkidle")  # the bell's first poll answered: no request left in the server
+    context.close()
+
+
+def test_enterprise_declares_inventory_and_grades_a_risk_point_on_a_phone(demo, live_server, phone):
+    base, page = live_server.url, phone
     login(page, base, "enterprise")
     page.goto(f"{base}/enterprises/")
     assert OWN in page.content() and NEIGHBOUR not in page.content()
