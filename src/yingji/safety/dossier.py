@@ -79,11 +79,9 @@ def dossier_xlsx(enterprise: Enterprise, user, request=None) -> bytes:
            [[p.name, p.get_method_display(), p.score, p.level, p.colour, p.control_level, p.measures,
              f"{p.responsible} {p.responsible_phone}".strip()] for p in scope(enterprise.risk_points.all(), user)],
            widths=[24, 22, 10, 12, 6, 10, 40, 20])
-    hazards = getattr(enterprise, "hazards", None)
-    if hazards is not None:
-        _table(book.create_sheet("隐患"), ["隐患", "等级", "来源", "状态", "发现日期", "整改期限", "销号日期"],
-               [[h.title, h.get_grade_display(), h.get_source_display(), h.get_status_display(), h.found_on,
-                 h.deadline, h.closed_on] for h in scope(hazards.all(), user)], widths=[36, 12, 10, 10, 12, 12, 12])
+    _table(book.create_sheet("隐患"), ["隐患", "等级", "来源", "状态", "发现日期", "整改期限", "销号日期"],
+           [[h.title, h.get_grade_display(), h.get_source_display(), h.get_status_display(), h.found_on,
+             h.deadline, h.closed_on] for h in scope(enterprise.hazards.all(), user)], widths=[36, 12, 10, 10, 12, 12, 12])
     record_event(user, AuditEntry.EXPORT, f"导出一企一档：{enterprise.name}"[:255], {"企业": enterprise.credit_code},
                  request, instance=enterprise)
     return _bytes(book)
