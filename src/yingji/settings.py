@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yingji.incidents",
     "yingji.plans",
     "yingji.safety",
+    "yingji.monitoring",
     "yingji.web",
 ]
 
@@ -363,3 +364,14 @@ YINGJI_LICENCE_WARNING_DAYS = int(os.environ.get("YINGJI_LICENCE_WARNING_DAYS", 
 # (《危险化学品重大危险源监督管理暂行规定》第二十三条, 第十一条).
 YINGJI_MAJOR_HAZARD_FILING_DAYS = int(os.environ.get("YINGJI_MAJOR_HAZARD_FILING_DAYS", "15"))
 YINGJI_MAJOR_HAZARD_REASSESS_YEARS = int(os.environ.get("YINGJI_MAJOR_HAZARD_REASSESS_YEARS", "3"))
+
+# Monitoring (监测预警): the MQTT broker `yingji ingest mqtt` reads from, and how long readings are kept.
+YINGJI_MQTT_HOST = os.environ.get("YINGJI_MQTT_HOST", "127.0.0.1")
+YINGJI_MQTT_PORT = env_int("YINGJI_MQTT_PORT", 1883)
+YINGJI_MQTT_SHARE_GROUP = os.environ.get("YINGJI_MQTT_SHARE_GROUP", "yingji")  # $share/<group>/… (MQTT 5)
+# A reading stamped further ahead than this is refused (device clocks drift; the future is a bad clock).
+YINGJI_READINGS_FUTURE_SECONDS = env_int("YINGJI_READINGS_FUTURE_SECONDS", 300)
+# Raw readings are kept this many days (PostgreSQL drops whole months); 1-minute rollups this many days,
+# 1-hour rollups forever.
+YINGJI_READINGS_RAW_DAYS = env_int("YINGJI_READINGS_RAW_DAYS", 90)
+YINGJI_ROLLUP_MINUTE_DAYS = env_int("YINGJI_ROLLUP_MINUTE_DAYS", 730)

@@ -1,0 +1,3 @@
+"""Monitoring API: sensors, gateways, rules, alarms (serializers and viewsets)."""
+
+ROUTES = []  # (prefix, viewset, basename)

@@ -1,0 +1,3 @@
+"""HTTP ingest of readings for gateways (POST /api/monitoring/readings/ with a gateway token)."""
+
+ROUTES = []  # (prefix, viewset, basename)

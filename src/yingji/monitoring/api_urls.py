@@ -1,0 +1,3 @@
+from . import api, api_ingest
+
+routes = [*api_ingest.ROUTES, *api.ROUTES]
