@@ -1,3 +1,5 @@
+from .views import alarms, registry
+
 app_name = "monitoring"
 
-urlpatterns = []
+urlpatterns = [*registry.urlpatterns, *alarms.urlpatterns]

@@ -1,3 +1,0 @@
-"""Monitoring API: sensors, gateways, rules, alarms (serializers and viewsets)."""
-
-ROUTES = []  # (prefix, viewset, basename)

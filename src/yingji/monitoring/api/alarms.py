@@ -1,0 +1,3 @@
+"""Monitoring API: alarms."""
+
+ROUTES = []  # (prefix, viewset, basename)

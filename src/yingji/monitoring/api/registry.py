@@ -1,0 +1,3 @@
+"""Monitoring API: registry."""
+
+ROUTES = []  # (prefix, viewset, basename)

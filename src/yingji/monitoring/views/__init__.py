@@ -1,0 +1,1 @@
+"""Monitoring pages: registry.py (sensors, gateways, rules, per-enterprise and per-region pages) and alarms.py."""

@@ -1,0 +1,3 @@
+"""Monitoring pages: registry."""
+
+urlpatterns = []
