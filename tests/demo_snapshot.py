@@ -44,5 +44,6 @@ def _tables() -> list[str]:
 
 
 def _copy_out(table: str) -> bytes:
-    with connection.cursor() as cursor, cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy:
+    # COPY (SELECT …): a partitioned table (monitoring_reading on PostgreSQL) cannot be copied by its name.
+    with connection.cursor() as cursor, cursor.copy(f'COPY (SELECT * FROM "{table}") TO STDOUT (FORMAT binary)') as copy:
         return b"".join(bytes(block) for block in copy)

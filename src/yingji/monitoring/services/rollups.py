@@ -1,5 +1,170 @@
-"""1-minute and 1-hour rollups of readings (being written this session; see __init__)."""
+"""1-minute and 1-hour rollups of readings, and the series a chart reads.
+
+`add(batch)` runs inside the ingest transaction for every stored batch: numpy groups the batch per
+(sensor, bucket) — the batch is sorted by sensor then time, so a group is a run of equal keys and every
+aggregate is one `reduceat` — and one multi-row upsert per resolution folds the groups into the Rollup rows
+(INSERT … ON CONFLICT (sensor_id, resolution, bucket) DO UPDATE). No ORM object per reading or per bucket.
+The rows go in (sensor, resolution, bucket) order, so two ingest processes touching the same buckets lock
+them in the same order and cannot deadlock.
+
+An event reading (a fire panel's 火警/故障) counts in `count` but has no value: minimum, maximum, total and
+last_value stay empty for a bucket of events only. The mean of a bucket is total / count (a sensor's kind
+is either numeric or event, never both)."""
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Sum
+
+from ..models import Reading, Rollup
+
+RESOLUTIONS = ((Rollup.MINUTE, 60_000), (Rollup.HOUR, 3_600_000))
+CHUNK = 1000  # rows per INSERT statement (9 parameters a row: under SQLite's 32,766 variables)
 
 
-def add(batch) -> None:
-    """Fold a stored batch (services/batch.Batch) into the rollups, inside the ingest transaction."""
+def _upsert_sql(rows: int) -> str:
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    t = '"monitoring_rollup"'
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * rows)
+    # COALESCE(f(a, b), a, b): SQLite's scalar MIN/MAX return NULL when either side is NULL (a bucket of events).
+    return (
+        f'INSERT INTO {t} ("sensor_id", "resolution", "bucket", "count", "minimum", "maximum", "total", '
+        f'"last_value", "last_ts") VALUES {values} '
+        f'ON CONFLICT ("sensor_id", "resolution", "bucket") DO UPDATE SET '
+        f'"count" = {t}."count" + excluded."count", '
+        f'"minimum" = COALESCE({least}({t}."minimum", excluded."minimum"), {t}."minimum", excluded."minimum"), '
+        f'"maximum" = COALESCE({greatest}({t}."maximum", excluded."maximum"), {t}."maximum", excluded."maximum"), '
+        f'"total" = COALESCE({t}."total" + excluded."total", {t}."total", excluded."total"), '
+        f'"last_value" = CASE WHEN excluded."last_ts" >= {t}."last_ts" THEN excluded."last_value" '
+        f'ELSE {t}."last_value" END, '
+        f'"last_ts" = CASE WHEN excluded."last_ts" >= {t}."last_ts" THEN excluded."last_ts" ELSE {t}."last_ts" END'
+    )
+
+
+def _datetime(ms: int):
+    """A database parameter for epoch milliseconds (SQLite stores naive UTC text, PostgreSQL a timestamptz)."""
+    return connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(ms / 1000, UTC))
+
+
+def groups(batch, step_ms: int) -> dict[str, np.ndarray]:
+    """The batch grouped per (sensor, bucket of `step_ms`): parallel arrays sensor, bucket (ms), count, minimum,
+    maximum, total (NaN where the group has no value), last_value, last_ts (ms). The batch must be sorted by
+    sensor then time (services/batch.Batch is)."""
+    n = len(batch)
+    if not n:
+        empty = np.zeros(0, np.int64)
+        return {"sensor": empty, "bucket": empty, "count": empty, "minimum": np.zeros(0), "maximum": np.zeros(0),
+                "total": np.zeros(0), "last_value": np.zeros(0), "last_ts": empty}
+    bucket = batch.ts_ms - np.mod(batch.ts_ms, step_ms)
+    starts = np.flatnonzero(np.r_[True, (batch.sensor_id[1:] != batch.sensor_id[:-1]) | (bucket[1:] != bucket[:-1])])
+    lasts = np.r_[starts[1:], n] - 1
+    value = batch.value
+    numeric = ~np.isnan(value)
+    has_value = np.add.reduceat(numeric.astype(np.int64), starts) > 0
+    total = np.add.reduceat(np.where(numeric, value, 0.0), starts)
+    return {
+        "sensor": batch.sensor_id[starts],
+        "bucket": bucket[starts],
+        "count": np.diff(np.r_[starts, n]),
+        "minimum": np.fmin.reduceat(value, starts),  # fmin/fmax skip NaN (NaN only when the whole group is)
+        "maximum": np.fmax.reduceat(value, starts),
+        "total": np.where(has_value, total, np.nan),
+        "last_value": value[lasts],  # the batch is in time order (equal times: arrival order), so the run's last
+        "last_ts": batch.ts_ms[lasts],
+    }
+
+
+def _nullable(array: np.ndarray) -> list:
+    return [None if v != v else v for v in array.tolist()]  # NaN → NULL
+
+
+def add(batch) -> int:
+    """Fold a stored batch (services/batch.Batch of NEW readings) into the 1-minute and 1-hour rollups, inside
+    the caller's transaction. Returns the number of buckets written (both resolutions)."""
+    if not len(batch):
+        return 0
+    written = 0
+    with connection.cursor() as cursor:
+        for resolution, step_ms in RESOLUTIONS:
+            g = groups(batch, step_ms)
+            columns = zip(g["sensor"].tolist(), [resolution] * len(g["sensor"]),
+                          [_datetime(ms) for ms in g["bucket"].tolist()], g["count"].tolist(),
+                          _nullable(g["minimum"]), _nullable(g["maximum"]), _nullable(g["total"]),
+                          _nullable(g["last_value"]), [_datetime(ms) for ms in g["last_ts"].tolist()], strict=True)
+            rows = list(columns)
+            for first in range(0, len(rows), CHUNK):
+                chunk = rows[first:first + CHUNK]
+                cursor.execute(_upsert_sql(len(chunk)), [p for row in chunk for p in row])
+            written += len(rows)
+    return written
+
+
+# --- the series a chart reads ---------------------------------------------------------------------------------
+
+def _ms(dt) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+def _floor(dt, step: timedelta):
+    seconds = int(step.total_seconds())
+    epoch = int(dt.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
+
+
+def _raw_points(sensor_id, start, end, limit) -> list:
+    rows = (Reading.objects.filter(sensor_id=sensor_id, ts__gte=start, ts__lte=end).order_by("ts", "id")
+            .values_list("ts", "value")[:limit])
+    return [[_ms(ts), value, value, value] for ts, value in rows]
+
+
+def _rollup_points(sensor_id, resolution, start, end, step) -> list:
+    rows = (Rollup.objects.filter(sensor_id=sensor_id, resolution=resolution, bucket__gte=_floor(start, step),
+                                  bucket__lte=end).order_by("bucket")
+            .values_list("bucket", "count", "minimum", "maximum", "total"))
+    return [[_ms(bucket), total / count if total is not None and count else None, low, high]
+            for bucket, count, low, high, total in rows]
+
+
+def _merge(points: list, max_points: int) -> list:
+    """Hour points merged k at a time (k the smallest that fits max_points): mean of the means weighted alike,
+    min of the minima, max of the maxima."""
+    k = -(-len(points) // max_points)
+    merged = []
+    for first in range(0, len(points), k):
+        part = points[first:first + k]
+        means = [p[1] for p in part if p[1] is not None]
+        lows = [p[2] for p in part if p[2] is not None]
+        highs = [p[3] for p in part if p[3] is not None]
+        merged.append([part[0][0], sum(means) / len(means) if means else None, min(lows) if lows else None,
+                       max(highs) if highs else None])
+    return merged
+
+
+def series(sensor, start, end, max_points: int = 2000, *, now=None) -> dict:
+    """What a chart of `sensor` from `start` to `end` (aware datetimes, both included) reads: the finest of
+    raw readings, 1-minute and 1-hour rollups whose point count fits `max_points`.
+
+    {"resolution": "raw" | "1m" | "1h", "points": [[ts_ms, value or mean, min, max], …]} in time order; a raw
+    point has min = max = its value (None for an event). Raw readings are read only within their retention
+    (YINGJI_READINGS_RAW_DAYS), 1-minute rollups within theirs (YINGJI_ROLLUP_MINUTE_DAYS); 1-hour rollups
+    always, merged several hours a point when even they are too many. The readings the range holds are
+    estimated from the 1-hour rollups it touches (a few hundred rows at most for a quarter), never counted."""
+    sensor_id = getattr(sensor, "pk", sensor)
+    now = now or datetime.now(UTC)
+    hours = Rollup.objects.filter(sensor_id=sensor_id, resolution=Rollup.HOUR,
+                                  bucket__gte=_floor(start, timedelta(hours=1)), bucket__lte=end).aggregate(
+        buckets=Count("id"), readings=Sum("count"))
+    estimate, hour_buckets = hours["readings"] or 0, hours["buckets"]  # estimate: at least the readings inside
+    if start >= now - timedelta(days=settings.YINGJI_READINGS_RAW_DAYS) and estimate <= max_points:
+        return {"resolution": "raw", "points": _raw_points(sensor_id, start, end, max_points)}
+    if start >= now - timedelta(days=settings.YINGJI_ROLLUP_MINUTE_DAYS) and hour_buckets <= max_points:
+        minute = timedelta(minutes=1)
+        fits = min(estimate, hour_buckets * 60) <= max_points or Rollup.objects.filter(
+            sensor_id=sensor_id, resolution=Rollup.MINUTE, bucket__gte=_floor(start, minute),
+            bucket__lte=end).count() <= max_points
+        if fits:
+            return {"resolution": Rollup.MINUTE, "points": _rollup_points(sensor_id, Rollup.MINUTE, start, end, minute)}
+    points = _rollup_points(sensor_id, Rollup.HOUR, start, end, timedelta(hours=1))
+    return {"resolution": Rollup.HOUR, "points": _merge(points, max_points) if len(points) > max_points else points}
