@@ -1,6 +1,379 @@
-"""Rules over a stored batch: raise, escalate and clear alarms (being written this session; see __init__)."""
+"""Rules over a stored batch: raise, escalate and clear alarms; and the stale (offline) check.
+
+`evaluate(batch)` runs inside the ingest transaction, after ingest has locked the batch's Sensor rows. The rule
+engine (monitoring/rules.py, numpy) judges every reading of a rule type at once; only its transitions touch
+the database (an alarm created, escalated in place or cleared, each with its history event), plus one upsert
+of the rules' state and the sensors whose status changed.
+
+Readings out of order: a reading stamped at or before the last one a (sensor, rule) already judged is *late*.
+Late readings are judged in time order among themselves, apart from the newer ones: they may raise an alarm
+(which keeps the late reading's time) or escalate the active one, but never clear — a late reading must not
+undo a newer state. A high/low alarm raised by late readings is cleared at once, at the time of the newest
+judged reading, when that reading was already past the clear point (the excursion happened, and is over);
+otherwise the newer readings decide as usual. The rule's remembered state (the run pending for `hold_s`, the
+previous value for the rate) only moves forward with the newest readings.
+
+Stale: `check_stale(now)` (the periodic task, `yingji monitoring check-stale`) raises 离线 for a sensor whose
+last reading is `stale_factor × expected_interval_s` old or older (sensors that never reported stay 未上报);
+a batch with a reading from a sensor in 离线 clears it when the newest reading is within that window of now.
+
+The partial unique constraint (one active alarm per sensor and rule) is the last guard: if a raise collides
+with an alarm raised meanwhile (a race), the active alarm is read again and escalated instead."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .. import rules as engine
+from ..models import Alarm, Rule, RuleState, Sensor
+from .history import add_event
+from .rules import effective_rules
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ALARM_TYPES = {Rule.HIGH: "高限报警", Rule.LOW: "低限报警", Rule.RATE: "变化速率报警", Rule.STALE: "离线"}
+LEVEL_NAMES = {1: "一级", 2: "二级"}
 
 
-def evaluate(batch, *, now=None) -> list:
-    """Judge a stored batch (services/batch.Batch) inside the ingest transaction; returns the alarms touched."""
-    return []
+def to_dt(ms) -> datetime:
+    return EPOCH + timedelta(milliseconds=int(ms))
+
+
+def to_ms(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def _num(x) -> float | None:
+    return None if x is None or x != x else float(x)
+
+
+@dataclass
+class _Run:
+    now: datetime
+    sensors: dict
+    active: dict                      # (sensor id, rule id) → active Alarm
+    states: dict                      # (sensor id, rule id) → RuleState
+    touched: dict = field(default_factory=dict)
+    new_states: list = field(default_factory=list)
+
+
+# --- Alarm steps (the only writes per transition) ----------------------------------------------------------
+
+def _fmt(value, unit: str) -> str:
+    return "" if value is None else f"{value:.4g}{unit}"
+
+
+def _raise(run: _Run, sensor: Sensor, rule: Rule, level: int, at: datetime, value, note: str,
+           alarm_type: str | None = None) -> Alarm:
+    key = (sensor.pk, rule.pk)
+    current = run.active.get(key)
+    if current is not None:  # already active (the engine's state and the table agree, this is a guard)
+        return _escalate(run, current, level, at, value) if level > current.level else current
+    value = _num(value)
+    alarm = Alarm(sensor=sensor, rule=rule, region_id=sensor.region_id, enterprise_id=sensor.enterprise_id,
+                  alarm_type=alarm_type or ALARM_TYPES.get(rule.rule_type, rule.event), level=level, raised_at=at,
+                  first_value=value, peak_value=value, last_value=value)
+    try:
+        with transaction.atomic():  # a savepoint: the constraint refusing the row leaves the batch intact
+            alarm.save()
+    except IntegrityError:
+        current = Alarm.objects.select_for_update().filter(sensor=sensor, rule=rule, active=True).first()
+        if current is None:
+            raise
+        run.active[key] = current
+        return _escalate(run, current, level, at, value) if level > current.level else current
+    add_event(alarm, "raised", level=level, value=value, note=note, at=at)
+    run.active[key] = alarm
+    run.touched[alarm.pk] = alarm
+    return alarm
+
+
+def _escalate(run: _Run, alarm: Alarm, level: int, at: datetime, value, note: str = "") -> Alarm:
+    before = alarm.level
+    alarm.level, alarm.escalated_at = level, max(at, alarm.raised_at)
+    alarm.save(update_fields=["level", "escalated_at"])
+    add_event(alarm, "escalated", level=level, value=_num(value), at=alarm.escalated_at,
+              note=note or f"{LEVEL_NAMES[before]} → {LEVEL_NAMES[level]}",
+              changes={"报警级别": [LEVEL_NAMES[before], LEVEL_NAMES[level]]})
+    run.touched[alarm.pk] = alarm
+    return alarm
+
+
+def _clear(run: _Run, alarm: Alarm, at: datetime, value, note: str) -> Alarm:
+    before = alarm.get_state_display()
+    alarm.state = Alarm.CLEARED_ACK if alarm.state == Alarm.ACTIVE_ACK else Alarm.CLEARED_UNACK
+    alarm.active, alarm.cleared_at = False, max(at, alarm.raised_at)
+    if value is not None and value == value:
+        alarm.last_value = float(value)
+    alarm.save(update_fields=["state", "active", "cleared_at", "last_value", "peak_value"])
+    add_event(alarm, "cleared", level=alarm.level, value=_num(value), at=alarm.cleared_at, note=note,
+              changes={"状态": [before, alarm.get_state_display()]})
+    run.active.pop((alarm.sensor_id, alarm.rule_id), None)
+    run.touched[alarm.pk] = alarm
+    return alarm
+
+
+def _extreme(rule_type: str, a, b):
+    a, b = _num(a), _num(b)
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a, b) if rule_type == Rule.LOW else max(a, b)
+
+
+# --- Judging a rule group ----------------------------------------------------------------------------------
+
+def _unit(sensor: Sensor) -> str:
+    return sensor.unit or sensor.kind_info.unit
+
+
+def _notes(rule: Rule, unit: str):
+    """What the history says at a raise/escalation and at a clear."""
+    if rule.rule_type == Rule.EVENT:
+        return lambda level, v: f"火灾报警控制器报“{rule.event}”", lambda v: "控制器复位"
+    if rule.rule_type == Rule.RATE:
+        unit = f"{unit}/分钟"
+        def past(level, v):
+            setpoint = rule.level2 if level == 2 else rule.level1
+            return f"变化速率 {_fmt(v, unit)}，达到{LEVEL_NAMES[level]}报警值 {_fmt(setpoint, unit)}"
+        return past, lambda v: f"变化速率 {_fmt(v, unit)}，低于 {_fmt(rule.level1 - rule.deadband, unit)}（一级报警值减回差）"
+    low = rule.rule_type == Rule.LOW
+    def past(level, v):
+        setpoint = rule.level2 if level == 2 else rule.level1
+        return (f"读数 {_fmt(v, unit)}{'低于或等于' if low else '达到'}{LEVEL_NAMES[level]}报警值 {_fmt(setpoint, unit)}"
+                + (f"（持续 {rule.hold_s} s）" if rule.hold_s else ""))
+    back = rule.level1 + rule.deadband if low else rule.level1 - rule.deadband
+    return past, lambda v: f"读数 {_fmt(v, unit)}，已{'高于' if low else '低于'} {_fmt(back, unit)}（一级报警值{'加' if low else '减'}回差）"
+
+
+def _apply(run: _Run, pairs, present, out: engine.Outcome, ts_ms, note_late: bool = False) -> set:
+    """Write the engine's transitions, in reading order; returns the group indexes that raised."""
+    raised = set()
+    for k in range(len(out)):
+        sensor, rule = pairs[present[out.group[k]]]
+        at = to_dt(ts_ms[out.index[k]])
+        value = out.measure[k]
+        past, back = _notes(rule, _unit(sensor))
+        action, level = int(out.action[k]), int(out.level[k])
+        late = "（迟到读数）" if note_late else ""
+        if action == engine.RAISE:
+            alarm = _raise(run, sensor, rule, level, at, value, past(level, value) + late,
+                           alarm_type=rule.event if rule.rule_type == Rule.EVENT else None)
+            raised.add(int(present[out.group[k]]))
+        else:
+            alarm = run.active.get((sensor.pk, rule.pk))
+            if alarm is None:
+                continue
+            if action == engine.ESCALATE:
+                if level > alarm.level:
+                    _escalate(run, alarm, level, at, value, past(level, value) + late)
+            else:
+                alarm.peak_value = _extreme(rule.rule_type, alarm.peak_value, out.peak[k])
+                _clear(run, alarm, at, value, back(value))
+                continue
+        if rule.rule_type != Rule.EVENT:
+            peak = _extreme(rule.rule_type, alarm.peak_value, out.peak[k])
+            if peak != alarm.peak_value:
+                alarm.peak_value = peak
+                alarm.save(update_fields=["peak_value"])
+    return raised
+
+
+def _judge(run: _Run, batch, rule_type: str, pairs, event: str = "") -> None:
+    """One rule type (or one fire-panel event) over every sensor that has such a rule: pairs[(sensor, rule)],
+    each with its slice of the batch in `slices`."""
+    if not pairs:
+        return
+    sensors_rules = [(s, r) for s, r, _, _ in pairs]
+    starts_in_batch = np.array([a for _, _, a, _ in pairs], np.int64)
+    lengths = np.array([b - a for _, _, a, b in pairs], np.int64)
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]]
+    index = np.repeat(starts_in_batch - offsets, lengths) + np.arange(lengths.sum())
+    gid = np.repeat(np.arange(len(pairs)), lengths)
+    ts = batch.ts_ms[index]
+    is_event = rule_type == Rule.EVENT
+    values = batch.event[index] if is_event else batch.value[index]
+
+    g = len(pairs)
+    state = engine.State.empty(g)
+    params = engine.Params(np.zeros(g), np.full(g, np.nan), np.zeros(g), np.zeros(g, np.int64))
+    for i, (sensor, rule) in enumerate(sensors_rules):
+        alarm = run.active.get((sensor.pk, rule.pk))
+        state.level[i] = alarm.level if alarm is not None else 0
+        stored = run.states.get((sensor.pk, rule.pk))
+        if stored is not None:
+            if stored.pending_since is not None:
+                state.pending_since[i] = to_ms(stored.pending_since)
+                state.pending_level[i] = stored.pending_level
+            if stored.previous_ts is not None:
+                state.previous_ts[i] = to_ms(stored.previous_ts)
+            state.previous_value[i] = np.nan if stored.previous_value is None else stored.previous_value
+        if is_event:
+            params.level1[i] = rule.event_level
+        else:
+            params.level1[i] = rule.level1
+            params.level2[i] = np.nan if rule.level2 is None else rule.level2
+            params.deadband[i] = rule.deadband
+            params.hold_ms[i] = rule.hold_s * 1000
+
+    def run_engine(mask, clearing):
+        present = np.unique(gid[mask])
+        starts = engine.group_starts(gid[mask])
+        sub = state.take(present)
+        sub.level = np.array([(run.active[k].level if (k := (sensors_rules[p][0].pk, sensors_rules[p][1].pk))
+                               in run.active else 0) for p in present], np.int64)
+        if not clearing:
+            sub.pending_since = np.full(len(present), engine.NONE_TS, np.int64)
+            sub.pending_level = np.zeros(len(present), np.int64)
+            sub.previous_value = np.full(len(present), np.nan)
+            sub.previous_ts = np.full(len(present), engine.NONE_TS, np.int64)
+        if is_event:
+            out = engine.judge_events(ts[mask], values[mask], starts, event, params.level1[present].astype(np.int64),
+                                      sub, clearing=clearing)
+        else:
+            out = engine.judge(rule_type, ts[mask], values[mask], starts, params.take(present), sub,
+                               clearing=clearing)
+        return present, out
+
+    late = ts <= state.previous_ts[gid]
+    if late.any():
+        present, out = run_engine(late, clearing=False)
+        raised = _apply(run, sensors_rules, present, out, ts[late], note_late=True)
+        for p in raised:  # an excursion the newer readings already saw end
+            sensor, rule = sensors_rules[p]
+            alarm = run.active.get((sensor.pk, rule.pk))
+            previous = state.previous_value[p]
+            if alarm is None or rule.rule_type not in (Rule.HIGH, Rule.LOW) or previous != previous:
+                continue
+            over = previous < rule.level1 - rule.deadband if rule.rule_type == Rule.HIGH else \
+                previous > rule.level1 + rule.deadband
+            if over:
+                _clear(run, alarm, to_dt(state.previous_ts[p]), previous, _notes(rule, _unit(sensor))[1](previous))
+    fresh = ~late
+    if not fresh.any():
+        return
+    present, out = run_engine(fresh, clearing=True)
+    _apply(run, sensors_rules, present, out, ts[fresh])
+    final = out.final
+    for j, p in enumerate(present.tolist()):
+        sensor, rule = sensors_rules[p]
+        alarm = run.active.get((sensor.pk, rule.pk))
+        if alarm is not None and not is_event and final.level[j] > 0:
+            last = _num(out.final_measure[j])
+            peak = _extreme(rule.rule_type, alarm.peak_value, out.final_peak[j])
+            if (last, peak) != (alarm.last_value, alarm.peak_value) and last is not None:
+                alarm.last_value, alarm.peak_value = last, peak
+                alarm.save(update_fields=["last_value", "peak_value"])
+        run.new_states.append(RuleState(
+            sensor_id=sensor.pk, rule_id=rule.pk,
+            pending_since=None if final.pending_since[j] == engine.NONE_TS else to_dt(final.pending_since[j]),
+            pending_level=int(final.pending_level[j]),
+            previous_value=_num(final.previous_value[j]),
+            previous_ts=to_dt(final.previous_ts[j])))
+
+
+# --- Entry points --------------------------------------------------------------------------------------------
+
+def _status(run: _Run, sensor_id: int) -> str:
+    alarms = [a for (s, _), a in run.active.items() if s == sensor_id]
+    if any(a.rule.rule_type == Rule.STALE for a in alarms):
+        return Sensor.OFFLINE
+    top = max((a.level for a in alarms), default=0)
+    return {0: Sensor.NORMAL, 1: Sensor.ALARM1, 2: Sensor.ALARM2}[top]
+
+
+def _set_status(sensors, status_of) -> None:
+    changes: dict[str, list[int]] = {}
+    for sensor in sensors:
+        status = status_of(sensor)
+        if status != sensor.status:
+            changes.setdefault(status, []).append(sensor.pk)
+            sensor.status = status
+    for status, ids in changes.items():
+        Sensor.objects.filter(pk__in=ids).update(status=status)
+
+
+def evaluate(batch, *, now=None) -> list[Alarm]:
+    """Judge a stored batch (services/batch.Batch) inside the ingest transaction; returns the alarms touched
+    (raised, escalated or cleared)."""
+    if not len(batch):
+        return []
+    now = now or timezone.now()
+    slices = batch.sensor_slices()
+    ids = [s for s, _, _ in slices]
+    sensors = Sensor.objects.select_related("region").in_bulk(ids)
+    rules_of = effective_rules(sensors.values())
+    active = {(a.sensor_id, a.rule_id): a for a in
+              Alarm.objects.select_for_update().filter(active=True, sensor_id__in=ids).select_related("rule")}
+    states = {(st.sensor_id, st.rule_id): st for st in RuleState.objects.filter(sensor_id__in=ids)}
+    run = _Run(now, sensors, active, states)
+
+    groups: dict[tuple, list] = {}
+    for sensor_id, start, stop in slices:
+        sensor = sensors.get(sensor_id)
+        if sensor is None:
+            continue
+        for rule in rules_of.get(sensor_id, ()):
+            if rule.rule_type != Rule.STALE:
+                groups.setdefault((rule.rule_type, rule.event), []).append((sensor, rule, start, stop))
+    for (rule_type, event), pairs in sorted(groups.items()):
+        _judge(run, batch, rule_type, pairs, event)
+
+    for sensor_id, start, stop in slices:
+        sensor = sensors.get(sensor_id)
+        if sensor is None:
+            continue
+        newest = int(batch.ts_ms[start:stop].max())
+        effective = {r.pk for r in rules_of.get(sensor_id, ())}
+        for (s, rule_id), alarm in list(run.active.items()):
+            if s != sensor_id:
+                continue
+            if alarm.rule.rule_type == Rule.STALE and rule_id in effective:
+                window = timedelta(seconds=alarm.rule.stale_factor * sensor.expected_interval_s)
+                if now - to_dt(newest) < window:
+                    _clear(run, alarm, to_dt(newest), None, "监测点恢复上报")
+            elif rule_id not in effective:
+                _clear(run, alarm, to_dt(newest), None, "规则已停用或不再适用于本监测点")
+
+    if run.new_states:
+        RuleState.objects.bulk_create(run.new_states, update_conflicts=True, unique_fields=["sensor", "rule"],
+                                      update_fields=["pending_since", "pending_level", "previous_value",
+                                                     "previous_ts"])
+    _set_status([sensors[s] for s in ids if s in sensors], lambda sensor: _status(run, sensor.pk))
+    return list(run.touched.values())
+
+
+def check_stale(now=None) -> list[Alarm]:
+    """Raise 离线 for every active sensor whose last reading is stale_factor × its interval old or older.
+    Each sensor is locked (like ingest does) and judged again before its alarm is raised."""
+    now = now or timezone.now()
+    sensors = list(Sensor.objects.filter(is_active=True, last_reading_at__isnull=False).select_related("region"))
+    rules_of = effective_rules(sensors)
+    stale_rule = {}
+    for sensor in sensors:
+        rule = next((r for r in rules_of.get(sensor.pk, ()) if r.rule_type == Rule.STALE), None)
+        if rule is not None and now - sensor.last_reading_at >= timedelta(
+                seconds=rule.stale_factor * sensor.expected_interval_s):
+            stale_rule[sensor.pk] = rule
+    if not stale_rule:
+        return []
+    raised = []
+    with transaction.atomic():
+        locked = {s.pk: s for s in Sensor.objects.select_for_update().select_related("region")
+                  .filter(pk__in=stale_rule).order_by("pk")}
+        active = {(a.sensor_id, a.rule_id): a for a in Alarm.objects.select_for_update()
+                  .filter(active=True, sensor_id__in=locked).select_related("rule")}
+        run = _Run(now, locked, active, {})
+        for sensor in locked.values():
+            rule = stale_rule[sensor.pk]
+            window = timedelta(seconds=rule.stale_factor * sensor.expected_interval_s)
+            if (sensor.pk, rule.pk) in run.active or sensor.last_reading_at is None \
+                    or now - sensor.last_reading_at < window:
+                continue
+            minutes = (now - sensor.last_reading_at).total_seconds() / 60
+            raised.append(_raise(run, sensor, rule, 1, sensor.last_reading_at + window, None,
+                                 f"超过 {rule.stale_factor:g} 个上报周期（{window.total_seconds():g} s）未收到读数，"
+                                 f"已 {minutes:.0f} 分钟无数据"))
+        _set_status(locked.values(), lambda sensor: _status(run, sensor.pk))
+    return raised
