@@ -2,6 +2,7 @@
 lands; partitions are made ahead and out of DEFAULT; retention drops whole months and keeps the hour rollups.
 On SQLite the same retention is a DELETE."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -144,3 +145,23 @@ def test_series_still_reads_hours_after_prune(sensor, settings):
     got = rollups.series(sensor, start, start + timedelta(hours=2), now=NOW)
     assert got["resolution"] == "1m" and len(got["points"]) == 12
     assert np.allclose([p[1] for p in got["points"]], 1.0)
+
+
+def test_the_commands(sensor, settings):
+    from click.testing import CliRunner
+
+    from yingji.monitoring.cli import monitoring
+
+    settings.YINGJI_READINGS_RAW_DAYS = 90
+    put(sensor, datetime.now(UTC) - timedelta(days=200))
+    dry = CliRunner().invoke(monitoring, ["prune", "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.output)["readings"] == 1 and json.loads(dry.output)["dry_run"] is True
+    assert Reading.objects.filter(sensor=sensor).exists()
+    done = CliRunner().invoke(monitoring, ["prune"])
+    assert done.exit_code == 0 and "已清理：原始读数 1 条，消息编号 1 条" in done.output
+    assert not Reading.objects.filter(sensor=sensor).exists()
+    made = CliRunner().invoke(monitoring, ["partitions", "--months-ahead", "4"])
+    assert made.exit_code == 0 and ("分区检查完成" in made.output or "无需创建分区" in made.output)
+    bad = CliRunner().invoke(monitoring, ["partitions", "--months-ahead", "-1"])
+    assert bad.exit_code == 2 and "不是 0–120 之间的整数月数" in bad.output

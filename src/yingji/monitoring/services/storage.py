@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from yingji.core import audit
 from yingji.core.models import AuditEntry
@@ -120,7 +121,8 @@ class PruneReport:
     minute_rollups: int = 0
 
     def as_dict(self) -> dict:
-        return {"raw_cutoff": self.raw_cutoff.isoformat(), "minute_cutoff": self.minute_cutoff.isoformat(),
+        local = timezone.localtime  # shown in Asia/Shanghai, like every time a person reads
+        return {"raw_cutoff": local(self.raw_cutoff).isoformat(), "minute_cutoff": local(self.minute_cutoff).isoformat(),
                 "partitioned": self.partitioned, "dry_run": self.dry_run,
                 "partitions_dropped": self.partitions_dropped, "readings": self.readings, "keys": self.keys,
                 "rejections": self.rejections, "minute_rollups": self.minute_rollups}
@@ -164,7 +166,7 @@ def prune(now: datetime | None = None, *, dry_run: bool = False) -> PruneReport:
             report.minute_rollups = old_minutes.delete()[0]
             if report.readings or report.keys or report.rejections or report.minute_rollups:
                 audit.record_event(None, AuditEntry.DELETE, "清理过期监测数据", {
-                    "原始读数截止": raw_cutoff.isoformat(), "删除分区": "、".join(report.partitions_dropped) or "无",
+                    "原始读数截止": timezone.localtime(raw_cutoff).isoformat(), "删除分区": "、".join(report.partitions_dropped) or "无",
                     "原始读数": report.readings, "消息编号": report.keys, "拒收记录": report.rejections,
                     "1分钟汇总": report.minute_rollups})
     return report
