@@ -9,6 +9,8 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         from yingji.core import roles
 
+        from . import sheets  # noqa: F401  (registers the Excel sheet of sensors)
+
         registry = ["gateway", "sensor", "rule", "ingestrejection"]
         watched = ["sensor", "reading", "rollup", "alarm", "alarmevent"]
         # Everyone on duty sees sensors and alarms in their region (scoping keeps townships and enterprises in theirs).
