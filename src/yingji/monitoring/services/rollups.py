@@ -43,9 +43,19 @@ def _upsert_sql(rows: int) -> str:
     )
 
 
-def _datetime(ms: int):
-    """A database parameter for epoch milliseconds (SQLite stores naive UTC text, PostgreSQL a timestamptz)."""
-    return connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(ms / 1000, UTC))
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _datetimes(ms: np.ndarray) -> list:
+    """Database parameters for epoch milliseconds, all at once: PostgreSQL takes aware datetimes; SQLite gets the
+    text Django itself stores (naive UTC, str() of the datetime: no fraction when the microseconds are 0), so
+    that ON CONFLICT on the bucket and comparisons with rows the ORM wrote match exactly."""
+    if connection.vendor != "sqlite":
+        return [EPOCH + timedelta(milliseconds=m) for m in ms.tolist()]
+    moments = ms.astype("datetime64[ms]")
+    whole = np.char.replace(np.datetime_as_string(moments, unit="s"), "T", " ")
+    fraction = np.char.replace(np.datetime_as_string(moments.astype("datetime64[us]"), unit="us"), "T", " ")
+    return np.where(ms % 1000 == 0, whole, fraction).tolist()
 
 
 def groups(batch, step_ms: int) -> dict[str, np.ndarray]:
@@ -90,9 +100,9 @@ def add(batch) -> int:
         for resolution, step_ms in RESOLUTIONS:
             g = groups(batch, step_ms)
             columns = zip(g["sensor"].tolist(), [resolution] * len(g["sensor"]),
-                          [_datetime(ms) for ms in g["bucket"].tolist()], g["count"].tolist(),
+                          _datetimes(g["bucket"]), g["count"].tolist(),
                           _nullable(g["minimum"]), _nullable(g["maximum"]), _nullable(g["total"]),
-                          _nullable(g["last_value"]), [_datetime(ms) for ms in g["last_ts"].tolist()], strict=True)
+                          _nullable(g["last_value"]), _datetimes(g["last_ts"]), strict=True)
             rows = list(columns)
             for first in range(0, len(rows), CHUNK):
                 chunk = rows[first:first + CHUNK]
