@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "WarningColourEnum": "yingji.plans.models.COLOUR_CHOICES",
         "ResponseTaskStatusEnum": "yingji.plans.models.Task.STATUS_CHOICES",
         "ResponseTaskSettableStatusEnum": "yingji.plans.models.SETTABLE_STATUS_CHOICES",
+        "SensorKindEnum": "yingji.monitoring.filtersets.KIND_CHOICES",
     },
 }
 

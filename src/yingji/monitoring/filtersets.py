@@ -7,6 +7,8 @@ from yingji.core.filtersets import ChoiceInFilter, FlagFilter, IdFilter, ScopedF
 from . import kinds
 from .models import Gateway, IngestRejection, Rule, Sensor
 
+KIND_CHOICES = kinds.choices()  # the API's SensorKindEnum (settings.SPECTACULAR_SETTINGS)
+
 
 class SensorFilterSet(ScopedFilterSet):
     """?kind=lel, ?status=alarm2, ?statuses=alarm1,alarm2, ?region=<id> (and below), ?enterprise=<id>,

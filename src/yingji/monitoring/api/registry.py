@@ -155,6 +155,51 @@ class GatewayViewSet(ServiceViewSet):
         return Response({"gateway": gateway.pk, "token": token, "issued_at": gateway.token_issued_at}, status=201)
 
 
+class RuleSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), required=False, label="适用区划",
+                                help_text="单点覆盖规则可不填，取监测点所在区划")
+    sensor = ScopedRelatedField(queryset=Sensor.objects.all(), required=False, allow_null=True,
+                                label="监测点（单点覆盖）")
+    rule_type_label = serializers.CharField(source="get_rule_type_display", read_only=True)
+
+    class Meta:
+        model = Rule
+        fields = ["id", "name", "region", "kind", "sensor", "rule_type", "rule_type_label", "level1", "level2",
+                  "deadband", "hold_s", "stale_factor", "event", "event_level", "enabled"]
+        validators = []
+        extra_kwargs = {"kind": {"required": False, "help_text": "单点覆盖规则可不填，取监测点的类型"}}
+
+
+def _save_rule(actor, rule, data):
+    from ..services import rules
+
+    data = dict(data)
+    sensor = data.get("sensor", rule.sensor if rule.pk else None)
+    if sensor is not None:  # an override is the sensor's: its kind and region
+        data.setdefault("kind", sensor.kind)
+        data.setdefault("region", sensor.region)
+    return rules.save_rule(actor, rule, data)
+
+
+def _delete_rule(actor, rule):
+    from ..services import rules
+
+    rules.delete_rule(actor, rule)
+
+
+class RuleViewSet(ServiceViewSet):
+    """Alarm rules: per kind in a region (and below: the nearest region up the tree wins) and per-sensor
+    overrides. Writes go through services/rules.save_rule, which checks the thresholds' order."""
+
+    queryset = Rule.objects.select_related("region", "sensor")
+    serializer_class = RuleSerializer
+    filterset_class = filtersets.RuleFilterSet
+    search_fields = ["name", "sensor__code"]
+    ordering_fields = ["kind", "rule_type"]
+    save_service = staticmethod(_save_rule)
+    delete_service = staticmethod(_delete_rule)
+
+
 class IngestRejectionSerializer(serializers.ModelSerializer):
     channel_label = serializers.CharField(source="get_channel_display", read_only=True)
 
@@ -303,5 +348,6 @@ def series_payload(sensor: Sensor, start, end, max_points: int) -> dict:
 ROUTES = [  # (prefix, viewset, basename)
     ("monitoring/sensors", SensorViewSet, "sensor"),
     ("monitoring/gateways", GatewayViewSet, "gateway"),
+    ("monitoring/rules", RuleViewSet, "rule"),
     ("monitoring/ingest-rejections", IngestRejectionViewSet, "ingestrejection"),
 ]
