@@ -3,6 +3,7 @@
 NAV = [
     ("监测预警", [
         ("监测点", "monitoring:sensor_list", "monitoring.view_sensor"),
+        ("报警", "monitoring:alarm_list", "monitoring.view_alarm"),
         ("区域监测", "monitoring:monitoring_region_index", "monitoring.view_sensor"),
         ("企业监测", "monitoring:monitoring_enterprise_list", "monitoring.view_sensor"),
         ("采集网关", "monitoring:gateway_list", "monitoring.view_gateway"),
