@@ -12,16 +12,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.test import Client
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
 from audit_check import audited
-from yingji.core.models import AuditEntry, User
+from yingji.core.models import AuditEntry, Region, User
 from yingji.safety.models import Enterprise, Hazard, HazardSupervision, HazardUpdate
 from yingji.safety.services import hazard_notice
 from yingji.safety.services import hazards as services
@@ -254,7 +254,8 @@ def test_statistics_by_each_dimension_in_one_query(user):
     for dimension in services.DIMENSIONS:
         with CaptureQueriesContext(connection) as queries:
             rows = services.statistics(hazards, dimension)
-        assert len(queries) == 1, dimension
+        # one grouped query; by region also the regions below and the paths of the regions found (not per row)
+        assert len(queries) == (3 if dimension == "region" else 1), dimension
         assert sum(r["found"] for r in rows) == hazards.count()
         assert sum(r["closed"] for r in rows) == hazards.filter(status="closed").count()
         assert sum(r["overdue"] for r in rows) == hazards.filter(services.overdue_q()).count()
@@ -278,7 +279,82 @@ def test_statistics_page_and_api(api, web):
     assert sum(r["found"] for r in months) == Hazard.objects.count()
     assert api("inspector").get("/api/hazards/stats/", {"by": "x"}).status_code == 400
     township = api("township").get("/api/hazards/stats/", {"by": "region"}).json()
-    assert [r["label"] for r in township] == ["天池街道"]
+    assert [r["label"] for r in township] == ["天池街道本级"]  # no villages in the demo: its own hazards only
+
+
+def _village(township_code: str, code: str, name: str) -> Region:
+    from yingji.core.services import save_region
+
+    township = Region.objects.get(code=township_code)
+    return save_region(None, Region(), {"parent": township, "name": name, "code": code, "level": "village"})
+
+
+def _public_hazard(region: Region, title: str, **values) -> Hazard:
+    data = {"title": title, "region": region, "location": f"{region.name}村委会旁", "found_on": today() - timedelta(days=5),
+            "grade": "general", "source": "tip", **values}
+    return services.save_hazard(None, Hazard(), data)
+
+
+def test_statistics_by_region_roll_townships_into_the_county_and_villages_into_their_township(user):
+    village = _village("512022102", "512022102001", "示范村")  # under 回澜镇
+    _public_hazard(village, "村道边坡开裂", deadline=today() - timedelta(days=1))  # open, due yesterday: overdue
+    _public_hazard(village, "村小学围墙倾斜", deadline=today())  # due today: not yet overdue
+    county = Region.objects.get(code="512022")
+    _public_hazard(county, "县城区广告牌松动")  # on the county itself
+    hazards = Hazard.objects.all()
+    inspector = user("inspector")
+
+    rows = services.statistics(hazards, "region", root=inspector.region)
+    townships = list(Region.objects.filter(parent=county).order_by("code").values_list("name", flat=True))
+    assert len(townships) == 21 and [r["label"] for r in rows] == townships + ["乐至县本级"]  # every township
+    by_label = {r["label"]: r for r in rows}
+    huilan = Hazard.objects.filter(region__path__startswith=Region.objects.get(code="512022102").path)
+    assert by_label["回澜镇"]["found"] == huilan.count() == Hazard.objects.filter(region__code="512022102").count() + 2
+    assert by_label["回澜镇"]["overdue"] == huilan.filter(services.overdue_q()).count()
+    assert by_label["乐至县本级"]["found"] == 1 and by_label["石佛镇"]["found"] == 0
+    assert by_label["石佛镇"]["rate"] is None
+    total = services.total(rows)
+    assert total["found"] == hazards.count() and total["closed"] == hazards.filter(status="closed").count()
+    assert total["rate"] == round(total["closed"] / total["found"] * 100, 1)
+
+    # The city: one row per county (the zones without a code last), 乐至县 with everything above.
+    city = Region.objects.get(code="512000")
+    by_county = services.statistics(hazards, "region", root=city)
+    labels = [r["label"] for r in by_county]
+    assert labels[:3] == ["雁江区", "安岳县", "乐至县"] and set(labels[3:]) == {"高新区", "临空经济区"}
+    assert by_county[2]["found"] == hazards.count() and by_county[2]["overdue"] == total["overdue"]
+
+    # The township: its village, and what is registered on the township itself (its enterprises' hazards).
+    in_huilan = services.statistics(hazards, "region", root=Region.objects.get(code="512022102"))
+    assert [(r["label"], r["found"], r["overdue"]) for r in in_huilan] == [
+        ("示范村", 2, 1), ("回澜镇本级", huilan.count() - 2, huilan.filter(services.overdue_q()).count() - 1)]
+    # Under a root, the other dimensions count that area only.
+    assert sum(r["found"] for r in services.statistics(hazards, "grade", root=village)) == 2
+
+
+def test_statistics_page_by_region_with_totals_drill_down_and_bad_region(user, web, api):
+    village = _village("512022102", "512022102001", "示范村")
+    _public_hazard(village, "村道边坡开裂")
+    county_page = web("inspector").get("/hazards/stats/")
+    table = re.search(r'data-testid="stats-region">(.*?)</table>', county_page.content.decode(), re.S).group(1)
+    assert table.count("<tr>") == 1 + 21  # the header and one row per township (nothing on the county itself)
+    assert re.search(r'<strong>乐至县合计</strong></td><td class="num"><strong>(\d+)</strong>', table).group(1) == str(Hazard.objects.count())
+    huilan = Region.objects.get(code="512022102")
+    assert f'href="?region={huilan.pk}">回澜镇</a>' in table
+    city_page = web("city_duty").get("/hazards/stats/").content.decode()
+    city_table = re.search(r'data-testid="stats-region">(.*?)</table>', city_page, re.S).group(1)
+    assert ">乐至县</a>" in city_table and "回澜镇" not in city_table and "资阳市合计" in city_table
+    drilled = web("inspector").get(f"/hazards/stats/?region={huilan.pk}").content.decode()
+    assert ">示范村</a>" in drilled and "回澜镇本级" in drilled and "回澜镇合计" in drilled
+    assert 'data-testid="stats-up"' in drilled  # back up to the county
+    other_county = Region.objects.get(code="512002")
+    for bad in (str(other_county.pk), "x", "99999999999"):
+        refused = web("inspector").get(f"/hazards/stats/?region={bad}")
+        assert refused.status_code == 400 and "不在您的管辖范围内" in refused.content.decode()
+    by_village = api("inspector").get("/api/hazards/stats/", {"by": "region", "region": huilan.pk}).json()
+    assert by_village[0] == {"key": str(village.pk), "label": "示范村", "found": 1, "closed": 0, "overdue": 0,
+                             "rate": 0.0}
+    assert api("inspector").get("/api/hazards/stats/", {"by": "region", "region": other_county.pk}).status_code == 400
 
 
 # --- API, pages and map -----------------------------------------------------------------------------------------
@@ -326,6 +402,9 @@ def test_layer_shows_open_hazards_coloured(api):
     assert body["type"] == "FeatureCollection" and "overdue" in states
     closed = set(Hazard.objects.filter(status="closed").values_list("pk", flat=True))
     assert not closed & {f["id"] for f in body["features"]}
+    with CaptureQueriesContext(connection) as queries:  # the popup needs neither the log nor the listings
+        assert api("inspector").get("/api/hazards/layer/", {"open": "1"}).status_code == 200
+    assert not [q for q in queries if "safety_hazardupdate" in q["sql"] or "safety_hazardsupervision" in q["sql"]]
 
 
 def test_pages_show_the_steps_to_whoever_may_act(user, web):

@@ -1,9 +1,8 @@
 """API of the hazard (隐患) closed loop: hazards (scoped by region and, for an enterprise account, by its own
 enterprise) with the steps of the loop as actions, the 督办 notice, photos, statistics and the one-map layer."""
 
-from urllib.parse import quote
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from yingji.core.api_base import ScopedRelatedField, ServiceViewSet
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ServiceChecked
-from yingji.core.downloads import file_response, record_download
+from yingji.core.downloads import file_response
 from yingji.core.layers import LayerActionMixin, url_maker
 from yingji.core.models import Region
 from yingji.core.schema import rows
@@ -23,7 +22,7 @@ from ..models import Enterprise, Hazard, HazardSupervision, HazardUpdate
 from ..services import hazard_notice
 from ..services import hazards as services
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = hazard_notice.DOCX
 
 
 class HazardUpdateSerializer(serializers.ModelSerializer):
@@ -141,6 +140,12 @@ class HazardViewSet(LayerActionMixin, ServiceViewSet):
     delete_service = staticmethod(services.delete_hazard)
     layer_properties = staticmethod(hazard_properties)
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "layer":  # the popup reads the enterprise's name: neither the log nor the listings
+            queryset = queryset.select_related(None).select_related("enterprise").prefetch_related(None)
+        return queryset
+
     def _step(self, service, body_class, *names, **fixed):
         hazard = self.get_object()  # first: another township's hazard is a 404, whatever the body
         body = body_class(data=self.request.data)
@@ -199,15 +204,7 @@ class HazardViewSet(LayerActionMixin, ServiceViewSet):
     @action(detail=True, methods=["get"])
     def notice(self, request, pk=None):
         """The 督办通知书 (.docx) of the hazard's latest 挂牌督办."""
-        hazard = self.get_object()
-        listing = hazard.supervisions.order_by("-listed_on", "-id").first()
-        if listing is None:
-            raise Http404("该隐患未挂牌督办。")
-        name = f"重大事故隐患挂牌督办通知书（{listing.number}）.docx"
-        response = HttpResponse(hazard_notice.render(listing), content_type=DOCX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        record_download(request, name, hazard)
-        return response
+        return hazard_notice.download(request, self.get_object())
 
     @extend_schema(parameters=[OpenApiParameter("which", str, description="before 整改前 / after 整改后")],
                    responses={(200, "image/*"): bytes})
@@ -230,6 +227,9 @@ class HazardViewSet(LayerActionMixin, ServiceViewSet):
                                   overdue=serializers.IntegerField(help_text="逾期数")))
     @action(detail=False, methods=["get"])
     def stats(self, request):
-        """发现数, 整改数, 整改率 and 逾期数 by one dimension, over the filtered, scoped hazards."""
+        """发现数, 整改数, 整改率 and 逾期数 by one dimension, over the filtered, scoped hazards. By region the rows
+        are the areas right below ?region= (default: the user's region), a village's hazards counted for its
+        township; the hazards registered on that region itself are the row of its own named “…本级”."""
         hazards = self.filter_queryset(self.get_queryset())
-        return Response(services.statistics(hazards, request.query_params.get("by", "region")))
+        root = services.statistics_root(request.user, request.query_params.get("region"))
+        return Response(services.statistics(hazards, request.query_params.get("by", "region"), root=root))

@@ -88,3 +88,28 @@ def render(supervision) -> bytes:
 
 def read_text(content: bytes) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(request, hazard):
+    """The notice of the hazard's latest 挂牌督办 as a download (recorded), for the page and the API alike; a
+    hazard never listed is a 404."""
+    from urllib.parse import quote
+
+    from django.http import Http404, HttpResponse
+
+    from yingji.core.downloads import record_download
+
+    from ..models import HazardSupervision
+
+    listing = (HazardSupervision.objects.select_related("hazard__enterprise", "hazard__region")
+               .filter(hazard=hazard).order_by("-listed_on", "-id").first())
+    if listing is None:
+        raise Http404("该隐患未挂牌督办。")
+    name = f"重大事故隐患挂牌督办通知书（{listing.number}）.docx"
+    response = HttpResponse(render(listing), content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    record_download(request, name, hazard)
+    return response

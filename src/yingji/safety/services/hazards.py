@@ -6,7 +6,6 @@ A 重大事故隐患 may be listed for supervision (挂牌督办, county or city
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -14,12 +13,12 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Case, CharField, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from yingji.core import audit, geo
-from yingji.core.models import AuditEntry
+from yingji.core.models import AuditEntry, Region
 from yingji.core.scoping import require_region
 from yingji.core.services import delete_scoped, person, require_perm, save_scoped, update_audited
 from yingji.core.uploads import IMAGE_FORMATS, check_upload
@@ -28,6 +27,7 @@ from yingji.standards import divisions, industries
 from yingji.standards.tables import read_table
 
 from ..models import Hazard, HazardSupervision, HazardUpdate, is_enterprise_account
+from .common import authority_of, parse_date
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 EVERYONE = ("管理员", "值班员", "指挥长", "消防调度员", "安全监管员", "乡镇用户", "领导", "企业用户")
@@ -97,20 +97,6 @@ def _require_status(hazard: Hazard, allowed: tuple, action: str):
         names = "、".join(dict(Hazard.STATUS_CHOICES)[s] for s in allowed)
         raise ValidationError({"status": [f"隐患当前为“{hazard.get_status_display()}”，不能{action}"
                                           f"（只有{names}的隐患可以{action}）。"]})
-
-
-def _date(value, field: str, label: str, errors: dict, required=True):
-    if value in (None, ""):
-        if required:
-            errors[field] = [f"请填写{label}。"]
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors[field] = [f"{label}“{value}”不是有效日期（格式：2026-05-01）。"]
-        return None
 
 
 def _funds(value, errors: dict):
@@ -282,7 +268,7 @@ def submit_plan(actor, hazard: Hazard, data: dict) -> Hazard:
         errors.update(exc.message_dict)
     if not phone and "responsible_phone" not in errors:
         errors["responsible_phone"] = ["请填写责任人电话。"]
-    deadline = _date(data.get("deadline"), "deadline", "整改期限", errors)
+    deadline = parse_date(data.get("deadline"), "deadline", "整改期限", errors)
     if deadline and deadline < hazard.found_on:
         errors["deadline"] = [f"整改期限（{deadline:%Y-%m-%d}）不能早于发现日期（{hazard.found_on:%Y-%m-%d}）。"]
     if errors:
@@ -333,7 +319,7 @@ def report_rectified(actor, hazard: Hazard, text: str, photo=None, rectified_on=
     errors: dict[str, list[str]] = {}
     if not str(text or "").strip():
         errors["text"] = ["请说明整改完成情况。"]
-    done = _date(rectified_on, "rectified_on", "整改完成日期", errors, required=False) or timezone.localdate()
+    done = parse_date(rectified_on, "rectified_on", "整改完成日期", errors, required=False) or timezone.localdate()
     if "rectified_on" not in errors and (done < hazard.found_on or done > timezone.localdate()):
         errors["rectified_on"] = ["整改完成日期应在发现日期与今天之间。"]
     name = _photo_or_error(photo, "photo", errors)
@@ -403,10 +389,10 @@ def supervise(actor, hazard: Hazard, data: dict) -> HazardSupervision:
         errors["number"] = ["请填写督办文号，如“乐应急督〔2026〕3号”。"]
     elif HazardSupervision.objects.filter(number=number).exists():
         errors["number"] = [f"督办文号“{number}”已使用。"]
-    deadline = _date(data.get("deadline"), "deadline", "督办整改期限", errors)
+    deadline = parse_date(data.get("deadline"), "deadline", "督办整改期限", errors)
     if deadline and deadline < hazard.found_on:
         errors["deadline"] = [f"督办整改期限（{deadline:%Y-%m-%d}）不能早于发现日期（{hazard.found_on:%Y-%m-%d}）。"]
-    authority = str(data.get("authority") or "").strip() or _authority(actor, level)
+    authority = str(data.get("authority") or "").strip() or authority_of(getattr(actor, "region", None), LEVEL_OF_REGION.get(level))
     if errors:
         raise ValidationError(errors)
     listing = save_scoped(actor, HazardSupervision(), {
@@ -416,15 +402,6 @@ def supervise(actor, hazard: Hazard, data: dict) -> HazardSupervision:
     _log(actor, hazard, "supervised", f"{listing.get_level_display()}挂牌督办（{number}），督办整改期限 "
                                       f"{deadline:%Y-%m-%d}")
     return listing
-
-
-def _authority(actor, level: str) -> str:
-    """The 督办单位 by default: the bureau of the actor's county or city."""
-    region = getattr(actor, "region", None)
-    wanted = LEVEL_OF_REGION.get(level)
-    while region is not None and region.level != wanted:
-        region = region.parent
-    return f"{region.name}应急管理局" if region is not None else "应急管理局"
 
 
 def delete_hazard(actor, hazard: Hazard):
@@ -452,31 +429,101 @@ def supervised_q() -> Q:
 DIMENSIONS = {"region": "按区划", "industry": "按行业", "grade": "按等级", "month": "按月份"}
 
 
-def statistics(queryset, dimension: str, today=None) -> list[dict]:
+def _measures(today) -> dict:
+    """发现数, 整改数 (closed) and 逾期数 as aggregates: COUNT and SUM of CASE, in one grouped query."""
+    return {"found": Count("id"),
+            "closed": Sum(Case(When(status=Hazard.CLOSED, then=Value(1)), default=Value(0),
+                               output_field=IntegerField())),
+            "overdue": Sum(Case(When(overdue_q(today), then=Value(1)), default=Value(0),
+                                output_field=IntegerField()))}
+
+
+def statistics(queryset, dimension: str, today=None, root: Region | None = None) -> list[dict]:
     """发现数, 整改数 (closed), 整改率 and 逾期数 per region, industry (GB/T 4754 大类 of the enterprise), grade or
-    month of finding: one grouped query (COUNT of CASE per measure), never a loop over hazards."""
+    month of finding: one grouped query (COUNT of CASE per measure), never a loop over hazards.
+
+    By region the hazards roll up into the regions right below `root` (a county: one row per township, a
+    village's hazards counted for its township; a city: one row per county; no root: the top regions), every
+    one of them listed, found or not, and the hazards registered on `root` itself in a row of their own (本级).
+    Only hazards within `root` count (in every dimension)."""
     if dimension not in DIMENSIONS:
         raise ValidationError({"by": [f"统计维度应为 {'、'.join(DIMENSIONS)} 之一。"]})
-    keys = {"region": ["region_id", "region__name"], "industry": ["enterprise__industry"], "grade": ["grade"],
-            "month": ["month"]}[dimension]
     queryset = queryset.order_by()
+    if root is not None:
+        queryset = queryset.filter(region__path__startswith=root.path)
+    if dimension == "region":
+        return _by_region(queryset, today, root)
+    keys = {"industry": ["enterprise__industry"], "grade": ["grade"], "month": ["month"]}[dimension]
     if dimension == "month":  # "YYYY-MM" of the ISO date text: plain SQL in SQLite and PostgreSQL alike (TruncMonth
         # is a Python function per row in SQLite, three times slower over 100,000 hazards)
         queryset = queryset.annotate(month=Substr(Cast("found_on", CharField()), 1, 7))
-    rows = (queryset.values(*keys)
-            .annotate(found=Count("id"),
-                      closed=Sum(Case(When(status=Hazard.CLOSED, then=Value(1)), default=Value(0),
-                                      output_field=IntegerField())),
-                      overdue=Sum(Case(When(overdue_q(today), then=Value(1)), default=Value(0),
-                                       output_field=IntegerField())))
-            .order_by(*keys))
+    rows = queryset.values(*keys).annotate(**_measures(today)).order_by(*keys)
     return [_stat_row(dimension, row) for row in rows]
 
 
+def _by_region(queryset, today, root: Region | None) -> list[dict]:
+    """Grouped by the hazards' region in SQL (one row per region that has hazards: hundreds, not 100,000), then
+    each region is credited, by its path, to the region right below `root` on it."""
+    depth = len(_path_ids(root.path)) if root is not None else 0
+    below = Region.objects.filter(parent=root) if root is not None else Region.objects.filter(parent__isnull=True)
+    below = below.only("id", "name").order_by(F("code").asc(nulls_last=True), "name")  # zones (no code) last
+    rows = {r.pk: _zero(str(r.pk), r.name) for r in below}
+    own = _zero(str(root.pk) if root is not None else "", f"{root.name}本级" if root is not None else "")
+    groups = list(queryset.values("region_id").annotate(**_measures(today)).order_by())
+    paths = dict(Region.objects.filter(pk__in=[g["region_id"] for g in groups]).values_list("id", "path"))
+    for group in groups:
+        ids = _path_ids(paths.get(group["region_id"], ""))
+        if len(ids) <= depth:  # on root itself
+            target = own
+        else:
+            target = rows.get(ids[depth])
+            if target is None:  # a region below root created since `below` was read
+                name = Region.objects.filter(pk=ids[depth]).values_list("name", flat=True).first() or ""
+                target = rows[ids[depth]] = _zero(str(ids[depth]), name)
+        for measure in ("found", "closed", "overdue"):
+            target[measure] += group[measure] or 0
+    result = list(rows.values()) + ([own] if own["found"] else [])
+    return [_with_rate(row) for row in result]
+
+
+def statistics_root(user, value=None) -> Region | None:
+    """The region the statistics roll up under: ?region=<id> when the user may see it, else the user's own
+    region (none for a user of no region: the top regions). A bad or foreign id is an error naming the field."""
+    from yingji.core.scoping import scope
+
+    if value in (None, ""):
+        return getattr(user, "region", None)
+    text = str(value)
+    found = None
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        found = scope(Region.objects.all(), user).filter(pk=int(text)).first()
+    if found is None:
+        raise ValidationError({"region": [f"区划“{text}”不存在或不在您的管辖范围内。"]})
+    return found
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _zero(key: str, label: str) -> dict:
+    return {"key": key, "label": label, "found": 0, "closed": 0, "overdue": 0}
+
+
+def _with_rate(row: dict) -> dict:
+    found, closed = row["found"], row["closed"]
+    row["rate"] = round(closed / found * 100, 1) if found else None
+    return row
+
+
+def total(rows: list[dict], label: str = "合计") -> dict:
+    """The sum of a table's rows (any dimension: each hazard is in exactly one row), its rate recomputed."""
+    return _with_rate({"key": "total", "label": label, "found": sum(r["found"] for r in rows),
+                       "closed": sum(r["closed"] for r in rows), "overdue": sum(r["overdue"] for r in rows)})
+
+
 def _stat_row(dimension: str, row: dict) -> dict:
-    if dimension == "region":
-        key, label = str(row["region_id"]), row["region__name"]  # keys are text in every dimension
-    elif dimension == "industry":
+    if dimension == "industry":
         key = row["enterprise__industry"] or ""
         division = industries.divisions().get(key) if key else None
         label = division.label if division else ("公共场所" if not key else key)
@@ -484,9 +531,8 @@ def _stat_row(dimension: str, row: dict) -> dict:
         key, label = row["grade"], dict(Hazard.GRADE_CHOICES).get(row["grade"], row["grade"])
     else:
         key = label = row["month"] or ""
-    found, closed = row["found"], row["closed"] or 0
-    return {"key": key, "label": label, "found": found, "closed": closed, "overdue": row["overdue"] or 0,
-            "rate": round(closed / found * 100, 1) if found else None}
+    return _with_rate({"key": key, "label": label, "found": row["found"], "closed": row["closed"] or 0,
+                       "overdue": row["overdue"] or 0})
 
 
 def board(queryset, today=None) -> dict:

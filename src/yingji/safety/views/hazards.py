@@ -1,22 +1,22 @@
 """Pages of the hazard (隐患) closed loop: the list (overdue and 挂牌督办 flagged), the record with its steps as
 forms for whoever may take them, the report form, the 督办 notice (.docx), the photos and the statistics."""
 
-from urllib.parse import quote
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from yingji.core.downloads import file_response, record_download
+from yingji.core.downloads import file_response
 from yingji.core.generic import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin, delete_view
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 
 from .. import filtersets, forms
-from ..models import Enterprise, Hazard, HazardSupervision
+from ..models import Enterprise, Hazard
 from ..services import hazard_notice
 from ..services import hazards as services
 
@@ -181,19 +181,7 @@ class HazardNoticeView(ScopedMixin, DetailView):
     model = Hazard
 
     def get(self, request, *args, **kwargs):
-        hazard = self.get_object()
-        listing = (HazardSupervision.objects.select_related("hazard__enterprise", "hazard__region")
-                   .filter(hazard=hazard).order_by("-listed_on", "-id").first())
-        if listing is None:
-            raise Http404("该隐患未挂牌督办。")
-        name = f"重大事故隐患挂牌督办通知书（{listing.number}）.docx"
-        response = HttpResponse(hazard_notice.render(listing), content_type=DOCX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        record_download(request, name, hazard)
-        return response
-
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return hazard_notice.download(request, self.get_object())
 
 
 class HazardPhotoView(ScopedMixin, View):
@@ -215,18 +203,35 @@ class HazardPhotoView(ScopedMixin, View):
 
 
 class HazardStatsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """发现数, 整改数, 整改率 and 逾期数 by region, industry, grade and month: one grouped query each."""
+    """发现数, 整改数, 整改率 and 逾期数 by region, industry, grade and month: one grouped query each. By region the
+    hazards roll up into the areas right below the user's region (a county: its townships, with the county total),
+    or below ?region=<id> (a township of the county: its villages); every table is then of that area."""
 
     template_name = "safety/hazard_stats.html"
     permission_required = "safety.view_hazard"
 
+    def get(self, request, *args, **kwargs):
+        try:
+            self.root = services.statistics_root(request.user, request.GET.get("region"))
+        except ValidationError as exc:
+            context = self.get_context_data(error=exc.message_dict["region"][0], tables=[], totals=None)
+            return self.render_to_response(context, status=400)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        hazards = scope(Hazard.objects.all(), self.request.user)
-        tables = [(label, services.statistics(hazards, key)) for key, label in services.DIMENSIONS.items()]
-        by_grade = tables[2][1]
-        found, closed = sum(r["found"] for r in by_grade), sum(r["closed"] for r in by_grade)
-        totals = {"found": found, "closed": closed, "overdue": sum(r["overdue"] for r in by_grade),
-                  "rate": round(closed / found * 100, 1) if found else None}
-        context.update(title="隐患统计", tables=tables, totals=totals)
+        context.setdefault("title", "隐患统计")
+        if "tables" in context:
+            return context
+        root, user = self.root, self.request.user
+        hazards = scope(Hazard.objects.all(), user)
+        tables = []
+        for key, label in services.DIMENSIONS.items():
+            rows = services.statistics(hazards, key, root=root)
+            name = f"{root.name}合计" if key == "region" and root is not None else "合计"
+            tables.append({"key": key, "label": label, "rows": rows, "total": services.total(rows, name)})
+        home = getattr(user, "region", None)
+        up = root.parent if root is not None and root != home and root.parent_id else None
+        context.update(root=root, up=up if up is not None and (home is None or up.is_within(home)) else None,
+                       tables=tables, totals=tables[2]["total"])
         return context
