@@ -448,3 +448,16 @@ def test_malformed_quotas_are_a_message_under_quotas(demo, quotas):
         enforcement.save_plan(User.objects.get(username="inspector"), InspectionPlan(), {
             "region": Region.objects.get(code="512022"), "year": timezone.localdate().year + 1, "quotas": quotas})
     assert "quotas" in caught.value.message_dict
+
+
+def test_a_draw_reads_its_drawn_enterprises_in_one_query_not_one_a_row(user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        draw = services.run_draw(user("inspector"), draw_data(enterprise_count=3))
+    assert draw.assignments.count() == 3
+    # Whole enterprise rows fetched by id one at a time (model validation's FK existence check, SELECT 1, aside).
+    one_by_one = [q["sql"] for q in queries if q["sql"].startswith('SELECT "safety_enterprise"."id"')
+                  and 'WHERE "safety_enterprise"."id" = ' in q["sql"]]
+    assert one_by_one == [], "\n".join(one_by_one)

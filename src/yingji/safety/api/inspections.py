@@ -3,9 +3,7 @@ redoes it from its seed), inspections with their checklist results and failed it
 (with the .docx), penalties and the 失信 list. Reads are region- and enterprise-scoped; writes go through the
 services."""
 
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -14,7 +12,6 @@ from rest_framework.response import Response
 from yingji.core.api_base import ScopedLedgerViewSet, ScopedRelatedField, ServiceViewSet
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ServiceChecked
-from yingji.core.downloads import record_download
 from yingji.core.models import Region, User
 
 from .. import filtersets
@@ -32,8 +29,6 @@ from ..models import (
 from ..services import enforcement_docx
 from ..services import inspections as services
 from .hazards import HazardSerializer
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class InspectionPlanSerializer(serializers.ModelSerializer):
@@ -250,16 +245,11 @@ class DocumentViewSet(ServiceViewSet):
     save_service = staticmethod(services.save_document)
     delete_service = staticmethod(services.delete_document)
 
-    @extend_schema(responses={(200, DOCX): bytes})
+    @extend_schema(responses={(200, enforcement_docx.DOCX): bytes})
     @action(detail=True, methods=["get"])
     def docx(self, request, pk=None):
         """The document as a Word file (.docx)."""
-        document = self.get_object()
-        name = enforcement_docx.filename(document)
-        response = HttpResponse(enforcement_docx.render(document), content_type=DOCX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        record_download(request, name, document)
-        return response
+        return enforcement_docx.download(request, self.get_object())
 
 
 class PenaltySerializer(serializers.ModelSerializer):

@@ -100,3 +100,21 @@ def filename(document) -> str:
 
 def read_text(content: bytes) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(request, document) -> "HttpResponse":  # noqa: F821 (imported below: no Django at import time)
+    """The document as a .docx download (recorded), for the page and the API alike."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from yingji.core.downloads import record_download
+
+    name = filename(document)
+    response = HttpResponse(render(document), content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    record_download(request, name, document)
+    return response

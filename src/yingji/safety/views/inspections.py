@@ -2,17 +2,14 @@
 their public page, no login), inspections on a checklist with failed items turned into hazards, 执法文书 (.docx),
 penalties and the 失信 list."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView
 
-from yingji.core.downloads import record_download
 from yingji.core.generic import (
     ObjectActionView,
     ObjectFormView,
@@ -36,9 +33,6 @@ from ..models import (
 )
 from ..services import enforcement_docx
 from ..services import inspections as services
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 # --- plans -------------------------------------------------------------------------------------------------------
 
@@ -364,12 +358,7 @@ class DocumentDocxView(ScopedMixin, DetailView):
     model = EnforcementDocument
 
     def get(self, request, *args, **kwargs):
-        document = self.get_object()
-        name = enforcement_docx.filename(document)
-        response = HttpResponse(enforcement_docx.render(document), content_type=DOCX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        record_download(request, name, document)
-        return response
+        return enforcement_docx.download(request, self.get_object())
 
 
 DocumentDeleteView = delete_view(EnforcementDocument, services.delete_document, "safety:document_list")
