@@ -137,3 +137,19 @@ def test_a_scheme_with_a_malformed_grade_is_a_message_not_a_crash(demo, user, re
     with pytest.raises(ValidationError, match="grade 应为 1 到 4 的整数"):
         services.save_risk_scheme(user("inspector"), RiskScheme(), {"region": region("512022"), "method": "lec",
                                                                       "bands": bands})
+
+
+def test_regrading_reads_the_schemes_once_not_once_a_point(demo, user, region):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    county = region("512022")
+    lec_points = RiskPoint.objects.filter(region__path__startswith=county.path, method="lec").count()
+    assert lec_points >= 3
+    with CaptureQueriesContext(connection) as queries:
+        services.save_risk_scheme(user("inspector"), RiskScheme(), {"region": county, "method": "lec",
+                                                                    "bands": STRICT_LEC, "notes": "县局规定"})
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and '"safety_riskscheme"' in q["sql"]
+             and "FROM \"safety_riskpoint\"" not in q["sql"]]
+    assert len(reads) <= 2, reads  # the unique check of the new scheme, and regrade's one read
+    assert point("液氨储罐区").colour == "红"  # regraded with the county's bands all the same

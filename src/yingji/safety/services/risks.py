@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from yingji.core import geo
 from yingji.core.scoping import ancestor_paths
@@ -33,9 +34,11 @@ def bands_of(scheme: RiskScheme | None, method: str) -> list[risk.Band]:
                       b.get("meaning", ""), b["control_level"]) for b in sorted(scheme.bands, key=lambda b: b["grade"])]
 
 
-def grade(point: RiskPoint) -> risk.Grading:
-    """Grade the point's factors with its region's bands; a bad factor is an error naming its field."""
-    bands = bands_of(scheme_for(point.region, point.method), point.method)
+def grade(point: RiskPoint, bands: list[risk.Band] | None = None) -> risk.Grading:
+    """Grade the point's factors with its region's bands (given, or looked up); a bad factor is an error naming
+    its field."""
+    if bands is None:
+        bands = bands_of(scheme_for(point.region, point.method), point.method)
     try:
         if point.method == "lec":
             return risk.lec(point.likelihood, point.exposure, point.consequence, bands=bands)
@@ -51,7 +54,7 @@ def _field_of(message: str) -> str:
     return "method"
 
 
-def _check_point(actor, point: RiskPoint):
+def _check_point(actor, point: RiskPoint, bands: list[risk.Band] | None = None):
     errors = {}
     if not point.enterprise_id and actor is not None and is_enterprise_account(actor):
         errors["enterprise"] = ["企业账号登记风险点须选择本企业。"]
@@ -65,7 +68,7 @@ def _check_point(actor, point: RiskPoint):
         point.exposure = None
     if not errors and point.region_id:
         try:
-            result = grade(point)
+            result = grade(point, bands)
         except ValidationError as exc:
             errors.update(exc.message_dict)
         else:
@@ -138,12 +141,21 @@ def save_risk_scheme(actor, scheme: RiskScheme, data: dict) -> RiskScheme:
 
 
 def regrade(actor, region, method: str) -> int:
-    """Regrade the points of `region` and below graded by `method`: after their bands changed."""
+    """Regrade the points of `region` and below graded by `method`: after their bands changed. The schemes that
+    can apply (on the region, above it, below it) are read once, and each region's bands resolved once."""
+    paths = [*ancestor_paths(region.path), region.path]
+    schemes = {s.region.path: s for s in RiskScheme.objects.filter(method=method).filter(
+        Q(region__path__in=paths) | Q(region__path__startswith=region.path)).select_related("region")}
+    bands_by_region: dict[int, list[risk.Band]] = {}
     changed = 0
     for point in RiskPoint.objects.filter(region__path__startswith=region.path, method=method).select_related(
             "region", "enterprise"):
+        if point.region_id not in bands_by_region:
+            nearest = max((p for p in schemes if point.region.path.startswith(p)), key=len, default=None)
+            bands_by_region[point.region_id] = bands_of(schemes.get(nearest), method)
+        bands = bands_by_region[point.region_id]
         before = (point.grade, point.colour)
-        save_scoped(actor, point, {}, validate=lambda p: _check_point(actor, p))
+        save_scoped(actor, point, {}, validate=lambda p, bands=bands: _check_point(actor, p, bands))
         changed += (point.grade, point.colour) != before
     return changed
 
