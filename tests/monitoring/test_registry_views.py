@@ -64,8 +64,9 @@ def test_township_and_enterprise_see_only_their_own(web, sensors):
 
 def test_sensor_page_shows_what_it_watches_rules_and_chart(web, sensors):
     sensor = sensors["lel"]
-    Rule.objects.create(name="可燃气体高限", region=Region.objects.get(code="512022"), kind="lel", rule_type="high",
-                        level1=25, level2=50, deadband=2)
+    county_rule, _ = Rule.objects.get_or_create(  # the demo's county rule, if it has one
+        region=Region.objects.get(code="512022"), kind="lel", rule_type="high", sensor=None, event="",
+        defaults={"name": "可燃气体高限", "level1": 25, "level2": 50, "deadband": 2})
     Rule.objects.create(name="单点高限", region=sensor.region, kind="lel", sensor=sensor, rule_type="high",
                         level1=20, level2=40, deadband=1)
     answer = web("inspector").get(reverse("monitoring:sensor_detail", args=[sensor.pk]))
@@ -73,7 +74,7 @@ def test_sensor_page_shows_what_it_watches_rules_and_chart(web, sensors):
     assert answer.status_code == 200
     assert "二级报警" in page and "55" in page
     assert reverse("safety:enterprise_detail", args=[sensor.enterprise_id]) in page
-    assert "单点高限" in page and "可燃气体高限" not in page  # the override replaces the kind's rule
+    assert "单点高限" in page and county_rule.name not in page  # the override replaces the kind's rule
     assert f'data-series-url="/api/monitoring/sensors/{sensor.pk}/series/"' in page
     assert [t["value"] for t in answer.context["thresholds"]] == [20, 40]
 
@@ -154,3 +155,30 @@ def test_enterprise_and_region_pages(web, sensors):
     assert client.get(reverse("monitoring:monitoring_enterprise_list")).status_code == 200
     mine = web("enterprise").get(reverse("monitoring:monitoring_enterprise_list"))
     assert mine.status_code == 302 and mine["Location"].endswith(f"/monitoring/enterprises/{plant.pk}/")
+
+
+def test_rule_pages_save_through_the_rule_service(web, sensors):
+    client = web("inspector")
+    county = Region.objects.get(code="512022")
+    before = Rule.objects.count()
+    wrong = client.post(reverse("monitoring:rule_add"), {
+        "name": "测试高限", "region": county.pk, "kind": "toxic", "rule_type": "high", "level1": 200, "level2": 100,
+        "deadband": 0, "hold_s": 0, "stale_factor": 3, "event_level": 1, "enabled": "on"})
+    assert wrong.status_code == 200 and wrong.context["form"].errors
+    assert Rule.objects.count() == before
+    sensor = sensors["lel"]
+    page = client.get(reverse("monitoring:sensor_rule_add", args=[sensor.pk]))
+    assert page.status_code == 200 and sensor.code in page.content.decode()
+    saved = client.post(reverse("monitoring:sensor_rule_add", args=[sensor.pk]), {
+        "name": "单点高限", "rule_type": "high", "level1": 20, "level2": 40, "deadband": 1, "hold_s": 0,
+        "stale_factor": 3, "event_level": 1, "enabled": "on"})
+    assert saved.status_code == 302 and saved["Location"] == sensor.get_absolute_url()
+    override = Rule.objects.get(sensor=sensor, rule_type="high")
+    assert (override.kind, override.region) == ("lel", sensor.region)
+    edit = client.post(reverse("monitoring:rule_edit", args=[override.pk]), {
+        "name": "单点高限", "rule_type": "high", "level1": 45, "level2": 40, "deadband": 1, "hold_s": 0,
+        "stale_factor": 3, "event_level": 1, "enabled": "on"})
+    assert edit.status_code == 200 and edit.context["form"].errors  # 二级 below 一级 on a high rule
+    assert Rule.objects.get(pk=override.pk).level1 == 20
+    township = web("township")  # a township may look at the county's rules (they apply downwards), not edit them
+    assert township.get(reverse("monitoring:rule_edit", args=[override.pk])).status_code in (403, 404)
