@@ -49,8 +49,8 @@ class SensorForm(ServiceModelForm):
         self.fields["expected_interval_s"].required = False
         self.fields["installed_at"].required = False
         self.fields["installed_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-        if not self.instance.pk:
-            self.initial.setdefault("installed_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+        if not self.instance.pk and not self.initial.get("installed_at"):
+            self.initial["installed_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         _own_enterprises(self, user)
         self.fields["hazard_unit"].queryset = scope(HazardUnit.objects.select_related("enterprise"), user)
         self.fields["hazard_unit"].label_from_instance = lambda u: f"{u.enterprise.name} · {u.name}"
