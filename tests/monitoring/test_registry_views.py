@@ -182,3 +182,12 @@ def test_rule_pages_save_through_the_rule_service(web, sensors):
     assert Rule.objects.get(pk=override.pk).level1 == 20
     township = web("township")  # a township may look at the county's rules (they apply downwards), not edit them
     assert township.get(reverse("monitoring:rule_edit", args=[override.pk])).status_code in (403, 404)
+
+
+def test_chart_window_reads_epoch_milliseconds_that_also_look_like_iso_dates():
+    from yingji.monitoring.api.registry import parse_window
+
+    start, end, points = parse_window({"start": "1796070540629", "end": "1796074140629"})  # 1796-07-05 in ISO basic
+    assert (start.year, end.year, (end - start).total_seconds(), points) == (2026, 2026, 3600, 600)
+    start, _, _ = parse_window({"start": "2026-11-30T08:00:00 08:00", "end": "2026-11-30T09:00:00+08:00"})  # + as space
+    assert start.utcoffset().total_seconds() == 8 * 3600

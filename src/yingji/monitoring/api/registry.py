@@ -264,14 +264,18 @@ def _moment(params, name: str, label: str):
     raw = params.get(name)
     if raw in (None, ""):
         return None
-    try:
-        value = parse_datetime(str(raw).strip().replace(" ", "+", 1) if "T" in str(raw) else str(raw).strip())
-    except ValueError:
-        value = None
-    if value is None and str(raw).strip().isdigit() and len(str(raw).strip()) <= 14:
+    text = str(raw).strip()
+    value = None
+    if text.isascii() and text.isdigit():  # epoch milliseconds, before ISO (1796070540629 reads as a date there)
+        if len(text) <= 14:
+            try:
+                value = datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+            except (ValueError, OverflowError, OSError):
+                value = None
+    else:
         try:
-            value = datetime.fromtimestamp(int(str(raw).strip()) / 1000, tz=UTC)
-        except (ValueError, OverflowError, OSError):
+            value = parse_datetime(text.replace(" ", "+", 1) if "T" in text else text)
+        except ValueError:
             value = None
     if value is None:
         raise ValidationError({name: [f"{label}（{name}）“{str(raw)[:40]}”不是有效时间：应为 ISO 8601（如 2026-11-30T08:00:00+08:00）或毫秒时间戳。"]})
