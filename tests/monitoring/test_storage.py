@@ -165,3 +165,17 @@ def test_the_commands(sensor, settings):
     assert made.exit_code == 0 and ("分区检查完成" in made.output or "无需创建分区" in made.output)
     bad = CliRunner().invoke(monitoring, ["partitions", "--months-ahead", "-1"])
     assert bad.exit_code == 2 and "不是 0–120 之间的整数月数" in bad.output
+
+
+def test_the_daily_task_makes_partitions_then_prunes(sensor, settings):
+    from yingji.monitoring.storage_tasks import maintain_storage, next_run
+
+    settings.YINGJI_READINGS_RAW_DAYS = 90
+    put(sensor, datetime.now(UTC) - timedelta(days=400))
+    done = maintain_storage.call(reschedule=False)
+    assert done["prune"]["readings"] == 1 and done["prune"]["dry_run"] is False
+    assert done["partitions"]["partitioned"] == (connection.vendor == "postgresql")
+    assert not Reading.objects.filter(sensor=sensor).exists()
+    local = datetime(2026, 11, 30, 19, 30, tzinfo=UTC)  # 03:30 on 1 December in Beijing: the next is the 2nd
+    assert next_run(local) == datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
+    assert next_run(datetime(2026, 11, 30, 18, 0, tzinfo=UTC)) == datetime(2026, 11, 30, 19, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@
 (sensor, bucket) — the batch is sorted by sensor then time, so a group is a run of equal keys and every
 aggregate is one `reduceat` — and one multi-row upsert per resolution folds the groups into the Rollup rows
 (INSERT … ON CONFLICT (sensor_id, resolution, bucket) DO UPDATE). No ORM object per reading or per bucket.
-The rows go in (sensor, resolution, bucket) order, so two ingest processes touching the same buckets lock
-them in the same order and cannot deadlock.
+The rows go in (resolution, sensor, bucket) order, so two ingest processes touching the same buckets lock
+them in the same order and cannot deadlock (ingest also holds the batch's sensor rows, locked in id order).
 
 An event reading (a fire panel's 火警/故障) counts in `count` but has no value: minimum, maximum, total and
 last_value stay empty for a bucket of events only. The mean of a bucket is total / count (a sensor's kind
