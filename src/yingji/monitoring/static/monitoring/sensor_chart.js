@@ -2,6 +2,7 @@
  * GET /api/monitoring/sensors/<id>/series/?start=<ms>&end=<ms>&points=<n>: the server picks raw readings or the
  * 1-minute / 1-hour rollup that fits the window. Zooming (wheel, drag, the slider) asks again for the zoomed
  * window, so a week drawn from hourly rollups turns into raw readings when zoomed to a few minutes.
+ * Times are shown in Beijing time whatever the browser's zone (the axis runs in UTC over times shifted by +8 h).
  * ECharts is served by the app (web/echarts.js sets window.echarts); no inline script, no eval (CSP). */
 (function () {
   "use strict";
@@ -20,12 +21,13 @@
   var label = document.querySelector("[data-testid=chart-resolution]");
   var chart = echarts.init(el, null, { renderer: "canvas" });
   var windowStart = 0, windowEnd = 0, request = 0, pending = null;
+  var BEIJING = 8 * 3600 * 1000; // Asia/Shanghai has no daylight saving time
 
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
   function fmt(ms) {
-    var d = new Date(ms);
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" +
-      pad(d.getMinutes());
+    var d = new Date(ms + BEIJING);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + pad(d.getUTCHours()) +
+      ":" + pad(d.getUTCMinutes());
   }
 
   function markLines(thresholds) {
@@ -40,18 +42,18 @@
 
   function draw(data) {
     var thresholds = data.thresholds || [];
-    var values = data.points.map(function (p) { return [p[0], p[1]]; });
+    var values = data.points.map(function (p) { return [p[0] + BEIJING, p[1]]; });
     var option = {
-      textStyle: { fontFamily: FONT }, animation: false,
+      textStyle: { fontFamily: FONT }, animation: false, useUTC: true,
       grid: { left: 8, right: 24, top: 28, bottom: 64, containLabel: true },
       tooltip: { trigger: "axis", confine: true, valueFormatter: function (v) {
         return v == null ? "—" : (Math.round(v * 100) / 100) + " " + unit; } },
-      xAxis: { type: "time", min: windowStart, max: windowEnd },
+      xAxis: { type: "time", min: windowStart + BEIJING, max: windowEnd + BEIJING },
       yAxis: isEvent ? { type: "category", data: ["火警", "故障", "监管", "屏蔽", "复位"] }
                      : { type: "value", name: unit, scale: true },
       dataZoom: [{ type: "inside", filterMode: "none" }, { type: "slider", filterMode: "none", height: 22, bottom: 8 }],
       series: isEvent ? [{ name: "事件", type: "scatter", symbolSize: 10,
-                           data: data.events.map(function (e) { return [e[0], e[1]]; }) }]
+                           data: data.events.map(function (e) { return [e[0] + BEIJING, e[1]]; }) }]
                       : [{ name: data.code, type: "line", showSymbol: data.resolution === "raw" && values.length < 200,
                            sampling: "lttb", data: values, lineStyle: { width: 1.5 }, markLine: markLines(thresholds) }],
     };
