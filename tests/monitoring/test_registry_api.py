@@ -104,3 +104,24 @@ def test_ingest_rejections_are_scoped(api, plant):
     answer = api("township").get(reverse("ingestrejection-list"))
     assert answer.status_code == 200
     assert not any(r["sensor_code"] == "X-1" for r in answer.json()["results"])
+
+
+def test_gateway_token_is_answered_once_and_refused_for_an_inactive_gateway(api, plant):
+    from yingji.monitoring.models import Gateway
+    from yingji.monitoring.services.gateways import holder_of
+
+    client = api("inspector")
+    gateway = client.post(reverse("gateway-list"), {"code": "API-GW-01", "name": "测试网关", "enterprise": plant.pk},
+                          format="json").json()
+    assert gateway["has_token"] is False and gateway["region"] == plant.region_id
+    answer = client.post(reverse("gateway-issue-token", args=[gateway["id"]]))
+    assert answer.status_code == 201, answer.content
+    token = answer.json()["token"]
+    assert holder_of(token).pk == gateway["id"]
+    shown = client.get(reverse("gateway-detail", args=[gateway["id"]])).json()
+    assert shown["has_token"] is True and token not in str(shown)
+    assert Gateway.objects.get(pk=gateway["id"]).token_hash != token  # only the digest is kept
+    client.patch(reverse("gateway-detail", args=[gateway["id"]]), {"is_active": False}, format="json")
+    refused = client.post(reverse("gateway-issue-token", args=[gateway["id"]]))
+    assert refused.status_code == 400 and "is_active" in _fields(refused)
+    assert holder_of(token).pk == gateway["id"]  # the old token still stands: nothing was written
