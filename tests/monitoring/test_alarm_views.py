@@ -125,6 +125,7 @@ def test_open_incident_from_the_prefilled_form_then_the_incident_page_links_back
     incident = Incident.objects.get(title="回澜化工储罐区可燃气体二级报警（值班员核实）")
     assert response["Location"] == incident.get_absolute_url()
     assert incident.source == "monitoring" and fresh(alarm).incident == incident
+    assert incident.occurred_at == alarm.raised_at  # the form shows it to the second; kept exact
     page = client.get(incident.get_absolute_url()).content.decode()
     assert 'data-testid="incident-alarms"' in page and alarm.get_absolute_url() in page
     # The second time the duty officer is taken to the incident already opened.

@@ -190,6 +190,9 @@ class AlarmIncidentForm(IncidentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.pop("source", None)
+        # To the second: the alarm's time is the reading's.
+        self.fields["occurred_at"].widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"},
+                                                                format="%Y-%m-%dT%H:%M:%S")
 
 
 class OpenIncidentView(ScopedMixin, FormView):
@@ -239,8 +242,12 @@ class OpenIncidentView(ScopedMixin, FormView):
 
     def form_valid(self, form):
         alarm = self.get_object()
+        data = form.service_data()
+        occurred = data.get("occurred_at")
+        if occurred is not None and abs((occurred - alarm.raised_at).total_seconds()) < 1:
+            data.pop("occurred_at")  # as pre-filled: the alarm's own time, to the millisecond
         try:
-            incident = services.open_incident(self.request.user, alarm, form.service_data())
+            incident = services.open_incident(self.request.user, alarm, data)
         except services.IncidentAlreadyOpened as exc:
             messages.info(self.request, exc.messages[0])
             return redirect(exc.incident.get_absolute_url())
