@@ -19,7 +19,7 @@ from yingji.core.generic import (
 )
 from yingji.core.models import Region
 from yingji.core.scoping import scope
-from yingji.safety.models import Enterprise
+from yingji.safety.models import Enterprise, is_enterprise_account
 
 from .. import filtersets, kinds
 from ..api.registry import STATUS_COLOURS, effective_rules, thresholds
@@ -313,9 +313,10 @@ class EnterpriseIndexView(ScopedMixin, TemplateView):
     template_name = "monitoring/monitoring_enterprise_list.html"
 
     def get(self, request, *args, **kwargs):
-        owned = scope(Enterprise.objects.filter(sensors__isnull=False), request.user).distinct()
-        if owned.count() == 1 and not request.user.has_perm("monitoring.add_rule"):  # an enterprise's own account
-            return redirect("monitoring:monitoring_enterprise", pk=owned.get().pk)
+        if is_enterprise_account(request.user):  # its own enterprise's page straight away
+            owned = list(scope(Enterprise.objects.all(), request.user)[:2])
+            if len(owned) == 1:
+                return redirect("monitoring:monitoring_enterprise", pk=owned[0].pk)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
