@@ -270,7 +270,7 @@ def test_statistics_by_each_dimension_in_one_query(user):
         services.statistics(hazards, "colour")
 
 
-def test_statistics_page_and_api(api, web):
+def test_statistics_page_and_api(demo, api, web):
     page = web("inspector").get("/hazards/stats/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -396,7 +396,7 @@ def test_photo_that_is_not_an_image_is_refused(user):
     assert not Hazard.objects.filter(title="假照片").exists()
 
 
-def test_layer_shows_open_hazards_coloured(api):
+def test_layer_shows_open_hazards_coloured(demo, api):
     body = api("inspector").get("/api/hazards/layer/", {"open": "1"}).json()
     states = {f["properties"]["state"] for f in body["features"]}
     assert body["type"] == "FeatureCollection" and "overdue" in states
@@ -560,3 +560,13 @@ def test_odd_digits_in_query_parameters_are_not_a_500(web, value):
     assert web("inspector").get(f"/hazards/add/?enterprise={value}").status_code == 200
     assert web("inspector").get(f"/risk-points/add/?enterprise={value}").status_code == 200
     assert Client().get(f"/draws/public/?verify={value}").status_code == 200
+
+
+def test_board_counts_read_the_open_hazards_and_agree_with_the_filters(user):
+    hazards = Hazard.objects.all()
+    counts = services.board(hazards)
+    assert counts == {"open": hazards.filter(status__in=Hazard.OPEN).count(),
+                      "overdue": hazards.filter(services.overdue_q()).count(),
+                      "escalated": services.escalated(hazards).count(),
+                      "supervised": hazards.filter(services.supervised_q()).count()}
+    assert counts["overdue"] >= 1 and counts["escalated"] >= 1 and counts["supervised"] >= 1

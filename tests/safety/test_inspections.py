@@ -224,7 +224,7 @@ def test_each_category_has_its_checklist(demo):
         assert len(codes) == len(set(codes)) >= 7 and all(item["basis"] for item in checklist.items)
 
 
-def test_api_runs_a_draw_and_verifies_it(api):
+def test_api_runs_a_draw_and_verifies_it(demo, api):
     client = api("inspector")
     answer = client.post("/api/draws/", {"plan": plan().pk, "categories": HAZCHEM, "enterprise_count": 2,
                                             "inspectors_per_enterprise": 2, "seed": "99"}, format="json")

@@ -536,13 +536,13 @@ def _stat_row(dimension: str, row: dict) -> dict:
 
 
 def board(queryset, today=None) -> dict:
-    """The inspector's counts in one query: open, overdue, overdue 重大 (escalated), under 挂牌督办."""
-    return queryset.order_by().aggregate(
-        open=Count("id", filter=Q(status__in=Hazard.OPEN)),
-        overdue=Count("id", filter=overdue_q(today)),
-        escalated=Count("id", filter=overdue_q(today) & Q(grade=Hazard.MAJOR)),
-        supervised=Count("id", filter=supervised_q()))
-
+    """The inspector's counts in one query: open, overdue, overdue 重大 (escalated), under 挂牌督办 (acceptance closes
+    a listing, so only open hazards are listed). Only the open hazards are read (index status, deadline): the
+    closed ones, most of any year's hazards, are not scanned."""
+    overdue = Q(deadline__lt=today or timezone.localdate())
+    return queryset.filter(status__in=Hazard.OPEN).order_by().aggregate(
+        open=Count("id"), overdue=Count("id", filter=overdue),
+        escalated=Count("id", filter=overdue & Q(grade=Hazard.MAJOR)), supervised=Count("id", filter=supervised_q()))
 
 
 def board_cards(user) -> list[dict]:
