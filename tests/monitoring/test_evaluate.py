@@ -33,7 +33,12 @@ def make_rule(rule_type="high", kind="lel", region="512022102", sensor=None, **d
     if rule_type in ("high", "low", "rate"):
         values.update(level1=25.0, level2=50.0, deadband=1.0)
     values.update(data)
-    return save_rule(None, Rule(), values)
+    values.setdefault("enabled", True)
+    existing = None if sensor is not None else Rule.objects.filter(  # the demo's rule of that place: reset it
+        sensor=None, region=values["region"], kind=kind, rule_type=rule_type, event=values.get("event", "")).first()
+    if existing is not None:
+        values = {"level1": None, "level2": None, "deadband": 0, "hold_s": 0, "stale_factor": 3, **values}
+    return save_rule(None, existing or Rule(), values)
 
 
 def feed(sensor, *points, now=None):

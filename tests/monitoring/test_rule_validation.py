@@ -13,8 +13,9 @@ from .test_evaluate import at, make_sensor
 
 @pytest.fixture
 def county(demo):
+    """A place of the county with no rules of its own (the demo sets the county's): 童家镇."""
     Rule.objects.update(enabled=False)
-    return Region.objects.get(code="512022")
+    return Region.objects.get(code="512022104")
 
 
 def data(county, **changes):
@@ -73,7 +74,7 @@ def test_one_kind_rule_per_type_and_region(county):
     errors = refused(None, data(county, name="另一条"))
     assert "已有同类规则“可燃气体高限”" in errors["rule_type"][0]
     township = Region.objects.get(code="512022102")
-    save_rule(None, Rule(), data(county, region=township))  # a township may set its own
+    save_rule(None, Rule(), data(county, region=township))  # another township may set its own
 
 
 def test_override_must_match_its_sensor(county):
@@ -119,9 +120,15 @@ def test_delete_a_rule_without_alarms_only(county):
 
 
 def test_effective_rules_resolution(county):
-    township = Region.objects.get(code="512022102")
-    county_high = save_rule(None, Rule(), data(county))
-    county_stale = save_rule(None, Rule(), data(county, rule_type="stale", stale_factor=3))
+    county, township = Region.objects.get(code="512022"), Region.objects.get(code="512022102")
+
+    def county_rule(**changes):  # the demo's rule of the county, set afresh
+        values = data(county, enabled=True, **changes)
+        existing = Rule.objects.get(sensor=None, region=county, kind="lel", rule_type=values["rule_type"])
+        return save_rule(None, existing, values)
+
+    county_high = county_rule()
+    county_stale = county_rule(rule_type="stale", stale_factor=3)
     save_rule(None, Rule(), data(county, region=township, rule_type="stale", stale_factor=5, enabled=False))
     here, elsewhere = make_sensor("T-A"), make_sensor("T-B", region="512022101")
     found = effective_rules([here, elsewhere])

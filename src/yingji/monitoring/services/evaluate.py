@@ -56,6 +56,7 @@ class _Run:
     active: dict                      # (sensor id, rule id) → active Alarm
     states: dict                      # (sensor id, rule id) → RuleState
     touched: dict = field(default_factory=dict)
+    dirty: dict = field(default_factory=dict)  # active alarms whose last / peak value moved (one UPDATE)
     new_states: list = field(default_factory=list)
 
 
@@ -66,15 +67,15 @@ def _fmt(value, unit: str) -> str:
 
 
 def _raise(run: _Run, sensor: Sensor, rule: Rule, level: int, at: datetime, value, note: str,
-           alarm_type: str | None = None) -> Alarm:
+           alarm_type: str | None = None, peak=None) -> Alarm:
     key = (sensor.pk, rule.pk)
     current = run.active.get(key)
     if current is not None:  # already active (the engine's state and the table agree, this is a guard)
         return _escalate(run, current, level, at, value) if level > current.level else current
     value = _num(value)
-    alarm = Alarm(sensor=sensor, rule=rule, region_id=sensor.region_id, enterprise_id=sensor.enterprise_id,
+    alarm = Alarm(sensor=sensor, rule=rule, region=sensor.region, enterprise_id=sensor.enterprise_id,
                   alarm_type=alarm_type or ALARM_TYPES.get(rule.rule_type, rule.event), level=level, raised_at=at,
-                  first_value=value, peak_value=value, last_value=value)
+                  first_value=value, peak_value=_extreme(rule.rule_type, value, peak), last_value=value)
     try:
         with transaction.atomic():  # a savepoint: the constraint refusing the row leaves the batch intact
             alarm.save()
@@ -82,6 +83,7 @@ def _raise(run: _Run, sensor: Sensor, rule: Rule, level: int, at: datetime, valu
         current = Alarm.objects.select_for_update().filter(sensor=sensor, rule=rule, active=True).first()
         if current is None:
             raise
+        current.sensor, current.rule, current.region = sensor, rule, sensor.region
         run.active[key] = current
         return _escalate(run, current, level, at, value) if level > current.level else current
     add_event(alarm, "raised", level=level, value=value, note=note, at=at)
@@ -93,7 +95,7 @@ def _raise(run: _Run, sensor: Sensor, rule: Rule, level: int, at: datetime, valu
 def _escalate(run: _Run, alarm: Alarm, level: int, at: datetime, value, note: str = "") -> Alarm:
     before = alarm.level
     alarm.level, alarm.escalated_at = level, max(at, alarm.raised_at)
-    alarm.save(update_fields=["level", "escalated_at"])
+    alarm.save(update_fields=["level", "escalated_at", "peak_value"])
     add_event(alarm, "escalated", level=level, value=_num(value), at=alarm.escalated_at,
               note=note or f"{LEVEL_NAMES[before]} → {LEVEL_NAMES[level]}",
               changes={"报警级别": [LEVEL_NAMES[before], LEVEL_NAMES[level]]})
@@ -157,26 +159,21 @@ def _apply(run: _Run, pairs, present, out: engine.Outcome, ts_ms, note_late: boo
         past, back = _notes(rule, _unit(sensor))
         action, level = int(out.action[k]), int(out.level[k])
         late = "（迟到读数）" if note_late else ""
+        peak = None if rule.rule_type == Rule.EVENT else out.peak[k]
         if action == engine.RAISE:
-            alarm = _raise(run, sensor, rule, level, at, value, past(level, value) + late,
-                           alarm_type=rule.event if rule.rule_type == Rule.EVENT else None)
+            _raise(run, sensor, rule, level, at, value, past(level, value) + late,
+                   alarm_type=rule.event if rule.rule_type == Rule.EVENT else None, peak=peak)
             raised.add(int(present[out.group[k]]))
+            continue
+        alarm = run.active.get((sensor.pk, rule.pk))
+        if alarm is None:
+            continue
+        alarm.peak_value = _extreme(rule.rule_type, alarm.peak_value, peak)
+        if action == engine.ESCALATE:
+            if level > alarm.level:
+                _escalate(run, alarm, level, at, value, past(level, value) + late)
         else:
-            alarm = run.active.get((sensor.pk, rule.pk))
-            if alarm is None:
-                continue
-            if action == engine.ESCALATE:
-                if level > alarm.level:
-                    _escalate(run, alarm, level, at, value, past(level, value) + late)
-            else:
-                alarm.peak_value = _extreme(rule.rule_type, alarm.peak_value, out.peak[k])
-                _clear(run, alarm, at, value, back(value))
-                continue
-        if rule.rule_type != Rule.EVENT:
-            peak = _extreme(rule.rule_type, alarm.peak_value, out.peak[k])
-            if peak != alarm.peak_value:
-                alarm.peak_value = peak
-                alarm.save(update_fields=["peak_value"])
+            _clear(run, alarm, at, value, back(value))
     return raised
 
 
@@ -264,7 +261,7 @@ def _judge(run: _Run, batch, rule_type: str, pairs, event: str = "") -> None:
             peak = _extreme(rule.rule_type, alarm.peak_value, out.final_peak[j])
             if (last, peak) != (alarm.last_value, alarm.peak_value) and last is not None:
                 alarm.last_value, alarm.peak_value = last, peak
-                alarm.save(update_fields=["last_value", "peak_value"])
+                run.dirty[alarm.pk] = alarm
         run.new_states.append(RuleState(
             sensor_id=sensor.pk, rule_id=rule.pk,
             pending_since=None if final.pending_since[j] == engine.NONE_TS else to_dt(final.pending_since[j]),
@@ -294,6 +291,21 @@ def _set_status(sensors, status_of) -> None:
         Sensor.objects.filter(pk__in=ids).update(status=status)
 
 
+def _active_alarms(sensors: dict, ids) -> dict:
+    """The active alarms of these sensors, locked (their rows only, not the rule's or the region's)."""
+    found = {}
+    rules = {}
+    for alarm in Alarm.objects.select_for_update(of=("self",)).filter(active=True, sensor_id__in=ids):
+        sensor = sensors[alarm.sensor_id]
+        alarm.sensor, alarm.region = sensor, sensor.region  # what the history's audit entry names
+        found[(alarm.sensor_id, alarm.rule_id)] = alarm
+        rules[alarm.rule_id] = None
+    rules = Rule.objects.in_bulk(list(rules))
+    for alarm in found.values():
+        alarm.rule = rules[alarm.rule_id]
+    return found
+
+
 def evaluate(batch, *, now=None) -> list[Alarm]:
     """Judge a stored batch (services/batch.Batch) inside the ingest transaction; returns the alarms touched
     (raised, escalated or cleared)."""
@@ -304,8 +316,7 @@ def evaluate(batch, *, now=None) -> list[Alarm]:
     ids = [s for s, _, _ in slices]
     sensors = Sensor.objects.select_related("region").in_bulk(ids)
     rules_of = effective_rules(sensors.values())
-    active = {(a.sensor_id, a.rule_id): a for a in
-              Alarm.objects.select_for_update().filter(active=True, sensor_id__in=ids).select_related("rule")}
+    active = _active_alarms(sensors, ids)
     states = {(st.sensor_id, st.rule_id): st for st in RuleState.objects.filter(sensor_id__in=ids)}
     run = _Run(now, sensors, active, states)
 
@@ -336,6 +347,9 @@ def evaluate(batch, *, now=None) -> list[Alarm]:
             elif rule_id not in effective:
                 _clear(run, alarm, to_dt(newest), None, "规则已停用或不再适用于本监测点")
 
+    dirty = [a for a in run.dirty.values() if a.pk not in run.touched or a.active]
+    if dirty:
+        Alarm.objects.bulk_update(dirty, ["last_value", "peak_value"])
     if run.new_states:
         RuleState.objects.bulk_create(run.new_states, update_conflicts=True, unique_fields=["sensor", "rule"],
                                       update_fields=["pending_since", "pending_level", "previous_value",
@@ -362,8 +376,7 @@ def check_stale(now=None) -> list[Alarm]:
     with transaction.atomic():
         locked = {s.pk: s for s in Sensor.objects.select_for_update().select_related("region")
                   .filter(pk__in=stale_rule).order_by("pk")}
-        active = {(a.sensor_id, a.rule_id): a for a in Alarm.objects.select_for_update()
-                  .filter(active=True, sensor_id__in=locked).select_related("rule")}
+        active = _active_alarms(locked, list(locked))
         run = _Run(now, locked, active, {})
         for sensor in locked.values():
             rule = stale_rule[sensor.pk]
