@@ -4,7 +4,6 @@ made directly for setup, and a database a `yingji ingest mqtt` subprocess can sh
 import os
 import shutil
 import socket
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -91,37 +90,43 @@ class SharedDatabase:
                 "YINGJI_SECRET_KEY": "test-ingest-subprocess", "PYTHONUNBUFFERED": "1"}
 
 
+def shared_database_mark():
+    """The mark of a module using `shared_database`. PostgreSQL: its tests commit (transactional). SQLite: no
+    database mark at all — the test database is in memory, and a test's transaction would hold SQLite's lock."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return pytest.mark.django_db(transaction=True)
+    return pytest.mark.usefixtures("shared_database")
+
+
 @pytest.fixture
-def shared_database(request, tmp_path):
+def shared_database(request, tmp_path, django_db_blocker):
     """The demo county in a database a subprocess can open too.
 
     PostgreSQL: the test database itself, committed (the test is transactional; the demo is restored after it).
-    SQLite: the tests' database is in memory, which no other process can open: the demo is copied into a file
-    (SQLite's backup API, before the test changes anything) and the test reaches it under its own alias."""
+    SQLite: the tests' database is in memory, which no other process can open: the test takes the file
+    `yingji demo` built (conftest.demo_var_dir, shared by the whole run) and reaches it under an alias of its
+    own. The module marks its tests with shared_database_mark()."""
     from django.db import connection, connections
 
-    var_dir = tmp_path / "var"
-    var_dir.mkdir()
     if connection.vendor == "postgresql":
         request.getfixturevalue("committed_demo")
         db = connection.settings_dict
         user = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
         url = f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        yield SharedDatabase("default", url, var_dir)
+        yield SharedDatabase("default", url, tmp_path / "var")
         return
-    request.getfixturevalue("demo")
+    var_dir = request.getfixturevalue("demo_var_dir")
     path = var_dir / "yingji.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
     alias = "ingest_shared"
     config = dict(connections["default"].settings_dict)
     config.update(NAME=str(path), TEST={"NAME": str(path)})
     connections.settings[alias] = config
     settings.DATABASES[alias] = config
     try:
-        yield SharedDatabase(alias, f"sqlite:///{path}", var_dir)
+        with django_db_blocker.unblock():
+            yield SharedDatabase(alias, f"sqlite:///{path}", var_dir)
     finally:
         if alias in connections.settings:
             connections[alias].close()
