@@ -336,6 +336,19 @@ def test_a_raise_colliding_with_an_alarm_raised_meanwhile_escalates_it(lel):
     assert Alarm.objects.filter(sensor=sensor).count() == 1
 
 
+def test_status_follows_an_alarm_cleared_by_hand(lel):
+    sensor, _ = lel
+    [alarm] = feed(sensor, (0, 55), (5, 30))
+    Alarm.objects.filter(pk=alarm.pk).update(active=False, state=Alarm.CLEARED_ACK, cleared_at=at(6))
+    ev.refresh_status([sensor.pk])
+    sensor.refresh_from_db()
+    assert sensor.status == Sensor.NORMAL
+    [again] = feed(sensor, (10, 30))  # still past the setpoint: a new alarm at once, at the level of now
+    assert again.pk != alarm.pk and again.level == 1
+    sensor.refresh_from_db()
+    assert sensor.status == Sensor.ALARM1
+
+
 def test_history_and_audit_for_each_step(lel):
     from yingji.core.models import AuditEntry
 

@@ -35,7 +35,7 @@ class State:
 
     level: np.ndarray           # int64: level of the active alarm, 0 when none
     pending_since: np.ndarray   # int64 ms: start of the ongoing run at or past level1, NONE_TS when none
-    pending_level: np.ndarray   # int64: highest raw level of that run (the alarm's level when active)
+    pending_level: np.ndarray   # int64: highest raw level of that run (when active: the last reading's level)
     previous_value: np.ndarray  # float64: last reading's value (rate rules), NaN when none
     previous_ts: np.ndarray     # int64 ms: last reading's time, NONE_TS when none
 
@@ -183,7 +183,9 @@ def latch(ts_ms, raw, clear, hold_ms, starts, state: State, measure=None) -> Out
     final = State(
         level=np.where(end_on, level[last], 0),
         pending_since=np.where(above[last], start_ts[last], NONE_TS),
-        pending_level=np.where(above[last], level[last], 0),
+        # Off: the run's highest level (the raise to come). On: the last reading's own level, so that an alarm
+        # cleared by hand and raised again by the same run starts from what the readings say now.
+        pending_level=np.where(above[last], np.where(end_on, raw[last], level[last]), 0),
         previous_value=state.previous_value.copy(),
         previous_ts=ts_ms[last].copy(),
     )
@@ -242,6 +244,7 @@ def reference_loop(kind: str, ts_ms, value, starts, params: Params, state: State
         l1, l2 = float(params.level1[gi]), float(params.level2[gi])
         db, hold = float(params.deadband[gi]), int(params.hold_ms[gi])
         sign = -1.0 if kind == LOW else 1.0
+        r = 0
         for i in range(bounds[gi], bounds[gi + 1]):
             if events is not None:
                 r = int(params.level1[gi]) if events[i] == event else 0
@@ -278,7 +281,7 @@ def reference_loop(kind: str, ts_ms, value, starts, params: Params, state: State
                 lvl = 0
         final.level[gi] = lvl if on else 0
         final.pending_since[gi] = run_start if run_start is not None else NONE_TS
-        final.pending_level[gi] = (lvl if on else run_level) if run_start is not None else 0
+        final.pending_level[gi] = (r if on else run_level) if run_start is not None else 0
         final.previous_ts[gi] = ts_ms[bounds[gi + 1] - 1] if bounds[gi + 1] > bounds[gi] else state.previous_ts[gi]
         if events is None:
             final.previous_value[gi] = value[bounds[gi + 1] - 1] if bounds[gi + 1] > bounds[gi] else prev_v

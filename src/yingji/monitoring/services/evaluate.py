@@ -291,6 +291,15 @@ def _set_status(sensors, status_of) -> None:
         Sensor.objects.filter(pk__in=ids).update(status=status)
 
 
+def refresh_status(sensor_ids) -> None:
+    """Put Sensor.status in step with the sensors' active alarms (after a person cleared one by hand): 离线 if a
+    stale alarm is active, else the highest active level, else 正常 (未上报 stays until the first reading)."""
+    sensors = Sensor.objects.select_related("region").in_bulk(list(sensor_ids))
+    run = _Run(timezone.now(), sensors, _active_alarms(sensors, list(sensors)), {})
+    _set_status([s for s in sensors.values() if s.last_reading_at is not None or s.status != Sensor.NEVER],
+                lambda sensor: _status(run, sensor.pk))
+
+
 def _active_alarms(sensors: dict, ids) -> dict:
     """The active alarms of these sensors, locked (their rows only, not the rule's or the region's)."""
     found = {}
