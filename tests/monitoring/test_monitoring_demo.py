@@ -75,3 +75,13 @@ def test_one_fire_panel_fault_is_still_active(demo):
     earlier = Alarm.objects.filter(sensor__code="DEMO-FAS-01", active=False)
     assert earlier.count() == 1  # five days ago, reset (复位) after 40 minutes
     assert Alarm.objects.filter(sensor__code="DEMO-HP-02", rule__rule_type="low", active=False).count() == 1
+
+
+def test_gateways_had_readings_refused_with_reasons(demo):
+    from yingji.monitoring.models import Gateway, IngestRejection
+
+    refused = {r.gateway.code: r for r in IngestRejection.objects.filter(gateway__code__startswith="DEMO-GW-")}
+    assert set(refused) == {"DEMO-GW-HL", "DEMO-GW-XF"}
+    assert "应为数字" in refused["DEMO-GW-HL"].reason and refused["DEMO-GW-HL"].region.name == "回澜镇"
+    assert "不存在" in refused["DEMO-GW-XF"].reason and refused["DEMO-GW-XF"].region.name == "天池街道"
+    assert Gateway.objects.get(code="DEMO-GW-HL").rejected_count == 1

@@ -197,6 +197,12 @@ NOT_AUDITED = {
     "resources.stocklevel": "库存汇总由台账派生，每笔台账（StockMovement）各有审计记录",
     "resources.agreementitem": "协议物资明细随所属协议储备的审计记录（items 前后对比）一同记录",
     "safety.hazardupdate": "隐患整改记录只追加，随隐患的审计记录一同写入（含操作人、时间）",
+    "monitoring.reading": "监测读数由设备经网关上报，只追加、量大；接收数按网关计数，拒收另有拒收记录",
+    "monitoring.readingkey": "读数消息编号（去重键）随读数写入，随读数清理",
+    "monitoring.rollup": "读数汇总（1 分钟、1 小时）由读数派生",
+    "monitoring.rulestate": "规则判定的中间状态（持续起点、上一读数）由系统维护",
+    "monitoring.alarmevent": "报警处置记录只追加，每条随报警的审计记录一同写入（含操作人、时间）",
+    "monitoring.ingestrejection": "拒收记录只追加，写入即记录（网关、原因、时间），按网关计数",
 }
 
 

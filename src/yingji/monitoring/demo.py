@@ -8,7 +8,8 @@ The history goes in through the real ingest service (services/ingest.ingest, cha
 so rollups, alarms and their history come from the same path a gateway's post takes: a rain event that raises the
 river, the ammonia tank's temperature and pressure following the day, a refill of the tank, a gas excursion three
 days ago that crossed 25 and then 50 %LEL (one alarm, 一级 → 二级, cleared), a hydrant's pressure drop yesterday
-(raised and cleared), and a fire panel's 故障 six hours ago that is still active.
+(raised and cleared), and a fire panel's 故障 six hours ago that is still active; and two readings refused (an error code, an unknown
+sensor), as gateways send them.
 
 Loading again changes nothing: records are found by their codes, installation times kept, and the history is
 written only for sensors that have none. The history is relative to the moment of the first load."""
@@ -263,7 +264,21 @@ def _history(gateways, found, now) -> int:
         if result.rejected:
             raise RuntimeError(f"演示读数被拒收：{result.rejected[:3]}")
         stored += result.accepted
+    _rejections(gateways, now)
     return stored
+
+
+def _rejections(gateways, now) -> int:
+    """What gateways also send: an ammonia detector's error code instead of a number (回澜镇), and a reading of a
+    hydrant sensor taken out of the registry (天池街道). Refused with their reasons and counted per gateway."""
+    ms = int(now.timestamp() * 1000) // 60_000 * 60_000
+    refused = 0
+    for code, items in (("DEMO-GW-HL", [{"sensor": "DEMO-NH3-01", "id": f"DEMO-NH3-01-E{ms}", "ts": ms - 3_600_000,
+                                         "value": "E03"}]),
+                        ("DEMO-GW-XF", [{"sensor": "DEMO-HP-09", "id": f"DEMO-HP-09-{ms}", "ts": ms - 7_200_000,
+                                         "value": 0.27}])):
+        refused += len(ingest.ingest(items, channel="http", gateway=gateways[code], now=now).rejected)
+    return refused
 
 
 def load(log):
