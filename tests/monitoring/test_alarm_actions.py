@@ -4,10 +4,13 @@ who can see it), note, clear by hand (reason required, active only), open an inc
 nothing; each step leaves a history line and an audit entry."""
 
 import csv
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 from django.utils import timezone
 
 from yingji.core.models import AuditEntry, User
@@ -248,3 +251,42 @@ def test_every_kind_has_a_real_event_class():
     assert services.event_code_for("water_level", "高限报警") == "11A01"
     assert services.event_code_for("rain", "离线") == "11B03"
     assert services.event_code_for("no_such_kind", "高限报警") == "12Y00"
+
+
+# --- two people at once ------------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="两个真实连接并发写：仅 PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_opening_an_incident_at_once_give_one(committed_demo, monkeypatch):
+    """The alarm row is locked for the whole step: the second waits, then finds the first's incident. (Without the
+    lock both would read "no incident yet" during the first's slow intake and open two.)"""
+    alarm = make_alarm("T-RACE")
+    create = services.incident_services.create_incident
+
+    def slow_create(*args, **kwargs):
+        incident = create(*args, **kwargs)
+        time.sleep(0.5)  # the other officer clicks meanwhile
+        return incident
+
+    monkeypatch.setattr(services.incident_services, "create_incident", slow_create)
+    barrier, outcomes = threading.Barrier(2, timeout=10), []
+
+    def click(username):
+        try:
+            barrier.wait()
+            outcomes.append(services.open_incident(user(username), Alarm.objects.get(pk=alarm.pk)).number)
+        except services.IncidentAlreadyOpened as exc:
+            outcomes.append(("refused", exc.incident.number))
+        except Exception as exc:  # noqa: BLE001  shown by the assertion below
+            outcomes.append(("error", repr(exc)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=(name,)) for name in ("duty", "admin")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    [incident] = Incident.objects.filter(alarms=alarm)
+    assert sorted(outcomes, key=str) == sorted([incident.number, ("refused", incident.number)], key=str)
+    assert AlarmEvent.objects.filter(alarm=alarm, action="incident").count() == 1

@@ -50,8 +50,12 @@ def _locked(actor, alarm: Alarm) -> Alarm:
     """The stored alarm, locked, after the permission and scope checks. An alarm the actor cannot see is refused
     as if it did not exist (the pages and the API answer 404 before coming here)."""
     require_perm(actor, PERM)
-    stored = (Alarm.objects.select_for_update(of=("self",))
-              .select_related("sensor", "rule", "region", "enterprise", "assignee", "incident").get(pk=alarm.pk))
+    # Lock the row alone, then read it with its relations in a statement of its own: after waiting for another
+    # step's lock, PostgreSQL re-reads the locked row but not the rows joined to it (an incident opened meanwhile
+    # would read as none).
+    Alarm.objects.select_for_update().filter(pk=alarm.pk).values_list("pk", flat=True).get()
+    stored = Alarm.objects.select_related("sensor", "rule", "region", "enterprise", "assignee", "incident").get(
+        pk=alarm.pk)
     if actor is not None and not scope(Alarm.objects.filter(pk=stored.pk), actor, for_write=True).exists():
         raise PermissionDenied("该报警不在您的管辖范围内。")
     return stored
