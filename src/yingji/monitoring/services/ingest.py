@@ -163,19 +163,44 @@ def _sqlite_dt(ms: int) -> str:
 PG_TS = "(timestamptz 'epoch' + {} * interval '1 millisecond')"
 
 
-def insert_keys(cursor, keys: list[tuple[int, str, int]]) -> set[tuple[int, str]]:
-    """Insert (sensor_id, message_id, ts_ms) idempotency keys; returns the (sensor_id, message_id) that are new."""
-    new = set()
+def _pg_cursor():
+    """A cursor binding parameters on the server, in binary: Django's psycopg cursors quote every parameter into
+    the SQL text (client-side binding), which costs more than the insert itself for arrays of thousands."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def insert_new(cursor, rows: list[tuple[int, str, int, float | None, str]], received_at: datetime) -> dict:
+    """Insert the idempotency keys of readings (sensor_id, message_id, ts_ms, value or None, event) — each
+    (sensor_id, message_id) at most once in `rows` — and the readings whose key is new. Returns
+    {(sensor_id, message_id): reading id} of the new ones: an absent key was stored before."""
     if connection.vendor == "postgresql":
-        for chunk in _chunks(keys, PG_CHUNK):
-            s, m, t = zip(*chunk, strict=True)
-            cursor.execute(
-                'INSERT INTO "monitoring_readingkey" ("sensor_id", "message_id", "ts") '
-                f'SELECT u.s, u.m, {PG_TS.format("u.t")} FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) '
-                'AS u(s, m, t) ON CONFLICT ("sensor_id", "message_id") DO NOTHING RETURNING "sensor_id", "message_id"',
-                [list(s), list(m), list(t)])
-            new.update(cursor.fetchall())
-        return new
+        ids = {}
+        with _pg_cursor() as pg:
+            for chunk in _chunks(rows, PG_CHUNK):
+                s, m, t, v, e = (list(column) for column in zip(*chunk, strict=True))
+                pg.execute(
+                    "WITH u AS (SELECT * FROM unnest(%b::int8[], %b::text[], %b::int8[], %b::float8[], %b::text[]) "
+                    "AS u(s, m, t, v, e)), "
+                    'k AS (INSERT INTO "monitoring_readingkey" ("sensor_id", "message_id", "ts") '
+                    f'SELECT u.s, u.m, {PG_TS.format("u.t")} FROM u '
+                    'ON CONFLICT ("sensor_id", "message_id") DO NOTHING RETURNING "sensor_id", "message_id") '
+                    'INSERT INTO "monitoring_reading" ("sensor_id", "message_id", "ts", "value", "event", "received_at") '
+                    f'SELECT u.s, u.m, {PG_TS.format("u.t")}, u.v, u.e, %b FROM u '
+                    'JOIN k ON k."sensor_id" = u.s AND k."message_id" = u.m RETURNING "id", "sensor_id", "message_id"',
+                    [s, m, t, v, e, received_at])
+                ids.update(((sensor, message), pk) for pk, sensor, message in pg.fetchall())
+        return ids
+    new = insert_keys(cursor, [(s, m, t) for s, m, t, _, _ in rows])
+    return insert_readings(cursor, [row for row in rows if (row[0], row[1]) in new], received_at)
+
+
+def insert_keys(cursor, keys: list[tuple[int, str, int]]) -> set[tuple[int, str]]:
+    """SQLite: insert (sensor_id, message_id, ts_ms) idempotency keys; returns the (sensor_id, message_id) that
+    are new."""
+    new = set()
     for chunk in _chunks(keys, SQLITE_CHUNK):
         values = ", ".join(["(%s, %s, %s)"] * len(chunk))
         params = [p for s, m, t in chunk for p in (s, m, _sqlite_dt(t))]
@@ -187,19 +212,9 @@ def insert_keys(cursor, keys: list[tuple[int, str, int]]) -> set[tuple[int, str]
 
 
 def insert_readings(cursor, rows: list[tuple[int, str, int, float | None, str]], received_at: datetime) -> dict:
-    """Insert readings (sensor_id, message_id, ts_ms, value or None, event); returns {(sensor_id, message_id): id}."""
+    """SQLite: insert readings (sensor_id, message_id, ts_ms, value or None, event); returns
+    {(sensor_id, message_id): id}."""
     ids = {}
-    if connection.vendor == "postgresql":
-        for chunk in _chunks(rows, PG_CHUNK):
-            s, m, t, v, e = zip(*chunk, strict=True)
-            cursor.execute(
-                'INSERT INTO "monitoring_reading" ("sensor_id", "message_id", "ts", "value", "event", "received_at") '
-                f'SELECT u.s, u.m, {PG_TS.format("u.t")}, u.v, u.e, %s FROM unnest(%s::bigint[], %s::varchar[], '
-                '%s::bigint[], %s::float8[], %s::varchar[]) AS u(s, m, t, v, e) '
-                'RETURNING "id", "sensor_id", "message_id"',
-                [received_at, list(s), list(m), list(t), list(v), list(e)])
-            ids.update(((sensor, message), pk) for pk, sensor, message in cursor.fetchall())
-        return ids
     received = connection.ops.adapt_datetimefield_value(received_at)
     for chunk in _chunks(rows, SQLITE_CHUNK):
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
@@ -216,13 +231,14 @@ def update_sensors(cursor, latest: list[tuple[int, int, float | None, str]]):
     if not latest:
         return
     if connection.vendor == "postgresql":
-        s, t, v, e = zip(*latest, strict=True)
-        cursor.execute(
-            f'UPDATE "monitoring_sensor" AS x SET "last_value" = u.v, "last_event" = u.e, '
-            f'"last_reading_at" = {PG_TS.format("u.t")} '
-            'FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::varchar[]) AS u(s, t, v, e) '
-            f'WHERE x."id" = u.s AND (x."last_reading_at" IS NULL OR x."last_reading_at" < {PG_TS.format("u.t")})',
-            [list(s), list(t), list(v), list(e)])
+        s, t, v, e = (list(column) for column in zip(*latest, strict=True))
+        with _pg_cursor() as pg:
+            pg.execute(
+                f'UPDATE "monitoring_sensor" AS x SET "last_value" = u.v, "last_event" = u.e, '
+                f'"last_reading_at" = {PG_TS.format("u.t")} '
+                'FROM unnest(%b::int8[], %b::int8[], %b::float8[], %b::text[]) AS u(s, t, v, e) '
+                f'WHERE x."id" = u.s AND (x."last_reading_at" IS NULL OR x."last_reading_at" < {PG_TS.format("u.t")})',
+                [s, t, v, e])
         return
     for chunk in _chunks(latest, SQLITE_CHUNK):
         values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
@@ -352,11 +368,10 @@ def ingest(items: list, *, channel: str, gateway: Gateway | None = None, sensor_
             seen.add(key)
             good.append((sensor, item))
         with connection.cursor() as cursor:
-            new = insert_keys(cursor, [(s[0], it.message_id, it.ts_ms) for s, it in good]) if good else set()
-            fresh = [(s, it) for s, it in good if (s[0], it.message_id) in new]
+            ids = insert_new(cursor, [(s[0], it.message_id, it.ts_ms, it.value, it.event) for s, it in good],
+                             now) if good else {}
+            fresh = [(s, it) for s, it in good if (s[0], it.message_id) in ids]
             result.duplicates += len(good) - len(fresh)
-            ids = insert_readings(cursor, [(s[0], it.message_id, it.ts_ms, it.value, it.event) for s, it in fresh],
-                                  now) if fresh else {}
             latest: dict[int, tuple] = {}
             for s, it in fresh:  # the newest of each sensor (equal times: the later in the batch)
                 current = latest.get(s[0])
@@ -369,7 +384,7 @@ def ingest(items: list, *, channel: str, gateway: Gateway | None = None, sensor_
         if fresh:
             batch = Batch.sorted([s[0] for s, _ in fresh], [it.ts_ms for _, it in fresh],
                                  [float("nan") if it.value is None else it.value for _, it in fresh],
-                                 [it.event for _, it in fresh], [ids.get((s[0], it.message_id), 0) for s, it in fresh])
+                                 [it.event for _, it in fresh], [ids[(s[0], it.message_id)] for s, it in fresh])
             rollups.add(batch)
             result.alarms = evaluate.evaluate(batch, now=now) or []
         if refusals.rows:
