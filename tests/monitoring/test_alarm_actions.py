@@ -16,7 +16,7 @@ from django.utils import timezone
 from yingji.core.models import AuditEntry, User
 from yingji.incidents.models import Incident
 from yingji.monitoring import kinds
-from yingji.monitoring.models import Alarm, AlarmEvent
+from yingji.monitoring.models import Alarm, AlarmEvent, Sensor
 from yingji.monitoring.services import alarms as services
 from yingji.standards import event_codes
 
@@ -156,6 +156,8 @@ def test_notes_are_appended_in_any_state(demo):
 # --- clear by hand ---------------------------------------------------------------------------------------------
 
 def test_clear_needs_a_reason_and_ends_the_alarm(alarm):
+    Sensor.objects.filter(pk=alarm.sensor_id).update(status=Sensor.ALARM1, last_value=30.0,
+                                                     last_reading_at=timezone.now())
     with pytest.raises(ValidationError) as exc:
         services.clear(user("duty"), alarm, " ")
     assert exc.value.message_dict["note"] == ["请填写解除原因。"]
@@ -165,6 +167,7 @@ def test_clear_needs_a_reason_and_ends_the_alarm(alarm):
     assert (stored.state, stored.active, stored.cleared_by) == (Alarm.CLEARED_ACK, False, user("duty"))
     assert stored.acknowledged_by == user("duty")  # clearing it by hand is seeing it
     assert actions(alarm) == ["raised", "cleared_manually"]
+    assert Sensor.objects.get(pk=alarm.sensor_id).status == Sensor.NORMAL  # its only alarm is over
     with pytest.raises(ValidationError) as exc:
         services.clear(user("duty"), alarm, "再解除一次")
     assert "不能手动解除" in exc.value.message_dict["state"][0]

@@ -27,7 +27,8 @@ from yingji.incidents.services.timeline import record as timeline_record
 from yingji.standards import accidents, event_codes
 from yingji.standards.tables import read_table
 
-from ..models import Alarm
+from ..models import Alarm, Sensor
+from . import evaluate
 from .history import add_event
 
 PERM = "monitoring.change_alarm"
@@ -141,7 +142,9 @@ def add_note(actor, alarm: Alarm, note: str) -> Alarm:
 @transaction.atomic
 def clear(actor, alarm: Alarm, note: str) -> Alarm:
     """手动解除 an active alarm, with the reason (误报, 设备检修…): it ends acknowledged, by whoever cleared it.
-    The next reading past the setpoint raises a new alarm."""
+    The next reading past the setpoint raises a new alarm; the sensor's status follows its other alarms.
+    The sensor row is locked first, as ingest locks it before the alarms (the same order: no deadlock)."""
+    Sensor.objects.select_for_update().filter(pk=alarm.sensor_id).values_list("pk", flat=True).first()
     alarm = _locked(actor, alarm)
     if not alarm.active:
         raise _state_error(alarm, "手动解除", Alarm.ACTIVE_STATES)
@@ -154,6 +157,7 @@ def clear(actor, alarm: Alarm, note: str) -> Alarm:
     _save(alarm, **values)
     add_event(alarm, "cleared_manually", actor, level=alarm.level, value=alarm.last_value, note=text, at=now,
               changes={"state": [old, Alarm.CLEARED_ACK], "active": [True, False], "cleared_at": [None, now.isoformat()]})
+    evaluate.refresh_status([alarm.sensor_id])
     return alarm
 
 
