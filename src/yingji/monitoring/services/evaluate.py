@@ -291,10 +291,15 @@ def _set_status(sensors, status_of) -> None:
         Sensor.objects.filter(pk__in=ids).update(status=status)
 
 
+def _sensors():
+    """Sensors with their region's path (not its boundary: GeoJSON that would cost more to parse than the rules)."""
+    return Sensor.objects.select_related("region").defer("region__boundary")
+
+
 def refresh_status(sensor_ids) -> None:
     """Put Sensor.status in step with the sensors' active alarms (after a person cleared one by hand): 离线 if a
     stale alarm is active, else the highest active level, else 正常 (未上报 stays until the first reading)."""
-    sensors = Sensor.objects.select_related("region").in_bulk(list(sensor_ids))
+    sensors = _sensors().in_bulk(list(sensor_ids))
     run = _Run(timezone.now(), sensors, _active_alarms(sensors, list(sensors)), {})
     _set_status([s for s in sensors.values() if s.last_reading_at is not None or s.status != Sensor.NEVER],
                 lambda sensor: _status(run, sensor.pk))
@@ -323,7 +328,7 @@ def evaluate(batch, *, now=None) -> list[Alarm]:
     now = now or timezone.now()
     slices = batch.sensor_slices()
     ids = [s for s, _, _ in slices]
-    sensors = Sensor.objects.select_related("region").in_bulk(ids)
+    sensors = _sensors().in_bulk(ids)
     rules_of = effective_rules(sensors.values())
     active = _active_alarms(sensors, ids)
     states = {(st.sensor_id, st.rule_id): st for st in RuleState.objects.filter(sensor_id__in=ids)}
@@ -371,7 +376,7 @@ def check_stale(now=None) -> list[Alarm]:
     """Raise 离线 for every active sensor whose last reading is stale_factor × its interval old or older.
     Each sensor is locked (like ingest does) and judged again before its alarm is raised."""
     now = now or timezone.now()
-    sensors = list(Sensor.objects.filter(is_active=True, last_reading_at__isnull=False).select_related("region"))
+    sensors = list(_sensors().filter(is_active=True, last_reading_at__isnull=False))
     rules_of = effective_rules(sensors)
     stale_rule = {}
     for sensor in sensors:
@@ -383,7 +388,7 @@ def check_stale(now=None) -> list[Alarm]:
         return []
     raised = []
     with transaction.atomic():
-        locked = {s.pk: s for s in Sensor.objects.select_for_update().select_related("region")
+        locked = {s.pk: s for s in _sensors().select_for_update(of=("self",))
                   .filter(pk__in=stale_rule).order_by("pk")}
         active = _active_alarms(locked, list(locked))
         run = _Run(now, locked, active, {})

@@ -140,7 +140,7 @@ def effective_rules(sensors) -> dict[int, list[Rule]]:
     paths = {p for s in sensors for p in (*ancestor_paths(s.region.path), s.region.path)}
     kind_rules: dict[tuple, dict[str, Rule]] = defaultdict(dict)  # (kind, type, event) → region path → rule
     for rule in Rule.objects.filter(sensor=None, kind__in={s.kind for s in sensors},
-                                    region__path__in=paths).select_related("region"):
+                                    region__path__in=paths).select_related("region").defer("region__boundary"):
         kind_rules[(rule.kind, rule.rule_type, rule.event)][rule.region.path] = rule
     overrides: dict[int, list[Rule]] = defaultdict(list)
     for rule in Rule.objects.filter(sensor_id__in=[s.pk for s in sensors]):
