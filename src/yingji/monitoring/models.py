@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from yingji.core.models import Record, Region, RegionScoped
 from yingji.resources.models import Hydrant
@@ -113,6 +114,9 @@ class ReadingKey(models.Model):
         verbose_name = verbose_name_plural = "读数消息编号"
         constraints = [models.UniqueConstraint(fields=["sensor", "message_id"], name="readingkey_unique_message")]
 
+    def __str__(self):
+        return f"监测点 {self.sensor_id} 消息 {self.message_id}"
+
 
 class Reading(RegionScoped):
     """One raw reading. On PostgreSQL the table is partitioned by month of `ts` (migration 0002) and old
@@ -131,6 +135,10 @@ class Reading(RegionScoped):
     class Meta:
         verbose_name = verbose_name_plural = "监测读数"
         indexes = [models.Index(fields=["sensor", "ts"], name="reading_sensor_ts")]
+
+    def __str__(self):
+        shown = self.event or self.value
+        return f"监测点 {self.sensor_id} {timezone.localtime(self.ts):%Y-%m-%d %H:%M:%S} 读数 {shown}"
 
 
 class Rollup(RegionScoped):
@@ -156,6 +164,9 @@ class Rollup(RegionScoped):
         verbose_name = verbose_name_plural = "读数汇总"
         constraints = [models.UniqueConstraint(fields=["sensor", "resolution", "bucket"],
                                                name="rollup_unique_bucket")]
+
+    def __str__(self):
+        return f"监测点 {self.sensor_id} {self.get_resolution_display()}汇总 {timezone.localtime(self.bucket):%Y-%m-%d %H:%M}"
 
 
 class Rule(RegionScoped):
@@ -220,6 +231,9 @@ class RuleState(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sensor", "rule"], name="rulestate_unique")]
+
+    def __str__(self):
+        return f"监测点 {self.sensor_id} 规则 {self.rule_id} 判定状态"
 
 
 class Alarm(EnterpriseScoped):
@@ -297,6 +311,9 @@ class AlarmEvent(EnterpriseScoped):
         verbose_name = verbose_name_plural = "报警处置记录"
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"报警 {self.alarm_id} {self.get_action_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M:%S}"
+
 
 class IngestRejection(RegionScoped):
     """A reading refused at ingest, with the reason the gateway or the user can see. Counted per gateway
@@ -316,3 +333,6 @@ class IngestRejection(RegionScoped):
     class Meta:
         verbose_name = verbose_name_plural = "拒收记录"
         ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"拒收 {self.sensor_code or '（无编码）'}：{self.reason}"
