@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "yingji.plans",
     "yingji.safety",
     "yingji.monitoring",
+    "yingji.warnings",
     "yingji.web",
 ]
 
