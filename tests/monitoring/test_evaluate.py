@@ -304,12 +304,12 @@ def test_disabled_override_switches_the_rule_off_for_that_sensor(quiet):
 
 
 def test_nearest_region_kind_rule_wins(quiet):
-    county = make_rule(region="512022", level1=40, level2=60)
-    township = make_rule(region="512022102", level1=20, level2=30)
+    county = make_rule(region="512022", level1=24, level2=48)  # within GB/T 50493-2019 5.5.2 (≤ 25 / 50 %LEL)
+    township = make_rule(region="512022102", level1=10, level2=15)
     make_rule(region="512022001", level1=5, level2=8)  # a sibling township: not on the path
     here, there = make_sensor("T-LEL-HL"), make_sensor("T-LEL-SF", region="512022101")
-    feed(here, (0, 25))
-    feed(there, (0, 25), (10, 45))
+    feed(here, (0, 12))
+    feed(there, (0, 12), (10, 30))
     assert Alarm.objects.get(sensor=here).rule == township
     assert Alarm.objects.get(sensor=there).rule == county
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from yingji.core.models import Region
 from yingji.resources.models import Hydrant
 from yingji.safety.models import Enterprise, HazardUnit
+from yingji.standards import gas_alarms
 
 from .models import Alarm, Gateway, Reading, Rule, Sensor
 from .services import ingest, rules, sensors
@@ -77,11 +78,12 @@ SENSORS = [
 
 HYDRANT_BASIS = ("GB 50974-2014《消防给水及消火栓系统技术规范》第7.2.8条：市政给水管网平时运行工作压力不应小于0.14MPa，"
                  "火灾时供水压力从地面算起不应小于0.10MPa")
+LEL1, LEL2 = (float(v) for v in gas_alarms.setpoints("lel"))  # the loosest GB/T 50493-2019 allows (5.5.2)
 # The county's rules (region 乐至县): name, kind, type, level1, level2, deadband, event, event level, stale factor.
 KIND_RULES = [
-    ("可燃气体高限（GB/T 50493-2019 一级25%LEL 二级50%LEL）", "lel", Rule.HIGH, 25, 50, 2, "", 1, None),
+    (f"可燃气体高限（GB/T 50493-2019 一级{LEL1:g}%LEL 二级{LEL2:g}%LEL）", "lel", Rule.HIGH, LEL1, LEL2, 2, "", 1, None),
     # Ammonia, the county's only toxic gas sensor: GBZ 2.1-2019 PC-STEL 30 mg/m³ ≈ 43 ppm (25 ℃) = 100% OEL;
-    # GB/T 50493-2019 5.5.3: 一级 ≤ 100% OEL, 二级 ≤ 200% OEL.
+    # GB/T 50493-2019 5.5.2 第3款: 一级 ≤ 100% OEL, 二级 ≤ 200% OEL (checked in tests/monitoring/test_gas_setpoints.py).
     ("有毒气体（氨）高限（一级≤100%OEL 二级≤200%OEL）", "toxic", Rule.HIGH, 40, 80, 2, "", 1, None),
     ("河道水位高限（警戒/保证水位，水尺读数，演示值）", "water_level", Rule.HIGH, 3.5, 4.5, 0.1, "", 1, None),
     ("5分钟雨量（县防办设定，演示值）", "rain", Rule.HIGH, 5, 10, 0.5, "", 1, None),

@@ -7,6 +7,7 @@ from yingji.core.forms import ScopedModelForm
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 from yingji.safety.models import Enterprise, HazardUnit, is_enterprise_account
+from yingji.standards import gas_alarms
 
 from .models import Gateway, Rule, Sensor
 
@@ -75,14 +76,19 @@ class TokenForm(forms.Form):
     """签发新令牌: nothing to fill in, the button is the decision."""
 
 
+LEL = gas_alarms.bounds("lel")
+
+
 class RuleForm(ServiceModelForm):
     class Meta:
         model = Rule
         fields = ["name", "region", "kind", "rule_type", "level1", "level2", "deadband", "hold_s", "stale_factor",
                   "event", "event_level", "enabled"]
         help_texts = {
-            "level1": "高限/低限：一级报警设定值；变化速率：每分钟变化量",
-            "level2": "二级报警设定值（高限应高于一级，低限应低于一级）",
+            "level1": f"高限/低限：一级报警设定值；变化速率：每分钟变化量。可燃气体高限不得高于 {LEL.level1_max}{LEL.unit}"
+                      f"（GB/T 50493-2019 {LEL.level1_clause}）",
+            "level2": f"二级报警设定值（高限应高于一级，低限应低于一级）。可燃气体高限不得高于 {LEL.level2_max}{LEL.unit}"
+                      f"（GB/T 50493-2019 {LEL.level2_clause}）",
             "deadband": "回差：数值回到一级设定值以内该幅度后才恢复，避免在设定值附近反复报警",
             "hold_s": "持续超过设定值该时长后才报警（0 为立即）",
             "stale_factor": "离线规则：超过“上报周期 × 该倍数”无读数即报警",

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from yingji.core.scoping import ancestor_paths, scope
 from yingji.core.services import delete_scoped, save_scoped
+from yingji.standards import gas_alarms
 
 from .. import kinds
 from ..models import Rule, Sensor
@@ -35,6 +36,18 @@ def _number(value, label: str, field: str, errors: dict):
         errors.setdefault(field, []).append(f"{label}应为有限数值。")
         return None
     return number
+
+
+def _check_gbt50493(rule: Rule, level1, level2, errors: dict):
+    """A high rule for a gas GB/T 50493-2019 bounds may be tighter than 5.5.2, never looser: refused with the clause.
+    Only where the kind's unit is the standard's (%LEL); toxic rules are in ppm and the gas's OEL is not recorded."""
+    kind = kinds.kinds().get(rule.kind)
+    if rule.rule_type != Rule.HIGH or kind is None or not gas_alarms.applies(kind.code):
+        return
+    if gas_alarms.bounds(kind.code).unit != kind.unit:
+        return
+    for field, message in gas_alarms.violations(kind.code, level1, level2).items():
+        errors.setdefault(field, []).append(message)
 
 
 def _check_rule(actor, rule: Rule):
@@ -69,6 +82,7 @@ def _check_rule(actor, rule: Rule):
             elif rule_type != Rule.LOW and level2 < level1:
                 errors.setdefault("level2", []).append(
                     f"二级报警值（{level2:g}）应不低于一级报警值（{level1:g}）。")
+        _check_gbt50493(rule, level1, level2, errors)
         if rule_type == Rule.RATE and level1 is not None and level1 <= 0:
             errors.setdefault("level1", []).append("变化速率的一级报警值应大于 0（单位：每分钟变化量）。")
         if deadband is not None:
