@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .. import kinds
 from .. import rules as engine
 from ..models import Alarm, Rule, RuleState, Sensor
 from .history import add_event
 from .rules import effective_rules
+from .sql import PG_TS, pg_cursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALARM_TYPES = {Rule.HIGH: "高限报警", Rule.LOW: "低限报警", Rule.RATE: "变化速率报警", Rule.STALE: "离线"}
@@ -49,15 +51,41 @@ def _num(x) -> float | None:
     return None if x is None or x != x else float(x)
 
 
+class _Region:
+    __slots__ = ("path",)
+
+    def __init__(self, path: str):
+        self.path = path
+
+
+class _Light:
+    """What judging needs of a sensor, read as plain values: a batch touches hundreds of sensors, and building
+    their ORM objects (with their regions) cost more than the rules. The ORM object is read only for a
+    sensor whose alarm changes (_Run.orm)."""
+
+    __slots__ = ("pk", "kind", "unit", "region", "status", "expected_interval_s")
+
+    def __init__(self, pk, kind, unit, path, status, expected_interval_s):
+        self.pk, self.kind, self.unit, self.status = pk, kind, unit, status
+        self.region, self.expected_interval_s = _Region(path), expected_interval_s
+
+
 @dataclass
 class _Run:
     now: datetime
-    sensors: dict
+    sensors: dict                     # sensor id → ORM Sensor, read when an alarm of it changes
     active: dict                      # (sensor id, rule id) → active Alarm
-    states: dict                      # (sensor id, rule id) → RuleState
+    states: dict                      # (sensor id, rule id) → (pending_since ms | None, pending_level,
+    #                                   previous_value | None, previous_ts ms | None)
     touched: dict = field(default_factory=dict)
     dirty: dict = field(default_factory=dict)  # active alarms whose last / peak value moved (one UPDATE)
-    new_states: list = field(default_factory=list)
+    new_states: list = field(default_factory=list)  # rows for _save_states
+
+    def orm(self, sensor_id: int) -> Sensor:
+        sensor = self.sensors.get(sensor_id)
+        if sensor is None:
+            sensor = self.sensors[sensor_id] = _sensors().get(pk=sensor_id)
+        return sensor
 
 
 # --- Alarm steps (the only writes per transition) ----------------------------------------------------------
@@ -126,8 +154,8 @@ def _extreme(rule_type: str, a, b):
 
 # --- Judging a rule group ----------------------------------------------------------------------------------
 
-def _unit(sensor: Sensor) -> str:
-    return sensor.unit or sensor.kind_info.unit
+def _unit(sensor) -> str:
+    return sensor.unit or kinds.kinds()[sensor.kind].unit
 
 
 def _notes(rule: Rule, unit: str):
@@ -161,7 +189,7 @@ def _apply(run: _Run, pairs, present, out: engine.Outcome, ts_ms, note_late: boo
         late = "（迟到读数）" if note_late else ""
         peak = None if rule.rule_type == Rule.EVENT else out.peak[k]
         if action == engine.RAISE:
-            _raise(run, sensor, rule, level, at, value, past(level, value) + late,
+            _raise(run, run.orm(sensor.pk), rule, level, at, value, past(level, value) + late,
                    alarm_type=rule.event if rule.rule_type == Rule.EVENT else None, peak=peak)
             raised.add(int(present[out.group[k]]))
             continue
@@ -200,12 +228,13 @@ def _judge(run: _Run, batch, rule_type: str, pairs, event: str = "") -> None:
         state.level[i] = alarm.level if alarm is not None else 0
         stored = run.states.get((sensor.pk, rule.pk))
         if stored is not None:
-            if stored.pending_since is not None:
-                state.pending_since[i] = to_ms(stored.pending_since)
-                state.pending_level[i] = stored.pending_level
-            if stored.previous_ts is not None:
-                state.previous_ts[i] = to_ms(stored.previous_ts)
-            state.previous_value[i] = np.nan if stored.previous_value is None else stored.previous_value
+            pending_since, pending_level, previous_value, previous_ts = stored
+            if pending_since is not None:
+                state.pending_since[i] = pending_since
+                state.pending_level[i] = pending_level
+            if previous_ts is not None:
+                state.previous_ts[i] = previous_ts
+            state.previous_value[i] = np.nan if previous_value is None else previous_value
         if is_event:
             params.level1[i] = rule.event_level
         else:
@@ -262,12 +291,9 @@ def _judge(run: _Run, batch, rule_type: str, pairs, event: str = "") -> None:
             if (last, peak) != (alarm.last_value, alarm.peak_value) and last is not None:
                 alarm.last_value, alarm.peak_value = last, peak
                 run.dirty[alarm.pk] = alarm
-        run.new_states.append(RuleState(
-            sensor_id=sensor.pk, rule_id=rule.pk,
-            pending_since=None if final.pending_since[j] == engine.NONE_TS else to_dt(final.pending_since[j]),
-            pending_level=int(final.pending_level[j]),
-            previous_value=_num(final.previous_value[j]),
-            previous_ts=to_dt(final.previous_ts[j])))
+        run.new_states.append((
+            sensor.pk, rule.pk, None if final.pending_since[j] == engine.NONE_TS else int(final.pending_since[j]),
+            int(final.pending_level[j]), _num(final.previous_value[j]), int(final.previous_ts[j])))
 
 
 # --- Entry points --------------------------------------------------------------------------------------------
@@ -296,6 +322,12 @@ def _sensors():
     return Sensor.objects.select_related("region").defer("region__boundary")
 
 
+def _light_sensors(ids) -> dict[int, _Light]:
+    rows = Sensor.objects.filter(pk__in=ids).values_list("id", "kind", "unit", "region__path", "status",
+                                                         "expected_interval_s")
+    return {row[0]: _Light(*row) for row in rows}
+
+
 def refresh_status(sensor_ids) -> None:
     """Put Sensor.status in step with the sensors' active alarms (after a person cleared one by hand): 离线 if a
     stale alarm is active, else the highest active level, else 正常 (未上报 stays until the first reading)."""
@@ -306,18 +338,59 @@ def refresh_status(sensor_ids) -> None:
 
 
 def _active_alarms(sensors: dict, ids) -> dict:
-    """The active alarms of these sensors, locked (their rows only, not the rule's or the region's)."""
+    """The active alarms of these sensors, locked (their rows only, not the rule's or the region's), each with
+    its ORM sensor (read into `sensors` where missing) and rule."""
     found = {}
-    rules = {}
     for alarm in Alarm.objects.select_for_update(of=("self",)).filter(active=True, sensor_id__in=ids):
+        found[(alarm.sensor_id, alarm.rule_id)] = alarm
+    missing = {s for s, _ in found} - set(sensors)
+    if missing:
+        sensors.update(_sensors().in_bulk(list(missing)))
+    rules = Rule.objects.in_bulk(list({r for _, r in found}))
+    for alarm in found.values():
         sensor = sensors[alarm.sensor_id]
         alarm.sensor, alarm.region = sensor, sensor.region  # what the history's audit entry names
-        found[(alarm.sensor_id, alarm.rule_id)] = alarm
-        rules[alarm.rule_id] = None
-    rules = Rule.objects.in_bulk(list(rules))
-    for alarm in found.values():
         alarm.rule = rules[alarm.rule_id]
     return found
+
+
+# --- The rules' remembered state: plain rows, bound on the server on PostgreSQL ---------------------------
+
+def _load_states(ids) -> dict:
+    if connection.vendor == "postgresql":
+        with pg_cursor() as pg:
+            pg.execute('SELECT "sensor_id", "rule_id", (extract(epoch FROM "pending_since") * 1000)::int8, '
+                       '"pending_level", "previous_value", (extract(epoch FROM "previous_ts") * 1000)::int8 '
+                       'FROM "monitoring_rulestate" WHERE "sensor_id" = ANY(%b)', [list(ids)])
+            return {(row[0], row[1]): row[2:] for row in pg.fetchall()}
+    rows = RuleState.objects.filter(sensor_id__in=ids).values_list(
+        "sensor_id", "rule_id", "pending_since", "pending_level", "previous_value", "previous_ts")
+    return {(s, r): (None if since is None else to_ms(since), level, value, None if ts is None else to_ms(ts))
+            for s, r, since, level, value, ts in rows}
+
+
+def _save_states(rows: list) -> None:
+    """Upsert (sensor_id, rule_id, pending_since ms | None, pending_level, previous_value | None, previous_ts
+    ms), in (sensor, rule) order so that two consumers lock the rows in the same order."""
+    rows = sorted(rows, key=lambda row: row[:2])
+    if connection.vendor == "postgresql":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        with pg_cursor() as pg:
+            pg.execute(
+                'INSERT INTO "monitoring_rulestate" ("sensor_id", "rule_id", "pending_since", "pending_level", '
+                '"previous_value", "previous_ts") '
+                f'SELECT u.s, u.r, {PG_TS.format("u.p")}, u.l, u.v, {PG_TS.format("u.t")} '
+                'FROM unnest(%b::int8[], %b::int8[], %b::int8[], %b::int8[], %b::float8[], %b::int8[]) '
+                'AS u(s, r, p, l, v, t) '
+                'ON CONFLICT ("sensor_id", "rule_id") DO UPDATE SET "pending_since" = excluded."pending_since", '
+                '"pending_level" = excluded."pending_level", "previous_value" = excluded."previous_value", '
+                '"previous_ts" = excluded."previous_ts"', columns)
+        return
+    RuleState.objects.bulk_create(
+        [RuleState(sensor_id=s, rule_id=r, pending_since=None if p is None else to_dt(p), pending_level=lv,
+                   previous_value=v, previous_ts=None if t is None else to_dt(t)) for s, r, p, lv, v, t in rows],
+        update_conflicts=True, unique_fields=["sensor", "rule"],
+        update_fields=["pending_since", "pending_level", "previous_value", "previous_ts"])
 
 
 def evaluate(batch, *, now=None) -> list[Alarm]:
@@ -328,11 +401,10 @@ def evaluate(batch, *, now=None) -> list[Alarm]:
     now = now or timezone.now()
     slices = batch.sensor_slices()
     ids = [s for s, _, _ in slices]
-    sensors = _sensors().in_bulk(ids)
+    sensors = _light_sensors(ids)
     rules_of = effective_rules(sensors.values())
-    active = _active_alarms(sensors, ids)
-    states = {(st.sensor_id, st.rule_id): st for st in RuleState.objects.filter(sensor_id__in=ids)}
-    run = _Run(now, sensors, active, states)
+    run = _Run(now, {}, {}, _load_states(ids))
+    run.active = _active_alarms(run.sensors, ids)
 
     groups: dict[tuple, list] = {}
     for sensor_id, start, stop in slices:
@@ -344,32 +416,35 @@ def evaluate(batch, *, now=None) -> list[Alarm]:
                 groups.setdefault((rule.rule_type, rule.event), []).append((sensor, rule, start, stop))
     for (rule_type, event), pairs in sorted(groups.items()):
         _judge(run, batch, rule_type, pairs, event)
-
-    for sensor_id, start, stop in slices:
-        sensor = sensors.get(sensor_id)
-        if sensor is None:
-            continue
-        newest = int(batch.ts_ms[start:stop].max())
-        effective = {r.pk for r in rules_of.get(sensor_id, ())}
-        for (s, rule_id), alarm in list(run.active.items()):
-            if s != sensor_id:
-                continue
-            if alarm.rule.rule_type == Rule.STALE and rule_id in effective:
-                window = timedelta(seconds=alarm.rule.stale_factor * sensor.expected_interval_s)
-                if now - to_dt(newest) < window:
-                    _clear(run, alarm, to_dt(newest), None, "监测点恢复上报")
-            elif rule_id not in effective:
-                _clear(run, alarm, to_dt(newest), None, "规则已停用或不再适用于本监测点")
+    _clear_resumed(run, batch, slices, sensors, rules_of)
 
     dirty = [a for a in run.dirty.values() if a.pk not in run.touched or a.active]
     if dirty:
         Alarm.objects.bulk_update(dirty, ["last_value", "peak_value"])
     if run.new_states:
-        RuleState.objects.bulk_create(run.new_states, update_conflicts=True, unique_fields=["sensor", "rule"],
-                                      update_fields=["pending_since", "pending_level", "previous_value",
-                                                     "previous_ts"])
+        _save_states(run.new_states)
     _set_status([sensors[s] for s in ids if s in sensors], lambda sensor: _status(run, sensor.pk))
     return list(run.touched.values())
+
+
+def _clear_resumed(run: _Run, batch, slices, sensors, rules_of) -> None:
+    """Clear the 离线 alarm of a sensor reporting again, and the alarms of rules that no longer apply to it."""
+    by_sensor: dict[int, list] = {}
+    for (sensor_id, rule_id), alarm in run.active.items():
+        by_sensor.setdefault(sensor_id, []).append((rule_id, alarm))
+    for sensor_id, start, stop in slices:
+        sensor = sensors.get(sensor_id)
+        if sensor is None or sensor_id not in by_sensor:
+            continue
+        newest = int(batch.ts_ms[start:stop].max())
+        effective = {r.pk for r in rules_of.get(sensor_id, ())}
+        for rule_id, alarm in by_sensor[sensor_id]:
+            if alarm.rule.rule_type == Rule.STALE and rule_id in effective:
+                window = timedelta(seconds=alarm.rule.stale_factor * sensor.expected_interval_s)
+                if run.now - to_dt(newest) < window:
+                    _clear(run, alarm, to_dt(newest), None, "监测点恢复上报")
+            elif rule_id not in effective:
+                _clear(run, alarm, to_dt(newest), None, "规则已停用或不再适用于本监测点")
 
 
 def check_stale(now=None) -> list[Alarm]:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from .. import kinds
 from ..models import Gateway, IngestRejection, Sensor
 from .batch import Batch
+from .sql import PG_TS, chunks, pg_cursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_NAIVE = datetime(1970, 1, 1)
@@ -150,26 +151,9 @@ def parse_id(item: dict) -> tuple[str, str]:
 
 # --- SQL of the hot path -------------------------------------------------------------------------------------
 
-def _chunks(rows: list, size: int):
-    for first in range(0, len(rows), size):
-        yield rows[first:first + size]
-
-
 def _sqlite_dt(ms: int) -> str:
     """What Django stores for a DateTimeField on SQLite: naive UTC, str() of the datetime."""
     return str(EPOCH_NAIVE + timedelta(milliseconds=ms))
-
-
-PG_TS = "(timestamptz 'epoch' + {} * interval '1 millisecond')"
-
-
-def _pg_cursor():
-    """A cursor binding parameters on the server, in binary: Django's psycopg cursors quote every parameter into
-    the SQL text (client-side binding), which costs more than the insert itself for arrays of thousands."""
-    import psycopg
-
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
 
 
 def insert_new(cursor, rows: list[tuple[int, str, int, float | None, str]], received_at: datetime) -> dict:
@@ -178,8 +162,8 @@ def insert_new(cursor, rows: list[tuple[int, str, int, float | None, str]], rece
     {(sensor_id, message_id): reading id} of the new ones: an absent key was stored before."""
     if connection.vendor == "postgresql":
         ids = {}
-        with _pg_cursor() as pg:
-            for chunk in _chunks(rows, PG_CHUNK):
+        with pg_cursor() as pg:
+            for chunk in chunks(rows, PG_CHUNK):
                 s, m, t, v, e = (list(column) for column in zip(*chunk, strict=True))
                 pg.execute(
                     "WITH u AS (SELECT * FROM unnest(%b::int8[], %b::text[], %b::int8[], %b::float8[], %b::text[]) "
@@ -201,7 +185,7 @@ def insert_keys(cursor, keys: list[tuple[int, str, int]]) -> set[tuple[int, str]
     """SQLite: insert (sensor_id, message_id, ts_ms) idempotency keys; returns the (sensor_id, message_id) that
     are new."""
     new = set()
-    for chunk in _chunks(keys, SQLITE_CHUNK):
+    for chunk in chunks(keys, SQLITE_CHUNK):
         values = ", ".join(["(%s, %s, %s)"] * len(chunk))
         params = [p for s, m, t in chunk for p in (s, m, _sqlite_dt(t))]
         cursor.execute(
@@ -216,7 +200,7 @@ def insert_readings(cursor, rows: list[tuple[int, str, int, float | None, str]],
     {(sensor_id, message_id): id}."""
     ids = {}
     received = connection.ops.adapt_datetimefield_value(received_at)
-    for chunk in _chunks(rows, SQLITE_CHUNK):
+    for chunk in chunks(rows, SQLITE_CHUNK):
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
         params = [p for s, m, t, v, e in chunk for p in (s, m, _sqlite_dt(t), v, e, received)]
         cursor.execute(
@@ -226,13 +210,27 @@ def insert_readings(cursor, rows: list[tuple[int, str, int, float | None, str]],
     return ids
 
 
+def lock_sensors(codes: list[str]) -> dict:
+    """Lock the batch's sensors in id order (consumers sharing the load serialise per sensor, never deadlock);
+    code → (id, code, kind, is_active, gateway_id, region_id, installed_at ms)."""
+    if connection.vendor == "postgresql":
+        with pg_cursor() as pg:
+            pg.execute('SELECT "id", "code", "kind", "is_active", "gateway_id", "region_id", '
+                       '(extract(epoch FROM "installed_at") * 1000)::int8 FROM "monitoring_sensor" '
+                       'WHERE "code" = ANY(%b) ORDER BY "id" FOR UPDATE', [codes])
+            return {row[1]: row for row in pg.fetchall()}
+    rows = (Sensor.objects.select_for_update(of=("self",)).filter(code__in=codes).order_by("id")
+            .values_list("id", "code", "kind", "is_active", "gateway_id", "region_id", "installed_at"))
+    return {row[1]: (*row[:6], to_ms(row[6])) for row in rows}
+
+
 def update_sensors(cursor, latest: list[tuple[int, int, float | None, str]]):
     """Set last_value / last_event / last_reading_at from (sensor_id, ts_ms, value, event), only where newer."""
     if not latest:
         return
     if connection.vendor == "postgresql":
         s, t, v, e = (list(column) for column in zip(*latest, strict=True))
-        with _pg_cursor() as pg:
+        with pg_cursor() as pg:
             pg.execute(
                 f'UPDATE "monitoring_sensor" AS x SET "last_value" = u.v, "last_event" = u.e, '
                 f'"last_reading_at" = {PG_TS.format("u.t")} '
@@ -240,7 +238,7 @@ def update_sensors(cursor, latest: list[tuple[int, int, float | None, str]]):
                 f'WHERE x."id" = u.s AND (x."last_reading_at" IS NULL OR x."last_reading_at" < {PG_TS.format("u.t")})',
                 [s, t, v, e])
         return
-    for chunk in _chunks(latest, SQLITE_CHUNK):
+    for chunk in chunks(latest, SQLITE_CHUNK):
         values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
         params = [p for s, t, v, e in chunk for p in (s, _sqlite_dt(t), v, e)]
         cursor.execute(
@@ -344,10 +342,7 @@ def ingest(items: list, *, channel: str, gateway: Gateway | None = None, sensor_
     result = IngestResult()
     codes = sorted({item.sensor_code for item in parsed} | {r.sensor_code for r in refusals.rows if r.sensor_code})
     with transaction.atomic():
-        # Lock the batch's sensors in id order: consumers sharing the load serialise per sensor, never deadlock.
-        rows = (Sensor.objects.select_for_update(of=("self",)).filter(code__in=codes).order_by("id")
-                .values_list("id", "code", "kind", "is_active", "gateway_id", "region_id", "installed_at"))
-        sensors = {row[1]: (*row[:6], to_ms(row[6])) for row in rows}
+        sensors = lock_sensors(codes)
         for refusal in refusals.rows:  # refused before the database was read: counted on the sensor's gateway
             known = sensors.get(refusal.sensor_code)
             if known is not None and gateway is None:
