@@ -113,7 +113,7 @@ def test_non_polygonal_parts_are_refused():
 # ---------------------------------------------------------------- circles
 
 
-@pytest.mark.parametrize("radius_km", [0.5, 10.0, 100.0])
+@pytest.mark.parametrize("radius_km", [0.001, 0.5, 10.0, 100.0, 500.0])
 def test_circle_radius_is_geodesic(radius_km):
     area = T.AreaSet([T.validate_circle(LON, LAT, radius_km)])
     for bearing in range(0, 360, 15):
