@@ -99,8 +99,12 @@ def _area(area: Area, where: str, profile: bool) -> list[str]:
 
 
 def _times(alert: Alert, info: Info, where: str, profile: bool) -> list[str]:
-    errors = []
     named = [("sent", alert.sent), ("effective", info.effective), ("onset", info.onset), ("expires", info.expires)]
+    naive = [f"{_at(n, where)}：时间“{t}”缺少时区，CAP 时间必须带时区（北京时间 +08:00）。"
+             for n, t in named if t is not None and (t.tzinfo is None or t.utcoffset() is None)]
+    if naive:
+        return naive
+    errors = []
     if profile:
         errors += [f"{_at(n, where)}：须为北京时间（+08:00），实际时区 {t.utcoffset()}。"
                    for n, t in named if t is not None and t.utcoffset() != timedelta(hours=8)]

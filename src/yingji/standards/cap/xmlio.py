@@ -198,29 +198,33 @@ def _load(xml) -> etree._Element:
 
 
 _XSD_PATTERNS = [
-    (re.compile(r"This element is not expected\. Expected is(?: one of)? \( (.+) \)"), "此处不应出现该元素，应为 {0}"),
-    (re.compile(r"This element is not expected\."), "此处不应出现该元素（顺序或名称不符合 CAP 1.2）"),
     (re.compile(r"Missing child element\(s\)\. Expected is(?: one of)? \( (.+) \)"), "缺少子元素 {0}"),
     (re.compile(r"is not an element of the set \{(.+)\}"), "取值不在允许的范围内（{0}）"),
-    (re.compile(r"is not accepted by the pattern"), "格式不符（时间应为 YYYY-MM-DDThh:mm:ss+08:00）"),
     (re.compile(r"is not a valid value of the atomic type '?xs:(\w+)"), "不是有效的 {0} 值"),
     (re.compile(r"Character content other than whitespace is not allowed"), "不应含有文本"),
 ]
+_TIME_ELEMENTS = ("sent", "effective", "onset", "expires")
+_UNEXPECTED = re.compile(r"This element is not expected\.(?: Expected is(?: one of)? \( (.+) \))?")
 
 
 def _xsd_message(error) -> str:
-    element = error.path.rsplit("/", 1)[-1].split(":")[-1].split("[")[0] or "alert"
-    text = error.message.replace("{urn:oasis:names:tc:emergency:cap:1.2}", "")
+    text = error.message.replace(f"{{{NS}}}", "")
+    tag = re.search(r"Element '(?:\{[^}]*\})?(\w+)'", error.message)
+    name = tag.group(1) if tag else (error.path.rsplit("/", 1)[-1].split(":")[-1].split("[")[0] or "alert")
+    unexpected = _UNEXPECTED.search(text)
+    if unexpected:
+        expected = [e.strip() for e in (unexpected.group(1) or "").split(",") if e.strip()]
+        if len(expected) == 1:  # name what is missing or out of order, not its neighbour
+            return f"<{expected[0]}>（第 {error.line} 行）：缺少该元素或顺序不对（此处出现的是 <{name}>）。"
+        wanted = "、".join(f"<{e}>" for e in expected) or "其他元素"
+        return f"<{name}>（第 {error.line} 行）：此处不应出现该元素（名称或顺序不符合 CAP 1.2），应为 {wanted}。"
+    if name in _TIME_ELEMENTS and ("pattern" in text or "atomic type" in text):
+        return f"<{name}>（第 {error.line} 行）：时间格式应为 YYYY-MM-DDThh:mm:ss±hh:mm（如 2026-07-01T08:30:05+08:00）。"
     for pattern, chinese in _XSD_PATTERNS:
         match = pattern.search(text)
         if match:
-            detail = chinese.format(*match.groups())
-            break
-    else:
-        detail = f"不符合 CAP 1.2 XSD（{text}）"
-    tag = re.search(r"Element '(?:\{[^}]*\})?(\w+)'", error.message)
-    name = tag.group(1) if tag else element
-    return f"<{name}>（第 {error.line} 行）：{detail}。"
+            return f"<{name}>（第 {error.line} 行）：{chinese.format(*match.groups())}。"
+    return f"<{name}>（第 {error.line} 行）：不符合 CAP 1.2 XSD（{text}）。"
 
 
 def xsd_errors(root) -> list[str]:
