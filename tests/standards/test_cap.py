@@ -257,6 +257,16 @@ def test_update_without_references_is_refused():
     assert any(e.startswith("<references>") for e in errors)
 
 
+def test_profile_needs_a_chinese_info_and_a_level_or_explicit_values():
+    english = dataclasses.replace(info(), language="en-US")
+    assert any(e.startswith("<language>") and "zh-CN" in e for e in build_errors(alert(infos=[english])))
+    assert cap.validate(cap.build(alert(infos=[info(), english]))) == []  # a second language is fine
+    errors = build_errors(alert(infos=[info(level=None)]))
+    assert {e.split("：")[0] for e in errors} == {"<urgency>", "<severity>", "<certainty>"}
+    explicit = info(level=None, urgency="Expected", severity="Moderate", certainty="Possible")
+    assert cap.parse(cap.build(alert(infos=[explicit]))).infos[0].level is None
+
+
 def test_level_parameter_must_come_from_the_level():
     errors = build_errors(alert(infos=[info(parameters=[("预警级别", "红色")])]))
     assert any(e.startswith("<parameter>") for e in errors)

@@ -122,15 +122,15 @@ def _info(alert: Alert, info: Info, where: str, profile: bool) -> list[str]:
         errors.append(f"{_at('event', where)}：事件类型不能为空。")
     for element, value, allowed in (("urgency", info.urgency, URGENCY), ("severity", info.severity, SEVERITY),
                                     ("certainty", info.certainty, CERTAINTY)):
-        if value not in allowed:
+        if value is None:
+            errors.append(f"{_at(element, where)}：缺少取值，请给出预警级别（1–4）或直接填写 {'/'.join(allowed)} 之一。")
+        elif value not in allowed:
             errors.append(f"{_at(element, where)}：“{value}”不是 CAP 1.2 的取值（{'/'.join(allowed)}）。")
     codes = [value for name, value in info.event_codes if name == EVENT_CODE_NAME]
     for value in codes:
         if value.strip().upper() not in event_codes.table():
             errors.append(f"{_at('eventCode', where)}：“{value}”不在 GB/T 35561 事件分类表中。")
     if profile:
-        if info.language != LANGUAGE:
-            errors.append(f"{_at('language', where)}：应为 {LANGUAGE}，实际“{info.language}”。")
         if not codes:
             errors.append(f"{_at('eventCode', where)}：缺少 valueName 为“{EVENT_CODE_NAME}”的事件代码。")
         if not info.areas:
@@ -168,6 +168,9 @@ def check(alert: Alert) -> list[str]:
                    for e in _plain(ref.identifier, "identifier") + _plain(ref.sender, "sender")]
         if ref.identifier == alert.identifier and ref.sender == alert.sender:
             errors.append("<references>：消息不能引用它自己。")
+    if profile and alert.infos and not any(info.language == LANGUAGE for info in alert.infos):
+        found = "、".join(info.language for info in alert.infos)
+        errors.append(f"<language>：至少一个 info 应为 {LANGUAGE}（GB/T 35965.1），实际 {found}。")
     for i, info in enumerate(alert.infos, 1):
         errors += _info(alert, info, f"第 {i} 个 info" if len(alert.infos) > 1 else "", profile)
     return errors
