@@ -252,6 +252,10 @@ def test_naive_time_and_wrong_identifier_are_refused():
     assert any("<identifier>" in e and "<sender>" in e for e in errors)
 
 
+def test_control_characters_are_refused_naming_the_element():
+    assert build_errors(alert(infos=[info(headline="暴雨\x01预警")])) == ["<headline>：含有 XML 不允许的控制字符，请删除后再发布。"]
+
+
 def test_update_without_references_is_refused():
     errors = build_errors(alert(msg_type="Update"))
     assert any(e.startswith("<references>") for e in errors)

@@ -71,7 +71,10 @@ def _resolved(info: Info) -> Info:
 def _add(parent, tag: str, text=None):
     element = etree.SubElement(parent, f"{{{NS}}}{tag}")
     if text is not None:
-        element.text = str(text)
+        try:
+            element.text = str(text)
+        except ValueError:  # control characters or NUL, which XML 1.0 cannot carry
+            raise CapError([f"<{tag}>：含有 XML 不允许的控制字符，请删除后再发布。"]) from None
     return element
 
 
