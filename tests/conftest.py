@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-import demo_snapshot  # tests/demo_snapshot.py
+from tests import demo_snapshot  # tests/demo_snapshot.py
 from yingji.core.demo import DEMO_PASSWORD, load_all
 from yingji.core.models import Region, User
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
-from audit_check import audited, yingji_models
+from tests.audit_check import audited, yingji_models
 from yingji.core import services
 from yingji.core.models import AuditEntry, Organisation, Region, User
 

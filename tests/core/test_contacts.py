@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook, load_workbook
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core import services
 from yingji.core.imports import SHEETS, run_import
 from yingji.core.models import AuditEntry, Contact, Organisation, Region, User

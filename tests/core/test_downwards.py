@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core import services as core_services
 from yingji.core.models import AuditEntry, Organisation, Region, User
 from yingji.core.scoping import scope

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core.models import User
 from yingji.incidents.models import Assignment, DutyShift, Incident, InformationReport, PublicReport
 from yingji.incidents.services import dispatch, duty, incidents, public, reports

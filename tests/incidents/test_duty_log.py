@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core.models import Region, User
 from yingji.incidents.models import DutyLogEntry, DutyShift
 from yingji.incidents.services import duty as services

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core.models import Region, User
 from yingji.incidents.models import InformationReport, ReportDelivery, ReportUrge, TimelineEntry
 from yingji.incidents.services import report_workflow as workflow

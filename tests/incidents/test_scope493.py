@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core.models import AuditEntry, User
 from yingji.incidents.models import AccidentNotice, InformationReport
 from yingji.incidents.services import incidents as services

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core.models import Organisation, Region, User
 from yingji.plans import services
 from yingji.plans.models import Plan, ResponseLevel, Task, TaskTemplate

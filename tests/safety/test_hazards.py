@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core.models import AuditEntry, Region, User
 from yingji.safety.models import Enterprise, Hazard, HazardSupervision, HazardUpdate
 from yingji.safety.services import hazard_notice

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from audit_check import audited
+from tests.audit_check import audited
 from yingji.core.models import Region, User
 from yingji.safety.models import (
     CreditListing,
