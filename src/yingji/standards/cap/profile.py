@@ -58,14 +58,14 @@ def format_time(when: datetime, field: str = "时间") -> str:
     return beijing(when, field).strftime("%Y-%m-%dT%H:%M:%S+08:00")
 
 
-def identifier(sender: str, when: datetime, n: int) -> str:
+def identifier(sender_code: str, when: datetime, n: int) -> str:
     """预警信息唯一标识 ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N (A.1.1): entry time in Beijing time, N 0–9 for the
     same unit and second, starting from 0."""
-    if not SENDER_CODE.match(str(sender)):
-        raise ValueError(f"发布单位代码“{sender}”无效：应为 14 位数字（ZZZZZZDDDUUUXX）。")
+    if not SENDER_CODE.match(str(sender_code)):
+        raise ValueError(f"发布单位代码“{sender_code}”无效：应为 14 位数字（ZZZZZZDDDUUUXX）。")
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 9:
         raise ValueError(f"标识序号 N“{n}”无效：同一单位同一秒内的序号只能是 0–9。")
-    return f"{sender}_{beijing(when, '标识时间'):%Y%m%d%H%M%S}_{n}"
+    return f"{sender_code}_{beijing(when, '标识时间'):%Y%m%d%H%M%S}_{n}"
 
 
 @dataclass(frozen=True)
