@@ -232,6 +232,15 @@ def test_bad_circles_are_refused(circle, reason):
     assert any("<circle>" in e and reason in e for e in build_errors(alert(infos=[info(areas=[area(circles=[circle])])])))
 
 
+def test_decimal_coordinates_are_accepted_and_text_is_not():
+    from decimal import Decimal
+    ring = [(Decimal(str(lat)), Decimal(str(lon))) for lat, lon in TOWNSHIP_RING]
+    xml = cap.build(alert(infos=[info(areas=[area(polygons=[ring], circles=[(Decimal("30.28"), 105.03, Decimal("5"))])])]))
+    assert b"<circle>30.28,105.03 5</circle>" in xml
+    assert cap.polygon_errors([("30.27", "105.02")] * 4)[0].startswith("<polygon>：每个坐标点")
+    assert cap.circle_errors((30.0, 105.0, True))[0].startswith("<circle>：圆应为")
+
+
 def test_expiry_before_onset_is_refused_naming_expires():
     errors = build_errors(alert(infos=[info(expires=T0 - dt.timedelta(minutes=1))]))
     assert any(e.startswith("<expires>") and "<onset>" in e for e in errors)

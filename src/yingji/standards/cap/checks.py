@@ -8,6 +8,7 @@ messages of other senders (the OASIS examples, foreign feeds) get the CAP rules 
 
 import math
 from datetime import timedelta
+from decimal import Decimal
 
 import shapely
 
@@ -25,7 +26,12 @@ from .profile import (
 URGENCY = ("Immediate", "Expected", "Future", "Past", "Unknown")
 SEVERITY = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 CERTAINTY = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
-FORBIDDEN = (" ", ",", "<", "&")  # CAP 1.2: identifier and sender contain no spaces, commas, < or &
+FORBIDDEN = (" ", ",", "<", "&")
+
+
+def _is_number(value) -> bool:
+    """A finite int, float or Decimal (database coordinates often arrive as Decimal); not a bool or text."""
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and math.isfinite(value)  # CAP 1.2: identifier and sender contain no spaces, commas, < or &
 
 
 def _at(element: str, where: str) -> str:
@@ -56,7 +62,7 @@ def polygon_errors(ring, where: str = "") -> list[str]:
     points = [tuple(p) for p in ring]
     if len(points) < 4:
         return [f"{name}：多边形至少需要 4 个坐标点（首尾相同），实际 {len(points)} 个。"]
-    if any(len(p) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in p) for p in points):
+    if any(len(p) != 2 or not all(_is_number(v) for v in p) for p in points):
         return [f"{name}：每个坐标点应为（纬度, 经度）两个数。"]
     if any(not (-90 <= lat <= 90 and -180 <= lon <= 180) for lat, lon in points):
         return [f"{name}：坐标超出范围（纬度 −90～90，经度 −180～180）。"]
@@ -74,7 +80,7 @@ def polygon_errors(ring, where: str = "") -> list[str]:
 
 def circle_errors(circle, where: str = "") -> list[str]:
     name = _at("circle", where)
-    if len(circle) != 3 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in circle):
+    if len(circle) != 3 or not all(_is_number(v) for v in circle):
         return [f"{name}：圆应为（纬度, 经度, 半径 km）。"]
     lat, lon, radius = circle
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
