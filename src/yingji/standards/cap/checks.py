@@ -26,12 +26,12 @@ from .profile import (
 URGENCY = ("Immediate", "Expected", "Future", "Past", "Unknown")
 SEVERITY = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 CERTAINTY = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
-FORBIDDEN = (" ", ",", "<", "&")
+FORBIDDEN = (" ", ",", "<", "&")  # CAP 1.2: identifier and sender contain no spaces, commas, < or &
 
 
 def _is_number(value) -> bool:
     """A finite int, float or Decimal (database coordinates often arrive as Decimal); not a bool or text."""
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and math.isfinite(value)  # CAP 1.2: identifier and sender contain no spaces, commas, < or &
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _at(element: str, where: str) -> str:
