@@ -1,12 +1,11 @@
 """The public Atom feed of our warnings (/public/warnings/feed.xml), for the provincial platform and anyone who
-subscribes: the messages in force, and the Cancels and Updates of the last CANCEL_DAYS days so a subscriber
-learns that a warning ended. Each entry links to the message's CAP XML (/public/warnings/<identifier>.xml,
+subscribes: the messages in force, and the Cancels of the last CANCEL_DAYS days so a subscriber learns that a
+warning ended (the cancelled message itself leaves the feed; the Cancel references it). Each entry links to the message's CAP XML (/public/warnings/<identifier>.xml,
 rel="alternate" type="application/cap+xml"), as CAP Atom feeds do."""
 
 from datetime import timedelta
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
@@ -51,8 +50,7 @@ class WarningFeed(Feed):
     def items(self):
         since = timezone.now() - timedelta(days=CANCEL_DAYS)
         in_force = list(public_current().values_list("pk", flat=True))
-        ending = public_messages().filter(Q(msg_type=Warning.CANCEL) | Q(state__in=Warning.ENDED_STATES),
-                                          sent__gte=since).values_list("pk", flat=True)
+        ending = public_messages().filter(msg_type=Warning.CANCEL, sent__gte=since).values_list("pk", flat=True)
         ids = set(in_force) | set(ending)
         return (public_messages().filter(pk__in=ids).prefetch_related("areas").order_by("-sent", "-id")
                 [:MAX_ENTRIES])

@@ -8,7 +8,7 @@ asked of the service (`allowed_actions`), so the buttons and the service agree."
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -32,8 +32,6 @@ from .common import (
 )
 
 CHANNEL_LABELS = dict(Delivery.CHANNEL_CHOICES)
-PLACE_LABELS = {"shelter": "应急避难场所", "enterprise": "企业", "school": "学校", "village": "村（社区）",
-                "township": "乡镇（街道）", "hospital": "医院", "terminal": "应急广播终端", "place": "其他场所"}
 PROGRESS_SECONDS = 3
 ACTION_LABELS = {"edit": "编辑", "submit": "提交审核", "review": "审核通过", "reject": "退回", "publish": "签发发布",
                  "update": "发布更新", "cancel": "解除预警"}
@@ -132,23 +130,24 @@ class WarningListView(ObjectListView):
 # --- A warning's page -------------------------------------------------------------------------------------------
 
 def delivery_counts(warning) -> tuple[list[dict], bool]:
-    """Per channel: queued (with sending), sent, delivered, failed and total, one GROUP BY; and whether a send is
-    still running (anything queued or sending)."""
-    rows: dict[str, dict] = {}
-    for channel, state, n in (Delivery.objects.filter(warning=warning).order_by()
-                              .values_list("channel", "state").annotate(n=Count("pk"))):
-        row = rows.setdefault(channel, {"channel": channel, "label": CHANNEL_LABELS.get(channel, channel),
-                                        "queued": 0, "sent": 0, "delivered": 0, "failed": 0, "total": 0})
-        key = Delivery.QUEUED if state == Delivery.SENDING else state
-        row[key] = row.get(key, 0) + n
-        row["total"] += n
-    ordered = [rows[c] for c in Delivery.CHANNELS if c in rows] + [r for c, r in rows.items()
-                                                                   if c not in Delivery.CHANNELS]
-    for row in ordered:
+    """Per channel: queued (with sending), sent, delivered, failed and total, from the delivery service's one
+    GROUP BY; and whether a send is still running (anything queued or sending)."""
+    from ..services.delivery import progress
+
+    ordered = []
+    counts = progress(warning)
+    for channel in [*Delivery.CHANNELS, *sorted(set(counts) - set(Delivery.CHANNELS))]:
+        if channel not in counts:
+            continue
+        states = counts[channel]
+        row = {"channel": channel, "label": CHANNEL_LABELS.get(channel, channel),
+               "queued": states.get(Delivery.QUEUED, 0) + states.get(Delivery.SENDING, 0),
+               "sent": states.get(Delivery.SENT, 0), "delivered": states.get(Delivery.DELIVERED, 0),
+               "failed": states.get(Delivery.FAILED, 0), "total": sum(states.values())}
         total = row["total"] or 1
         row["pct"] = {k: round(100 * row[k] / total, 1) for k in ("queued", "sent", "delivered", "failed")}
-    running = any(r["queued"] for r in ordered)
-    return ordered, running
+        ordered.append(row)
+    return ordered, any(r["queued"] for r in ordered)
 
 
 def chain_of(warning, user) -> list[Warning]:
@@ -188,6 +187,8 @@ class WarningDetailView(ScopedMixin, DetailView):
         deliveries, running = delivery_counts(warning)
         coverage = list(WarningCoverage.objects.filter(warning=warning).select_related("township")
                         .order_by("township__code", "township__name"))
+        from ..services.targeting import PLACE_LABELS
+
         places = [(PLACE_LABELS.get(kind, kind), n) for kind, n in sorted((warning.places_reached or {}).items())
                   if isinstance(n, int)]
         villages = sorted({r.name for area in warning.areas.all() for r in area.regions.all() if r.level == "village"})
