@@ -377,3 +377,27 @@ YINGJI_READINGS_FUTURE_SECONDS = env_int("YINGJI_READINGS_FUTURE_SECONDS", 300)
 # 1-hour rollups forever.
 YINGJI_READINGS_RAW_DAYS = env_int("YINGJI_READINGS_RAW_DAYS", 90)
 YINGJI_ROLLUP_MINUTE_DAYS = env_int("YINGJI_ROLLUP_MINUTE_DAYS", 730)
+
+# --- Warnings (预警发布) ---------------------------------------------------------------------------------------
+# Who drafts, reviews (审核) and signs (签发) a warning (role names, comma-separated); the reviewer is never the drafter.
+YINGJI_WARNING_DRAFTERS = env_list("YINGJI_WARNING_DRAFTERS", "值班员,指挥长,乡镇用户")
+YINGJI_WARNING_REVIEWERS = env_list("YINGJI_WARNING_REVIEWERS", "指挥长,值班员,领导")
+YINGJI_WARNING_SIGNERS = env_list("YINGJI_WARNING_SIGNERS", "领导")
+# GB/T 35965.1 A.1.2 发布单位代码 = GB/T 2260 region code (from the issuing region) + DDD institution code (GB/T 4657)
+# + UUU sub-unit code + XX extension; and the CAP <sender> (empty: the sender code).
+YINGJI_CAP_INSTITUTION_CODE = os.environ.get("YINGJI_CAP_INSTITUTION_CODE", "000").strip()
+YINGJI_CAP_UNIT_CODE = os.environ.get("YINGJI_CAP_UNIT_CODE", "000").strip()
+YINGJI_CAP_EXTENSION_CODE = os.environ.get("YINGJI_CAP_EXTENSION_CODE", "00").strip()
+YINGJI_CAP_SENDER = os.environ.get("YINGJI_CAP_SENDER", "").strip()
+# Channels a warning goes out on when the signer chooses none (sms, email, loudspeaker, webhook).
+YINGJI_WARNING_DEFAULT_CHANNELS = env_list("YINGJI_WARNING_DEFAULT_CHANNELS", "sms,email,loudspeaker,webhook")
+# How often the worker's chain ends expired warnings (s); `yingji warnings expire` does it at once.
+YINGJI_WARNING_EXPIRY_CHECK_SECONDS = env_int("YINGJI_WARNING_EXPIRY_CHECK_SECONDS", 60)
+# Webhook subscribers (URLs, comma-separated) that receive every published message as signed JSON.
+YINGJI_WARNING_WEBHOOK_URLS = env_list("YINGJI_WARNING_WEBHOOK_URLS", "")
+# The public address of this site, for the links in SMS, e-mail and webhook bodies (e.g. https://yj.example.gov.cn).
+YINGJI_WARNING_PUBLIC_URL = os.environ.get("YINGJI_WARNING_PUBLIC_URL", "").strip().rstrip("/")
+# Channel settings come from YINGJI_SMS_* / YINGJI_SMTP_* / YINGJI_BROADCAST_* / YINGJI_WEBHOOK_* (warnings/channels);
+# this dict, {"sms": {...}, ...}, overrides them per channel (tests point the channels at local stubs).
+YINGJI_WARNING_CHANNELS: dict = {}
+# --- end of warnings -------------------------------------------------------------------------------------------

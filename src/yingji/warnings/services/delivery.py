@@ -1,0 +1,199 @@
+"""Delivery glue: Delivery rows ↔ the channels (warnings/channels, pure).
+
+On publication `queue` writes one Delivery per (channel, address) the targeting reached — SMS to each distinct
+mobile number, e-mail to each address, a play (or, for a Cancel, a stop) command to each loudspeaker terminal,
+and the signed JSON to each webhook subscriber — inside the publication's transaction, and `schedule` hands the
+send to the background task once it commits (tasks.send_deliveries; inline in tests).
+
+`send` takes the queued rows of one warning channel by channel in batches: marks them sending, calls
+channels.deliver (retries with backoff inside), and writes each outcome back (sent with the receipt, or failed
+with the reason). A channel with no settings fails its rows with the reason, so the page shows why nothing went.
+Progress is the count of rows per state (`progress`), which the warning's page polls."""
+
+import os
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from .. import channels
+from ..models import Delivery, LoudspeakerTerminal, Recipient, Warning
+
+CHANNEL_LABELS = dict(Delivery.CHANNEL_CHOICES)
+BATCH = 500  # addresses per channel call: an SMS gateway batch, an SMTP session, one MQTT round of acks
+INSERT_BATCH = 2000
+REPEATS = {1: 3, 2: 3, 3: 2, 4: 2}  # times a loudspeaker plays the text, by level (red and orange: three)
+SMS_MAX = 480
+
+
+def _mobile(phone: str) -> str | None:
+    return channels.normalise_phone(phone) if phone else None
+
+
+def queue(warning: Warning, reach, chosen) -> dict[str, int]:
+    """One Delivery per address of the chosen channels; {channel: count}."""
+    now, rows = timezone.now(), []
+    if "sms" in chosen or "email" in chosen:
+        reached = set(reach.recipient_ids.tolist())
+        people = [p for p in Recipient.objects.filter(region_id__in=_regions(warning)).filter(is_active=True)
+                  .values_list("id", "phone", "email") if p[0] in reached]
+        if "sms" in chosen:
+            seen = set()
+            for pk, phone, _ in people:
+                number = _mobile(phone)
+                if number and number not in seen:
+                    seen.add(number)
+                    rows.append(Delivery(warning=warning, channel=Delivery.SMS, recipient_id=pk, address=number,
+                                         queued_at=now))
+        if "email" in chosen:
+            seen = set()
+            for pk, _, email in people:
+                if email and email.lower() not in seen:
+                    seen.add(email.lower())
+                    rows.append(Delivery(warning=warning, channel=Delivery.EMAIL, recipient_id=pk, address=email,
+                                         queued_at=now))
+    if "loudspeaker" in chosen:
+        for pk, code in LoudspeakerTerminal.objects.filter(pk__in=reach.terminal_ids.tolist()).values_list("id", "code"):
+            rows.append(Delivery(warning=warning, channel=Delivery.LOUDSPEAKER, terminal_id=pk, address=code,
+                                 queued_at=now))
+    if "webhook" in chosen:
+        for url in settings.YINGJI_WARNING_WEBHOOK_URLS:
+            rows.append(Delivery(warning=warning, channel=Delivery.WEBHOOK, address=url, queued_at=now))
+    Delivery.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.channel] = counts.get(row.channel, 0) + 1
+    return counts
+
+
+def _regions(warning: Warning):
+    from yingji.core.models import Region
+
+    return Region.objects.filter(path__startswith=warning.region.path).values("id")
+
+
+def schedule(warning: Warning):
+    """Send after the publication commits (never a message for a publication that rolled back)."""
+    from ..tasks import send_deliveries
+
+    pk = warning.pk
+    transaction.on_commit(lambda: send_deliveries.enqueue(pk))
+
+
+# --- sending ----------------------------------------------------------------------------------------------------
+
+def channel_configs() -> dict[str, dict]:
+    configs = channels.config_from_env(os.environ)
+    for name, override in (getattr(settings, "YINGJI_WARNING_CHANNELS", None) or {}).items():
+        configs[name] = {**configs.get(name, {}), **override}
+    return configs
+
+
+def public_url(warning: Warning) -> str:
+    base = settings.YINGJI_WARNING_PUBLIC_URL
+    return f"{base}/public/warnings/{warning.identifier}.xml" if base else f"/public/warnings/{warning.identifier}.xml"
+
+
+def message_of(warning: Warning) -> channels.Message:
+    """What the channels send, from the published message."""
+    colour = channels.base.LEVEL_COLOURS.get(warning.level or 4, "")
+    url = public_url(warning)
+    cancel = warning.msg_type == Warning.CANCEL
+    sender = warning.sender_name or warning.region.name
+    text = f"【{sender}】{warning.headline}：{warning.description}"
+    if len(text) > SMS_MAX:
+        text = text[:SMS_MAX - len(url) - 6] + f"…详见 {url}"
+    body = warning.description + ("" if cancel or not warning.instruction else f"\n\n防御指南：\n{warning.instruction}")
+    tts = f"{warning.headline}。{warning.description}" + ("" if cancel or not warning.instruction
+                                                          else f"。防御指南：{warning.instruction}")
+    return channels.Message(identifier=warning.identifier, msg_type=warning.msg_type, event=warning.event,
+                            level=warning.level or 4, colour=colour, headline=warning.headline, sms_text=text,
+                            body=f"{body}\n\n{url}", tts_text=tts, repeat=1 if cancel else REPEATS[warning.level or 4],
+                            cap_xml=warning.cap_xml.encode("utf-8"), url=url)
+
+
+def _write_outcomes(by_id: dict, outcomes, now):
+    rows = []
+    for outcome in outcomes:
+        row = by_id.get(outcome.delivery_id)
+        if row is None:
+            continue
+        row.attempts = outcome.attempts
+        if outcome.ok:
+            row.state, row.receipt, row.error, row.sent_at = Delivery.SENT, (outcome.receipt or "")[:255], "", now
+        else:
+            row.state, row.error = Delivery.FAILED, (outcome.error or "发送失败")[:500]
+        rows.append(row)
+    Delivery.objects.bulk_update(rows, ["state", "attempts", "receipt", "error", "sent_at"], batch_size=INSERT_BATCH)
+
+
+def _claim(warning: Warning, channel: str) -> list[Delivery]:
+    """The next batch of queued rows of the channel, marked sending in the same transaction (two workers never
+    send the same row)."""
+    with transaction.atomic():
+        batch = list(Delivery.objects.select_for_update(skip_locked=True)
+                     .filter(warning=warning, channel=channel, state=Delivery.QUEUED).order_by("id")[:BATCH])
+        Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(state=Delivery.SENDING)
+    return batch
+
+
+def send(warning_id: int, *, sleep=None) -> dict[str, dict[str, int]]:
+    """Send every queued delivery of the warning; returns progress(). Safe to run twice: only queued rows go."""
+    warning = Warning.objects.select_related("region").get(pk=warning_id)
+    message = message_of(warning)
+    configs = channel_configs()
+    for name in Delivery.CHANNELS:
+        if not Delivery.objects.filter(warning=warning, channel=name, state=Delivery.QUEUED).exists():
+            continue
+        channel = channels.build(name, configs.get(name))
+        while batch := _claim(warning, name):
+            now = timezone.now()
+            if not channel.configured():
+                reason = f"{channel.label}渠道未配置（{'、'.join(channels.env_names(name)[:2])} 等），未发送"
+                outcomes = [channels.Outcome(d.pk, False, error=reason, attempts=0) for d in batch]
+            else:
+                addresses = [channels.Address(d.pk, d.address) for d in batch]
+                extra = {"sleep": sleep} if sleep is not None else {}
+                outcomes = channels.deliver(channel, message, addresses, **extra)
+            _write_outcomes({d.pk: d for d in batch}, outcomes, now)
+    _mark_terminals(warning)
+    counts = progress(warning)
+    _record_summary(warning, counts)
+    return counts
+
+
+def _mark_terminals(warning: Warning):
+    acknowledged = Delivery.objects.filter(warning=warning, channel=Delivery.LOUDSPEAKER, state=Delivery.SENT)
+    LoudspeakerTerminal.objects.filter(pk__in=acknowledged.values("terminal_id")).update(last_ack_at=timezone.now())
+
+
+def _record_summary(warning: Warning, counts):
+    from .history import add_event
+
+    parts = []
+    for name, states in counts.items():
+        done = states.get(Delivery.SENT, 0) + states.get(Delivery.DELIVERED, 0)
+        parts.append(f"{CHANNEL_LABELS[name]}成功 {done}/{sum(states.values())}")
+    if parts:
+        with transaction.atomic():
+            add_event(warning, "delivered", None, note="；".join(parts))
+
+
+def progress(warning: Warning) -> dict[str, dict[str, int]]:
+    """{channel: {state: count}} of the warning's deliveries (one grouped query on the (warning, channel, state)
+    index): what the page polls while a send runs."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in (Delivery.objects.filter(warning=warning).values("channel", "state").annotate(n=Count("id"))
+                .order_by()):
+        counts.setdefault(row["channel"], {})[row["state"]] = row["n"]
+    return counts
+
+
+def apply_report(delivery_id: int, delivered: bool, detail: str = "") -> bool:
+    """A delivery report a gateway POSTs back later (SMS 状态报告): sent → delivered, or failed with the detail."""
+    now = timezone.now()
+    rows = Delivery.objects.filter(pk=delivery_id, state__in=(Delivery.SENT, Delivery.SENDING))
+    if delivered:
+        return bool(rows.update(state=Delivery.DELIVERED, delivered_at=now))
+    return bool(rows.update(state=Delivery.FAILED, error=(detail or "对方回报未送达")[:500]))
