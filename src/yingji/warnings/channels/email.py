@@ -72,8 +72,9 @@ class EmailChannel(Channel):
             return
         except (OSError, smtplib.SMTPException) as exc:
             reason = _why(exc, server, c.timeout_s)
+            settings_wrong = isinstance(exc, smtplib.SMTPNotSupportedError)  # no retry mends a setting
             for index, address in todo:
-                outcomes[index] = failure(address, f"邮箱 {address.address}：{reason}", retryable=True)
+                outcomes[index] = failure(address, f"邮箱 {address.address}：{reason}", retryable=not settings_wrong)
             return
         try:
             for n, (index, address) in enumerate(todo):
@@ -103,7 +104,7 @@ class EmailChannel(Channel):
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if c.user:
-                smtp.login(c.user, c.password)
+                _login(smtp, c.user, c.password)
         except BaseException:
             smtp.close()
             raise
@@ -144,6 +145,19 @@ class EmailChannel(Channel):
         return mail
 
 
+def _login(smtp: smtplib.SMTP, user: str, password: str):
+    """One mechanism, the first the server offers of PLAIN, LOGIN, CRAM-MD5: smtplib.login() would try the next
+    after a refusal, and servers that drop the connection on a second failed AUTH turn a wrong password into a
+    "disconnected" that looks retryable."""
+    offered = (smtp.esmtp_features.get("auth") or "").upper().split()
+    smtp.user, smtp.password = user, password
+    for mechanism, answer in (("PLAIN", smtp.auth_plain), ("LOGIN", smtp.auth_login), ("CRAM-MD5", smtp.auth_cram_md5)):
+        if mechanism in offered:
+            smtp.auth(mechanism, answer, initial_response_ok=True)
+            return
+    raise smtplib.SMTPNotSupportedError("AUTH")
+
+
 def _mail_address(name: str, mailbox: str):
     local, _, domain = mailbox.rpartition("@")
     try:
@@ -170,7 +184,7 @@ def _why(exc: BaseException, server: str, timeout_s: float) -> str:
     if isinstance(exc, ssl.SSLError):
         return f"邮件服务器 {server} TLS 握手失败（{exc.reason or exc}）"
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return f"邮件服务器 {server} 不支持 STARTTLS"
+        return f"邮件服务器 {server} 不支持 {'AUTH 登录' if exc.args == ('AUTH',) else 'STARTTLS'}（检查 security 与 user 配置）"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"邮件服务器 {server} 返回 {exc.smtp_code}（{exc.smtp_error.decode('utf-8', 'replace')[:80]}）"
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
