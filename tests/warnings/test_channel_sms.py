@@ -166,3 +166,17 @@ def test_five_thousand_numbers_in_batches_of_500():
     print(f"\nSMS: 5,000 numbers in 10 requests of 500 in {elapsed * 1000:.0f} ms "
           f"({elapsed / 5000 * 1e6:.0f} µs per number, stub included)")
     assert elapsed < 10
+
+
+def test_concurrent_requests_overlap_the_gateway_latency():
+    """A gateway taking 0.2 s a request: 8 batches one after another take 1.6 s; 4 at a time about 0.4 s."""
+    with SmsGatewayStub(secret=SECRET, latency_s=0.2) as slow:
+        channel = json_channel(slow, batch_size=50, concurrency=4)
+        numbers = phones(400)
+        started = time.perf_counter()
+        out = channel.send(sample_message(), to(numbers))
+        elapsed = time.perf_counter() - started
+    assert len(slow.requests) == 8 and all(r.signature_ok for r in slow.requests)
+    assert all(o.ok for o in out) and sorted(p for p, _, _ in slow.sent) == numbers
+    assert [o.receipt for o in out] == [dict((p, m) for p, _, m in slow.sent)[n] for n in numbers]
+    assert elapsed < 1.2, elapsed

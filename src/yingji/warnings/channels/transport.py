@@ -38,8 +38,16 @@ class Connections:
 
     def __init__(self, timeout_s: float, verify_tls: bool = True):
         self.timeout_s = timeout_s
-        self.context = ssl.create_default_context() if verify_tls else ssl._create_unverified_context()  # noqa: S323
+        self.verify_tls = verify_tls
+        self._context = None
         self.open: dict[tuple, http.client.HTTPConnection] = {}
+
+    @property
+    def context(self) -> ssl.SSLContext:
+        """Made on first https use: loading the CA store costs ~0.1 s, wasted on a plain-http gateway."""
+        if self._context is None:
+            self._context = ssl.create_default_context() if self.verify_tls else ssl._create_unverified_context()  # noqa: S323
+        return self._context
 
     def _get(self, scheme: str, host: str, port: int | None):
         key = (scheme, host, port)
