@@ -4,6 +4,10 @@ unique to each test: five terminals, one silent (it fails after the ack time-out
 busy one that plays on the retry, the command's flags and MQTT 5 properties, a Cancel, and a broker that is not
 there."""
 
+import json
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -116,3 +120,22 @@ def test_an_unreachable_broker_fails_every_terminal_retryably():
     out = deliver(channel, sample_message(), [Address(1, "T-1"), Address(2, "T-2")], attempts=2, sleep=lambda s: None)
     assert all(not o.ok and o.retryable and o.attempts == 2 for o in out)
     assert out[0].error == f"终端 T-1：广播平台 MQTT 服务器 127.0.0.1:{port} 无法连接（Connection refused）"
+
+
+def test_the_demo_fleet_from_the_command_line(broker, prefix):
+    """`python -m yingji.warnings.channels.terminals CODE…`: the terminals the demo runs, one JSON line a command."""
+    host, port = broker
+    fleet = subprocess.Popen([sys.executable, "-m", "yingji.warnings.channels.terminals", "--host", host, "--port",
+                              str(port), "--prefix", prefix, "LZ-DEMO-1", "LZ-DEMO-2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "2 个模拟终端已就绪" in fleet.stderr.readline()
+        message = sample_message()
+        out = loudspeakers(broker, prefix).send(message, [Address(1, "LZ-DEMO-1"), Address(2, "LZ-DEMO-2")])
+        assert all(o.ok for o in out)
+        lines = sorted((json.loads(fleet.stdout.readline()) for _ in range(2)), key=lambda line: line["terminal"])
+        assert [(line["terminal"], line["status"], line["id"]) for line in lines] == [
+            ("LZ-DEMO-1", "played", message.identifier), ("LZ-DEMO-2", "played", message.identifier)]
+    finally:
+        fleet.send_signal(signal.SIGTERM)
+        assert fleet.wait(10) == 0

@@ -30,7 +30,7 @@ import random
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 LEVEL_COLOURS = {1: "红色", 2: "橙色", 3: "黄色", 4: "蓝色"}
@@ -207,10 +207,3 @@ def _send_safely(channel: Channel, message: Message, addresses: list[Address]) -
         raise RuntimeError(f"channel {channel.name} returned outcomes for {ids[:5]}… instead of one per address")
     return outcomes
 
-
-def unique_by(items: Iterable, key: Callable) -> dict:
-    """Group items by key, keeping the first-seen order of the keys."""
-    groups: dict = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    return groups
