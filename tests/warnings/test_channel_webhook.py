@@ -98,3 +98,6 @@ def test_unreachable_bad_url_and_unsigned():
     assert out[0].error == f"接收地址 http://127.0.0.1:{port}/h：接收系统 127.0.0.1:{port} 无法连接（Connection refused）"
     assert out[1].error == "接收地址“ftp://x/”不是 http(s) 地址" and not out[1].retryable
     assert not build("webhook", {}).configured()
+    token = deliver(channel, sample_message(), [Address(3, f"http://127.0.0.1:{port}/robot/send?access_token=s3cr3t")],
+                    attempts=1)
+    assert "s3cr3t" not in token[0].error and f"http://127.0.0.1:{port}/robot/send?…：" in token[0].error

@@ -67,7 +67,7 @@ class Connections:
         """`service` names the far side in errors, e.g. "短信网关"."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            return Response(error=f"{service}地址“{url[:80]}”不是 http(s) 地址")
+            return Response(error=f"{service}地址“{url.split('?')[0][:80]}”不是 http(s) 地址")  # no query: it may hold a key
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query

@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import Address, Channel, Message, Outcome, failure, http_retryable, success
 from .transport import Connections, sign
@@ -61,7 +62,7 @@ class WebhookChannel(Channel):
         return bool(self.config.secret or self.config.secrets)
 
     def body(self, message: Message, address: Address, timestamp: int) -> bytes:
-        data = {**message.public_fields(), "cap_xml": message.cap_xml.decode("utf-8"),
+        data = {**message.public_fields(), "cap_xml": message.cap_xml.decode("utf-8", errors="replace"),
                 "delivery": address.delivery_id, "timestamp": timestamp}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -77,9 +78,10 @@ class WebhookChannel(Channel):
         url = address.address.strip()
         secret = self.config.secrets.get(url) or self.config.secret
         if not url.startswith(("http://", "https://")):
-            return failure(address, f"接收地址“{url[:80]}”不是 http(s) 地址", retryable=False)
+            return failure(address, f"接收地址“{shown(url)[:80]}”不是 http(s) 地址", retryable=False)
+        where = shown(url)
         if not secret:
-            return failure(address, f"接收地址 {url}：未配置签名密钥，不发送未签名的推送", retryable=False)
+            return failure(address, f"接收地址 {where}：未配置签名密钥，不发送未签名的推送", retryable=False)
         timestamp = int(time.time())
         body = self.body(message, address, timestamp)
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Yingji-warnings/1",
@@ -87,15 +89,21 @@ class WebhookChannel(Channel):
                    "X-Yingji-Delivery": str(address.delivery_id), "X-Yingji-Signature": signature(secret, body)}
         response = connections.request("POST", url, body, headers, SERVICE)
         if not response.status:
-            return failure(address, f"接收地址 {url}：{response.error}", retryable=True)
+            return failure(address, f"接收地址 {where}：{response.error}", retryable=True)
         if 200 <= response.status < 300:
             return success(address, _receipt(response.body) or f"HTTP {response.status}")
         excerpt = response.excerpt(80)
-        reason = f"接收地址 {url}：{SERVICE}返回 HTTP {response.status}" + (f"（{excerpt}）" if excerpt else "")
+        reason = f"接收地址 {where}：{SERVICE}返回 HTTP {response.status}" + (f"（{excerpt}）" if excerpt else "")
         if 300 <= response.status < 400:
             reason += "，不跟随重定向"
         return failure(address, reason, retryable=http_retryable(response.status),
                        retry_after_s=response.retry_after_s)
+
+
+def shown(url: str) -> str:
+    """The URL as errors show it: without its query, where subscribers often put an access token."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + ("?…" if parts.query else "")
 
 
 def _receipt(body: bytes) -> str | None:
