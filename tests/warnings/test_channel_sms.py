@@ -180,3 +180,24 @@ def test_concurrent_requests_overlap_the_gateway_latency():
     assert all(o.ok for o in out) and sorted(p for p, _, _ in slow.sent) == numbers
     assert [o.receipt for o in out] == [dict((p, m) for p, _, m in slow.sent)[n] for n in numbers]
     assert elapsed < 1.2, elapsed
+
+
+def test_form_body_and_the_other_receipt_shapes(gateway):
+    """Gateways differ: a form POST; one id for the whole batch; per-number ids listed in order without the number."""
+    form = build("sms", {"url": gateway.url + "/form", "body": {"mobile": "{phone}", "msg": "{text}"},
+                         "body_format": "form", "batch_size": 10, "receipts_path": "taskId"})
+    gateway.script(200, {"taskId": 8812})
+    out = form.send(sample_message(), to(phones(2)))
+    assert [o.receipt for o in out] == ["8812", "8812"]
+    request = gateway.requests[-1]
+    assert request.headers["content-type"].startswith("application/x-www-form-urlencoded")
+    assert request.body.startswith(b"mobile=13900000000%2C13900000001&msg=%E3%80%90")
+    ordered = build("sms", {"url": gateway.url + "/sms", "body": JSON_BODY, "batch_size": 10, "receipts_path": "ids"})
+    gateway.script(200, {"ids": [{"msgid": "a"}, {"msgid": "b"}]})
+    assert [o.receipt for o in ordered.send(sample_message(), to(phones(2)))] == ["a", "b"]
+    gateway.script(200, {"ids": [{"phone": "13900000001", "msgid": "only-b"}]})
+    missing = ordered.send(sample_message(), to(phones(2)))
+    assert missing[1].receipt == "only-b"
+    assert not missing[0].ok and missing[0].retryable and missing[0].error.endswith("应答中没有这个号码的回执")
+    gateway.script(200, b"<html>ok</html>")
+    assert "应答不是 JSON" in ordered.send(sample_message(), to(phones(1)))[0].error
