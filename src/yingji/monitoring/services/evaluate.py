@@ -32,7 +32,7 @@ from .. import rules as engine
 from ..models import Alarm, Rule, RuleState, Sensor
 from .history import add_event
 from .rules import effective_rules
-from .sql import PG_TS, pg_cursor
+from .sql import PG_TS, id_list, pg_cursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALARM_TYPES = {Rule.HIGH: "高限报警", Rule.LOW: "低限报警", Rule.RATE: "变化速率报警", Rule.STALE: "离线"}
@@ -323,7 +323,7 @@ def _sensors():
 
 
 def _light_sensors(ids) -> dict[int, _Light]:
-    rows = Sensor.objects.filter(pk__in=ids).values_list("id", "kind", "unit", "region__path", "status",
+    rows = Sensor.objects.filter(pk__in=id_list(ids)).values_list("id", "kind", "unit", "region__path", "status",
                                                          "expected_interval_s")
     return {row[0]: _Light(*row) for row in rows}
 
@@ -341,7 +341,7 @@ def _active_alarms(sensors: dict, ids) -> dict:
     """The active alarms of these sensors, locked (their rows only, not the rule's or the region's), each with
     its ORM sensor (read into `sensors` where missing) and rule."""
     found = {}
-    for alarm in Alarm.objects.select_for_update(of=("self",)).filter(active=True, sensor_id__in=ids):
+    for alarm in Alarm.objects.select_for_update(of=("self",)).filter(active=True, sensor_id__in=id_list(ids)):
         found[(alarm.sensor_id, alarm.rule_id)] = alarm
     missing = {s for s, _ in found} - set(sensors)
     if missing:

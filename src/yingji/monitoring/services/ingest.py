@@ -42,6 +42,7 @@ EVENTS = frozenset(kinds.FIRE_EVENTS)
 EVENT_LIST = "/".join(kinds.FIRE_EVENTS)
 SQLITE_CHUNK = 1000  # rows per statement on SQLite (≤ 6 parameters a row: far under its 32,766 variables)
 PG_CHUNK = 20_000  # array elements per statement on PostgreSQL
+BIG = 2 ** 63  # an integer value beyond this takes the full path (float() of a huge int can overflow)
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ class _Refusals:
 
 def _parse(items, sensor_code, now_ms, future_ms, refusals: _Refusals) -> list[_Item]:
     parsed = []
+    latest = now_ms + future_ms
     for index, item in enumerate(items):
         if isinstance(item, Malformed):
             refusals.add(index, item, item.sensor_code or sensor_code or "", "", item.reason)
@@ -289,6 +291,16 @@ def _parse(items, sensor_code, now_ms, future_ms, refusals: _Refusals) -> list[_
             continue
         code = sensor_code if sensor_code is not None else item.get("sensor")
         raw_id = item.get("id")
+        ts, value = item.get("ts"), item.get("value")
+        # The common case, checked inline (a batch holds thousands): a numeric reading with a string id and
+        # epoch milliseconds in range. Anything else takes the full path below, which names what is wrong.
+        if (type(raw_id) is str and 0 < len(raw_id) <= MAX_ID_LENGTH and type(ts) is int and 0 <= ts <= latest
+                and (type(value) is float and value - value == 0 or type(value) is int and -BIG < value < BIG)
+                and type(code) is str and item.get("event") in (None, "")):
+            stripped = code.strip()
+            if stripped:
+                parsed.append(_Item(index, stripped, raw_id, ts, float(value), ""))
+                continue
         shown_id = raw_id if isinstance(raw_id, str) else ("" if raw_id is None else str(raw_id))
         if not isinstance(code, str) or not code.strip():
             refusals.add(index, item, "" if code is None else str(code), shown_id[:64],

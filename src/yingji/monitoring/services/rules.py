@@ -20,6 +20,7 @@ from yingji.standards import gas_alarms
 from .. import kinds
 from ..models import Rule, Sensor
 from ..rules import RESET_EVENT
+from .sql import id_list
 
 NUMERIC = (Rule.HIGH, Rule.LOW, Rule.RATE)
 
@@ -147,29 +148,42 @@ def delete_rule(actor, rule: Rule):
 
 
 def effective_rules(sensors) -> dict[int, list[Rule]]:
-    """sensor id → its enabled rules (kind rule of the nearest region, replaced by its own override)."""
+    """sensor id → its enabled rules (kind rule of the nearest region, replaced by its own override).
+    The kind rules are resolved once per (kind, region), not per sensor: a batch holds hundreds of sensors of a
+    few kinds in a few dozen regions."""
     sensors = list(sensors)
     if not sensors:
         return {}
-    paths = {p for s in sensors for p in (*ancestor_paths(s.region.path), s.region.path)}
+    places = {(s.kind, s.region.path) for s in sensors}
+    chains = {path: [*ancestor_paths(path), path][::-1] for _, path in places}  # nearest first
     kind_rules: dict[tuple, dict[str, Rule]] = defaultdict(dict)  # (kind, type, event) → region path → rule
-    for rule in Rule.objects.filter(sensor=None, kind__in={s.kind for s in sensors},
-                                    region__path__in=paths).select_related("region").defer("region__boundary"):
+    for rule in Rule.objects.filter(sensor=None, kind__in={kind for kind, _ in places},
+                                    region__path__in={p for chain in chains.values() for p in chain}
+                                    ).select_related("region").defer("region__boundary"):
         kind_rules[(rule.kind, rule.rule_type, rule.event)][rule.region.path] = rule
+    by_place: dict[tuple, dict[tuple, Rule]] = {}
+    for kind, path in places:
+        chosen = by_place[(kind, path)] = {}
+        for (rule_kind, rule_type, event), by_path in kind_rules.items():
+            if rule_kind == kind:
+                nearest = next((by_path[p] for p in chains[path] if p in by_path), None)
+                if nearest is not None:
+                    chosen[(rule_type, event)] = nearest
     overrides: dict[int, list[Rule]] = defaultdict(list)
-    for rule in Rule.objects.filter(sensor_id__in=[s.pk for s in sensors]):
+    for rule in Rule.objects.filter(sensor_id__in=id_list(s.pk for s in sensors)):
         overrides[rule.sensor_id].append(rule)
+    shared: dict[tuple, list[Rule]] = {}
     found = {}
     for sensor in sensors:
-        chain = [*ancestor_paths(sensor.region.path), sensor.region.path][::-1]  # nearest first
-        chosen: dict[tuple, Rule] = {}
-        for (kind, rule_type, event), by_path in kind_rules.items():
-            if kind != sensor.kind:
-                continue
-            nearest = next((by_path[p] for p in chain if p in by_path), None)
-            if nearest is not None:
-                chosen[(rule_type, event)] = nearest
-        for rule in overrides.get(sensor.pk, ()):
+        place = (sensor.kind, sensor.region.path)
+        own = overrides.get(sensor.pk)
+        if own is None and place in shared:
+            found[sensor.pk] = shared[place]
+            continue
+        chosen = dict(by_place[place])
+        for rule in own or ():
             chosen[(rule.rule_type, rule.event)] = rule
         found[sensor.pk] = sorted((r for r in chosen.values() if r.enabled), key=lambda r: (r.rule_type, r.event, r.pk))
+        if own is None:
+            shared[place] = found[sensor.pk]
     return found
