@@ -16,6 +16,7 @@ from yingji.core.imports import SHEETS
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 
+from ..filtersets import RecipientFilterSet, TerminalFilterSet
 from ..models import Delivery, LoudspeakerTerminal, Recipient, Warning
 from .common import level_info
 
@@ -43,13 +44,7 @@ class RecipientListView(ObjectListView):
                ("longitude", "经度"), ("latitude", "纬度"), ("is_active", "启用")]
     orderings = {"name": "name", "region": ("region__path", "所在区划")}
 
-    @property
-    def filterset_class(self):
-        try:
-            from ..filtersets import RecipientFilterSet
-        except ImportError:
-            return None
-        return RecipientFilterSet
+    filterset_class = RecipientFilterSet
 
     @property
     def sheet(self):
@@ -66,20 +61,6 @@ class RecipientListView(ObjectListView):
 
     def base_queryset(self):
         return Recipient.objects.select_related("region")
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.filterset_class is None:
-            params = self.request.GET
-            if params.get("kind") in dict(Recipient.KIND_CHOICES):
-                queryset = queryset.filter(kind=params["kind"])
-            region = params.get("region", "")
-            if region.isascii() and region.isdigit():
-                found = Region.objects.filter(pk=int(region)).first()
-                queryset = queryset.filter(region__path__startswith=found.path) if found else queryset.none()
-            if params.get("is_active") in ("true", "false"):
-                queryset = queryset.filter(is_active=params["is_active"] == "true")
-        return queryset
 
     def summary(self, queryset):
         counts = queryset.aggregate(n=Count("pk"), phones=Count("pk", filter=~Q(phone="")),
@@ -112,6 +93,7 @@ class TerminalListView(ObjectListView):
     columns = [("code", "终端编号"), ("name", "名称"), ("region.name", "所在村（社区）"), ("n_deliveries", "播发次数"),
                ("last_ack_at", "最近应答"), ("is_active", "启用")]
     orderings = {"code": "code", "ack": ("-last_ack_at", "最近应答")}
+    filterset_class = TerminalFilterSet
 
     @property
     def sheet(self):
@@ -124,17 +106,6 @@ class TerminalListView(ObjectListView):
 
     def base_queryset(self):
         return LoudspeakerTerminal.objects.select_related("region").annotate(n_deliveries=Count("deliveries"))
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        params = self.request.GET
-        region = params.get("region", "")
-        if region.isascii() and region.isdigit():
-            found = Region.objects.filter(pk=int(region)).first()
-            queryset = queryset.filter(region__path__startswith=found.path) if found else queryset.none()
-        if params.get("is_active") in ("true", "false"):
-            queryset = queryset.filter(is_active=params["is_active"] == "true")
-        return queryset
 
     def summary(self, queryset):
         counts = queryset.aggregate(n=Count("pk", distinct=True), active=Count("pk", filter=Q(is_active=True), distinct=True),
@@ -181,7 +152,7 @@ class CapImportForm(forms.Form):
 def import_service():
     from ..services import imports
 
-    return getattr(imports, "import_cap", None) or imports.import_message
+    return imports.import_cap
 
 
 class CapImportView(ScopedMixin, FormView):
@@ -200,9 +171,7 @@ class CapImportView(ScopedMixin, FormView):
         try:
             warning = import_service()(self.request.user, data["content"])
         except ValidationError as exc:
-            reasons = [f"{key}：{m}" if key not in ("__all__", "xml", "cap") else m
-                       for key, msgs in (exc.message_dict.items() if hasattr(exc, "error_dict")
-                                         else [("__all__", exc.messages)]) for m in msgs]
+            reasons = exc.messages  # each names the element or the field and the reason
             return self.render_to_response(self.get_context_data(form=form, refused=reasons,
                                                                  filename=data["filename"]), status=400)
         except PermissionDenied as exc:

@@ -20,6 +20,7 @@ from yingji.core.layers import allow_tiles, map_extent, tile_settings
 from yingji.core.scoping import scope
 from yingji.standards import event_codes
 
+from ..filtersets import WarningFilterSet
 from ..models import Delivery, Warning, WarningCoverage, WarningEvent
 from .common import (
     current,
@@ -61,14 +62,6 @@ def event_name(code: str) -> str:
 
 # --- List ----------------------------------------------------------------------------------------------------
 
-def _filterset():
-    try:
-        from ..filtersets import WarningFilterSet
-    except ImportError:
-        return None
-    return WarningFilterSet
-
-
 class WarningListView(ObjectListView):
     model = Warning
     title = "预警信息"
@@ -79,9 +72,7 @@ class WarningListView(ObjectListView):
     orderings = {"sent": ("-sent", "发布时间"), "level": ("level", "级别"), "created": ("-created_at", "拟稿时间")}
     add_url_name = "warnings:warning_add"
 
-    @property
-    def filterset_class(self):
-        return _filterset()
+    filterset_class = WarningFilterSet
 
     @property
     def filters(self):
@@ -97,16 +88,6 @@ class WarningListView(ObjectListView):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.filterset_class is None:  # until the FilterSet exists: the same parameters by hand
-            params = self.request.GET
-            if params.get("state") in dict(Warning.STATE_CHOICES):
-                queryset = queryset.filter(state=params["state"])
-            if params.get("level") in {"1", "2", "3", "4"}:
-                queryset = queryset.filter(level=int(params["level"]))
-            if params.get("event_code"):
-                queryset = queryset.filter(event_code=params["event_code"][:16])
-            if params.get("source") in dict(Warning.SOURCE_CHOICES):
-                queryset = queryset.filter(source=params["source"])
         days = {key: n for key, _, n in PERIODS}.get(self.request.GET.get("period", ""))
         if days:
             since = timezone.now() - timezone.timedelta(days=days)
@@ -197,6 +178,7 @@ class WarningDetailView(ScopedMixin, DetailView):
                   .select_related("recipient", "terminal").order_by("-id")[:20])
         context.update(
             title=warning.headline, level=level_info(warning.level),
+            channel_names=[CHANNEL_LABELS.get(c, c) for c in warning.channels or []],
             event_label=warning.event or event_name(warning.event_code),
             chain=chain_of(warning, user), deliveries=deliveries, running=running, failed=failed,
             progress_seconds=PROGRESS_SECONDS, coverage=coverage, places=places, villages=villages,

@@ -68,12 +68,15 @@
   }
   var regionLayer = L.geoJSON(config.regions || { type: "FeatureCollection", features: [] }, {
     coordsToLatLng: function (c) { return toMap(c[0], c[1]); },
-    pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 5 }); },
+    pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: f.properties.level === "village" ? 5 : 8 }); },
     onEachFeature: function (f, layer) {
       var id = String(f.properties.id);
       outlines[id] = layer;
+      // Townships are named on the map (bearings without a base map); villages on hover.
+      var township = f.properties.level !== "village";
       layer.bindTooltip(window.YingjiMaps ? window.YingjiMaps.text(f.properties.name) : f.properties.name,
-                        { sticky: true, className: "map-label" });
+                        township ? { permanent: true, direction: "right", offset: [8, 0], className: "map-label" }
+                                 : { sticky: true, className: "map-label" });
       layer.on("click", function () {
         var box = boxes[id];
         if (!box || drawing) return;

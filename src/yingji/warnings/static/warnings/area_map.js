@@ -40,6 +40,13 @@
     return box;
   }
 
+  function onlyDots(collection) {
+    var features = (collection && collection.features) || [];
+    return features.length > 0 && features.every(function (f) {
+      return f.geometry && f.geometry.type === "Point" && !f.properties.radius_m;
+    });
+  }
+
   function draw(node) {
     var configNode = document.getElementById(node.getAttribute("data-config"));
     if (!configNode || !window.L) return;
@@ -81,13 +88,20 @@
         if (f.properties.radius_m) {
           return L.circle(latlng, { radius: f.properties.radius_m, color: col, weight: 2, fillColor: col, fillOpacity: 0.28 });
         }
-        return L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 1.5, fillColor: col, fillOpacity: 0.9 });
+        // A region without an outline (its centre): a larger dot, named on the map.
+        return L.circleMarker(latlng, { radius: 9, color: "#fff", weight: 2, fillColor: col, fillOpacity: 0.9 });
       },
-      onEachFeature: function (f, layer) { layer.bindPopup(function () { return popup(f.properties); }); },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(function () { return popup(f.properties); });
+        if (f.geometry && f.geometry.type === "Point" && !f.properties.radius_m && f.properties.region) {
+          layer.bindTooltip(text(f.properties.region), { permanent: true, direction: "right", offset: [9, 0], className: "map-label" });
+        }
+      },
     }).addTo(map);
     if (areas.getBounds().isValid()) areaBounds.extend(areas.getBounds());
     var target = areaBounds.isValid() ? areaBounds : bounds;
-    if (target.isValid()) map.fitBounds(target, { padding: [16, 16], maxZoom: 13 });
+    // Areas that are only dots (regions without outlines) are shown with their surroundings.
+    if (target.isValid()) map.fitBounds(target, { padding: [36, 36], maxZoom: onlyDots(config.areas) ? 11 : 13 });
     else if (config.extent) map.fitBounds(L.latLngBounds(toMap(config.extent[0], config.extent[1]), toMap(config.extent[2], config.extent[3])));
     else map.setView(toMap(105.03, 30.28), 9);
     node.setAttribute("data-areas", String(config.areas ? config.areas.features.length : 0));
