@@ -147,9 +147,29 @@ def _percentile(values, q):
     return round(values[min(len(values) - 1, int(q * len(values)))], 1)
 
 
+def _start_consumers(count, run, host, port, prefix, batch_size, batch_ms, url, var_dir):
+    """`count` `yingji ingest mqtt` processes sharing one subscription ($share/bench<run>/…)."""
+    consumers = []
+    for n in range(count):
+        log_path = var_dir / f"consumer-{run}-{n}.log"
+        process = subprocess.Popen(
+            [YINGJI, "ingest", "mqtt", "--host", host, "--port", str(port), "--client-id", f"bench-{run}-{n}",
+             "--share-group", f"bench{run}", "--topic-prefix", prefix, "--batch-size", str(batch_size),
+             "--batch-ms", str(batch_ms), "--session-expiry", "60"],
+            env=_env(url, var_dir), stdout=open(log_path, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        consumers.append((process, log_path))
+    deadline = time.monotonic() + 60
+    for process, log_path in consumers:
+        while '"event": "subscribed"' not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"consumer did not start:\n{log_path.read_text()[-2000:]}")
+            time.sleep(0.05)
+    return consumers
+
+
 def run_e2e(database_url: str | None = None, readings: int = 200_000, sensors: int = 1_000, *, rate: int = 25_000,
-            per_message: int = 10, batch_size: int = 2000, batch_ms: int = 50, host="127.0.0.1", port=1883,
-            timeout_s: float = 600, log=print) -> dict:
+            per_message: int = 10, batch_size: int = 2000, batch_ms: int = 50, consumers: int = 1,
+            host="127.0.0.1", port=1883, timeout_s: float = 900, log=print) -> dict:
     url = database_url or DEFAULT_URL
     var_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "yingji-bench-ingest"
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -157,19 +177,11 @@ def run_e2e(database_url: str | None = None, readings: int = 200_000, sensors: i
     subprocess.run([sys.executable, "-c", SETUP, str(sensors)], env=_env(url, var_dir), check=True, cwd=ROOT)
     run = uuid.uuid4().hex[:8]
     prefix = f"bench/{run}/yingji/v1"
-    log_path = var_dir / f"consumer-{run}.log"
-    consumer = subprocess.Popen(
-        [YINGJI, "ingest", "mqtt", "--host", host, "--port", str(port), "--client-id", f"bench-{run}",
-         "--share-group", f"bench{run}", "--topic-prefix", prefix, "--batch-size", str(batch_size),
-         "--batch-ms", str(batch_ms), "--session-expiry", "60"],
-        env=_env(url, var_dir), stdout=open(log_path, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    started_consumers = _start_consumers(consumers, run, host, port, prefix, batch_size, batch_ms, url, var_dir)
+    pids = [process.pid for process, _ in started_consumers]
     try:
-        deadline = time.monotonic() + 60
-        while '"event": "subscribed"' not in log_path.read_text():
-            if consumer.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"consumer did not start:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.05)
-        rss_before = _rss_mb(consumer.pid)
+        rss_before = sum(_rss_mb(pid) for pid in pids)
+        rss_samples, next_sample = [], time.monotonic()
         ctx = multiprocessing.get_context("spawn")
         ready, started = ctx.Event(), ctx.Value("d", 0.0)
         publisher = ctx.Process(target=publish, args=(host, port, prefix, readings, sensors, rate, per_message,
@@ -200,31 +212,38 @@ def run_e2e(database_url: str | None = None, readings: int = 200_000, sensors: i
                 if alarms:
                     last_alarm = max(a[0] for a in alarms)
                     alarm_ms.extend(observed - ts for _, ts in alarms)
-                rss_peak = max(rss_peak, _rss_mb(consumer.pid))
+                if time.monotonic() >= next_sample:  # every 10 s: memory must stay flat over a long run
+                    rss = sum(_rss_mb(pid) for pid in pids)
+                    rss_samples.append(round(rss, 1))
+                    rss_peak = max(rss_peak, rss)
+                    next_sample += 10
             escalated = conn.execute("SELECT count(*) FROM monitoring_alarm WHERE level = 2").fetchone()[0]
             alarms_total = conn.execute("SELECT count(*) FROM monitoring_alarm").fetchone()[0]
             stored = conn.execute("SELECT count(*) FROM monitoring_reading").fetchone()[0]
         publisher.join(60)
-        rss_after = _rss_mb(consumer.pid)
+        rss_after = sum(_rss_mb(pid) for pid in pids)
         elapsed_s = (last_seen_at / 1000 - started.value) if last_seen_at else None
         result = {
             "readings": expected, "stored": stored, "sensors": sensors, "offered_rate": rate,
-            "per_message": per_message, "batch_size": batch_size, "batch_ms": batch_ms,
+            "per_message": per_message, "batch_size": batch_size, "batch_ms": batch_ms, "consumers": consumers,
             "readings_per_s": round(stored / elapsed_s) if elapsed_s else 0,
             "p50_commit_ms": _percentile(commit_ms, 0.50), "p99_commit_ms": _percentile(commit_ms, 0.99),
             "max_commit_ms": round(max(commit_ms), 1) if commit_ms else None,
             "alarms": alarms_total, "escalated": escalated,
             "p50_alarm_ms": _percentile(alarm_ms, 0.50), "p99_alarm_ms": _percentile(alarm_ms, 0.99),
             "rss_before_mb": round(rss_before, 1), "rss_peak_mb": round(rss_peak, 1), "rss_after_mb": round(rss_after, 1),
-            "poll_ms": int(POLL_S * 1000),
+            "rss_every_10s_mb": rss_samples, "poll_ms": int(POLL_S * 1000),
+            "load_average": os.getloadavg()[0],
         }
         return result
     finally:
-        consumer.send_signal(signal.SIGTERM)
-        try:
-            consumer.wait(30)
-        except subprocess.TimeoutExpired:
-            consumer.kill()
+        for process, _ in started_consumers:
+            process.send_signal(signal.SIGTERM)
+        for process, _ in started_consumers:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def main():
@@ -236,9 +255,10 @@ def main():
     parser.add_argument("--per-message", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--batch-ms", type=int, default=50)
+    parser.add_argument("--consumers", type=int, default=1, help="`yingji ingest mqtt` processes sharing the load")
     args = parser.parse_args()
     result = run_e2e(args.database_url, args.readings, args.sensors, rate=args.rate, per_message=args.per_message,
-                     batch_size=args.batch_size, batch_ms=args.batch_ms)
+                     batch_size=args.batch_size, batch_ms=args.batch_ms, consumers=args.consumers)
     print(json.dumps(result, ensure_ascii=False))
 
 
