@@ -400,4 +400,17 @@ YINGJI_WARNING_PUBLIC_URL = os.environ.get("YINGJI_WARNING_PUBLIC_URL", "").stri
 # Channel settings come from YINGJI_SMS_* / YINGJI_SMTP_* / YINGJI_BROADCAST_* / YINGJI_WEBHOOK_* (warnings/channels);
 # this dict, {"sms": {...}, ...}, overrides them per channel (tests point the channels at local stubs).
 YINGJI_WARNING_CHANNELS: dict = {}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "WarningStateEnum": "yingji.warnings.models.Warning.STATE_CHOICES",
+    "WarningMsgTypeEnum": "yingji.warnings.models.Warning.MSG_TYPE_CHOICES",
+    "WarningStatusEnum": "yingji.warnings.models.Warning.STATUS_CHOICES",
+    "WarningScopeEnum": "yingji.warnings.models.Warning.SCOPE_CHOICES",
+    "WarningSourceEnum": "yingji.warnings.models.Warning.SOURCE_CHOICES",
+    "WarningLevelEnum": "yingji.warnings.models.LEVEL_CHOICES",
+    "DeliveryChannelEnum": "yingji.warnings.models.Delivery.CHANNEL_CHOICES",
+    "DeliveryStateEnum": "yingji.warnings.models.Delivery.STATE_CHOICES",
+    "RecipientKindEnum": "yingji.warnings.models.Recipient.KIND_CHOICES",
+    # Named here because the warnings' "state" fields made its name ambiguous.
+    "AlarmStateEnum": "yingji.monitoring.models.Alarm.STATE_CHOICES",
+})
 # --- end of warnings -------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_draft_review_publish(people):
     warning.refresh_from_db()
     assert warning.state == Warning.PUBLISHED
     parts = cap.parse_identifier(warning.identifier)
-    assert parts.region_code == "512022" and parts.n == 0
+    assert parts.region_code == "512022" and parts.sender_code == warning.sender_code == "51202200000000"
     assert cap.validate(warning.cap_xml.encode()) == []
     alert = cap.parse(warning.cap_xml.encode())
     assert alert.infos[0].event_code == "11B03" and alert.infos[0].level == 1

@@ -365,13 +365,14 @@ def _issuer_name(region: Region) -> str:
 
 
 @transaction.atomic
-def publish(actor, warning: Warning, channels=None) -> Warning:
-    """签发: the reviewed message is published (see _issue). `channels` defaults to the draft's choice."""
+def publish(actor, warning: Warning, channels=None, *, now=None) -> Warning:
+    """签发: the reviewed message is published (see _issue). `channels` defaults to the draft's choice. `now`: the
+    moment of publication, for the demo's history (a warning of yesterday); no page or API route passes it."""
     stored = _locked(actor, warning)
     require_role(actor, "YINGJI_WARNING_SIGNERS")
     if stored.state != Warning.REVIEWED:
         raise _state_error(stored, "签发", (Warning.REVIEWED,))
-    now = timezone.now()
+    now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     checks.check_content(stored, errors, now=now)
     chosen = checks.check_channels(stored.channels if channels is None else channels, errors)
@@ -425,3 +426,14 @@ def expire_due(now=None) -> list[int]:
         add_event(warning, "expired", None, changes=changes)
     return [w.pk for w in due]
 
+
+
+@transaction.atomic
+def delete_draft(actor, warning: Warning):
+    """A draft nobody has submitted may be deleted (with its areas); anything further is kept for the record."""
+    from yingji.core.services import delete_scoped
+
+    stored = _locked(actor, warning)
+    if stored.state != Warning.DRAFT or stored.submitted_at is not None:
+        raise ValidationError({"state": ["只有未提交过审核的草稿可以删除；已提交、发布的预警信息留档备查。"]})
+    delete_scoped(actor, stored)

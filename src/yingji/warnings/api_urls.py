@@ -1,0 +1,3 @@
+from . import api
+
+routes = api.ROUTES
