@@ -1,8 +1,9 @@
 """Queries on a RoadGraph: one-to-many, many-to-one, route, isochrone, multi-source coverage times.
 
-All of them are scipy.sparse.csgraph.dijkstra (C) on the packed weights (see graph.py), so one run
-gives both the fastest time and that route's length. Many-to-one (every unit to one incident) is one
-Dijkstra on the reverse graph from the incident. Off-network legs (point → its road node) are added
+All of them are Dijkstra on the packed weights (see graph.py), so one run gives both the fastest time and
+that route's length. Many-to-one (every unit to one incident) is one Dijkstra on the reverse graph from the
+incident; it, one-to-many and route stop as soon as every target is settled (bounded.py); whole-graph
+trees (coverage, isochrones, unit tables) are scipy.sparse.csgraph.dijkstra with its distance limit. Off-network legs (point → its road node) are added
 at the profile's access speed, and counted in the metres.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
+from . import bounded
 from .estimate import MIXED, NETWORK, STRAIGHT_LINE, Estimate, straight_line
 from .graph import SHIFT, GraphError, RoadGraph, unpack_metres, unpack_seconds
 from .snap import DEFAULT_MAX_SNAP_M, OffNetworkError, off_network_message, snap, snap_point
@@ -130,8 +132,10 @@ def _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse):
         return line
     node, origin_m = origin
     others = (snap_cached if reverse else snap)(graph, lons, lats, max_snap_m)
-    packed = tree(graph, node, reverse=reverse)
-    values = np.where(others.ok, packed[np.maximum(others.node, 0)], np.inf)
+    # The search stops once every snapped target is settled (bounded.py), not after the whole graph.
+    values = np.full(len(lons), np.inf)
+    if others.ok.any():
+        values[others.ok] = bounded.to_targets(graph, node, others.node[others.ok], reverse=reverse).values
     return _estimate(graph, values, origin_m, others.distance_m, others.ok, lons, lats, lon, lat, fallback,
                      "出发单位" if reverse else "目标地点", max_snap_m)
 
@@ -292,20 +296,16 @@ def route(graph: RoadGraph | None, start: tuple[float, float], end: tuple[float,
         return Route([[lon1, lat1], [lon2, lat2]], float(line.seconds[0]), float(line.metres[0]), STRAIGHT_LINE, [])
     a, snap_a = snap_point(graph, lon1, lat1, max_snap_m, what="起点")
     b, snap_b = snap_point(graph, lon2, lat2, max_snap_m, what="终点")
-    packed, pred = tree(graph, a, predecessors=True)
-    if not np.isfinite(packed[b]):
+    packed, nodes = bounded.path_to(graph, a, b)  # stops once the end is settled
+    if not np.isfinite(packed):
         raise GraphError("起点与终点之间" + UNREACHABLE)
-    _check(graph, packed[b:b + 1])
-    nodes = [b]
-    while nodes[-1] != a:
-        nodes.append(int(pred[nodes[-1]]))
-    nodes.reverse()
+    _check(graph, np.array([packed]))
     idx = np.asarray(nodes)
     coords = [[float(lon1), float(lat1)]] + np.column_stack([graph.lon[idx], graph.lat[idx]]).tolist()
     coords.append([float(lon2), float(lat2)])
     speed = access_speed_ms(graph)
-    return Route(coords, float(unpack_seconds(packed[b])) + (snap_a + snap_b) / speed,
-                 float(unpack_metres(packed[b])) + snap_a + snap_b, NETWORK, nodes, snap_a, snap_b)
+    return Route(coords, float(unpack_seconds(packed)) + (snap_a + snap_b) / speed,
+                 float(unpack_metres(packed)) + snap_a + snap_b, NETWORK, nodes, snap_a, snap_b)
 
 
 def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = None):

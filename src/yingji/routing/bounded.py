@@ -1,0 +1,316 @@
+"""Bounded Dijkstra: stop as soon as every target is settled, or when the time bound is passed.
+
+Ranking units for an incident needs the times at a few hundred unit nodes only, yet a plain
+scipy.sparse.csgraph.dijkstra settles the whole graph (75–79 ms on the 1M-edge tiled province graph)
+whatever the units' spread. scipy has `limit=` (a distance bound) but cannot stop "when these targets are
+settled", so the search here is a small compiled loop:
+
+- numba (`@njit(cache=True)`, wheels for CPython 3.11, no build tools): a binary heap with lazy deletion
+  over the packed weights of graph.py. Measured on the 1M-edge tiled graph (380 copies of Helsinki,
+  639,160 nodes) on the 2-core machine: ranking 350 units in the incident's own city ≈ 1 ms (scipy full
+  search ≈ 75 ms), units spread over the whole graph ≈ the full scipy search; import ≈ 0.3 s and
+  the first call's compile ≈ 1–2 s, then read from numba's on-disk cache (a few tens of ms) in later
+  processes.
+- without numba, scipy with a doubling distance bound (search with limit L; if a target is not settled,
+  double L): exact too, but each round re-runs the search and allocates O(n) arrays inside scipy; it is
+  kept as the fallback so the engine works (slower) where numba is not installed.
+- networkit (Dijkstra with targets) was measured as well: it needs its own copy of the graph (a build
+  of ~1 s and a second adjacency in memory) and its per-query Python/C++ set-up is not smaller than
+  numba's loop, so it is a bench baseline, not a dependency.
+See bench/bench_routing.py for the figures and the interleaved comparison.
+
+Exactness: the packed weights (time_ms · 2**25 + length_dm) are integers below 2**53, so the settled
+distances are the same numbers scipy's full search gives; a node's value is final once it is settled,
+and unsettled nodes are reported as inf exactly like scipy's `limit=` does beyond the bound.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+try:  # optional: a compiled loop that can stop early; scipy with a doubling bound otherwise
+    if os.environ.get("YINGJI_ROUTING_NO_NUMBA"):
+        raise ImportError("numba switched off by YINGJI_ROUTING_NO_NUMBA")
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised by the fallback test through force_scipy
+    njit = None
+
+ENGINE = "numba" if njit is not None else "scipy"
+
+
+def _search(indptr, indices, data, sources, targets, limit, dist, state, wanted, pred, with_pred):
+    """Dijkstra from `sources` over packed weights until every node of `targets` is settled (never, when
+    targets is empty) or the next node lies beyond `limit`. Returns (packed distance per target, inf where
+    not settled; nodes settled).
+
+    The work arrays (dist inf, state -1, wanted 0, pred) are the caller's and are left as they were found:
+    only the nodes this search touched are reset, so a search near its source costs what it settles, not
+    O(graph). pred is written for the touched nodes (with_pred) and read by the caller before the next
+    search. An indexed binary heap with decrease-key: a lazy heap with stale entries measured slower here.
+    """
+    cap = 1024
+    heap_key = np.empty(cap, np.float64)
+    heap_node = np.empty(cap, np.int32)
+    touched = np.empty(cap, np.int32)
+    n_touched = 0
+    remaining = 0
+    for t in targets:
+        if wanted[t] == 0:
+            wanted[t] = 1
+            remaining += 1
+    stop_on_targets = remaining > 0
+    size = 0
+    for s in sources:
+        if dist[s] == 0.0:
+            continue
+        dist[s] = 0.0
+        if with_pred:
+            pred[s] = -1
+        if size == cap:
+            cap *= 2
+            heap_key, heap_node, touched = _grow(heap_key, heap_node, touched, cap)
+        heap_key[size] = 0.0  # every key is 0: no sift needed
+        heap_node[size] = s
+        state[s] = size
+        touched[n_touched] = s
+        n_touched += 1
+        size += 1
+    settled = 0
+    while size > 0:
+        d = heap_key[0]
+        if d > limit:
+            break
+        u = heap_node[0]
+        state[u] = -2
+        settled += 1
+        size -= 1
+        if size > 0:  # move the last entry down from the root
+            key = heap_key[size]
+            node = heap_node[size]
+            j = 0
+            while True:
+                child = 2 * j + 1
+                if child >= size:
+                    break
+                if child + 1 < size and heap_key[child + 1] < heap_key[child]:
+                    child += 1
+                if heap_key[child] >= key:
+                    break
+                heap_key[j] = heap_key[child]
+                heap_node[j] = heap_node[child]
+                state[heap_node[j]] = j
+                j = child
+            heap_key[j] = key
+            heap_node[j] = node
+            state[node] = j
+        if stop_on_targets and wanted[u]:
+            remaining -= 1
+            if remaining == 0:
+                break
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            slot = state[v]
+            if slot == -2:
+                continue
+            nd = d + data[e]
+            if nd < dist[v]:
+                dist[v] = nd
+                if with_pred:
+                    pred[v] = u
+                if slot < 0:  # new in the heap
+                    if size == cap or n_touched == cap:
+                        cap *= 2
+                        heap_key, heap_node, touched = _grow(heap_key, heap_node, touched, cap)
+                    touched[n_touched] = v
+                    n_touched += 1
+                    j = size
+                    size += 1
+                else:
+                    j = slot
+                while j > 0:
+                    parent = (j - 1) >> 1
+                    if heap_key[parent] <= nd:
+                        break
+                    heap_key[j] = heap_key[parent]
+                    heap_node[j] = heap_node[parent]
+                    state[heap_node[j]] = j
+                    j = parent
+                heap_key[j] = nd
+                heap_node[j] = v
+                state[v] = j
+    out = np.empty(targets.shape[0], np.float64)
+    for i in range(targets.shape[0]):
+        t = targets[i]
+        out[i] = dist[t] if state[t] == -2 else np.inf
+        wanted[t] = 0
+    for i in range(n_touched):
+        v = touched[i]
+        dist[v] = np.inf
+        state[v] = -1
+    return out, settled
+
+
+def _grow(keys, nodes, touched, cap):
+    """The heap and the touched list, twice as long (touched keeps growing after the heap shrinks)."""
+    new_keys = np.empty(cap, np.float64)
+    new_nodes = np.empty(cap, np.int32)
+    new_touched = np.empty(cap, np.int32)
+    new_keys[:keys.shape[0]] = keys
+    new_nodes[:nodes.shape[0]] = nodes
+    new_touched[:touched.shape[0]] = touched
+    return new_keys, new_nodes, new_touched
+
+
+if njit is not None:
+    _grow = njit(cache=True, nogil=True)(_grow)
+    _search = njit(cache=True, nogil=True)(_search)
+
+
+FULL_FRACTION = 0.5  # above this share of the graph in the units' disc, the full scipy search is cheaper
+GRID = 64
+_GRIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Search:
+    values: np.ndarray  # packed distances at the targets (inf: unreachable or beyond the limit)
+    settled: int  # nodes settled (the whole graph for a full search)
+    engine: str  # "bounded" (compiled, early stop), "doubling" (scipy, growing bound) or "full" (scipy)
+
+
+def _as_nodes(nodes) -> np.ndarray:
+    return np.ascontiguousarray(np.atleast_1d(np.asarray(nodes)), dtype=np.int32)
+
+
+_WORK = threading.local()  # per thread: graph → {reverse: work arrays}; a web process's threads never share them
+
+
+def _work(graph, reverse: bool):
+    """This thread's work arrays for graph (dist inf, state -1, wanted 0, pred): 17 bytes a node, allocated
+    once and left clean by every search."""
+    per_graph = getattr(_WORK, "graphs", None)
+    if per_graph is None:
+        per_graph = _WORK.graphs = weakref.WeakKeyDictionary()
+    arrays = per_graph.setdefault(graph, {})
+    if reverse not in arrays:
+        n = graph.n_nodes
+        arrays[reverse] = (np.full(n, np.inf), np.full(n, -1, np.int32), np.zeros(n, np.uint8),
+                           np.full(n, -1, np.int32))
+    return arrays[reverse]
+
+
+def _arrays(graph, reverse: bool):
+    matrix = graph.rev if reverse else graph.fwd
+    indptr, indices = (graph.rev_indptr, graph.rev_indices) if reverse else (graph.indptr, graph.indices)
+    return matrix, indptr, indices, np.ascontiguousarray(matrix.data, dtype=np.float64)
+
+
+def _grid(graph):
+    """Node counts on a GRID × GRID grid over the graph's projected extent (kept per graph)."""
+    found = _GRIDS.get(graph)
+    if found is None:
+        xy = graph.kdtree.data
+        low = xy.min(axis=0)
+        cell = (xy.max(axis=0) - low) / GRID + 1e-9
+        ij = np.minimum(((xy - low) / cell).astype(np.int64), GRID - 1)
+        counts = np.bincount(ij[:, 0] * GRID + ij[:, 1], minlength=GRID * GRID).reshape(GRID, GRID)
+        centres = [low[k] + (np.arange(GRID) + 0.5) * cell[k] for k in (0, 1)]
+        found = (counts, centres[0][:, None], centres[1][None, :], float(np.hypot(*cell)) / 2)
+        _GRIDS[graph] = found
+    return found
+
+
+def reach_fraction(graph, source: int, targets: np.ndarray) -> float:
+    """Share of the graph's nodes in the disc around `source` through its farthest target (straight line,
+    grid cells counted whole): about what a search that stops at the last target has to settle."""
+    if not len(targets):
+        return 1.0
+    xy = graph.kdtree.data
+    radius = float(np.sqrt(((xy[targets] - xy[source]) ** 2).sum(axis=1).max()))
+    counts, cx, cy, half = _grid(graph)
+    inside = np.hypot(cx - xy[source, 0], cy - xy[source, 1]) <= radius + half
+    return float(counts[inside].sum()) / max(graph.n_nodes, 1)
+
+
+def choose(graph, source: int, targets: np.ndarray, limit: float = np.inf) -> str:
+    """The faster exact engine for this query: the bounded compiled search unless the targets span most of
+    the graph (then every node is settled anyway and scipy's full search is measured faster)."""
+    if ENGINE != "numba":
+        return "doubling" if len(targets) and not np.isfinite(limit) else "full"
+    if np.isfinite(limit) or reach_fraction(graph, source, targets) <= FULL_FRACTION:
+        return "bounded"
+    return "full"
+
+
+def to_targets(graph, sources, targets, reverse: bool = False, limit: float = np.inf,
+               engine: str | None = None) -> Search:
+    """Packed distances from `sources` (one node, or several: the nearest counts) to each of `targets`
+    (reverse=True: from each target to the sources), stopping once every target is settled or the packed
+    `limit` is passed; inf for a target that is unreachable or beyond the limit. `engine`: None picks
+    (choose()); "bounded", "doubling" or "full" force one (benches and tests)."""
+    sources, targets = _as_nodes(sources), _as_nodes(targets)
+    engine = engine or choose(graph, int(sources[0]), targets, limit)
+    matrix, indptr, indices, data = _arrays(graph, reverse)
+    if engine == "bounded":
+        if njit is None:
+            raise RuntimeError("numba is not installed: the bounded compiled search is unavailable")
+        values, settled = _search(indptr, indices, data, sources, targets, float(limit), *_work(graph, reverse),
+                                  False)
+        return Search(values, int(settled), engine)
+    if engine == "doubling":
+        values, settled = _doubling(matrix, sources, targets, limit)
+        return Search(values, settled, engine)
+    dist = dijkstra(matrix, directed=True, indices=sources, limit=limit, min_only=True)
+    return Search(dist[targets], int(np.isfinite(dist).sum()), "full")
+
+
+def _doubling(matrix, sources, targets, limit, first_s: float = 60.0):
+    """scipy without an early stop: search with a bound L (first 60 s), double L until every target is
+    reached, the caller's limit is searched, or no edge leaves the reached set (the rest is unreachable)."""
+    from .graph import SHIFT
+
+    bound = min(limit, first_s * 1000.0 * SHIFT)
+    while True:
+        dist = dijkstra(matrix, directed=True, indices=sources, limit=bound, min_only=True)
+        values = dist[targets]
+        reached = np.isfinite(dist)
+        if np.isfinite(values).all() or bound >= limit or not _frontier(matrix, reached):
+            return values, int(reached.sum())
+        bound = min(bound * 2.0, limit)
+
+
+def _frontier(matrix, reached) -> bool:
+    """Whether any edge leaves the reached set (else every target not reached is unreachable)."""
+    src = np.repeat(reached, np.diff(matrix.indptr))
+    return bool((~reached[matrix.indices[src]]).any())
+
+
+def path_to(graph, source: int, target: int, reverse: bool = False, engine: str | None = None
+            ) -> tuple[float, list[int]]:
+    """The packed distance from source to target and the node path source → … → target (reverse: over
+    the reverse graph), stopping once target is settled; (inf, []) when it cannot be reached."""
+    targets = _as_nodes(target)
+    engine = engine or choose(graph, int(source), targets)
+    matrix, indptr, indices, data = _arrays(graph, reverse)
+    if engine == "bounded":
+        work = _work(graph, reverse)
+        values, _ = _search(indptr, indices, data, _as_nodes(source), targets, np.inf, *work, True)
+        if not np.isfinite(values[0]):
+            return np.inf, []
+        value, pred = float(values[0]), work[3]
+    else:
+        dist, pred = dijkstra(matrix, directed=True, indices=int(source), return_predecessors=True)
+        value = float(dist[target])
+        if not np.isfinite(value):
+            return np.inf, []
+    nodes = [int(target)]
+    while nodes[-1] != source:
+        nodes.append(int(pred[nodes[-1]]))
+    nodes.reverse()
+    return value, nodes
