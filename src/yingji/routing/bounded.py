@@ -241,11 +241,11 @@ def reach_fraction(graph, source: int, targets: np.ndarray) -> float:
 def choose(graph, source: int, targets: np.ndarray, limit: float = np.inf) -> str:
     """The faster exact engine for this query: the bounded compiled search unless the targets span most of
     the graph (then every node is settled anyway and scipy's full search is measured faster)."""
-    if ENGINE != "numba":
-        return "doubling" if len(targets) and not np.isfinite(limit) else "full"
-    if np.isfinite(limit) or reach_fraction(graph, source, targets) <= FULL_FRACTION:
-        return "bounded"
-    return "full"
+    if np.isfinite(limit):
+        return "bounded" if ENGINE == "numba" else "full"  # scipy stops at a distance bound itself
+    if not len(targets) or reach_fraction(graph, source, targets) > FULL_FRACTION:
+        return "full"
+    return "bounded" if ENGINE == "numba" else "doubling"
 
 
 def to_targets(graph, sources, targets, reverse: bool = False, limit: float = np.inf,

@@ -1,0 +1,177 @@
+"""The bounded search (stop once the targets are settled, or past a time bound) against scipy's full Dijkstra:
+identical packed distances on random graphs and on the Helsinki network, early stop, the time bound,
+unreachable targets, work arrays left clean, and the query entry points that use it."""
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import dijkstra
+
+from yingji.routing import bounded, query
+from yingji.routing.graph import RoadGraph, unpack_seconds
+from yingji.routing.snap import snap, snap_point
+
+from .conftest import sample_nodes
+
+ENGINES = ["bounded", "doubling", "full"]
+needs_numba = pytest.mark.skipif(bounded.ENGINE != "numba", reason="numba not installed")
+
+
+def random_graph(seed: int, n: int = 400, edges: int = 1000) -> RoadGraph:
+    """A random directed graph, not strongly connected (some nodes unreachable from others), integer ms/dm."""
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n, edges)
+    dst = np.where(rng.random(edges) < 0.7, np.clip(src + rng.integers(-5, 6, edges), 0, n - 1),
+                   rng.integers(0, n, edges))
+    lon = 116.0 + rng.random(n) * 0.1
+    lat = 39.0 + rng.random(n) * 0.1
+    graph, _ = RoadGraph.from_edges(lon, lat, src, dst, rng.integers(1, 60_000, edges),
+                                    rng.integers(1, 9_000, edges), keep_largest_scc=False)
+    return graph
+
+
+def full(graph: RoadGraph, sources, reverse=False, limit=np.inf) -> np.ndarray:
+    matrix = graph.rev if reverse else graph.fwd
+    return dijkstra(matrix, directed=True, indices=sources, min_only=True, limit=limit)
+
+
+def assert_clean(graph: RoadGraph):
+    for reverse in (False, True):
+        dist, state, wanted, _ = bounded._work(graph, reverse)
+        assert np.isinf(dist).all() and (state == -1).all() and not wanted.any()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_graphs_identical_to_full_search(seed, engine):
+    if engine == "bounded" and bounded.ENGINE != "numba":
+        pytest.skip("numba not installed")
+    graph = random_graph(seed)
+    rng = np.random.default_rng(seed + 100)
+    for reverse in (False, True):
+        for _ in range(10):
+            source = int(rng.integers(graph.n_nodes))
+            targets = rng.choice(graph.n_nodes, int(rng.integers(1, 40)), replace=False)
+            found = bounded.to_targets(graph, source, targets, reverse=reverse, engine=engine)
+            reference = full(graph, source, reverse)[targets]
+            assert np.array_equal(found.values, reference)  # exact: packed integers
+            # unreachable stays unreachable, and no reachable target is lost
+            assert np.array_equal(np.isinf(found.values), np.isinf(reference))
+    assert_clean(graph)
+
+
+def test_random_graph_has_unreachable_targets():
+    """The random graphs above do exercise unreachable targets (else that check would be empty)."""
+    graph = random_graph(1)
+    assert np.isinf(full(graph, 0)).any()
+
+
+@needs_numba
+def test_helsinki_200_pairs_agree_with_scipy(helsinki):
+    rng = np.random.default_rng(17)
+    pairs = rng.choice(helsinki.n_nodes, (200, 2))
+    for reverse in (False, True):
+        for a, b in pairs[:100] if reverse else pairs[100:]:
+            found = bounded.to_targets(helsinki, int(a), [int(b)], reverse=reverse, engine="bounded")
+            reference = full(helsinki, int(a), reverse)[b]
+            assert found.values[0] == reference
+            assert abs(unpack_seconds(found.values[0]) - unpack_seconds(reference)) < 1e-9
+            value, nodes = bounded.path_to(helsinki, int(a), int(b), reverse=reverse, engine="bounded")
+            assert value == reference and nodes[0] == a and nodes[-1] == b
+            # the path's edges add up to the distance
+            matrix = helsinki.rev if reverse else helsinki.fwd
+            assert sum(matrix[u, v] for u, v in zip(nodes, nodes[1:], strict=False)) == reference
+    assert_clean(helsinki)
+
+
+@needs_numba
+def test_stops_early_when_targets_are_near(helsinki):
+    source = int(sample_nodes(helsinki, 1, seed=3)[0])
+    times = full(helsinki, source)
+    near = np.argsort(times)[1:30]  # the 29 nearest nodes
+    found = bounded.to_targets(helsinki, source, near, engine="bounded")
+    assert np.array_equal(found.values, times[near])
+    assert found.settled == 30  # the source and exactly the 29 targets: it stopped at the last one
+    far = bounded.to_targets(helsinki, source, [int(np.argmax(times))], engine="bounded")
+    assert far.settled == helsinki.n_nodes  # the farthest node is settled last
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_time_bound(helsinki, engine):
+    if engine == "bounded" and bounded.ENGINE != "numba":
+        pytest.skip("numba not installed")
+    source = int(sample_nodes(helsinki, 1, seed=5)[0])
+    limit = query.packed_limit(120.0)  # two minutes
+    times = full(helsinki, source)
+    targets = sample_nodes(helsinki, 300, seed=6)
+    found = bounded.to_targets(helsinki, source, targets, limit=limit, engine=engine)
+    inside = times[targets] <= limit
+    assert inside.any() and (~inside).any()
+    assert np.array_equal(found.values[inside], times[targets][inside])
+    assert np.isinf(found.values[~inside]).all()
+    assert np.array_equal(found.values, full(helsinki, source, limit=limit)[targets])
+    if engine == "bounded":
+        assert found.settled == int((times <= limit).sum())  # nothing beyond the bound was settled
+    assert_clean(helsinki)
+
+
+@needs_numba
+def test_several_sources_nearest_counts(helsinki):
+    sources = sample_nodes(helsinki, 5, seed=8)
+    targets = sample_nodes(helsinki, 50, seed=9)
+    found = bounded.to_targets(helsinki, sources, targets, engine="bounded")
+    assert np.array_equal(found.values, full(helsinki, sources)[targets])
+
+
+def test_source_among_targets_and_duplicate_targets(helsinki):
+    source = int(sample_nodes(helsinki, 1, seed=10)[0])
+    targets = np.array([source, source, 5, 5])
+    for engine in ENGINES if bounded.ENGINE == "numba" else ENGINES[1:]:
+        found = bounded.to_targets(helsinki, source, targets, engine=engine)
+        assert found.values[0] == 0.0 and found.values[1] == 0.0
+        assert found.values[2] == found.values[3] == full(helsinki, source)[5]
+    value, nodes = bounded.path_to(helsinki, source, source)
+    assert value == 0.0 and nodes == [source]
+
+
+@needs_numba
+def test_choose_bounded_for_near_units_full_for_spread(helsinki):
+    source = int(sample_nodes(helsinki, 1, seed=11)[0])
+    xy = helsinki.kdtree.data
+    near = np.argsort(((xy - xy[source]) ** 2).sum(axis=1))[1:40]
+    assert bounded.reach_fraction(helsinki, source, near) < 0.2
+    assert bounded.choose(helsinki, source, near) == "bounded"
+    spread = sample_nodes(helsinki, 200, seed=12)
+    assert bounded.reach_fraction(helsinki, source, spread) > 0.5
+    assert bounded.choose(helsinki, source, spread) == "full"
+    assert bounded.choose(helsinki, source, spread, limit=query.packed_limit(300)) == "bounded"
+
+
+def test_travel_to_and_route_unchanged(helsinki):
+    """The entry points dispatch calls give the full search's numbers (access legs on top)."""
+    rng = np.random.default_rng(21)
+    nodes = sample_nodes(helsinki, 60, seed=22)
+    lons, lats = helsinki.lon[nodes] + rng.uniform(-1e-4, 1e-4, 60), helsinki.lat[nodes]
+    for incident in sample_nodes(helsinki, 5, seed=23):
+        lon, lat = float(helsinki.lon[incident]), float(helsinki.lat[incident])
+        estimate = query.travel_to(helsinki, lon, lat, lons, lats)
+        node, origin_m = snap_point(helsinki, lon, lat)
+        units = snap(helsinki, lons, lats)
+        packed = full(helsinki, node, reverse=True)[units.node]
+        access = (units.distance_m + origin_m) / query.access_speed_ms(helsinki)
+        np.testing.assert_allclose(estimate.seconds, unpack_seconds(packed) + access, rtol=0, atol=1e-9)
+        for k in range(3):
+            found = query.route(helsinki, (lons[k], lats[k]), (lon, lat))
+            reference = full(helsinki, units.node[k])[node]
+            assert abs(found.seconds - (unpack_seconds(reference) + access[k])) < 1e-9
+            assert found.nodes[0] == units.node[k] and found.nodes[-1] == node
+
+
+def test_doubling_gives_up_on_unreachable_targets():
+    graph = random_graph(2)
+    times = full(graph, 0)
+    lost = np.flatnonzero(np.isinf(times))[:5]
+    assert len(lost)
+    found = bounded.to_targets(graph, 0, lost, engine="doubling")
+    assert np.isinf(found.values).all()
+    assert found.settled == int(np.isfinite(times).sum())
+
