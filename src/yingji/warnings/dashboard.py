@@ -20,7 +20,7 @@ def cards(user) -> list[dict]:
     pending = warnings.filter(state__in=(Warning.SUBMITTED, Warning.REVIEWED)).count()
     note = f"橙色及以上 {in_force['red']}" + (f"，待审核/签发 {pending}" if pending else "")
     return [{"label": "生效中的预警", "value": in_force["n"], "note": note,
-             "url": reverse("warnings:warning_list") + "?state=published",
+             "url": reverse("warnings:warning_list") + "?current=1",
              "tone": "warn" if in_force["red"] else ""}]
 
 

@@ -54,10 +54,10 @@ def circle_ring(longitude: float, latitude: float, radius_km: float, points: int
     return [*ring, ring[0]]
 
 
-def area_geometries(area: WarningArea, circles_as_points=True) -> list[tuple[dict, dict]]:
+def area_geometries(area: WarningArea, circles_as_points=True, dot_km=None) -> list[tuple[dict, dict]]:
     """(geometry, extra properties) of one CAP area: its drawn polygon, its circle (a Point with radius_m for
-    Leaflet, or a 64-point polygon for GeoJSON readers) and the boundaries of its regions (a region without a
-    boundary is its centre point)."""
+    Leaflet, or a 64-point polygon for GeoJSON readers) and the boundaries of its regions. A region without a
+    boundary is its centre point, or with `dot_km` a small ring around it (for maps that draw areas only)."""
     shapes = []
     if isinstance(area.polygon, dict):
         geometry = area.polygon.get("geometry", area.polygon) if area.polygon.get("type") == "Feature" else area.polygon
@@ -76,18 +76,19 @@ def area_geometries(area: WarningArea, circles_as_points=True) -> list[tuple[dic
         if geometry is not None:
             shapes.append((geometry, {"region": region.name, "geocode": region.code or ""}))
         elif region.longitude is not None and region.latitude is not None:
-            shapes.append(({"type": "Point", "coordinates": [region.longitude, region.latitude]},
-                           {"region": region.name, "geocode": region.code or ""}))
+            centre = ({"type": "Polygon", "coordinates": [circle_ring(region.longitude, region.latitude, dot_km, 32)]}
+                      if dot_km else {"type": "Point", "coordinates": [region.longitude, region.latitude]})
+            shapes.append((centre, {"region": region.name, "geocode": region.code or "", "centre_only": True}))
     return shapes
 
 
-def warning_features(warnings, properties, circles_as_points=True) -> list[dict]:
+def warning_features(warnings, properties, circles_as_points=True, dot_km=None) -> list[dict]:
     """GeoJSON features of the areas of `warnings` (areas and regions prefetched), properties(warning, area) →
     dict merged into each feature's."""
     features = []
     for warning in warnings:
         for area in warning.areas.all():
-            for index, (geometry, extra) in enumerate(area_geometries(area, circles_as_points)):
+            for index, (geometry, extra) in enumerate(area_geometries(area, circles_as_points, dot_km)):
                 features.append({"type": "Feature", "id": f"{warning.pk}-{area.pk}-{index}", "geometry": geometry,
                                  "properties": {**properties(warning, area), **extra}})
     return features

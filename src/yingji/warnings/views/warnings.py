@@ -331,7 +331,8 @@ class WarningLayerView(ScopedMixin, DetailView):
                     "area_desc": area.area_desc, "people_reached": warning.people_reached,
                     "expires": local_time(warning.expires) or "至解除", "url": warning.get_absolute_url()}
 
-        features = warning_features(warnings, properties)
+        # The one-map draws areas only: a township without an outline is a 1.5 km ring round its centre.
+        features = warning_features(warnings, properties, circles_as_points=False, dot_km=1.5)
         return JsonResponse({"type": "FeatureCollection", "features": features, "total": len(warnings),
                              "truncated": False})
 
