@@ -1,0 +1,97 @@
+"""A published warning reaches the SMS gateway stub, the SMTP sink and simulated loudspeaker terminals on the local
+Mosquitto through the real channels; its Cancel tells the loudspeakers to stop. Unconfigured channels fail their
+rows with the reason."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from yingji.core.models import Region, User
+from yingji.warnings.models import Delivery, LoudspeakerTerminal, Recipient, Warning
+from yingji.warnings.services import delivery, lifecycle
+from yingji.warnings.services import recipients as register
+
+from .stubs import SmsGatewayStub, SmtpSink, require_broker, unique
+
+
+@pytest.fixture
+def users(demo):
+    return {u.username: u for u in User.objects.filter(username__in=["duty", "commander", "leader"])}
+
+
+def _publish(users, codes, channels):
+    now = timezone.now()
+    areas = [{"area_desc": "测试区域", "regions": list(Region.objects.filter(code__in=codes))}]
+    warning = lifecycle.save_draft(users["duty"], Warning(), {
+        "event_code": "11B03", "level": 1, "headline": "暴雨红色预警（送达测试）", "description": "强降雨。",
+        "instruction": "停止户外活动。", "onset": now, "expires": now + timedelta(hours=3), "channels": channels}, areas)
+    lifecycle.submit(users["duty"], warning)
+    lifecycle.review(users["commander"], warning)
+    return lifecycle.publish(users["leader"], warning)
+
+
+def _village(township_code):
+    return Region.objects.filter(parent__code=township_code, level="village").order_by("code").first()
+
+
+def test_sms_and_email_reach_the_stubs(users, settings):
+    village = _village("512022103")
+    Recipient.objects.filter(region__path__startswith=village.parent.path).update(is_active=False)  # demo's aside
+    register.save_recipient(None, Recipient(), {"region": village, "name": "测试甲", "phone": "13900000001",
+                                                "email": "jia@example.cn"})
+    register.save_recipient(None, Recipient(), {"region": village, "name": "测试乙", "phone": "13900000013"})
+    with SmsGatewayStub(refuse=("13900000013",)) as gateway, SmtpSink() as sink:
+        settings.YINGJI_WARNING_CHANNELS = {
+            "sms": {"url": gateway.url + "/send?phone={phone}&text={text}", "batch_size": 50,
+                    "ok_path": "code", "receipts_path": "data.results"},
+            "email": {"host": "127.0.0.1", "port": sink.port, "security": "none", "from_addr": "yj@example.cn"}}
+        warning = _publish(users, ["512022103"], ["sms", "email"])
+        assert Delivery.objects.filter(warning=warning, state=Delivery.QUEUED).count() == 3
+        counts = delivery.send(warning.pk, sleep=lambda s: None)
+    assert counts["sms"] == {"sent": 1, "failed": 1} and counts["email"] == {"sent": 1}
+    [(phone, text, msgid)] = gateway.sent
+    assert phone == "13900000001" and "暴雨红色预警（送达测试）" in text
+    assert Delivery.objects.get(warning=warning, address="13900000001").receipt == msgid
+    refused = Delivery.objects.get(warning=warning, address="13900000013")
+    assert refused.state == Delivery.FAILED and "空号" in refused.error
+    [(to, message)] = sink.messages
+    assert "jia@example.cn" in to and "暴雨红色预警" in str(message["Subject"])
+    assert warning.events.filter(action="delivered").exists()
+
+
+def test_unconfigured_channel_fails_with_the_reason(users, settings, monkeypatch):
+    settings.YINGJI_WARNING_CHANNELS = {}
+    monkeypatch.delenv("YINGJI_SMS_URL", raising=False)
+    warning = _publish(users, ["512022113"], ["sms"])
+    delivery.send(warning.pk, sleep=lambda s: None)
+    rows = Delivery.objects.filter(warning=warning)
+    assert rows.exists() and set(rows.values_list("state", flat=True)) == {Delivery.FAILED}
+    assert "未配置" in rows.first().error
+
+
+def test_loudspeakers_play_and_stop_on_cancel(users, settings):
+    host, port = require_broker()
+    from yingji.warnings.channels.terminals import SimulatedTerminal
+
+    prefix = unique("yingji-w4")
+    village = _village("512022117")
+    codes = list(LoudspeakerTerminal.objects.filter(region__parent__code="512022117").values_list("code", flat=True))
+    assert codes, "the demo has a terminal per village"
+    settings.YINGJI_WARNING_CHANNELS = {"loudspeaker": {"host": host, "port": port, "prefix": prefix,
+                                                        "ack_timeout_s": 5}}
+    terminals = [SimulatedTerminal(code, host, port, prefix).start() for code in codes]
+    try:
+        warning = _publish(users, ["512022117"], ["loudspeaker"])
+        counts = delivery.send(warning.pk, sleep=lambda s: None)
+        assert counts["loudspeaker"] == {"sent": len(codes)}
+        assert all(t.now_playing == warning.identifier for t in terminals)
+        end = lifecycle.cancel(users["leader"], warning, "降雨结束")
+        delivery.send(end.pk, sleep=lambda s: None)
+        assert all(t.now_playing is None for t in terminals)
+        assert all(t.received[-1]["cancel"] and t.received[-1]["msg_type"] == "Cancel" for t in terminals)
+    finally:
+        for terminal in terminals:
+            terminal.stop()
+    assert village is not None
+    assert LoudspeakerTerminal.objects.filter(code__in=codes, last_ack_at__isnull=False).count() == len(codes)
