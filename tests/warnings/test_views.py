@@ -239,3 +239,31 @@ def test_duty_board_lists_warnings_in_force(demo, web):
     assert 'data-testid="warning-panel"' in html and "首页面板测试预警" in html
     onemap = web("duty").get(reverse("web:onemap"))
     assert "warnings_active" in onemap.content.decode()
+
+
+def test_form_fills_from_a_template_and_offers_only_the_levels_an_event_allows(demo, web):
+    from yingji.warnings.models import WarningTemplate
+    from yingji.warnings.services import lifecycle
+    from yingji.warnings.services.checks import allowed_levels
+
+    template = WarningTemplate.objects.filter(is_active=True, level__isnull=True).order_by("pk").first() \
+        or WarningTemplate.objects.filter(is_active=True).order_by("pk").first()
+    assert template is not None, "the demo has warning templates"
+    duty = web("duty")
+    response = duty.get(reverse("warnings:warning_add"), {"template": template.pk, "level": "2"})
+    expected = lifecycle.template_values(template, person("duty").region, 2)
+    form = response.context["form"]
+    assert form.initial["headline"] == expected["headline"] and form.initial["event_code"] == template.event_code
+    assert form.initial["instruction"] == expected["instruction"]
+    restricted = response.context["restricted"]
+    assert all(levels == list(allowed_levels(code)) and len(levels) < 4 for code, levels in restricted.items())
+    assert 'id="restricted-levels"' in response.content.decode()
+    # A level the event does not allow is refused by the service, named on the level field.
+    code, levels = next(iter(restricted.items()), (None, None))
+    if code is not None:
+        refused = next(n for n in (1, 2, 3, 4) if n not in levels)
+        before = Warning.objects.count()
+        response = duty.post(reverse("warnings:warning_add"), form_data(
+            [], event_code=code, level=str(refused), shapes="", regions=[person("duty").region.children.first().pk]))
+        assert response.status_code == 200 and response.context["form"].errors.get("level")
+        assert Warning.objects.count() == before

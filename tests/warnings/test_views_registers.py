@@ -2,11 +2,13 @@
 import of external CAP messages — an OASIS example is stored read-only beside ours, a broken one is refused with
 the reason and nothing is written."""
 
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from openpyxl import load_workbook
 
 from yingji.core.models import Region, User
 from yingji.warnings.models import LoudspeakerTerminal, Recipient, Warning
@@ -36,6 +38,11 @@ def test_recipients_list_is_scoped_and_exports(demo, web):
     person = Recipient.objects.get(name="页面测试乙")
     assert web("township2").get(person.get_absolute_url()).status_code == 404
     assert web("duty").get(person.get_absolute_url()).status_code == 200
+    assert "导入 Excel" in html and "导出 Excel" in html  # the core sheet registry's import, and the export
+    export = web("township2").get("/warnings/recipients/export.xlsx", {"q": "页面测试"})
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    cells = [c for row in load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True) for c in row]
+    assert "页面测试甲" in cells and "页面测试乙" not in cells  # the export keeps the township's scope
     bad = web("duty").get("/warnings/recipients/", {"kind": "alien"})
     assert bad.status_code == 400 and "类别" in bad.content.decode()
 
@@ -43,7 +50,9 @@ def test_recipients_list_is_scoped_and_exports(demo, web):
 def test_terminals_list_and_page(demo, web):
     add_people()
     html = web("duty").get("/warnings/terminals/", {"q": "PAGE-T"}).content.decode()
-    assert "PAGE-T-1" in html and "页面测试大喇叭" in html
+    assert "PAGE-T-1" in html and "页面测试大喇叭" in html and "导出 Excel" in html
+    export = web("duty").get("/warnings/terminals/export.xlsx", {"q": "PAGE-T"})
+    assert export.status_code == 200 and b"PAGE-T-1" not in export.content[:4]  # a zip (xlsx), not text
     terminal = LoudspeakerTerminal.objects.get(code="PAGE-T-1")
     page = web("duty").get(terminal.get_absolute_url()).content.decode()
     assert "从未应答" in page

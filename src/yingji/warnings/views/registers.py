@@ -20,8 +20,8 @@ from ..filtersets import RecipientFilterSet, TerminalFilterSet
 from ..models import Delivery, LoudspeakerTerminal, Recipient, Warning
 from .common import level_info
 
-RECIPIENT_SHEET = "warning_recipients"
-TERMINAL_SHEET = "loudspeaker_terminals"
+RECIPIENT_SHEET = "recipients"  # sheets.py
+TERMINAL_SHEET = "loudspeakers"
 MAX_CAP_BYTES = 2 * 1024 * 1024
 
 
@@ -100,6 +100,10 @@ class TerminalListView(ObjectListView):
         return _sheet(TERMINAL_SHEET)
 
     @property
+    def export_url_name(self):
+        return "warnings:terminal_export" if self.sheet else ""
+
+    @property
     def filters(self):
         return [("region", "区划", _townships(self.request.user)),
                 ("is_active", "启用状态", [("true", "启用"), ("false", "停用")])]
@@ -111,6 +115,10 @@ class TerminalListView(ObjectListView):
         counts = queryset.aggregate(n=Count("pk", distinct=True), active=Count("pk", filter=Q(is_active=True), distinct=True),
                                     acked=Count("pk", filter=Q(last_ack_at__isnull=False), distinct=True))
         return f"共 {counts['n']} 台，启用 {counts['active']} 台，曾应答 {counts['acked']} 台。"
+
+
+class TerminalExportView(ObjectExportView, TerminalListView):
+    pass
 
 
 class TerminalDetailView(ScopedMixin, DetailView):
@@ -193,6 +201,7 @@ urlpatterns = [
     path("warnings/recipients/export.xlsx", RecipientExportView.as_view(), name="recipient_export"),
     path("warnings/recipients/<int:pk>/", RecipientDetailView.as_view(), name="recipient_detail"),
     path("warnings/terminals/", TerminalListView.as_view(), name="terminal_list"),
+    path("warnings/terminals/export.xlsx", TerminalExportView.as_view(), name="terminal_export"),
     path("warnings/terminals/<int:pk>/", TerminalDetailView.as_view(), name="terminal_detail"),
     path("warnings/import/", CapImportView.as_view(), name="cap_import"),
 ]
