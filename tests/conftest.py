@@ -216,7 +216,7 @@ def api():
 def road_network(settings, tmp_path):
     """road_network(name, nodes, ways) imports an OSM network from nodes {id: (lon, lat)} and ways
     [(id, [node ids], tags)], makes it the one dispatch uses, and returns the loaded graph."""
-    from routing.conftest import osm_xml  # tests/routing, on the path as the package `routing`
+    from tests.routing.conftest import osm_xml
     from yingji import routing
     from yingji.core import roads
 

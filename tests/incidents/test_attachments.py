@@ -301,8 +301,8 @@ def test_the_timeline_shows_attachments_on_desktop_and_phone(committed_demo, liv
     phone. Screenshots: test-artifacts/<test>-timeline.png."""
     from playwright.sync_api import sync_playwright
 
-    from e2e.conftest import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
-    from e2e.test_login import login
+    from tests.e2e.conftest import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+    from tests.e2e.test_login import login
     from yingji.core.models import User
 
     duty = User.objects.get(username="duty")
