@@ -183,3 +183,16 @@ def test_township_sees_published_warnings_that_reach_it(people):
     _publish(people, draft)
     assert Warning.objects.for_user(people["township2"]).filter(pk=draft.pk).exists()  # 回澜镇
     assert not Warning.objects.for_user(people["township"]).filter(pk=draft.pk).exists()  # 天池街道
+
+
+def test_a_lost_race_for_n_takes_the_next_one(people, monkeypatch):
+    """Another publication took N=0 between our read and our write: the unique key refuses ours inside a
+    savepoint (the transaction stays usable, on PostgreSQL too) and the next N is taken."""
+    a, b = _draft(people), _draft(people)
+    moment = timezone.now()
+    code = lifecycle.sender_code(a.region)
+    first = lifecycle.assign_identifier(a, code, moment)
+    monkeypatch.setattr(lifecycle, "_taken", lambda prefix: set())  # as if we had read before `a` committed
+    second = lifecycle.assign_identifier(b, code, moment)
+    assert second == first[:-1] + str(int(first[-1]) + 1)
+    assert Warning.objects.filter(identifier=second, pk=b.pk).exists()

@@ -70,3 +70,18 @@ def test_bulk_create_checks_every_row(demo):
     assert "第 2 人" in caught.value.message_dict["recipients"][0]
     assert Recipient.objects.count() == before
     assert recipients.create_recipients(None, [Recipient(region=village, name="丙", phone="13900005555")]) == 1
+
+
+def test_api_import_answers_the_rows_in_the_error_envelope(demo, api):
+    before = Recipient.objects.count()
+    sheet = _sheet(("李二", "网格员", "1390000", "", "512022102", None, None, "", ""))
+    sheet.name = "recipients.xlsx"
+    answer = api("duty").post("/api/warnings/recipients/import/", {"file": sheet}, format="multipart")
+    assert answer.status_code == 400
+    [message] = answer.json()["error"]["fields"]["file"]
+    assert message.startswith("第 2 行“手机号”") and "1390000" in message
+    assert Recipient.objects.count() == before
+    good = _sheet(("李二", "网格员", "13900006666", "", "512022102", None, None, "", ""))
+    good.name = "recipients.xlsx"
+    answer = api("duty").post("/api/warnings/recipients/import/", {"file": good}, format="multipart")
+    assert answer.status_code == 200 and answer.json()["created"] == 1

@@ -286,6 +286,11 @@ def sender_code(region: Region) -> str:
         raise ValidationError({"identifier": [f"发布单位编码无法生成（请检查 YINGJI_CAP_* 设置）：{exc}"]}) from None
 
 
+def _taken(prefix: str) -> set[str]:
+    """Identifiers of the sender and second already stored (committed by others, or ours)."""
+    return set(Warning.objects.filter(identifier__startswith=prefix).values_list("identifier", flat=True))
+
+
 def assign_identifier(warning: Warning, code: str, now=None) -> str:
     """ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N (Beijing time; N from 0 for the same sender and second). The identifier is
     unique in the database: a publication racing for the same N fails its savepoint and takes the next one; past
@@ -293,7 +298,7 @@ def assign_identifier(warning: Warning, code: str, now=None) -> str:
     moment = timezone.localtime(now or timezone.now(), BEIJING).replace(microsecond=0)
     for _ in range(120):
         prefix = f"{code}_{moment:%Y%m%d%H%M%S}_"
-        taken = set(Warning.objects.filter(identifier__startswith=prefix).values_list("identifier", flat=True))
+        taken = _taken(prefix)
         for n in range(10):
             candidate = f"{prefix}{n}"
             if candidate in taken:
