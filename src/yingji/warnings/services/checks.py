@@ -136,10 +136,10 @@ def clean_polygon(value) -> dict:
 
 
 def circle_geometry(longitude: float, latitude: float, radius_km: float):
-    """The circle as a polygon in degrees (an ellipse: a degree of longitude shrinks with the latitude)."""
-    dy = radius_km / 111.32
-    dx = dy / max(math.cos(math.radians(latitude)), 1e-6)
-    return shapely.affinity.scale(shapely.Point(longitude, latitude).buffer(1.0, quad_segs=32), dx, dy)
+    """The circle as the targeting engine draws it (geodesic), so the check and the reach agree."""
+    from .. import targeting as engine
+
+    return engine.circle_polygon(longitude, latitude, radius_km)
 
 
 def area_geometries(area: dict) -> list:
