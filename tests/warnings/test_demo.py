@@ -30,14 +30,21 @@ def test_demo_warnings(demo):
 
 
 def test_demo_recipients_and_terminals(demo):
-    villages = Region.objects.filter(parent__code="512022", level="township").count() * 3
-    assert Region.objects.filter(level="village", parent__parent__code="512022").count() == villages
-    assert LoudspeakerTerminal.objects.filter(region__level="village").count() == villages
+    townships = Region.objects.filter(parent__code="512022", level="township").count()
+    villages = Region.objects.filter(level="village", parent__parent__code="512022")
+    assert villages.count() == (townships - 2) * 3  # 天池街道 and 回澜镇 register at the township
+    assert not Region.objects.filter(parent__code__in=["512022001", "512022102"]).exists()
+    assert LoudspeakerTerminal.objects.filter(region__in=villages).count() == villages.count()
+    assert LoudspeakerTerminal.objects.filter(region__code="512022102").count() == 3
     people = Recipient.objects.filter(is_demo=True)
-    assert people.count() == villages * 33
+    assert people.count() == townships * 3 * 33
     assert people.filter(longitude=None).exists() and people.exclude(longitude=None).exists()
     rows = np.array(people.exclude(longitude=None).values_list("longitude", "latitude", "region__longitude",
                                                                "region__latitude"), dtype=float)
-    assert np.all(np.abs(rows[:, 0] - rows[:, 2]) <= 0.006 + 1e-9)  # within their (demo) village
-    assert np.all(np.abs(rows[:, 1] - rows[:, 3]) <= 0.005 + 1e-9)
+    assert np.all(np.abs(rows[:, 0] - rows[:, 2]) <= 0.006 + 0.012 + 1e-9)  # around their village (or township)
+    assert np.all(np.abs(rows[:, 1] - rows[:, 3]) <= 0.005 + 0.010 + 1e-9)
+    in_village = people.filter(region__level="village").exclude(longitude=None)
+    rows = np.array(in_village.values_list("longitude", "latitude", "region__longitude", "region__latitude"),
+                    dtype=float)
+    assert np.all(np.abs(rows[:, 0] - rows[:, 2]) <= 0.006 + 1e-9)  # inside their (demo) village
     assert all(p.startswith("1990000") for p in people.values_list("phone", flat=True))

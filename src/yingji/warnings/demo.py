@@ -1,5 +1,6 @@
 """Demo warnings for 乐至县: villages under every township (three each; names and positions are demo values placed
-around the township's estimated centre, marked approximate), a loudspeaker terminal per village, about 2,100
+around the township's estimated centre, marked approximate; 天池街道 and 回澜镇, the demo users' townships, stay
+leaves of the tree and register their people at the township), a loudspeaker terminal per village, about 2,100
 recipients (residents, 网格员, 灾害信息员, village cadres; deterministic, positions inside their village for most, the
 rest placed by their village only; mobile numbers in the demo range 1990000xxxx, not real subscribers), the county's
 templates from the national signals' 防御指南, and warnings through the real services:
@@ -8,7 +9,7 @@ templates from the national signals' 防御指南, and warnings through the real
   deliveries;
 - an expired 高温黄色预警 (published yesterday, ended by the expiry run);
 - a 大风蓝色预警 cancelled by the leader (its Cancel message is published too);
-- 回澜镇's own 地质灾害 warning for two of its villages (a township's record for the scoping battery);
+- 回澜镇's own 地质灾害 warning over a drawn area around its seat (a township's record for the scoping battery);
 - a 暴雨红色预警 waiting for review.
 
 No SMS gateway, mail server or broker is configured in the demo, so the deliveries' outcomes are simulated
@@ -40,52 +41,63 @@ PER_VILLAGE = 33
 SIMULATED = "演示数据：未配置短信网关、邮件服务器和广播平台，送达结果为模拟"
 
 
-def _villages(log) -> list[Region]:
+# The demo users' townships (天池街道 "township", 回澜镇 "township2") get no village rows: the core tests see these
+# two as leaves of the tree. Their people and loudspeakers are registered at the township, placed around it.
+FLAT = ("512022001", "512022102")
+
+
+def _spots(log) -> list[tuple[Region, float, float, str]]:
+    """(region, lon, lat, name) of each place people live: three villages per township (demo names and positions
+    around the township's estimated centre), or three spots of the township itself for the two FLAT ones."""
     townships = list(Region.objects.filter(parent__code=COUNTY, level="township").order_by("code"))
-    found, index = [], 0
+    found, index, created = [], 0, 0
     for township in townships:
         street = township.name.endswith("街道")
         for j in range(3):
-            name = COMMUNITY_NAMES[j] if street else VILLAGE_NAMES[index % len(VILLAGE_NAMES)]
-            index += 0 if street else 1
-            code = f"{township.code}{(j + 1 if street else 201 + j):03d}"
             angle = 2 * np.pi * (j / 3 + (int(township.code[-3:]) % 7) / 21)
             lon = round(float(township.longitude + 0.012 * np.cos(angle)), 5)
             lat = round(float(township.latitude + 0.010 * np.sin(angle)), 5)
+            if township.code in FLAT:
+                found.append((township, lon, lat, f"{township.name}{'一二三'[j]}片区"))
+                continue
+            name = COMMUNITY_NAMES[j] if street else VILLAGE_NAMES[index % len(VILLAGE_NAMES)]
+            index += 0 if street else 1
+            code = f"{township.code}{(31 + j if street else 231 + j):03d}"  # clear of codes tests make
             region = Region.objects.filter(code=code).first() or Region.objects.filter(parent=township, name=name).first()
             if region is None:
+                created += 1
                 region = core_services.save_region(None, Region(), {
                     "parent": township, "name": name, "code": code, "level": "village", "kind": "division",
                     "longitude": lon, "latitude": lat, "approximate": True, "is_demo": True})
-            found.append(region)
-    log(f"演示村（社区）{len(found)} 个（每个乡镇 3 个，名称与坐标为演示值）")
+            found.append((region, region.longitude, region.latitude, f"{township.name}{region.name}"))
+    villages = sum(1 for region, *_ in found if region.level == "village")
+    log(f"演示村（社区）{villages} 个（名称与坐标为演示值；天池街道、回澜镇按乡镇登记）")
     return found
 
 
-def _terminals(villages):
-    for village in villages:
-        code = f"LZ-GB-{village.code}"
-        terminal = LoudspeakerTerminal.objects.filter(code=code).first()
-        if terminal is None:
+def _terminals(spots):
+    for number, (region, lon, lat, name) in enumerate(spots):
+        code = f"LZ-GB-{region.code}" if region.level == "village" else f"LZ-GB-{region.code}-{number % 3 + 1}"
+        if not LoudspeakerTerminal.objects.filter(code=code).exists():
             register.save_terminal(None, LoudspeakerTerminal(), {
-                "code": code, "name": f"{village.parent.name}{village.name}应急广播", "region": village,
-                "longitude": village.longitude, "latitude": village.latitude, "is_demo": True})
+                "code": code, "name": f"{name}应急广播", "region": region, "longitude": lon, "latitude": lat,
+                "is_demo": True})
 
 
-def _recipients(villages) -> int:
+def _recipients(spots) -> int:
     if Recipient.objects.filter(is_demo=True).exists():
         return Recipient.objects.filter(is_demo=True).count()
     rng = np.random.default_rng(20261130)
     people, serial = [], 0
-    for village in villages:
+    for region, spot_lon, spot_lat, _ in spots:
         for k in range(PER_VILLAGE):
             serial += 1
             kind = {0: "grid", 1: "informant", 2: "cadre"}.get(k, "resident")
             name = SURNAMES[int(rng.integers(len(SURNAMES)))] + GIVEN[int(rng.integers(len(GIVEN) // 2)) * 2:][:2]
             placed = kind != "resident" or bool(rng.random() < 0.85)  # the rest only by their village
-            lon = round(float(village.longitude + rng.uniform(-0.006, 0.006)), 6) if placed else None
-            lat = round(float(village.latitude + rng.uniform(-0.005, 0.005)), 6) if placed else None
-            people.append(Recipient(region=village, name=name, kind=kind, phone=f"1990000{serial:04d}",
+            lon = round(float(spot_lon + rng.uniform(-0.006, 0.006)), 6) if placed else None
+            lat = round(float(spot_lat + rng.uniform(-0.005, 0.005)), 6) if placed else None
+            people.append(Recipient(region=region, name=name, kind=kind, phone=f"1990000{serial:04d}",
                                     email=f"demo{serial:04d}@example.com" if kind != "resident" else "",
                                     longitude=lon, latitude=lat, is_demo=True))
     return register.create_recipients(None, people)
@@ -178,15 +190,17 @@ def _warnings(log, users):
         _simulate(lifecycle.cancel(users["leader"], warning, "冷空气移出，大风影响结束。"))
     huilan = "回澜镇人民政府发布地质灾害气象风险预警"
     if huilan not in done:
-        village_codes = list(Region.objects.filter(parent__code="512022102").order_by("code")
-                             .values_list("code", flat=True)[:2])
+        centre = Region.objects.get(code="512022102")
+        x, y = centre.longitude, centre.latitude
+        ring = [[x - 0.02, y - 0.015], [x + 0.02, y - 0.015], [x + 0.02, y + 0.015], [x - 0.02, y + 0.015]]
         _issue(users, "township2", {
             "event_code": "11D00", "level": 3, "headline": huilan,
             "description": "连日降雨，回澜镇山区地质灾害隐患点发生滑坡、崩塌的风险较高。",
             "instruction": "1. 隐患点周边群众做好随时撤离准备；2. 网格员加密巡查，发现险情立即报告并组织转移。",
             "onset": now, "expires": now + timedelta(hours=48), "region": Region.objects.get(code="512022102"),
             "channels": ["sms", "loudspeaker"]},
-            _areas("回澜镇山区村", *village_codes))
+            [{"area_desc": "回澜镇场镇及周边山区", "regions": [],
+              "polygon": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}])
     red = "乐至县应急管理局发布暴雨红色预警"
     if red not in done:
         warning = lifecycle.save_draft(users["duty"], Warning(), {
@@ -203,9 +217,9 @@ def _warnings(log, users):
 def load(log):
     county = Region.objects.get(code=COUNTY)
     users = {u.username: u for u in User.objects.filter(username__in=["duty", "commander", "leader", "township2"])}
-    villages = _villages(log)
-    _terminals(villages)
-    count = _recipients(villages)
+    spots = _spots(log)
+    _terminals(spots)
+    count = _recipients(spots)
     _templates(county)
     log(f"预警接收人 {count} 人，应急广播终端 {LoudspeakerTerminal.objects.filter(is_demo=True).count()} 个")
     _warnings(log, users)
