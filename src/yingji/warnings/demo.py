@@ -19,7 +19,9 @@ Loading again changes nothing: everything is found by its code, name or headline
 from datetime import timedelta
 
 import numpy as np
+import shapely
 from django.utils import timezone
+from shapely.geometry import shape
 
 from yingji.core import services as core_services
 from yingji.core.models import Region, User
@@ -50,13 +52,17 @@ def _spots(log) -> list[tuple[Region, float, float, str]]:
     """(region, lon, lat, name) of each place people live: three villages per township (demo names and positions
     around the township's estimated centre), or three spots of the township itself for the two FLAT ones."""
     townships = list(Region.objects.filter(parent__code=COUNTY, level="township").order_by("code"))
+    outline = _outline()
     found, index, created = [], 0, 0
     for township in townships:
         street = township.name.endswith("街道")
         for j in range(3):
             angle = 2 * np.pi * (j / 3 + (int(township.code[-3:]) % 7) / 21)
-            lon = round(float(township.longitude + 0.012 * np.cos(angle)), 5)
-            lat = round(float(township.latitude + 0.010 * np.sin(angle)), 5)
+            for scale in (1.0, 0.6, 0.3, 0.0):  # near the county's edge: pulled towards the township's centre
+                lon = round(float(township.longitude + scale * 0.012 * np.cos(angle)), 5)
+                lat = round(float(township.latitude + scale * 0.010 * np.sin(angle)), 5)
+                if outline is None or shapely.contains_xy(outline, lon, lat):
+                    break
             if township.code in FLAT:
                 found.append((township, lon, lat, f"{township.name}{'一二三'[j]}片区"))
                 continue
@@ -75,6 +81,16 @@ def _spots(log) -> list[tuple[Region, float, float, str]]:
     return found
 
 
+def _outline():
+    """The county's outline (prepared), so that no demo place falls outside it; None without one."""
+    county = Region.objects.get(code=COUNTY)
+    if not county.boundary:
+        return None
+    outline = shape(county.boundary)
+    shapely.prepare(outline)
+    return outline
+
+
 def _terminals(spots):
     for number, (region, lon, lat, name) in enumerate(spots):
         code = f"LZ-GB-{region.code}" if region.level == "village" else f"LZ-GB-{region.code}-{number % 3 + 1}"
@@ -88,6 +104,7 @@ def _recipients(spots) -> int:
     if Recipient.objects.filter(is_demo=True).exists():
         return Recipient.objects.filter(is_demo=True).count()
     rng = np.random.default_rng(20261130)
+    outline = _outline()
     people, serial = [], 0
     for region, spot_lon, spot_lat, _ in spots:
         for k in range(PER_VILLAGE):
@@ -97,6 +114,8 @@ def _recipients(spots) -> int:
             placed = kind != "resident" or bool(rng.random() < 0.85)  # the rest only by their village
             lon = round(float(spot_lon + rng.uniform(-0.006, 0.006)), 6) if placed else None
             lat = round(float(spot_lat + rng.uniform(-0.005, 0.005)), 6) if placed else None
+            if placed and outline is not None and not shapely.contains_xy(outline, lon, lat):
+                lon, lat = spot_lon, spot_lat  # a jitter across the county's edge: at the village itself
             people.append(Recipient(region=region, name=name, kind=kind, phone=f"1990000{serial:04d}",
                                     email=f"demo{serial:04d}@example.com" if kind != "resident" else "",
                                     longitude=lon, latitude=lat, is_demo=True))
