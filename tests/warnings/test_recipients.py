@@ -62,7 +62,7 @@ def test_township_user_cannot_register_in_another_township(demo):
 
 
 def test_bulk_create_checks_every_row(demo):
-    village = Region.objects.filter(parent__code="512022102", level="village").first()
+    village = Region.objects.filter(parent__code="512022103", level="village").first()
     before = Recipient.objects.count()
     with pytest.raises(ValidationError) as caught:
         recipients.create_recipients(None, [Recipient(region=village, name="甲", phone="13900004444"),
