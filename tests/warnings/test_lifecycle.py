@@ -101,7 +101,7 @@ def test_update_supersedes_and_cancel_ends_the_chain(people):
 
 def test_identifiers_in_the_same_second_count_up(people):
     a, b = _draft(people), _draft(people)
-    moment = timezone.now()
+    moment = timezone.now() + timedelta(days=1)  # a second nobody else published in (the demo loads at "now")
     code = lifecycle.sender_code(a.region)
     first, second = lifecycle.assign_identifier(a, code, moment), lifecycle.assign_identifier(b, code, moment)
     assert first.endswith("_0") and second.endswith("_1") and first[:-1] == second[:-1]
@@ -196,3 +196,13 @@ def test_a_lost_race_for_n_takes_the_next_one(people, monkeypatch):
     second = lifecycle.assign_identifier(b, code, moment)
     assert second == first[:-1] + str(int(first[-1]) + 1)
     assert Warning.objects.filter(identifier=second, pk=b.pk).exists()
+
+
+def test_moving_a_draft_to_a_township_keeps_its_areas_inside(people):
+    draft = _draft(people, codes=("512022103",))  # 石湍镇
+    huilan = Region.objects.get(code="512022102")
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.save_draft(people["duty"], draft, {"region": huilan})
+    assert any("不在发布区划“回澜镇”" in m for m in caught.value.message_dict["areas"])
+    draft.refresh_from_db()
+    assert draft.region.code == "512022"

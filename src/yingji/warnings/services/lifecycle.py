@@ -167,6 +167,7 @@ def save_draft(actor, warning: Warning, data: dict, areas: list[dict] | None = N
     the roles that may write it (a signer's 一键解除 drafts its Cancel as a signer)."""
     creating = warning.pk is None
     data = {k: v for k, v in dict(data).items() if k in (*CONTENT_FIELDS, "region", "template", "is_demo")}
+    stored = None
     if creating:
         require_role(actor, role)
         data.setdefault("region", getattr(actor, "region", None))
@@ -183,6 +184,8 @@ def save_draft(actor, warning: Warning, data: dict, areas: list[dict] | None = N
         checks.check_content(obj, errors)
         if areas is not None or creating:
             cleaned.extend(checks.clean_areas(obj.region if obj.region_id else None, areas, errors))
+        elif obj.region_id != stored.region_id:  # the stored areas must lie in the new issuing region too
+            checks.clean_areas(obj.region, _stored_areas(obj), errors)
         checks.raise_if(errors)
 
     if creating:
