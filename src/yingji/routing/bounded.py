@@ -26,6 +26,8 @@ and unsettled nodes are reported as inf exactly like scipy's `limit=` does beyon
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import threading
 import weakref
@@ -238,9 +240,25 @@ def reach_fraction(graph, source: int, targets: np.ndarray) -> float:
     return float(counts[inside].sum()) / max(graph.n_nodes, 1)
 
 
+_FORCED: contextvars.ContextVar[str | None] = contextvars.ContextVar("yingji_routing_engine", default=None)
+
+
+@contextlib.contextmanager
+def forced(engine: str):
+    """Within the block, every search in this thread/context uses `engine` ("bounded", "doubling", "full"):
+    the bench times today's full search through the same entry points as the product with it."""
+    token = _FORCED.set(engine)
+    try:
+        yield
+    finally:
+        _FORCED.reset(token)
+
+
 def choose(graph, source: int, targets: np.ndarray, limit: float = np.inf) -> str:
     """The faster exact engine for this query: the bounded compiled search unless the targets span most of
     the graph (then every node is settled anyway and scipy's full search is measured faster)."""
+    if _FORCED.get() is not None:
+        return _FORCED.get()
     if np.isfinite(limit):
         return "bounded" if ENGINE == "numba" else "full"  # scipy stops at a distance bound itself
     if not len(targets) or reach_fraction(graph, source, targets) > FULL_FRACTION:
