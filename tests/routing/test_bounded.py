@@ -175,3 +175,14 @@ def test_doubling_gives_up_on_unreachable_targets():
     assert np.isinf(found.values).all()
     assert found.settled == int(np.isfinite(times).sum())
 
+
+
+def test_nearest_station_seconds_only_same_seconds(helsinki):
+    stations = sample_nodes(helsinki, 6, seed=30)
+    for limit_s in (None, 120.0):
+        seconds, station = query.nearest_station(helsinki, stations, limit_s=limit_s)
+        only, none = query.nearest_station(helsinki, stations, limit_s=limit_s, with_station=False)
+        assert none is None and np.array_equal(seconds, only)
+        assert np.array_equal(np.isfinite(only), station >= 0)
+        if limit_s:
+            assert np.isinf(only).any() and (only[np.isfinite(only)] <= limit_s).all()

@@ -117,11 +117,9 @@ def _search(indptr, indices, data, sources, targets, limit, dist, state, wanted,
                 break
         for e in range(indptr[u], indptr[u + 1]):
             v = indices[e]
-            slot = state[v]
-            if slot == -2:
-                continue
             nd = d + data[e]
-            if nd < dist[v]:
+            if nd < dist[v]:  # never true for a settled v (its dist ≤ d ≤ nd): no state read for those
+                slot = state[v]
                 dist[v] = nd
                 if with_pred:
                     pred[v] = u

@@ -252,7 +252,7 @@ def site(graph: RoadGraph, k: int, minutes: float = 5.0, candidates=None, demand
 
         lons, lats, _ = points(existing)
         placed = snap(graph, lons, lats, max_snap_m)
-        seconds, _ = nearest_station(graph, placed.node[placed.ok], limit_s=budget)
+        seconds, _ = nearest_station(graph, placed.node[placed.ok], limit_s=budget, with_station=False)
         reached = seconds <= budget
         already = float(weights[reached].sum())
         weights = np.where(reached, 0.0, weights)
