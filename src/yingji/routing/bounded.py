@@ -282,7 +282,10 @@ def to_targets(graph, sources, targets, reverse: bool = False, limit: float = np
     if engine == "doubling":
         values, settled = _doubling(matrix, sources, targets, limit)
         return Search(values, settled, engine)
-    dist = dijkstra(matrix, directed=True, indices=sources, limit=limit, min_only=True)
+    if len(sources) == 1:  # exactly the call made before bounded searches existed (no min_only pass)
+        dist = dijkstra(matrix, directed=True, indices=int(sources[0]), limit=limit)
+    else:
+        dist = dijkstra(matrix, directed=True, indices=sources, limit=limit, min_only=True)
     return Search(dist[targets], int(np.isfinite(dist).sum()), "full")
 
 

@@ -320,14 +320,21 @@ def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = Non
         return np.full(graph.n_nodes, np.inf), (np.full(graph.n_nodes, -1, dtype=np.int64) if with_station else None)
     if not with_station:
         packed = tree(graph, station_nodes, limit_s=limit_s, min_only=True)
-        _check(graph, packed)
-        return unpack_seconds(packed), None
+        if limit_s is None or limit_s > graph.max_path_s:  # else the bound itself keeps every path exact
+            _check(graph, packed)
+        return _unpack_in_place(packed), None
     packed, _, sources = tree(graph, station_nodes, limit_s=limit_s, predecessors=True, min_only=True)
     _check(graph, packed)
-    position = np.full(graph.n_nodes, -1, dtype=np.int64)
+    position = np.full(graph.n_nodes + 1, -1, dtype=np.int64)  # the extra last slot: no station
     position[station_nodes[::-1]] = np.arange(len(station_nodes))[::-1]  # first index for duplicate nodes
-    station = np.where(sources >= 0, position[np.maximum(sources, 0)], -1)
-    return unpack_seconds(packed), station
+    sources[sources < 0] = graph.n_nodes  # in place: whole-graph arrays, so no temporaries
+    return _unpack_in_place(packed), position.take(sources)
+
+
+def _unpack_in_place(packed: np.ndarray) -> np.ndarray:
+    """unpack_seconds() reusing the array (a whole-graph tree nobody else holds)."""
+    np.floor(np.divide(packed, SHIFT, out=packed), out=packed)
+    return np.divide(packed, 1000.0, out=packed)
 
 
 def isochrone(graph: RoadGraph | None, lon: float, lat: float, minutes: float, reverse: bool = False,
