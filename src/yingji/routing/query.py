@@ -318,13 +318,15 @@ def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = Non
     station_nodes = np.asarray(station_nodes, dtype=np.int64)
     if len(station_nodes) == 0:
         return np.full(graph.n_nodes, np.inf), (np.full(graph.n_nodes, -1, dtype=np.int64) if with_station else None)
+    exact = limit_s is not None and limit_s <= graph.max_path_s  # the bound itself keeps every path exact
     if not with_station:
         packed = tree(graph, station_nodes, limit_s=limit_s, min_only=True)
-        if limit_s is None or limit_s > graph.max_path_s:  # else the bound itself keeps every path exact
+        if not exact:
             _check(graph, packed)
         return _unpack_in_place(packed), None
     packed, _, sources = tree(graph, station_nodes, limit_s=limit_s, predecessors=True, min_only=True)
-    _check(graph, packed)
+    if not exact:
+        _check(graph, packed)
     position = np.full(graph.n_nodes + 1, -1, dtype=np.int64)  # the extra last slot: no station
     position[station_nodes[::-1]] = np.arange(len(station_nodes))[::-1]  # first index for duplicate nodes
     sources[sources < 0] = graph.n_nodes  # in place: whole-graph arrays, so no temporaries
