@@ -221,6 +221,9 @@ def province(big, city, rng, args):
         fns = {"product": lambda x: bounded.to_targets(big, x[0], x[1], reverse=True).values,
                "bounded kernel": lambda x: bounded.to_targets(big, x[0], x[1], reverse=True, engine="bounded").values,
                "scipy full": lambda x: dijkstra(big.rev, directed=True, indices=x[0])[x[1]]}
+        if local:  # scipy alone, with a distance bound doubled until every unit is reached (no numba)
+            fns["scipy doubling bound"] = lambda x: bounded.to_targets(big, x[0], x[1], reverse=True,
+                                                                       engine="doubling").values
         if nk_rev is not None:
             import networkit as nk
 

@@ -186,3 +186,10 @@ def test_nearest_station_seconds_only_same_seconds(helsinki):
         assert np.array_equal(np.isfinite(only), station >= 0)
         if limit_s:
             assert np.isinf(only).any() and (only[np.isfinite(only)] <= limit_s).all()
+
+
+def test_warm_compiles_and_leaves_nothing_behind(helsinki):
+    assert bounded.warm() == bounded.ENGINE
+    source = int(sample_nodes(helsinki, 1, seed=40)[0])
+    found = bounded.to_targets(helsinki, source, [3])
+    assert found.values[0] == full(helsinki, source)[3]

@@ -1,27 +1,34 @@
-"""Bounded Dijkstra: stop as soon as every target is settled, or when the time bound is passed.
+"""Bounded Dijkstra: stop as soon as every target is settled, or once the time bound is passed.
 
-Ranking units for an incident needs the times at a few hundred unit nodes only, yet a plain
-scipy.sparse.csgraph.dijkstra settles the whole graph (75–79 ms on the 1M-edge tiled province graph)
-whatever the units' spread. scipy has `limit=` (a distance bound) but cannot stop "when these targets are
-settled", so the search here is a small compiled loop:
+Ranking units for an incident needs the times at a few hundred unit nodes, yet scipy.sparse.csgraph.dijkstra
+settles the whole graph (≈ 85 ms on the 1M-edge tiled province graph) whatever the units' spread. scipy has
+`limit=` (a distance bound) but no "stop when these targets are settled", so this module has:
 
-- numba (`@njit(cache=True)`, wheels for CPython 3.11, no build tools): a binary heap with lazy deletion
-  over the packed weights of graph.py. Measured on the 1M-edge tiled graph (380 copies of Helsinki,
-  639,160 nodes) on the 2-core machine: ranking 350 units in the incident's own city ≈ 1 ms (scipy full
-  search ≈ 75 ms), units spread over the whole graph ≈ the full scipy search; import ≈ 0.3 s and
-  the first call's compile ≈ 1–2 s, then read from numba's on-disk cache (a few tens of ms) in later
-  processes.
-- without numba, scipy with a doubling distance bound (search with limit L; if a target is not settled,
-  double L): exact too, but each round re-runs the search and allocates O(n) arrays inside scipy; it is
-  kept as the fallback so the engine works (slower) where numba is not installed.
-- networkit (Dijkstra with targets) was measured as well: it needs its own copy of the graph (a build
-  of ~1 s and a second adjacency in memory) and its per-query Python/C++ set-up is not smaller than
-  numba's loop, so it is a bench baseline, not a dependency.
-See bench/bench_routing.py for the figures and the interleaved comparison.
+- a compiled loop (numba `@njit(cache=True)`; numba 0.68 / llvmlite 0.50 install as wheels for CPython 3.11
+  here, no build tools): an indexed binary heap with decrease-key over graph.py's packed weights, stopping
+  at the last target or past the bound. Its work arrays (17 bytes a node) are kept per thread and graph and
+  only the touched nodes are reset, so a search near the incident costs what it settles, not O(graph).
+- scipy's full search when the targets span most of the graph (choose(): over half of the nodes lie in the
+  disc from the source through its farthest target): every node gets settled then anyway, and scipy's
+  loop settles nodes about 1.8× faster than the compiled one (measured below).
+- without numba: scipy with a doubling bound (limit L = 60 s, 120 s, … until every target is reached),
+  exact but re-searching each round: the fallback, so the engine works, slower, where numba is missing.
+
+Measured by bench/bench_routing.py --province-only (380 stitched copies of Helsinki: 639,160 nodes,
+1,025,824 edges; 2 cores, load average ≈ 0.8; product and baseline interleaved per pair, medians):
+ranking 350 units in the incident's own city 2.8–3.3 ms end to end against 83–91 ms for today's full
+search (28–30× per pair); the search alone 2.5–3.1 ms, networkit's MultiTargetDijkstra 3.4–4.1 ms (1.37×
+slower per pair, and it needs its own copy of the graph), scipy with a doubling bound ≈ 8× slower than the
+compiled loop in a first, loaded measurement. Units spread over the whole graph: 0.97–1.02× today (the
+same scipy search; the compiled loop would be 1.8× slower there, networkit 1.9×). The numba choice is for
+the early stop at C speed with no second graph; its costs: `import numba` ≈ 0.26–0.37 s in the first search of
+a process (routing is imported lazily), a first compile of ≈ 5 s once per install (cached under
+__pycache__, or NUMBA_CACHE_DIR where the package directory is read-only; warm() does it ahead of the
+first incident), then ≈ 0.2 s to load the cache.
 
 Exactness: the packed weights (time_ms · 2**25 + length_dm) are integers below 2**53, so the settled
 distances are the same numbers scipy's full search gives; a node's value is final once it is settled,
-and unsettled nodes are reported as inf exactly like scipy's `limit=` does beyond the bound.
+and nodes not settled are reported as inf, as scipy's `limit=` does beyond the bound.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ try:  # optional: a compiled loop that can stop early; scipy with a doubling bou
     if os.environ.get("YINGJI_ROUTING_NO_NUMBA"):
         raise ImportError("numba switched off by YINGJI_ROUTING_NO_NUMBA")
     from numba import njit
-except ImportError:  # pragma: no cover - exercised by the fallback test through force_scipy
+except ImportError:  # pragma: no cover - the engine then falls back to scipy (choose())
     njit = None
 
 ENGINE = "numba" if njit is not None else "scipy"
@@ -182,6 +189,16 @@ class Search:
     values: np.ndarray  # packed distances at the targets (inf: unreachable or beyond the limit)
     settled: int  # nodes settled (the whole graph for a full search)
     engine: str  # "bounded" (compiled, early stop), "doubling" (scipy, growing bound) or "full" (scipy)
+
+
+def warm() -> str:
+    """Compile (or load from numba's cache) the search on a two-node graph, so the first real incident does
+    not pay for it; returns the engine in use. Cheap to call again."""
+    if njit is not None:
+        indptr, indices, data = np.array([0, 1, 1], np.int32), np.array([1], np.int32), np.array([1.0])
+        work = (np.full(2, np.inf), np.full(2, -1, np.int32), np.zeros(2, np.uint8), np.full(2, -1, np.int32))
+        _search(indptr, indices, data, np.array([0], np.int32), np.array([1], np.int32), np.inf, *work, True)
+    return ENGINE
 
 
 def _as_nodes(nodes) -> np.ndarray:
