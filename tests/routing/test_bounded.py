@@ -193,3 +193,11 @@ def test_warm_compiles_and_leaves_nothing_behind(helsinki):
     source = int(sample_nodes(helsinki, 1, seed=40)[0])
     found = bounded.to_targets(helsinki, source, [3])
     assert found.values[0] == full(helsinki, source)[3]
+
+
+def test_node_out_of_range_is_refused(helsinki):
+    with pytest.raises(IndexError, match="路网节点编号"):
+        bounded.to_targets(helsinki, 0, [helsinki.n_nodes])
+    with pytest.raises(IndexError, match="路网节点编号"):
+        bounded.path_to(helsinki, -1, 3)
+    assert_clean(helsinki)

@@ -201,8 +201,12 @@ def warm() -> str:
     return ENGINE
 
 
-def _as_nodes(nodes) -> np.ndarray:
-    return np.ascontiguousarray(np.atleast_1d(np.asarray(nodes)), dtype=np.int32)
+def _as_nodes(nodes, graph) -> np.ndarray:
+    """int32 node indices, checked: the compiled loop does not check its array bounds."""
+    nodes = np.ascontiguousarray(np.atleast_1d(np.asarray(nodes)), dtype=np.int64)
+    if len(nodes) and (nodes.min() < 0 or nodes.max() >= graph.n_nodes):
+        raise IndexError(f"路网节点编号须在 0 与 {graph.n_nodes - 1} 之间（收到 {nodes.min()}…{nodes.max()}）。")
+    return nodes.astype(np.int32)
 
 
 _WORK = threading.local()  # per thread: graph → {reverse: work arrays}; a web process's threads never share them
@@ -287,7 +291,7 @@ def to_targets(graph, sources, targets, reverse: bool = False, limit: float = np
     (reverse=True: from each target to the sources), stopping once every target is settled or the packed
     `limit` is passed; inf for a target that is unreachable or beyond the limit. `engine`: None picks
     (choose()); "bounded", "doubling" or "full" force one (benches and tests)."""
-    sources, targets = _as_nodes(sources), _as_nodes(targets)
+    sources, targets = _as_nodes(sources, graph), _as_nodes(targets, graph)
     engine = engine or choose(graph, int(sources[0]), targets, limit)
     matrix, indptr, indices, data = _arrays(graph, reverse)
     if engine == "bounded":
@@ -331,12 +335,12 @@ def path_to(graph, source: int, target: int, reverse: bool = False, engine: str 
             ) -> tuple[float, list[int]]:
     """The packed distance from source to target and the node path source → … → target (reverse: over
     the reverse graph), stopping once target is settled; (inf, []) when it cannot be reached."""
-    targets = _as_nodes(target)
+    sources, targets = _as_nodes(source, graph), _as_nodes(target, graph)
     engine = engine or choose(graph, int(source), targets)
     matrix, indptr, indices, data = _arrays(graph, reverse)
     if engine == "bounded":
         work = _work(graph, reverse)
-        values, _ = _search(indptr, indices, data, _as_nodes(source), targets, np.inf, *work, True)
+        values, _ = _search(indptr, indices, data, sources, targets, np.inf, *work, True)
         if not np.isfinite(values[0]):
             return np.inf, []
         value, pred = float(values[0]), work[3]
