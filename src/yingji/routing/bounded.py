@@ -209,21 +209,21 @@ def _as_nodes(nodes, graph) -> np.ndarray:
     return nodes.astype(np.int32)
 
 
-_WORK = threading.local()  # per thread: graph → {reverse: work arrays}; a web process's threads never share them
+_WORK = threading.local()  # per thread: graph → work arrays; a web process's threads never share them
 
 
-def _work(graph, reverse: bool):
+def _work(graph):
     """This thread's work arrays for graph (dist inf, state -1, wanted 0, pred): 17 bytes a node, allocated
-    once and left clean by every search."""
+    once per thread and graph and left clean by every search, so both directions share them."""
     per_graph = getattr(_WORK, "graphs", None)
     if per_graph is None:
         per_graph = _WORK.graphs = weakref.WeakKeyDictionary()
-    arrays = per_graph.setdefault(graph, {})
-    if reverse not in arrays:
+    arrays = per_graph.get(graph)
+    if arrays is None:
         n = graph.n_nodes
-        arrays[reverse] = (np.full(n, np.inf), np.full(n, -1, np.int32), np.zeros(n, np.uint8),
-                           np.full(n, -1, np.int32))
-    return arrays[reverse]
+        arrays = per_graph[graph] = (np.full(n, np.inf), np.full(n, -1, np.int32), np.zeros(n, np.uint8),
+                                     np.full(n, -1, np.int32))
+    return arrays
 
 
 def _arrays(graph, reverse: bool):
@@ -297,7 +297,7 @@ def to_targets(graph, sources, targets, reverse: bool = False, limit: float = np
     if engine == "bounded":
         if njit is None:
             raise RuntimeError("numba is not installed: the bounded compiled search is unavailable")
-        values, settled = _search(indptr, indices, data, sources, targets, float(limit), *_work(graph, reverse),
+        values, settled = _search(indptr, indices, data, sources, targets, float(limit), *_work(graph),
                                   False)
         return Search(values, int(settled), engine)
     if engine == "doubling":
@@ -339,7 +339,7 @@ def path_to(graph, source: int, target: int, reverse: bool = False, engine: str 
     engine = engine or choose(graph, int(source), targets)
     matrix, indptr, indices, data = _arrays(graph, reverse)
     if engine == "bounded":
-        work = _work(graph, reverse)
+        work = _work(graph)
         values, _ = _search(indptr, indices, data, sources, targets, np.inf, *work, True)
         if not np.isfinite(values[0]):
             return np.inf, []
