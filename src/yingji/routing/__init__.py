@@ -8,7 +8,8 @@ Stable API (what the Django side calls; all coordinates lon/lat WGS84, times in 
         None if there is none. Cached per process, reloaded after a re-import.
 
     travel_to(graph, lon, lat, lons, lats, max_snap_m=2000, fallback=False) -> Estimate
-        From each unit (lons, lats) TO the incident (lon, lat): one Dijkstra on the reversed graph.
+        From each unit (lons, lats) TO the incident (lon, lat): one Dijkstra on the reversed graph from the
+        incident that stops once every unit is settled (bounded.py; numba when installed, else scipy).
     travel_from(graph, lon, lat, lons, lats, max_snap_m=2000, fallback=False) -> Estimate
         From one point to many.
         Estimate(seconds: ndarray, metres: ndarray, method: str, methods: tuple[str], snap_m: ndarray,
