@@ -287,6 +287,7 @@ class WarningFormView(ScopedMixin, FormView):
             templates=[(t, level_info(t.level)) for t in templates[:200]],
             chosen_template=self.template_choice(),
             editor_config={"tiles": tile_settings(), "extent": map_extent(user), "regions": region_features(regions),
+                           "outline": geometry_of(user.region.boundary) if user.region else None,
                            "colours": {str(n): HEX[level_info(n)["key"]] for n in (1, 2, 3, 4)}},
             restricted=restricted_levels(),
             cancel_url=warning.get_absolute_url() if warning.pk else "/warnings/",

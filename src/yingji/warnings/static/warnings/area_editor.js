@@ -52,6 +52,12 @@
   else node.classList.add("no-tiles");
   L.control.scale({ imperial: false }).addTo(map);
 
+  // The user's own region (the county): where an area may be drawn, for bearings without a base map.
+  if (config.outline) {
+    L.geoJSON(config.outline, { interactive: false, coordsToLatLng: function (c) { return toMap(c[0], c[1]); },
+                                style: function () { return { color: "#5c6bc0", weight: 1.5, fill: false }; } }).addTo(map);
+  }
+
   // --- Regions: outline layers keyed by id, kept in step with the checkboxes --------------------------------
   var boxes = {};
   Array.prototype.forEach.call(document.querySelectorAll("input[data-area-region]"), function (box) {
