@@ -41,7 +41,7 @@ def test_demo_is_idempotent_and_marked(demo):
     credentials = load_all(log=lambda *_: None)
     assert counts() == before  # no duplicates, and no audit entries for unchanged records
     assert not AuditEntry.objects.filter(id__gt=last_entry).exists()  # in particular no "update" entries
-    assert Region.objects.count() == 28
+    assert Region.objects.count() == 85  # 28 divisions + the warnings demo's 57 villages
     assert User.objects.count() == len(credentials) == 10
     assert RegionGDP.objects.count() == 1
     for model in (Region, Organisation, User, RegionGDP):
