@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from yingji.core.tasks import schedule_once
+
 RUN_AT = time(3, 0)  # local (Asia/Shanghai): the quiet hours
 
 
@@ -34,15 +36,4 @@ def maintain_storage(reschedule: bool = True) -> dict:
 
 def schedule_storage() -> bool:
     """Queue the next run at next_run(), unless the backend cannot defer or one is queued already."""
-    backend = maintain_storage.get_backend()
-    if not getattr(backend, "supports_defer", False):
-        return False
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # pragma: no cover - another deferring backend: trust it with one chain
-        DBTaskResult = None
-    if DBTaskResult is not None and DBTaskResult.objects.filter(
-            task_path=maintain_storage.module_path, status="READY").exists():
-        return False
-    maintain_storage.using(run_after=next_run()).enqueue()
-    return True
+    return schedule_once(maintain_storage, next_run())

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from yingji.core.tasks import schedule_once
+
 DEFAULT_INTERVAL_S = 60
 
 
@@ -31,15 +33,4 @@ def check_stale_sensors(reschedule: bool = True) -> int:
 
 def schedule_stale_check() -> bool:
     """Queue the next check `interval()` from now, unless the backend cannot defer or one is queued already."""
-    backend = check_stale_sensors.get_backend()
-    if not getattr(backend, "supports_defer", False):
-        return False
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # pragma: no cover - another deferring backend: trust it with one chain
-        DBTaskResult = None
-    if DBTaskResult is not None and DBTaskResult.objects.filter(
-            task_path=check_stale_sensors.module_path, status="READY").exists():
-        return False
-    check_stale_sensors.using(run_after=timezone.now() + interval()).enqueue()
-    return True
+    return schedule_once(check_stale_sensors, timezone.now() + interval())

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from yingji.core.tasks import schedule_once
+
 
 @task()
 def send_deliveries(warning_id: int) -> dict:
@@ -34,16 +36,4 @@ def expire_warnings(reschedule: bool = True) -> int:
 
 def schedule_expiry() -> bool:
     """Queue the next expiry run, unless the backend cannot defer or one is queued already."""
-    backend = expire_warnings.get_backend()
-    if not getattr(backend, "supports_defer", False):
-        return False
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # pragma: no cover - another deferring backend: trust it with one chain
-        DBTaskResult = None
-    if DBTaskResult is not None and DBTaskResult.objects.filter(
-            task_path=expire_warnings.module_path, status="READY").exists():
-        return False
-    interval = timedelta(seconds=settings.YINGJI_WARNING_EXPIRY_CHECK_SECONDS)
-    expire_warnings.using(run_after=timezone.now() + interval).enqueue()
-    return True
+    return schedule_once(expire_warnings, timezone.now() + timedelta(seconds=settings.YINGJI_WARNING_EXPIRY_CHECK_SECONDS))
