@@ -12,7 +12,6 @@ from django.urls import path
 from django.views.generic import DetailView, FormView
 
 from yingji.core.generic import ObjectExportView, ObjectListView, ScopedMixin
-from yingji.core.imports import SHEETS
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 
@@ -30,10 +29,6 @@ def _townships(user):
     return [(str(r.pk), r.name) for r in regions]
 
 
-def _sheet(name: str) -> str:
-    return name if name in SHEETS else ""
-
-
 # --- Recipients --------------------------------------------------------------------------------------------------
 
 class RecipientListView(ObjectListView):
@@ -46,13 +41,9 @@ class RecipientListView(ObjectListView):
 
     filterset_class = RecipientFilterSet
 
-    @property
-    def sheet(self):
-        return _sheet(RECIPIENT_SHEET)
+    sheet = RECIPIENT_SHEET
 
-    @property
-    def export_url_name(self):
-        return "warnings:recipient_export" if self.sheet else ""
+    export_url_name = "warnings:recipient_export"  # read from the class by the route battery
 
     @property
     def filters(self):
@@ -95,13 +86,9 @@ class TerminalListView(ObjectListView):
     orderings = {"code": "code", "ack": ("-last_ack_at", "最近应答")}
     filterset_class = TerminalFilterSet
 
-    @property
-    def sheet(self):
-        return _sheet(TERMINAL_SHEET)
+    sheet = TERMINAL_SHEET
 
-    @property
-    def export_url_name(self):
-        return "warnings:terminal_export" if self.sheet else ""
+    export_url_name = "warnings:terminal_export"  # read from the class by the route battery
 
     @property
     def filters(self):
