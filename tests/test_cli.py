@@ -35,7 +35,7 @@ def test_demo_no_serve_prints_the_logins_and_is_repeatable(built_demo, demo_var_
     assert "Yingji@2026" in first["stdout"] and "乐至县 › 天池街道" in first["stdout"]
     database = demo_var_dir / "yingji.sqlite3"
     after_first = table_counts(database)
-    assert after_first["core_region"] == 28
+    assert after_first["core_region"] == 85  # 28 divisions + the warnings demo's 57 villages
     second = run("demo", "--no-serve", tmp_path=tmp_path)
     assert second.returncode == 0 and "区划 28 个" in second.stdout
     assert table_counts(database) == after_first  # nothing duplicated, nothing re-audited
