@@ -147,6 +147,30 @@ def _percentile(values, q):
     return round(values[min(len(values) - 1, int(q * len(values)))], 1)
 
 
+class _NewRows:
+    """Rows of `table` committed since the last poll, with their timestamp in ms.
+
+    Several consumers commit concurrently, so ids do not become visible in order: a batch with lower ids can
+    commit after one with higher ids. "id > highest seen" would miss it for ever, so the ids skipped so far are
+    kept as holes and asked for again on every poll until they appear."""
+
+    def __init__(self, table, ts_column):
+        select = f"SELECT id, (extract(epoch FROM {ts_column}) * 1000)::bigint FROM {table} "
+        self.after, self.among = select + "WHERE id > %s", select + "WHERE id = ANY(%s)"  # two index scans, no OR
+        self.highest, self.holes = 0, set()
+
+    def poll(self, conn):
+        rows = conn.execute(self.after, [self.highest]).fetchall()
+        if self.holes:
+            rows += conn.execute(self.among, [list(self.holes)]).fetchall()
+        if rows:
+            got = {row[0] for row in rows}
+            top = max(got)
+            self.holes = (self.holes | set(range(self.highest + 1, top))) - got
+            self.highest = max(self.highest, top)
+        return rows
+
+
 def _start_consumers(count, run, host, port, prefix, batch_size, batch_ms, url, var_dir):
     """`count` `yingji ingest mqtt` processes sharing one subscription ($share/bench<run>/…)."""
     consumers = []
@@ -189,7 +213,7 @@ def run_e2e(database_url: str | None = None, readings: int = 200_000, sensors: i
         publisher.start()
         ready.wait(30)
         commit_ms, alarm_ms = [], []
-        last_reading = last_alarm = 0
+        readings_seen, alarms_seen = _NewRows("monitoring_reading", "ts"), _NewRows("monitoring_alarm", "raised_at")
         seen, last_seen_at = 0, None
         expected = readings // per_message * per_message
         rss_peak = rss_before
@@ -197,21 +221,13 @@ def run_e2e(database_url: str | None = None, readings: int = 200_000, sensors: i
             end = time.monotonic() + timeout_s
             while seen < expected and time.monotonic() < end:
                 time.sleep(POLL_S)
-                rows = conn.execute(
-                    "SELECT id, (extract(epoch FROM ts) * 1000)::bigint FROM monitoring_reading WHERE id > %s",
-                    [last_reading]).fetchall()
+                rows = readings_seen.poll(conn)
                 observed = time.time() * 1000
                 if rows:
-                    last_reading = max(r[0] for r in rows)
                     commit_ms.extend(observed - ts for _, ts in rows)
                     seen += len(rows)
                     last_seen_at = observed
-                alarms = conn.execute(
-                    "SELECT id, (extract(epoch FROM raised_at) * 1000)::bigint FROM monitoring_alarm WHERE id > %s",
-                    [last_alarm]).fetchall()
-                if alarms:
-                    last_alarm = max(a[0] for a in alarms)
-                    alarm_ms.extend(observed - ts for _, ts in alarms)
+                alarm_ms.extend(observed - ts for _, ts in alarms_seen.poll(conn))
                 if time.monotonic() >= next_sample:  # every 10 s: memory must stay flat over a long run
                     rss = sum(_rss_mb(pid) for pid in pids)
                     rss_samples.append(round(rss, 1))

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "yingji.safety",
     "yingji.monitoring",
     "yingji.warnings",
+    "yingji.planning",
     "yingji.web",
 ]
 
@@ -414,3 +415,21 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "AlarmStateEnum": "yingji.monitoring.models.Alarm.STATE_CHOICES",
 })
 # --- end of warnings -------------------------------------------------------------------------------------------
+
+# --- planning (规划实施) ----------------------------------------------------------------------------------------
+# planning · losses
+
+
+# planning · indicators
+
+
+# planning · tasks
+
+
+# planning · projects
+
+
+# planning · reports
+
+
+# --- end of planning -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "yingji"
-ORDER = ["core", "resources", "incidents", "plans", "safety", "monitoring", "warnings", "web"]
+ORDER = ["core", "resources", "incidents", "plans", "safety", "monitoring", "warnings", "planning", "web"]
 PURE = ["standards", "routing"]
 
 

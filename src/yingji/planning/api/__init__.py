@@ -1,0 +1,1 @@
+"""Planning API: one module per area, each with ROUTES = [(prefix, viewset, basename)]."""

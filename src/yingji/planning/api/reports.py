@@ -1,0 +1,3 @@
+"""API of the half-year report (半年报告) and the statistics pages for leadership."""
+
+ROUTES: list = []

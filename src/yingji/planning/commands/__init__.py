@@ -1,0 +1,1 @@
+"""`yingji planning …` subcommands: one module per area, each with COMMANDS."""

@@ -1,0 +1,3 @@
+"""`yingji planning` commands of plan indicators (指标) with targets, yearly denominators and computed actuals."""
+
+COMMANDS: list = []

@@ -1,0 +1,3 @@
+"""`yingji planning` commands of key projects (重点项目) with sub-projects and funding plans by source and year."""
+
+COMMANDS: list = []

@@ -1,0 +1,1 @@
+"""Demo data of planning: one module per area, each with load(log)."""

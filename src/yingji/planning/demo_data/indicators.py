@@ -1,0 +1,5 @@
+"""Demo data of plan indicators (指标) with targets, yearly denominators and computed actuals."""
+
+
+def load(log):
+    pass

@@ -1,0 +1,3 @@
+"""Models of plan indicators (指标) with targets, yearly denominators and computed actuals."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Models of key projects (重点项目) with sub-projects and funding plans by source and year."""
+
+__all__: list[str] = []

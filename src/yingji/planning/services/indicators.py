@@ -1,0 +1,1 @@
+"""Services of plan indicators (指标) with targets, yearly denominators and computed actuals."""

@@ -1,0 +1,1 @@
+"""Services of key projects (重点项目) with sub-projects and funding plans by source and year."""

@@ -1,0 +1,1 @@
+"""Services of the half-year report (半年报告) and the statistics pages for leadership."""

@@ -1,0 +1,1 @@
+"""Planning pages: one module per area, each with urlpatterns and NAV_ITEMS."""
