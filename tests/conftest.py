@@ -14,6 +14,36 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "argon2: keep the production password hasher (Argon2) for this test")
 
 
+# Fixtures that open the test database: a test using none of them (and with no django_db mark) cannot touch it.
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup", "_demo_database"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """CI runs the suite twice, on SQLite and then on PostgreSQL (.ci/run sets YINGJI_TEST_SPLIT=1). Each test
+    still runs at least once, and every test that touches the database runs on both passes, except:
+    - a test that never opens the test database gives the same answer on both: it runs on the SQLite pass only;
+    - a browser test (marked e2e) drives pages whose queries the view and API tests already run on both
+      databases: it runs on the PostgreSQL pass only, against the database production uses.
+    Without YINGJI_TEST_SPLIT (the README's command, or a developer's run) every test runs."""
+    import os
+
+    if os.environ.get("YINGJI_TEST_SPLIT") != "1":
+        return
+    from django.db import connection
+
+    postgres = connection.vendor == "postgresql"
+    keep, moved = [], []
+    for item in items:
+        browser = item.get_closest_marker("e2e") is not None
+        touches = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        other_pass = not (touches or browser) if postgres else browser
+        (moved if other_pass else keep).append(item)
+    if moved:
+        config.hook.pytest_deselected(items=moved)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 costs ~0.1 s a hash by design; tests that are not about hashing use a cheap one. The demo users'

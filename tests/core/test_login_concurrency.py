@@ -110,19 +110,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_sqlite_server(tmp_path, django_db_blocker):
+def live_sqlite_server(demo_var_dir, django_db_blocker):
     yingji = str(Path(sys.executable).parent / "yingji")
-    env = {**os.environ, "YINGJI_VAR_DIR": str(tmp_path)}
-    env.pop("PYTEST_VERSION", None)  # the server uses its own SQLite file, not the test database
+    # The server uses a copy of the demo's SQLite file (migrated once for the whole run), not the test database.
+    env = {**os.environ, "YINGJI_VAR_DIR": str(demo_var_dir)}
+    env.pop("PYTEST_VERSION", None)
     env.pop("YINGJI_TEST_DATABASE_URL", None)
     env.pop("YINGJI_DATABASE_URL", None)
-    subprocess.run([yingji, "manage", "migrate", "-v0"], env=env, check=True, capture_output=True)
     subprocess.run([yingji, "manage", "shell", "-c",
                     "from yingji.core import services; from yingji.core.models import User; "
                     f"services.save_user(None, User(username='target'), {{'is_superuser': True}}, password='{PASSWORD}')"],
                    env=env, check=True, capture_output=True)
     port = _free_port()
-    log = open(tmp_path / "server.log", "w")  # read back when an answer is a 5xx
+    log = open(demo_var_dir / "server.log", "w")  # read back when an answer is a 5xx
     server = subprocess.Popen([yingji, "manage", "runserver", "--noreload", f"127.0.0.1:{port}"], env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -133,7 +133,7 @@ def live_sqlite_server(tmp_path, django_db_blocker):
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.05)
-        yield url, tmp_path / "yingji.sqlite3"
+        yield url, demo_var_dir / "yingji.sqlite3"
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -1,8 +1,8 @@
 """The command board: its live part renders the incident's state and is scoped like the incident page."""
 
 import pytest
-from tests.dispatching import idle_candidate
 
+from tests.dispatching import idle_candidate
 from yingji.core.models import User
 from yingji.incidents.services import dispatch
 

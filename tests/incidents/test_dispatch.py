@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from tests.dispatching import idle_candidate
 
+from tests.dispatching import idle_candidate
 from yingji.core.models import User
 from yingji.incidents.models import Assignment, Incident
 from yingji.incidents.services import dispatch

@@ -63,19 +63,21 @@ def test_township_drafts_county_reviews_leader_signs_city_receives(open_incident
         report = workflow.review_report(people["duty"], report, True)
     assert report.status == InformationReport.REVIEWED and report.reviewed_by == people["duty"]
     assert trail.count("incidents.informationreport", "update") == 1
-    noon = local(12)
+    # Signed a minute from now, after the submission and review stamped with the real time (the timeline is in
+    # time order: a fixed signed_at came before them when the suite ran in the afternoon).
+    signed_at = timezone.localtime() + timedelta(minutes=1)
     with audited() as trail:
-        report = workflow.sign_report(people["leader"], report, confirm=True, now=noon)
+        report = workflow.sign_report(people["leader"], report, confirm=True, now=signed_at)
     assert report.status == InformationReport.ISSUED and report.issued_by == people["leader"]
-    assert report.issued_at == noon and report.document
+    assert report.issued_at == signed_at and report.document
     assert trail.count("incidents.reportdelivery", "create") == 1
     delivery = report.deliveries.get()
     assert delivery.to_region == Region.objects.get(code="512000") and delivery.to_name == "资阳市应急管理局"
-    assert delivery.receipt_due == noon + timedelta(minutes=30) and delivery.received_at is None
+    assert delivery.receipt_due == signed_at + timedelta(minutes=30) and delivery.received_at is None
     assert list(workflow.deliveries_to_receive(people["city_duty"])) == [delivery]
     assert not workflow.deliveries_to_receive(people["duty"]).exists()  # the county sent it, the city receives
     with audited() as trail:
-        workflow.receive_delivery(people["city_duty"], delivery, now=noon + timedelta(minutes=10))
+        workflow.receive_delivery(people["city_duty"], delivery, now=signed_at + timedelta(minutes=10))
     assert trail.count("incidents.reportdelivery", "update") == 1
     delivery.refresh_from_db()
     assert delivery.received_by == people["city_duty"] and not delivery.late

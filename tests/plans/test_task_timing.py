@@ -5,8 +5,8 @@ happens, with a link to the record, a TaskUpdate note, an audit entry and a time
 from datetime import timedelta
 
 import pytest
-from tests.dispatching import idle_candidate
 
+from tests.dispatching import idle_candidate
 from yingji.core.models import AuditEntry, User
 from yingji.incidents.models import Assignment, InformationReport, TimelineEntry
 from yingji.incidents.services import dispatch
