@@ -95,3 +95,37 @@ def test_loudspeakers_play_and_stop_on_cancel(users, settings):
             terminal.stop()
     assert village is not None
     assert LoudspeakerTerminal.objects.filter(code__in=codes, last_ack_at__isnull=False).count() == len(codes)
+
+
+def test_the_gateway_reports_back_over_http_signed(users, settings):
+    """/public/warnings/sms-reports/: a signed callback marks the sent SMS delivered or failed; an unsigned or
+    forged one, or any while no secret is configured, changes nothing."""
+    from django.test import Client
+
+    village = _village("512022103")
+    Recipient.objects.filter(region__path__startswith=village.parent.path).update(is_active=False)
+    for name, phone in (("测试甲", "13900000001"), ("测试乙", "13900000002")):
+        register.save_recipient(None, Recipient(), {"region": village, "name": name, "phone": phone})
+    url, client = "/public/warnings/sms-reports/", Client()
+    with SmsGatewayStub() as gateway:
+        settings.YINGJI_WARNING_CHANNELS = {"sms": {"url": gateway.url + "/send?phone={phone}&text={text}",
+                                                    "ok_path": "code", "receipts_path": "data.results",
+                                                    "report_list_path": "reports"}}
+        warning = _publish(users, ["512022103"], ["sms"])
+        delivery.send(warning.pk, sleep=lambda s: None)
+        sent = {phone: msgid for phone, _, msgid in gateway.sent}
+        body, headers = gateway.report({sent["13900000001"]: "DELIVRD", sent["13900000002"]: "UNDELIV",
+                                        "GW-UNKNOWN": "DELIVRD"}, secret="s3cret")
+        signed = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        refused = client.post(url, body, content_type="application/json", **signed)  # no secret configured yet
+        assert refused.status_code == 403 and "YINGJI_SMS_SECRET" in refused.json()["detail"]
+        settings.YINGJI_WARNING_CHANNELS["sms"]["secret"] = "s3cret"
+        forged = {**signed, "HTTP_X_SIGNATURE": "0" * 64}
+        assert client.post(url, body, content_type="application/json", **forged).status_code == 403
+        assert not Delivery.objects.filter(warning=warning, state=Delivery.DELIVERED).exists()
+        answer = client.post(url, body, content_type="application/json", **signed)
+    assert answer.status_code == 200 and answer.json() == {"received": 3, "applied": 2, "unknown": 1}
+    states = dict(Delivery.objects.filter(warning=warning).values_list("address", "state"))
+    assert states == {"13900000001": Delivery.DELIVERED, "13900000002": Delivery.FAILED}
+    assert Delivery.objects.get(warning=warning, address="13900000002").error == "用户关机"
+    assert client.get(url).status_code == 405

@@ -101,3 +101,22 @@ def test_unknown_or_unpublished_identifiers_are_404(demo):
     assert client.get("/public/warnings/..%2F..%2Fetc.xml").status_code == 404
     exercise = issue(HUILAN, status="Exercise")
     assert client.get(f"/public/warnings/{exercise.identifier}.xml").status_code == 404
+
+
+def test_each_message_has_a_public_page_the_sms_links_to(demo):
+    from yingji.warnings.services.delivery import message_of
+
+    warning = issue(HUILAN, level=2, headline="公众详情页橙色预警")
+    client = Client()
+    page = client.get(f"/public/warnings/{warning.identifier}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "公众详情页橙色预警" in html and 'class="wl wl-orange"' in html
+    assert 'data-testid="public-ended"' not in html
+    assert message_of(warning).url == f"/public/warnings/{warning.identifier}/"  # the SMS link: a page, not XML
+    assert f'href="/public/warnings/{warning.identifier}/"' in client.get(PAGE).content.decode()
+    cancel = lifecycle.cancel(person("leader"), warning, "降雨减弱")
+    assert "已解除" in client.get(f"/public/warnings/{warning.identifier}/").content.decode()
+    assert "解除通知" in client.get(f"/public/warnings/{cancel.identifier}/").content.decode()
+    draft_only = draft(HUILAN, headline="草稿不公开")
+    assert client.get(f"/public/warnings/{draft_only.pk}/").status_code == 404
+    assert client.get("/public/warnings/512022000000000_20300101000000_0/").status_code == 404

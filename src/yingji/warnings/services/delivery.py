@@ -91,8 +91,8 @@ def channel_configs() -> dict[str, dict]:
 
 
 def public_url(warning: Warning) -> str:
-    base = settings.YINGJI_WARNING_PUBLIC_URL
-    return f"{base}/public/warnings/{warning.identifier}.xml" if base else f"/public/warnings/{warning.identifier}.xml"
+    """The message's public page (what a phone opens from the SMS), absolute when YINGJI_WARNING_PUBLIC_URL is set."""
+    return f"{settings.YINGJI_WARNING_PUBLIC_URL}/public/warnings/{warning.identifier}/"
 
 
 def message_of(warning: Warning) -> channels.Message:
@@ -188,6 +188,33 @@ def progress(warning: Warning) -> dict[str, dict[str, int]]:
                 .order_by()):
         counts.setdefault(row["channel"], {})[row["state"]] = row["n"]
     return counts
+
+
+class ReportRefused(Exception):
+    """A delivery-report callback that is not accepted (no secret configured, bad signature, bad body)."""
+
+
+def receive_sms_reports(body: bytes, headers) -> dict:
+    """The SMS gateway's delivery-report callback: checked against YINGJI_SMS_SECRET (a callback anyone could
+    forge is refused while no secret is set), each known receipt's delivery marked delivered or failed.
+    Returns {"received", "applied", "unknown"}; raises ReportRefused with the Chinese reason."""
+    config = channel_configs().get("sms", {})
+    if not config.get("secret"):
+        raise ReportRefused("未配置短信状态报告密钥（YINGJI_SMS_SECRET），不接收状态报告。")
+    channel = channels.build("sms", config)
+
+    def lookup(receipts):
+        return dict(Delivery.objects.filter(channel="sms", receipt__in=set(receipts)).values_list("receipt", "pk"))
+
+    try:
+        reports = channel.read_reports(body, headers, lookup)
+    except ValueError as exc:
+        raise ReportRefused(str(exc)) from exc
+    with transaction.atomic():
+        applied = sum(apply_report(r.delivery_id, r.state == "delivered", r.detail)
+                      for r in reports if r.delivery_id is not None)
+    return {"received": len(reports), "applied": applied,
+            "unknown": sum(1 for r in reports if r.delivery_id is None)}
 
 
 def apply_report(delivery_id: int, delivered: bool, detail: str = "") -> bool:

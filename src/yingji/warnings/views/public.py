@@ -7,8 +7,11 @@ publication (Warning.cap_xml): no draft, no imported message, no recipient or us
 warning leaves the "in force" list and the GeoJSON at once; its CAP XML stays readable, as the Cancel's does."""
 
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from yingji.core.layers import allow_tiles, tile_settings
@@ -16,6 +19,7 @@ from yingji.core.models import Region
 from yingji.standards import event_codes
 
 from ..models import Warning
+from ..services import delivery
 from .common import current, geometry_of, level_info, local_time, warning_features, with_areas
 
 CAP_CONTENT_TYPE = "application/cap+xml; charset=utf-8"
@@ -73,6 +77,42 @@ def county_outlines(warnings) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def card_of(warning, ended: str = "") -> dict:
+    return {"warning": warning, "level": level_info(warning.level), "area": area_text(warning), "ended": ended,
+            "event": warning.event or _event_name(warning.event_code),
+            "cap_url": f"/public/warnings/{warning.identifier}.xml"}
+
+
+def ended_note(warning) -> str:
+    """Why a published message is no longer in force, for its public page ("" while it is)."""
+    if warning.msg_type == Warning.CANCEL:
+        return "解除通知"
+    if warning.state in Warning.ENDED_STATES:
+        return warning.get_state_display()
+    return "已过期" if warning.expires and warning.expires <= timezone.now() else ""
+
+
+@cache_control(public=True, max_age=60)
+def public_detail(request, identifier: str):
+    """/public/warnings/<identifier>/: one published message as a page a phone reads (the link in the SMS); a
+    cancelled or expired one stays readable, marked as such."""
+    warning = get_object_or_404(with_areas(public_messages().select_related("region")), identifier=identifier)
+    return render(request, "warnings/public_detail.html", {"c": card_of(warning, ended_note(warning)),
+                                                           "title": warning.headline})
+
+
+@csrf_exempt
+@require_POST
+def sms_reports(request):
+    """/public/warnings/sms-reports/: the SMS gateway POSTs its delivery reports (状态报告) here, signed with
+    YINGJI_SMS_SECRET; no login (the gateway has none), so nothing is accepted unsigned."""
+    try:
+        result = delivery.receive_sms_reports(request.body, request.headers)
+    except delivery.ReportRefused as exc:
+        return JsonResponse({"detail": str(exc)}, status=403, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(result)
+
+
 class PublicWarningsView(TemplateView):
     """/public/warnings/: the warnings in force, most severe first, each with its level, area, times and 防御指南,
     and a map of their areas in their colours."""
@@ -82,9 +122,7 @@ class PublicWarningsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         warnings = list(public_current())
-        cards = [{"warning": w, "level": level_info(w.level), "area": area_text(w),
-                  "event": w.event or _event_name(w.event_code), "cap_url": f"/public/warnings/{w.identifier}.xml"}
-                 for w in warnings]
+        cards = [card_of(w) for w in warnings]
         context.update(
             cards=cards, title="预警信息发布",
             map_config={"tiles": tile_settings(), "extent": None, "context": county_outlines(warnings),
