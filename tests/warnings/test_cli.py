@@ -60,3 +60,21 @@ def test_expire_ends_past_warnings(demo):
     assert result.exit_code == 0 and "结束预警 1 条" in result.output
     warning.refresh_from_db()
     assert warning.state == Warning.EXPIRED
+
+
+def test_terminals_simulates_the_registered_ones_on_the_configured_broker(demo, settings, monkeypatch):
+    from yingji.warnings.channels import terminals
+    from yingji.warnings.models import LoudspeakerTerminal
+
+    started = []
+    monkeypatch.setattr(terminals, "main", lambda argv: started.append(argv) or 0)
+    settings.YINGJI_WARNING_CHANNELS = {"loudspeaker": {"host": "10.0.0.9", "port": 8883, "prefix": "lz/v1"}}
+    result = CliRunner().invoke(warnings_group, ["terminals", "--mode", "busy"])
+    active = list(LoudspeakerTerminal.objects.filter(is_active=True).values_list("code", flat=True))
+    assert result.exit_code == 0 and len(active) > 50
+    assert started == [[*active, "--host", "10.0.0.9", "--port", "8883", "--prefix", "lz/v1", "--mode", "busy"]]
+    CliRunner().invoke(warnings_group, ["terminals", "LZ-X-1"])
+    assert started[-1][:2] == ["LZ-X-1", "--host"]
+    LoudspeakerTerminal.objects.update(is_active=False)
+    refused = CliRunner().invoke(warnings_group, ["terminals"])
+    assert refused.exit_code != 0 and "没有启用的大喇叭终端" in refused.output and len(started) == 2

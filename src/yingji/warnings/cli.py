@@ -1,5 +1,5 @@
 """`yingji warnings …`: a message's CAP XML, the list of messages, import of an external CAP file, the expiry run
-(for cron or the worker's chain) and sending a message's queued deliveries now. Times in Beijing time (+08:00)."""
+(for cron or the worker's chain), sending a message's queued deliveries now, and simulated loudspeaker terminals. Times in Beijing time (+08:00)."""
 
 import json
 from pathlib import Path
@@ -137,6 +137,27 @@ def send_command(key):
     for channel, states in counts.items():
         parts = "，".join(f"{STATE_LABELS[state]} {n}" for state, n in sorted(states.items()))
         click.echo(f"{CHANNEL_LABELS[channel]}：{parts}")
+
+
+@warnings_group.command("terminals")
+@click.argument("codes", nargs=-1)
+@click.option("--mode", type=click.Choice(["play", "silent", "busy"]), default="play", show_default=True,
+              help="play 播放并应答；silent 不应答（离线）；busy 应答忙")
+def terminals_command(codes, mode):
+    """模拟大喇叭终端（演示与联调）：按登记的启用终端（或给出的终端编号）订阅播放主题，打印收到的指令并应答。
+    连接 YINGJI_BROADCAST_HOST/PORT/PREFIX 指定的 MQTT 服务器（未设置时为 127.0.0.1:1883）。"""
+    _setup()
+    from .channels import terminals
+    from .models import LoudspeakerTerminal
+    from .services.delivery import channel_configs
+
+    config = channel_configs().get("loudspeaker", {})
+    codes = list(codes) or list(LoudspeakerTerminal.objects.filter(is_active=True).values_list("code", flat=True))
+    if not codes:
+        raise click.ClickException("没有启用的大喇叭终端：请先登记终端，或在命令后给出终端编号。")
+    raise SystemExit(terminals.main([*codes, "--host", config.get("host") or "127.0.0.1",
+                                     "--port", str(config.get("port") or 1883),
+                                     "--prefix", config.get("prefix") or "yingji/v1", "--mode", mode]))
 
 
 commands = [warnings_group]
