@@ -390,6 +390,9 @@ YINGJI_CAP_INSTITUTION_CODE = os.environ.get("YINGJI_CAP_INSTITUTION_CODE", "000
 YINGJI_CAP_UNIT_CODE = os.environ.get("YINGJI_CAP_UNIT_CODE", "000").strip()
 YINGJI_CAP_EXTENSION_CODE = os.environ.get("YINGJI_CAP_EXTENSION_CODE", "00").strip()
 YINGJI_CAP_SENDER = os.environ.get("YINGJI_CAP_SENDER", "").strip()
+# A PEM file of the certificates whose XML signatures on imported CAP messages are trusted (a signed message from
+# anyone else, or any signed message while this is empty, is refused: its signature cannot be checked).
+YINGJI_CAP_TRUSTED_CERTIFICATES = os.environ.get("YINGJI_CAP_TRUSTED_CERTIFICATES", "").strip()
 # Channels a warning goes out on when the signer chooses none (sms, email, loudspeaker, webhook).
 YINGJI_WARNING_DEFAULT_CHANNELS = env_list("YINGJI_WARNING_DEFAULT_CHANNELS", "sms,email,loudspeaker,webhook")
 # How often the worker's chain ends expired warnings (s); `yingji warnings expire` does it at once.

@@ -109,3 +109,49 @@ def test_import_external_cap(demo, api):
     assert refused.status_code == 400 and "cap_xml" in _fields(refused)
     edit = client.patch(f"{URL}{body['id']}/", {"headline": "改"}, format="json")
     assert edit.status_code == 400  # imported messages are read-only
+
+
+def _certificate(name):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()), cert.public_bytes(serialization.Encoding.PEM))
+
+
+def test_a_signed_cap_is_imported_only_from_a_trusted_sender(demo, api, settings, tmp_path):
+    import signxml
+    from lxml import etree
+
+    province, stranger = _certificate("四川省预警信息发布中心"), _certificate("冒充者")
+
+    def signed_by(keypair, identifier):
+        element = signxml.XMLSigner(method=signxml.methods.enveloped).sign(
+            etree.fromstring(_foreign_cap(identifier=identifier)), key=keypair[0], cert=keypair[1])
+        return etree.tostring(element, xml_declaration=True, encoding="UTF-8").decode()
+
+    client, trusted = api("duty"), tmp_path / "trusted.pem"
+    genuine = signed_by(province, "51000000000000_20261130080000_7")
+    post = lambda xml: client.post(f"{URL}import/", {"xml": xml}, format="json")  # noqa: E731
+    unconfigured = post(genuine)
+    assert unconfigured.status_code == 400 and "未配置该发送方的可信证书" in str(unconfigured.json())
+    settings.YINGJI_CAP_TRUSTED_CERTIFICATES = str(tmp_path / "missing.pem")
+    missing = post(genuine)
+    assert missing.status_code == 400 and "可信证书文件" in str(missing.json())
+    trusted.write_bytes("# 省平台\n".encode() + _certificate("另一发送方")[1] + province[1])
+    settings.YINGJI_CAP_TRUSTED_CERTIFICATES = str(trusted)
+    forged = post(signed_by(stranger, "51000000000000_20261130080000_8"))
+    assert forged.status_code == 400 and "签名校验失败" in str(forged.json())
+    accepted = post(genuine)
+    assert accepted.status_code == 201, accepted.content
+    assert accepted.json()["source"] == "imported"

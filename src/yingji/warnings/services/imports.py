@@ -6,6 +6,10 @@ A message whose identifier we hold already is refused (a feed polled twice store
 Cancel of a message we hold links to it and ends it, as ours do. The regions its <geocode>s name are linked when
 we know them; other codes are kept as they came."""
 
+import re
+from pathlib import Path
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -66,10 +70,32 @@ def _sender_code(identifier: str) -> str:
         return ""
 
 
+PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+
+
+def trusted_certificates() -> list[bytes]:
+    """The PEM certificates of the senders whose signed CAP messages we accept (YINGJI_CAP_TRUSTED_CERTIFICATES:
+    a PEM file holding one or more certificates, e.g. the provincial 预警信息发布中心's); none configured: a signed
+    message is refused, since its signature cannot be checked."""
+    path = settings.YINGJI_CAP_TRUSTED_CERTIFICATES
+    if not path:
+        return []
+    try:
+        blocks = PEM_BLOCK.findall(Path(path).read_bytes())
+    except OSError as exc:
+        raise ValidationError({"cap_xml": [f"可信证书文件 {path} 无法读取（{exc.strerror}），无法校验签名。"]}) from None
+    if not blocks:
+        raise ValidationError({"cap_xml": [f"可信证书文件 {path} 中没有 PEM 格式的证书，无法校验签名。"]})
+    return blocks
+
+
 @transaction.atomic
-def import_cap(actor, xml, region: Region | None = None, *, certificates=()) -> Warning:
-    """Validate and store one external CAP message; a ValidationError on `cap_xml` lists every reason."""
+def import_cap(actor, xml, region: Region | None = None, *, certificates=None) -> Warning:
+    """Validate and store one external CAP message; a ValidationError on `cap_xml` lists every reason.
+    A signed message is verified against `certificates` (default: the trusted ones from the settings)."""
     require_perm(actor, "warnings.add_warning")
+    if certificates is None:
+        certificates = trusted_certificates()
     data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
     if len(data) > MAX_BYTES:
         raise ValidationError({"cap_xml": [f"CAP 文件过大（{len(data) // 1024} KB），上限 {MAX_BYTES // 1024 // 1024} MB。"]})
