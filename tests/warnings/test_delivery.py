@@ -129,3 +129,39 @@ def test_the_gateway_reports_back_over_http_signed(users, settings):
     assert states == {"13900000001": Delivery.DELIVERED, "13900000002": Delivery.FAILED}
     assert Delivery.objects.get(warning=warning, address="13900000002").error == "用户关机"
     assert client.get(url).status_code == 405
+
+
+def test_a_gateway_that_is_down_is_tried_again_later_not_failed_at_once(users, settings):
+    """After deliver()'s own three tries, a retryable failure (connection refused) is queued again for
+    RETRY_LATER_S later; a send before then leaves it alone; one after it sends it, the attempts adding up. A
+    retry that would fall after the warning's expiry fails for good."""
+    import socket
+
+    village = _village("512022103")
+    Recipient.objects.filter(region__path__startswith=village.parent.path).update(is_active=False)
+    register.save_recipient(None, Recipient(), {"region": village, "name": "测试甲", "phone": "13900000001"})
+    with socket.socket() as probe:  # a port nothing listens on: the gateway is down
+        probe.bind(("127.0.0.1", 0))
+        down = probe.getsockname()[1]
+    settings.YINGJI_WARNING_CHANNELS = {"sms": {"url": f"http://127.0.0.1:{down}/send?phone={{phone}}&text={{text}}",
+                                                "ok_path": "code", "receipts_path": "data.results"}}
+    warning = _publish(users, ["512022103"], ["sms"])
+    before = timezone.now()
+    delivery.send(warning.pk, sleep=lambda s: None)
+    row = Delivery.objects.get(warning=warning)
+    assert row.state == Delivery.QUEUED and row.attempts == 3 and "重试" in row.error
+    assert row.retry_at >= before + timedelta(seconds=delivery.RETRY_LATER_S)
+    assert delivery.send(warning.pk, sleep=lambda s: None)["sms"] == {Delivery.QUEUED: 1}  # not due yet
+    assert Delivery.objects.get(pk=row.pk).attempts == 3
+    with SmsGatewayStub() as gateway:
+        settings.YINGJI_WARNING_CHANNELS["sms"]["url"] = gateway.url + "/send?phone={phone}&text={text}"
+        Delivery.objects.filter(pk=row.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
+        assert delivery.send(warning.pk, sleep=lambda s: None)["sms"] == {Delivery.SENT: 1}
+    row.refresh_from_db()
+    assert row.attempts == 4 and row.retry_at is None and row.error == "" and len(gateway.sent) == 1
+    # The same outage an hour before expiry: the retry would come after it, so the delivery fails now.
+    settings.YINGJI_WARNING_CHANNELS["sms"]["url"] = f"http://127.0.0.1:{down}/send?phone={{phone}}&text={{text}}"
+    late = _publish(users, ["512022103"], ["sms"])
+    Warning.objects.filter(pk=late.pk).update(expires=timezone.now() + timedelta(seconds=60))
+    delivery.send(late.pk, sleep=lambda s: None)
+    assert Delivery.objects.get(warning=late).state == Delivery.FAILED

@@ -297,6 +297,9 @@ class Delivery(RegionScoped):
     queued_at = models.DateTimeField("入队时间", default=timezone.now)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    # A retryable failure the channel could not wait for (the gateway down, a long Retry-After) is queued again
+    # for this time rather than holding a worker.
+    retry_at = models.DateTimeField("重试时间", null=True, blank=True)
 
     region_field = "warning__region"
 

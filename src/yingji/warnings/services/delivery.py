@@ -11,10 +11,11 @@ with the reason). A channel with no settings fails its rows with the reason, so 
 Progress is the count of rows per state (`progress`), which the warning's page polls."""
 
 import os
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from .. import channels
@@ -25,6 +26,8 @@ BATCH = 500  # addresses per channel call: an SMS gateway batch, an SMTP session
 INSERT_BATCH = 2000
 REPEATS = {1: 3, 2: 3, 3: 2, 4: 2}  # times a loudspeaker plays the text, by level (red and orange: three)
 SMS_MAX = 480
+RETRY_LATER_S = 300  # a retryable failure left over after deliver()'s own retries is tried again this much later
+MAX_ATTEMPTS = 12  # …until it has had this many attempts in all (four sends of three), or the warning expired
 
 
 def _mobile(phone: str) -> str | None:
@@ -113,27 +116,45 @@ def message_of(warning: Warning) -> channels.Message:
                             cap_xml=warning.cap_xml.encode("utf-8"), url=url)
 
 
-def _write_outcomes(by_id: dict, outcomes, now):
+def _retry_at(outcome, row: Delivery, warning: Warning, now):
+    """When to try a failed delivery again, or None when it has failed for good: not retryable, attempts used up,
+    or no earlier than the warning's expiry (a warning nobody may read any more is not sent)."""
+    if not outcome.retryable or row.attempts >= MAX_ATTEMPTS:
+        return None
+    at = now + timedelta(seconds=max(RETRY_LATER_S, outcome.retry_after_s or 0))
+    return at if warning.expires is None or at < warning.expires else None
+
+
+def _write_outcomes(warning: Warning, by_id: dict, outcomes, now):
     rows = []
     for outcome in outcomes:
         row = by_id.get(outcome.delivery_id)
         if row is None:
             continue
-        row.attempts = outcome.attempts
+        row.attempts += outcome.attempts
+        row.retry_at = None
         if outcome.ok:
             row.state, row.receipt, row.error, row.sent_at = Delivery.SENT, (outcome.receipt or "")[:255], "", now
+        elif (retry_at := _retry_at(outcome, row, warning, now)) is not None:
+            row.state, row.retry_at = Delivery.QUEUED, retry_at
+            row.error = f"{outcome.error or '发送失败'}（将于 {timezone.localtime(retry_at):%H:%M} 重试）"[:500]
         else:
             row.state, row.error = Delivery.FAILED, (outcome.error or "发送失败")[:500]
         rows.append(row)
-    Delivery.objects.bulk_update(rows, ["state", "attempts", "receipt", "error", "sent_at"], batch_size=INSERT_BATCH)
+    Delivery.objects.bulk_update(rows, ["state", "attempts", "receipt", "error", "sent_at", "retry_at"],
+                                 batch_size=INSERT_BATCH)
+
+
+def _due(warning: Warning, channel: str, now):
+    return Delivery.objects.filter(Q(retry_at=None) | Q(retry_at__lte=now), warning=warning, channel=channel,
+                                   state=Delivery.QUEUED)
 
 
 def _claim(warning: Warning, channel: str) -> list[Delivery]:
     """The next batch of queued rows of the channel, marked sending in the same transaction (two workers never
     send the same row)."""
     with transaction.atomic():
-        batch = list(Delivery.objects.select_for_update(skip_locked=True)
-                     .filter(warning=warning, channel=channel, state=Delivery.QUEUED).order_by("id")[:BATCH])
+        batch = list(_due(warning, channel, timezone.now()).select_for_update(skip_locked=True).order_by("id")[:BATCH])
         Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(state=Delivery.SENDING)
     return batch
 
@@ -144,7 +165,7 @@ def send(warning_id: int, *, sleep=None) -> dict[str, dict[str, int]]:
     message = message_of(warning)
     configs = channel_configs()
     for name in Delivery.CHANNELS:
-        if not Delivery.objects.filter(warning=warning, channel=name, state=Delivery.QUEUED).exists():
+        if not _due(warning, name, timezone.now()).exists():
             continue
         channel = channels.build(name, configs.get(name))
         while batch := _claim(warning, name):
@@ -156,11 +177,23 @@ def send(warning_id: int, *, sleep=None) -> dict[str, dict[str, int]]:
                 addresses = [channels.Address(d.pk, d.address) for d in batch]
                 extra = {"sleep": sleep} if sleep is not None else {}
                 outcomes = channels.deliver(channel, message, addresses, **extra)
-            _write_outcomes({d.pk: d for d in batch}, outcomes, now)
+            _write_outcomes(warning, {d.pk: d for d in batch}, outcomes, now)
+    _schedule_retries(warning)
     _mark_terminals(warning)
     counts = progress(warning)
     _record_summary(warning, counts)
     return counts
+
+
+def _schedule_retries(warning: Warning):
+    """Queue the next send for the earliest retry (on a backend that can defer: the worker's database queue; in
+    tests and `yingji warnings send` the caller sends again)."""
+    from ..tasks import send_deliveries
+
+    first = (Delivery.objects.filter(warning=warning, state=Delivery.QUEUED).exclude(retry_at=None)
+             .order_by("retry_at").values_list("retry_at", flat=True).first())
+    if first is not None and getattr(send_deliveries.get_backend(), "supports_defer", False):
+        send_deliveries.using(run_after=first).enqueue(warning.pk)
 
 
 def _mark_terminals(warning: Warning):
