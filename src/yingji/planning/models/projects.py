@@ -83,7 +83,7 @@ class SubProject(Record):
         return f"{self.number}. {self.name}"
 
     def get_absolute_url(self):
-        return reverse("planning:project_detail", args=[self.project_id]) + f"#sub-{self.pk}"
+        return reverse("planning:subproject_detail", args=[self.pk])
 
 
 class FundingPlanLine(Record):

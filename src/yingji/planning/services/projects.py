@@ -289,7 +289,8 @@ def _plain(out: dict) -> dict:
     out["by_level"] = {k: out["by_level"][k] for k in levels if k in out["by_level"]}
     out["by_district"] = dict(sorted(out["by_district"].items(), key=lambda kv: (order.get(kv[0], -1), kv[0])))
     out["by_subproject"] = dict(out["by_subproject"])
-    out["by_year_column"] = {y: dict(c) for y, c in sorted(out["by_year_column"].items())}
+    out["by_year_column"] = {y: {c: cols[c] for c in out["columns"][y] if c in cols}
+                             for y, cols in sorted(out["by_year_column"].items())}
     out["by_subproject_year"] = {s: dict(sorted(c.items())) for s, c in out["by_subproject_year"].items()}
     return out
 
@@ -307,10 +308,22 @@ def project_table(project: KeyProject) -> dict:
     rows = []
     for sub in subs:
         cells = totals(sub.funding_lines.all())
-        rows.append({"subproject": sub, "plan": cells, "received": executed[sub.pk][FundingRecord.RECEIVED],
+        rows.append({"subproject": sub, "plan": cells, "grid": _grid(cells),
+                     "received": executed[sub.pk][FundingRecord.RECEIVED],
                      "spent": executed[sub.pk][FundingRecord.SPENT], "warnings": subproject_warnings(sub, cells)})
     return {"project": project, "rows": rows, "totals": sums,
             "received": sum((r["received"] for r in rows), ZERO), "spent": sum((r["spent"] for r in rows), ZERO)}
+
+
+def _grid(cells: dict) -> dict:
+    """A sub-project's plan as year × source rows: {"heads": [省级资金, 市本级, counties…], "rows": [(year,
+    [amount or None per head], year subtotal)]}."""
+    heads = []
+    for cols in cells["columns"].values():
+        heads.extend(c for c in cols if c not in heads)
+    rows = [(year, [cells["by_year_column"][year].get(h) for h in heads], cells["by_year"][year])
+            for year in cells["by_year"]]
+    return {"heads": heads, "rows": rows}
 
 
 def subproject_warnings(sub: SubProject, cells: dict) -> list[str]:
@@ -374,6 +387,48 @@ def funding_summary(region: Region, year: int | None = None) -> dict:
             "totals": _figures({}, grand["planned"], grand["received"], grand["spent"])}
 
 
+def rate(planned, spent) -> Decimal | None:
+    """Spent as a percentage of planned (2 places), None when nothing is planned."""
+    return (spent / planned * 100).quantize(CENT) if planned else None
+
+
 def _figures(item: dict, planned, received, spent) -> dict:
-    rate = (spent / planned * 100).quantize(CENT) if planned else None
-    return {**item, "planned": planned, "received": received, "spent": spent, "rate": rate}
+    return {**item, "planned": planned, "received": received, "spent": spent, "rate": rate(planned, spent)}
+
+
+def short_name(region_name: str) -> str:
+    """附表3's column heads: 雁江区 → 雁江, 安岳县 → 安岳, 临空经济区 → 临空."""
+    if region_name.endswith("经济区"):
+        return region_name[:-3]
+    return region_name[:-1] if len(region_name) > 2 and region_name[-1] in "区县市" else region_name
+
+
+def plan_table(region: Region, programme: str, projects) -> dict:
+    """A programme's implementation table as 附表3 prints it: per sub-project 总投资估算 (小计 as entered, 省级资金
+    and 市县资金 from the lines), per year 小计 and one cell per column; a cell with no line is None (blank), never
+    0. `totals` is the 合计 row, computed from the same lines."""
+    lines = FundingPlanLine.objects.filter(subproject__project__in=projects)
+    sums = totals(lines)
+    years = list(sums["columns"])
+    rows = []
+    subs = SubProject.objects.filter(project__in=projects).select_related("project").order_by("number")
+    for sub in subs:
+        cells = totals(lines.filter(subproject=sub))
+        rows.append({"subproject": sub, "project_name": sub.printed_project_name or sub.project.name,
+                     **_row(cells, sums["columns"], sub.total_investment)})
+    return {"years": years, "columns": sums["columns"], "rows": rows,
+            "span": sum(len(c) + 1 for c in sums["columns"].values()),
+            "heads": {y: [short_name(c) for c in cols] for y, cols in sums["columns"].items()},
+            "totals": _row(sums, sums["columns"], sums["total"] if sums["by_year"] else None)}
+
+
+def _row(cells: dict, columns: dict, total) -> dict:
+    has = bool(cells["by_year"])
+    provincial = cells["by_level"].get(SOURCE_LABELS[PROVINCIAL], ZERO if has else None)
+    years = {}
+    for year, cols in columns.items():
+        present = cells["by_year_column"].get(year)
+        years[year] = [cells["by_year"][year] if present is not None else None,
+                       *((present or {}).get(c) if present is not None else None for c in cols)]
+    return {"total": total, "total_provincial": provincial,
+            "total_city_county": (cells["total"] - provincial) if has else None, "years": years}
