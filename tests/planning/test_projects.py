@@ -214,7 +214,7 @@ def test_api_refuses_bad_amounts_in_chinese_and_serves_the_summary(api, admin, s
 def test_pages_show_the_totals_and_the_seed_warning(web, sub):
     client = web("admin")
     page = client.get("/projects/").content.decode()
-    assert "<strong>21,619.16</strong> 万元" in page
+    assert "<strong>21619.16</strong> 万元" in page
     second = SubProject.objects.get(project__programme=seed.PROGRAMME, number=2)
     detail = client.get(f"/projects/{second.project_id}/").content.decode()
     assert "原表不一致：资金计划含 2022 年" in detail

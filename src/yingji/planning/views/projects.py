@@ -102,6 +102,7 @@ class KeyProjectListView(ObjectListView):
                ("progress_percent", "完成进度（%）")]
     orderings = {"number": ("number", "序号"), "plan": ("-plan_total", "计划投资")}
     add_url_name = "planning:project_add"
+    sheet = "funding_plan"  # the import button: yearly funding-plan cells (export: project_export, same layout)
 
     def base_queryset(self):
         return KeyProject.objects.select_related("region").annotate(plan_total=_plan_total())
