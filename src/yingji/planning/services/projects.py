@@ -17,7 +17,7 @@ from yingji.core.models import Region
 from yingji.core.services import delete_scoped, save_scoped
 
 from ..models import FundingPlanLine, FundingRecord, KeyProject, SubProject
-from ..models.projects import CITY, COUNTY, FUNDING_SOURCES, PROVINCIAL
+from ..models.projects import CITY, COUNTY, FUNDING_SOURCES, PROJECT_LEVELS, PROVINCIAL
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -259,13 +259,15 @@ def _region_order(region: Region) -> tuple:
 
 def totals(lines) -> dict:
     """Sums of funding-plan lines (a queryset): grand total, by year, by funding level (source), by district
-    (the region that pays), by sub-project, and by year × column (附表3's layout). Each breakdown adds up to
+    (the region that pays), by project level (the sub-project's 项目级别), by sub-project, and by year × column
+    (附表3's layout). Each breakdown adds up to
     `total` because each is a partition of the same lines."""
-    rows = (lines.values("subproject_id", "year", "source", "region_id").annotate(amount=Sum("amount"))
-            .order_by())
+    rows = (lines.values("subproject_id", "subproject__level", "year", "source", "region_id")
+            .annotate(amount=Sum("amount")).order_by())
     regions = Region.objects.in_bulk({r["region_id"] for r in rows})
     out = {"total": ZERO, "by_year": defaultdict(lambda: ZERO), "by_level": defaultdict(lambda: ZERO),
            "by_district": defaultdict(lambda: ZERO), "by_subproject": defaultdict(lambda: ZERO),
+           "by_project_level": defaultdict(lambda: ZERO),
            "by_year_column": defaultdict(lambda: defaultdict(lambda: ZERO)),
            "by_subproject_year": defaultdict(lambda: defaultdict(lambda: ZERO))}
     for row in rows:
@@ -274,6 +276,7 @@ def totals(lines) -> dict:
         out["by_year"][row["year"]] += amount
         out["by_level"][SOURCE_LABELS[row["source"]]] += amount
         out["by_district"][region.name] += amount
+        out["by_project_level"][row["subproject__level"]] += amount
         out["by_subproject"][row["subproject_id"]] += amount
         out["by_year_column"][row["year"]][column_label(row["source"], region)] += amount
         out["by_subproject_year"][row["subproject_id"]][row["year"]] += amount
@@ -297,6 +300,7 @@ def _plain(out: dict) -> dict:
     out["by_level"] = {k: out["by_level"][k] for k in levels if k in out["by_level"]}
     out["by_district"] = dict(sorted(out["by_district"].items(), key=lambda kv: (order.get(kv[0], -1), kv[0])))
     out["by_subproject"] = dict(out["by_subproject"])
+    out["by_project_level"] = {k: out["by_project_level"][k] for k, _ in PROJECT_LEVELS if k in out["by_project_level"]}
     out["by_year_column"] = {y: {c: cols[c] for c in out["columns"][y] if c in cols}
                              for y, cols in sorted(out["by_year_column"].items())}
     out["by_subproject_year"] = {s: dict(sorted(c.items())) for s, c in out["by_subproject_year"].items()}
