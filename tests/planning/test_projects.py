@@ -242,3 +242,18 @@ def test_cli_prints_projects_subprojects_and_totals(demo):
     result = CliRunner().invoke(main, ["planning", "projects", "--json", "--region", seed.CITY_CODE])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["programmes"][0]["totals"]["total"] == "21619.16"
+
+
+def test_funds_import_refuses_spending_above_receipts_and_writes_nothing(admin, sub):
+    spec = SHEETS["funding_records"]
+    book = Workbook()
+    book.active.append([c.header for c in spec.columns])
+    book.active.append([seed.PROGRAMME, 4, "到位", "省级资金", "512000", "80", "2021-05-01", "川财建〔2021〕演示"])
+    book.active.append([seed.PROGRAMME, 4, "支出", "省级资金", "512000", "80.01", "2021-07-01", "装备采购"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    result = run_import(admin, spec, buffer)
+    assert [(e.row, e.column, e.reason) for e in result.errors] == [
+        (3, "金额（万元）", "累计支出（80.01 万元）不能超过累计到位资金（80.00 万元）。")]
+    assert not FundingRecord.objects.filter(subproject=sub).exists()

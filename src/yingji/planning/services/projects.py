@@ -330,9 +330,8 @@ def project_table(project: KeyProject) -> dict:
 def _grid(cells: dict) -> dict:
     """A sub-project's plan as year × source rows: {"heads": [省级资金, 市本级, counties…], "rows": [(year,
     [amount or None per head], year subtotal)]}."""
-    heads = []
-    for cols in cells["columns"].values():
-        heads.extend(c for c in cols if c not in heads)
+    present = {c for cols in cells["by_year_column"].values() for c in cols}
+    heads = [c for c in (SOURCE_LABELS[PROVINCIAL], "市本级", *cells["counties"]) if c in present]
     rows = [(year, [cells["by_year_column"][year].get(h) for h in heads], cells["by_year"][year])
             for year in cells["by_year"]]
     return {"heads": heads, "rows": rows}
