@@ -109,8 +109,6 @@ class KeyProjectListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for project in context["objects"]:
-            project.schedule_text = project.schedule or f"{project.start_year}—{project.end_year}年"
         context["rows"] = [(p.get_absolute_url(), [
             p.name, p.number, p.programme, p.lead_units, p.schedule or f"{p.start_year}—{p.end_year}年",
             services.money(p.plan_total), p.progress_percent]) for p in context["objects"]]
