@@ -287,21 +287,21 @@ class LossReturnView(_Step):
 
 
 urlpatterns = [
-    path("losses/", LossEventListView.as_view(), name="loss_event_list"),
-    path("losses/events/add/", LossEventFormView.as_view(), name="loss_event_add"),
-    path("losses/events/<int:pk>/", LossEventDetailView.as_view(), name="loss_event_detail"),
-    path("losses/events/<int:pk>/edit/", LossEventFormView.as_view(), name="loss_event_edit"),
-    path("losses/events/<int:pk>/delete/", LossEventDeleteView.as_view(), name="loss_event_delete"),
-    path("losses/events/<int:pk>/file/", LossFileView.as_view(), name="loss_event_file"),
-    path("losses/reports/", LossReportListView.as_view(), name="loss_report_list"),
-    path("losses/reports/export/", LossReportExportView.as_view(), name="loss_report_export"),
-    path("losses/reports/add/", LossReportFormView.as_view(), name="loss_report_add"),
-    path("losses/reports/<int:pk>/", LossReportDetailView.as_view(), name="loss_report_detail"),
-    path("losses/reports/<int:pk>/edit/", LossReportFormView.as_view(), name="loss_report_edit"),
-    path("losses/reports/<int:pk>/delete/", LossReportDeleteView.as_view(), name="loss_report_delete"),
-    path("losses/reports/<int:pk>/submit/", LossSubmitView.as_view(), name="loss_report_submit"),
-    path("losses/reports/<int:pk>/accept/", LossAcceptView.as_view(), name="loss_report_accept"),
-    path("losses/reports/<int:pk>/return/", LossReturnView.as_view(), name="loss_report_return"),
+    path("planning/losses/", LossEventListView.as_view(), name="loss_event_list"),
+    path("planning/losses/events/add/", LossEventFormView.as_view(), name="loss_event_add"),
+    path("planning/losses/events/<int:pk>/", LossEventDetailView.as_view(), name="loss_event_detail"),
+    path("planning/losses/events/<int:pk>/edit/", LossEventFormView.as_view(), name="loss_event_edit"),
+    path("planning/losses/events/<int:pk>/delete/", LossEventDeleteView.as_view(), name="loss_event_delete"),
+    path("planning/losses/events/<int:pk>/file/", LossFileView.as_view(), name="loss_event_file"),
+    path("planning/losses/reports/", LossReportListView.as_view(), name="loss_report_list"),
+    path("planning/losses/reports/export/", LossReportExportView.as_view(), name="loss_report_export"),
+    path("planning/losses/reports/add/", LossReportFormView.as_view(), name="loss_report_add"),
+    path("planning/losses/reports/<int:pk>/", LossReportDetailView.as_view(), name="loss_report_detail"),
+    path("planning/losses/reports/<int:pk>/edit/", LossReportFormView.as_view(), name="loss_report_edit"),
+    path("planning/losses/reports/<int:pk>/delete/", LossReportDeleteView.as_view(), name="loss_report_delete"),
+    path("planning/losses/reports/<int:pk>/submit/", LossSubmitView.as_view(), name="loss_report_submit"),
+    path("planning/losses/reports/<int:pk>/accept/", LossAcceptView.as_view(), name="loss_report_accept"),
+    path("planning/losses/reports/<int:pk>/return/", LossReturnView.as_view(), name="loss_report_return"),
 ]
 
 # (label, url name, permission) entries of the 规划实施 menu
