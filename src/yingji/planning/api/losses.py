@@ -57,14 +57,17 @@ class DisasterLossReportSerializer(serializers.ModelSerializer):
                   "late", "reviewed_at", "reviewed_by_name", "return_reason", "is_demo", "created_at", "updated_at"]
         read_only_fields = ["status", "is_current", "due_at", "submitted_at", "late", "reviewed_at", "return_reason",
                             "is_demo", "created_at", "updated_at"]
-        # Negative figures, too many decimals, 成灾 > 受灾 …: the service says which, in Chinese, naming the field.
-        extra_kwargs = {f: {"min_value": None} for f in services.FIGURE_FIELDS}
         validators = []
 
     def get_fields(self):
+        """Negative figures, too many decimals, 成灾 > 受灾 …: the service (check_figures) says which, in Chinese,
+        naming the indicator; the fields only take numbers (areas and money as text: no float on the way)."""
         fields = super().get_fields()
-        for name in services.FIGURE_FIELDS:  # checked by the service (check_figures), not by the field
-            fields[name] = serializers.CharField(required=False, allow_blank=True, label=fields[name].label)
+        for name in services.FIGURE_FIELDS:
+            if name in services.COUNT_FIELDS:
+                fields[name] = serializers.IntegerField(required=False, label=fields[name].label)
+            else:
+                fields[name] = serializers.CharField(required=False, allow_blank=True, label=fields[name].label)
         return fields
 
     def to_representation(self, instance):
