@@ -110,7 +110,7 @@ def _current_event(county, regions):
             at + datetime.timedelta(minutes=45), at + datetime.timedelta(minutes=70), remarks="初步统计。")
     _report(event, regions[second_code], Report.FOLLOWUP, figures(second), timezone.now() - datetime.timedelta(hours=2),
             remarks="截至昨日24时。")
-    # 通旅镇: 初报 waiting for review.
+    # 高寺镇: 初报 waiting for review.
     _report(event, regions[third_code], Report.INITIAL, figures(third), at + datetime.timedelta(minutes=50),
             remarks="初步统计。")
     # 天池街道: 初报 still a draft (past its deadline: flagged overdue).

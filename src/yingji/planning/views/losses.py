@@ -136,7 +136,7 @@ class LossEventDetailView(ScopedMixin, DetailView):
             total_row=[totals["total"][f] for f in FIGURE_FIELDS] if totals["total"] else None, fields=[(f, services.label(f)) for f in FIGURE_FIELDS],
             table_fields=[(f, services.label(f)) for f in ("affected_people", "deaths", "missing", "relocated",
                                                            "needing_aid", "crop_affected_ha", "direct_loss")],
-            filings=event.filings.select_related("filed_by"),
+            filings=event.filings.select_related("filed_by") if _county_or_above(user) else None,
             deadlines=[(label, services.county_due(event, stage), services.township_due(event, stage))
                        for stage, label in Report.STAGE_CHOICES if stage != Report.FOLLOWUP],
             file_form=FileForm(initial={"covers_on": timezone.localdate()}, auto_id="file-%s")
