@@ -317,3 +317,23 @@ def test_zhidu_tables_cover_every_figure():
     assert parts == list(services.BREAKDOWN_FIELDS)
     assert services.label("crop_lost_ha") == "绝收面积（公顷）"
     assert services.hazard_types()["geological.landslide"]["label"] == "地质灾害·滑坡"
+
+
+def test_event_form_links_an_incident(demo, web):
+    from yingji.incidents.models import Incident
+
+    incident = Incident.objects.filter(is_drill=False, region__path__startswith=Region.objects.get(code="512022").path
+                                       ).order_by("pk").first()
+    client = web("duty")
+    assert client.get("/planning/losses/events/add/").status_code == 200
+    answer = client.post("/planning/losses/events/add/", {
+        "name": "测试风雹", "hazard": "hail", "occurred_at": "2025-06-01T14:30",
+        "region": Region.objects.get(code="512022").pk, "incident": incident.pk})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    event = DisasterEvent.objects.get(name="测试风雹")
+    assert event.incident == incident and event.started_on == datetime.date(2025, 6, 1)
+    answer = client.post("/planning/losses/events/add/", {
+        "name": "测试", "hazard": "nonsense", "occurred_at": "2025-06-01T14:30",
+        "region": Region.objects.get(code="512022").pk})
+    assert answer.status_code == 200 and "灾种" in answer.content.decode()
+    assert web("township").get("/planning/losses/events/add/").status_code in (302, 403)

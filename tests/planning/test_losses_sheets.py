@@ -94,3 +94,23 @@ def test_export_imports_back(event, web):
     theirs = web("township2").get("/planning/losses/reports/export/", {"event": event.pk})
     rows = list(load_workbook(io.BytesIO(theirs.content)).active.iter_rows(values_only=True))
     assert [row[1] for row in rows[1:]] == ["512022102"]  # 回澜镇 exports its own report only
+
+
+def test_cli_prints_events_and_yearly_totals(demo):
+    import json
+
+    from click.testing import CliRunner
+
+    from yingji.planning.commands.losses import losses
+
+    runner = CliRunner()
+    answer = runner.invoke(losses, ["--region", "512022", "--years", "2021-2025", "--json"])
+    assert answer.exit_code == 0, answer.output
+    years = json.loads(answer.output)
+    expected = services.yearly_totals(Region.objects.filter(code="512022"), range(2021, 2026))
+    assert years["2021"]["affected_people"] == expected[2021]["affected_people"] > 0
+    assert years["2024"]["direct_loss"] == str(expected[2024]["direct_loss"])
+    events = json.loads(runner.invoke(losses, ["--region", "512022", "--json"]).output)
+    assert len(events) == 12 and all(sum(t["affected_people"] for t in e["townships"]) == e["total"]["affected_people"]
+                                     for e in events)
+    assert runner.invoke(losses, ["--years", "20x1"]).exit_code != 0

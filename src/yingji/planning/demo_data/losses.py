@@ -122,6 +122,10 @@ def load(log):
     county = Region.objects.filter(code=COUNTY).first()
     if county is None:
         return
+    loaded = DisasterEvent.objects.filter(is_demo=True)
+    if loaded.exists():  # idempotent: the demo's events are loaded once (their reports are a history, not a registry)
+        log(f"灾情报告：灾害过程 {loaded.count()} 个（已载入）")
+        return
     regions = {r.code: r for r in Region.objects.filter(parent=county)}
     events = [_past_event(county, regions, *spec) for spec in EVENTS]
     events.append(_current_event(county, regions))

@@ -51,7 +51,7 @@ class DisasterEventForm(_ServiceForm):
         super().__init__(*args, user=user, **kwargs)
         self.fields["region"].queryset = self.fields["region"].queryset.filter(
             level__in=(divisions.COUNTY, divisions.TOWNSHIP)).order_by("code")
-        self.fields["incident"].queryset = self.fields["incident"].queryset.order_by("-occurred_at")[:200]
+        self.fields["incident"].queryset = self.fields["incident"].queryset.filter(is_drill=False).order_by("-occurred_at")
 
 
 class LossReportForm(_ServiceForm):
