@@ -78,6 +78,12 @@ class DisasterLossReportSerializer(serializers.ModelSerializer):
         return data
 
 
+class LossTotalsSerializer(serializers.Serializer):
+    townships = serializers.ListField(child=serializers.DictField(), help_text="每个乡镇最新一次审核通过的报告的各项指标")
+    total = serializers.DictField(help_text="县级汇总：各乡镇之和（面积、金额为两位小数的文本）")
+    count = serializers.IntegerField(help_text="计入汇总的乡镇数")
+
+
 class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, label="退回原因")
 
@@ -96,6 +102,7 @@ class DisasterEventViewSet(ServiceViewSet):
     save_service = staticmethod(services.save_event)
     delete_service = staticmethod(services.delete_event)
 
+    @extend_schema(responses=LossTotalsSerializer)
     @action(detail=True, methods=["get"])
     def totals(self, request, pk=None):
         """The county's figures: each township's accepted current report and their exact sum."""
