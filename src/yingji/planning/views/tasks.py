@@ -119,7 +119,8 @@ class PlanListView(ObjectListView):
     add_url_name = "planning:plan_add"
 
     def base_queryset(self):
-        return ImplementationPlan.objects.select_related("region").annotate(task_count=Count("tasks"))
+        return ImplementationPlan.objects.select_related("region").annotate(task_count=Count("tasks")).order_by(
+            "-start", "title")
 
 
 class PlanFormView(ObjectFormView):
@@ -274,7 +275,7 @@ class MeetingListView(ObjectListView):
         return JointMeeting.objects.select_related("region").annotate(
             open_count=Count("decisions", filter=Q(decisions__status=Decision.OPEN)),
             late_count=Count("decisions", filter=late),
-            done_count=Count("decisions", filter=Q(decisions__status=Decision.DONE)))
+            done_count=Count("decisions", filter=Q(decisions__status=Decision.DONE))).order_by("-date", "-pk")
 
 
 class MeetingDetailView(ScopedMixin, DetailView):
