@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from tests.planning.test_tasks_makers import MAKERS as PLANNING_TASK_MAKERS
 
 from yingji.core.models import AuditEntry, User
 from yingji.core.scoping import region_path_lookup, scope
-from tests.planning.test_tasks_makers import MAKERS as PLANNING_TASK_MAKERS
 from yingji.urls import router
 
 TOWNSHIPS = ("township", "township2")  # demo users of 天池街道 and 回澜镇

@@ -329,8 +329,8 @@ def progress_summary(region, start: date, end: date) -> dict:
     """Task progress and meeting decisions of `region` and below for the half-year report (h-reports).
 
     Tasks: every task of a plan of the region (or below) whose implementation period overlaps [start, end], as of
-    `end`: the latest report on or before `end` gives percent/status (none: 0 %, 未开始, or the task's own status if
-    it was set by hand to 已完成 before any report). Meetings: those held in [start, end], with their decisions
+    `end`: the latest report on or before `end` gives percent/status (none by then: 0 %, 未开始; a task set to 已完成 by hand
+    and never reported on: 100 %, 已完成). Meetings: those held in [start, end], with their decisions
     as of `end`. Returns:
 
         {"start": date, "end": date,
@@ -369,14 +369,16 @@ def _local_day(moment) -> date:
 
 
 def _task_row(task: PlanTask, start: date, end: date) -> dict:
-    reports = [r for r in task.reports.select_related("organisation").order_by("reported_at", "pk")
-               if _local_day(r.reported_at) <= end]
+    every = list(task.reports.select_related("organisation").order_by("reported_at", "pk"))
+    reports = [r for r in every if _local_day(r.reported_at) <= end]
     last = reports[-1] if reports else None
     if last is not None:
         percent = last.percent
         status = PlanTask.DONE if percent == 100 else (PlanTask.IN_PROGRESS if percent > 0 else PlanTask.NOT_STARTED)
-    else:
-        percent, status = (100, PlanTask.DONE) if task.status == PlanTask.DONE else (0, PlanTask.NOT_STARTED)
+    elif not every and task.status == PlanTask.DONE:  # marked done by hand, never reported on
+        percent, status = 100, PlanTask.DONE
+    else:  # nothing reported by `end` (what came later is not known then)
+        percent, status = 0, PlanTask.NOT_STARTED
     labels = dict(PlanTask.STATUS_CHOICES)
     return {
         "id": task.pk, "plan": task.plan.title, "number": task.number, "title": task.title,
