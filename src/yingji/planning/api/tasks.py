@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedLedgerViewSet, ScopedRelatedField, ServiceViewSet
 from yingji.core.api_policy import ServiceChecked
+from yingji.core.middleware import body_limit
 from yingji.core.models import Organisation, Region
 
 from .. import filtersets_tasks as filtersets
@@ -88,6 +89,7 @@ class PlanTaskViewSet(ServiceViewSet):
     delete_service = staticmethod(services.delete_task)
 
     @extend_schema(request=ProgressReportSerializer, responses={201: ProgressReportSerializer})
+    @body_limit()  # uploads refused unread over MAX_UPLOAD_MB + 1 MB
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser],
             permission_classes=[ServiceChecked])
     def report(self, request, pk=None):
@@ -128,6 +130,10 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedLedgerViewSet):
     serializer_class = ProgressReportSerializer
     filterset_class = filtersets.ProgressReportFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @body_limit()  # uploads refused unread over MAX_UPLOAD_MB + 1 MB
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
