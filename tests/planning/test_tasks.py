@@ -330,3 +330,23 @@ def test_plan_end_before_start_is_refused(demo):
         services.save_plan(admin, ImplementationPlan(), {"region": admin.region, "title": "倒序方案",
                                                          "start": date(2024, 1, 1), "end": date(2023, 1, 1)})
     assert "end" in caught.value.message_dict
+
+
+def test_api_report_with_an_attachment_and_filters(justice_user, api):
+    task = _task(8)
+    client = api("sifa")
+    answer = client.post(reverse("planning-task-report", args=[task.pk]),
+                         {"text": "审议制度已起草。", "percent": "30", "attachment": _png()}, format="multipart")
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert (body["percent"], body["attachment_name"], body["organisation"]) == (
+        30, "现场照片.png", Organisation.objects.get(name="资阳市司法局").pk)
+    admin = api("admin")
+    justice = Organisation.objects.get(name="资阳市司法局").pk
+    numbers = {t["number"] for t in admin.get(reverse("planning-task-list"), {"unit": justice}).json()["results"]}
+    assert numbers == {5, 7, 8}
+    led = {t["number"] for t in admin.get(reverse("planning-task-list"), {"lead_unit": justice}).json()["results"]}
+    assert led == {5}
+    assert admin.get(reverse("planning-task-list"), {"overdue": "maybe"}).status_code == 400
+    reports = admin.get(reverse("planning-task-report-list"), {"task": task.pk}).json()["results"]
+    assert [r["percent"] for r in reports] == [30]
