@@ -130,3 +130,13 @@ def test_summary_counts_decisions_as_of_the_period_end(demo):
     row = next(m for m in before_closing["meetings"] if m["id"] == regular.pk)
     assert (row["decisions_open"], row["decisions_closed"]) == (3, 0)
     assert summary["decision_totals"]["total"] == 5
+
+
+def test_the_daily_refresh_task_flags_what_passed_overnight(demo):
+    decision = _regular().decisions.get(number=3)
+    services.save_decision(None, decision, {"deadline": _regular().date + timedelta(days=1)})
+    Decision.objects.filter(pk=decision.pk).update(is_overdue=False)  # as stored before midnight
+    result = services.refresh_overdue_flags.enqueue(reschedule=False)
+    assert result.return_value["decisions"] == 1
+    decision.refresh_from_db()
+    assert decision.is_overdue

@@ -59,15 +59,19 @@ def tasks(region_code, start, end, as_json):
 
 
 @click.command("tasks-overdue")
-def tasks_overdue():
+@click.option("--schedule", is_flag=True, help="同时安排后台任务每天 00:05（北京时间）自动刷新（需运行 yingji worker）")
+def tasks_overdue(schedule):
     """按今天（北京时间）刷新规划任务与议定事项的逾期标记（每项变化均记入审计）。"""
     from yingji.cli import setup_django
 
     setup_django()
-    from ..services.tasks import refresh_overdue
+    from ..services.tasks import refresh_overdue, schedule_overdue_refresh
 
     changed = refresh_overdue()
     click.echo(f"逾期标记已刷新：规划任务 {changed['tasks']} 项、议定事项 {changed['decisions']} 项有变化。")
+    if schedule:
+        queued = schedule_overdue_refresh()
+        click.echo("已安排每日自动刷新。" if queued else "每日自动刷新已在队列中（或当前后台任务后端不支持延时）。")
 
 
 COMMANDS: list = [tasks, tasks_overdue]

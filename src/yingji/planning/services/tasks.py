@@ -2,18 +2,20 @@
 (议定事项). Every change: one transaction, Chinese errors naming the field, an audit entry (core.services)."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from yingji.core import audit, roles
 from yingji.core.models import AuditEntry, Organisation
 from yingji.core.scoping import scope_actor
 from yingji.core.services import delete_scoped, require_perm, save_audited, save_scoped, update_audited
+from yingji.core.tasks import schedule_once
 from yingji.core.uploads import check_attachment
 
 from ..models import (
@@ -321,6 +323,23 @@ def refresh_overdue(on: date | None = None) -> dict:
     changed += len(update_audited(None, Decision.objects.filter(late_decisions, is_overdue=False), is_overdue=True))
     changed += len(update_audited(None, Decision.objects.filter(~late_decisions, is_overdue=True), is_overdue=False))
     return {"tasks": tasks, "decisions": changed - tasks}
+
+
+@task()
+def refresh_overdue_flags(reschedule: bool = True) -> dict:
+    """The worker's daily run of refresh_overdue, just after local midnight (when yesterday's deadlines pass);
+    `yingji planning tasks-overdue --schedule` starts the chain, as warnings' expiry does."""
+    changed = refresh_overdue()
+    if reschedule:
+        schedule_overdue_refresh()
+    return changed
+
+
+def schedule_overdue_refresh() -> bool:
+    """Queue the next run at 00:05 Beijing time, unless the backend cannot defer or one is queued already."""
+    tomorrow = today() + timedelta(days=1)
+    run_after = timezone.make_aware(datetime.combine(tomorrow, time(0, 5)), timezone.get_default_timezone())
+    return schedule_once(refresh_overdue_flags, run_after)
 
 
 # --- the half-year report's helper ---------------------------------------------------------------------------
