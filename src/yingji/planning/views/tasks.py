@@ -153,9 +153,9 @@ class TaskListView(ObjectListView):
     def filters(self):
         user = self.request.user
         plans = [(str(p.pk), p.title) for p in scope(ImplementationPlan.objects.all(), user)]
-        unit_ids = scope(PlanTask.objects.all(), user).values("lead_units")
-        units = [(str(o.pk), o.short_name or o.name) for o in
-                 scope(Organisation.objects.filter(pk__in=unit_ids), user).order_by("name")]
+        tasks = scope(PlanTask.objects.all(), user)
+        units = [(str(o.pk), o.short_name or o.name) for o in scope(Organisation.objects.filter(
+            Q(pk__in=tasks.values("lead_units")) | Q(pk__in=tasks.values("co_units"))), user).order_by("name")]
         return [("plan", "实施方案", plans), ("status", "状态", PlanTask.STATUS_CHOICES),
                 ("overdue", "逾期情况", [("true", "已逾期"), ("false", "未逾期")]), ("unit", "责任单位", units)]
 
