@@ -3,6 +3,7 @@ own tasks, progress reports with their bad input, overdue flags, reminders, the 
 
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -38,6 +39,16 @@ def test_the_data_file_holds_the_42_numbered_tasks_as_printed():
                                       "等按职责分工负责")  # the stray 、 is the seed's
     assert {r["deadline_text"] for r in rows} == {"2023年"}
     assert {r["section"][:2] for r in rows} == {f"{n}." for n in range(1, 10)}
+
+
+SEED = Path("/work/shared/seeds/004_1049485ff5b4be1e.txt")
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed documents are not on this machine")
+def test_every_row_is_found_verbatim_in_the_seed():
+    printed = SEED.read_text(encoding="utf-8")
+    for row in read_table(TASKS_FILE):
+        assert f"({row['number']}){row['title']}。{row['text']}({row['units_text']})" in printed, row["number"]
 
 
 def test_units_split_into_lead_and_others_as_printed():

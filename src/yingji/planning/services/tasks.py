@@ -362,7 +362,8 @@ def progress_summary(region, start: date, end: date) -> dict:
          "meetings": [{"id", "title", "kind", "kind_label", "date", "decisions_open", "decisions_closed",
                        "decisions_overdue", "decisions": [{"id", "number", "text", "responsible", "deadline",
                        "status": "open"|"done", "closed_on", "closing_note", "overdue": bool}]}],
-         "decision_totals": {"total", "open", "closed", "overdue"}}
+         "decision_totals": {"total", "open", "closed", "overdue"},
+         "regular_meetings": int (例会 held in the period; the 联席会议 meets every half year)}
 
     Decisions closed after `end` count as open at `end`. Dates are local (Asia/Shanghai) days."""
     tasks = (PlanTask.objects.filter(region__path__startswith=region.path, plan__start__lte=end, plan__end__gte=start)
@@ -380,6 +381,7 @@ def progress_summary(region, start: date, end: date) -> dict:
         "decision_totals": {"total": len(decisions), "open": sum(d["status"] == "open" for d in decisions),
                             "closed": sum(d["status"] == "done" for d in decisions),
                             "overdue": sum(d["overdue"] for d in decisions)},
+        "regular_meetings": sum(m["kind"] == JointMeeting.REGULAR for m in meeting_rows),
     }
 
 
