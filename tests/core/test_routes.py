@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from tests.planning.test_tasks_makers import MAKERS as PLANNING_TASK_MAKERS
 
+from tests.planning.test_tasks_makers import MAKERS as PLANNING_TASK_MAKERS
 from yingji.core.models import AuditEntry, User
 from yingji.core.scoping import region_path_lookup, scope
 from yingji.urls import router
