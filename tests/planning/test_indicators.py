@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from yingji.core.imports import run_import
 from yingji.core.models import Region, User
 from yingji.incidents.services import incidents
-from yingji.planning.demo_data import indicators as demo
+from yingji.planning.demo_data import indicators as demo_indicators
 from yingji.planning.models import Indicator, IndicatorManualValue, RegionYearStat
 from yingji.planning.services import indicators as services
 
@@ -130,7 +130,7 @@ def test_bad_indicator_names_the_field(demo, user):
 
 def test_demo_transcribes_the_seed_table_exactly(demo):
     rows = [(i.number, i.name, i.target_label, i.attribute, i.baseline_value, i.responsible_units)
-            for i in Indicator.objects.filter(plan=demo.PLAN).order_by("number")]
+            for i in Indicator.objects.filter(plan=demo_indicators.PLAN).order_by("number")]
     assert rows == [
         (1, "生产安全事故死亡人数", "下降15%", "约束性", None, ""),
         (2, "单位全县生产总值生产安全事故死亡率", "下降33%", "约束性", None, ""),
@@ -150,7 +150,7 @@ def test_seed_file_table_matches_the_data_file():
     cells = [line.strip() for line in table.splitlines()[1:] if line.strip()]
     printed = [tuple(cells[i:i + 4]) for i in range(0, len(cells), 4)]
     assert printed == [(r["number"], r["printed_name"], r["printed_target"], r["printed_attribute"])
-                       for r in demo.seed_rows()]
+                       for r in demo_indicators.seed_rows()]
 
 
 def test_demo_denominators_are_marked_and_the_county_is_the_sum(demo):
@@ -169,7 +169,7 @@ def test_api_actuals_and_bad_input(demo, api):
     body = api("admin").get(f"/api/indicators/{target.pk}/actuals/").json()
     assert (body["target"]["label"], body["attribute"]) == ("下降15%", "约束性")
     year = next(a for a in body["actuals"] if a["year"] == 2022)
-    assert year["value"] == 1 and f"/planning/indicators/{target.pk}/records/?year=2022" in year["records_url"]
+    assert year["value"] == 1 and f"/indicators/{target.pk}/records/?year=2022" in year["records_url"]
     assert any(t["name"] == "回澜镇" for t in body["townships"])
     refused = api("admin").post("/api/region-year-stats/", {
         "region": target.region_id, "year": 2019, "gdp_yi": "12.123456"}, format="json")
@@ -185,23 +185,23 @@ def test_api_actuals_and_bad_input(demo, api):
 def test_records_page_lists_what_the_figure_counts_within_scope(demo, web):
     mine = accident(deaths=1)
     theirs = accident(deaths=2, where=TIANCHI)
-    accident(deaths=9, is_drill=True)
+    drill = accident(deaths=9, is_drill=True)
     target = Indicator.objects.get(code="LZ14-1")
-    page = web("admin").get(f"/planning/indicators/{target.pk}/records/?year=2022").content.decode()
-    assert mine.number in page and theirs.number in page and "演练" not in page
-    township = web("township2").get(f"/planning/indicators/{target.pk}/records/?year=2022")
+    page = web("admin").get(f"/indicators/{target.pk}/records/?year=2022").content.decode()
+    assert mine.number in page and theirs.number in page and drill.number not in page
+    township = web("township2").get(f"/indicators/{target.pk}/records/?year=2022")
     assert township.status_code == 404  # the county's indicator is not a township's record
-    bad = web("admin").get(f"/planning/indicators/{target.pk}/records/?year=abc")
+    bad = web("admin").get(f"/indicators/{target.pk}/records/?year=abc")
     assert bad.status_code == 400 and "年份" in bad.content.decode()
 
 
 def test_pages_show_targets_actuals_and_missing_denominators(demo, web):
     client = web("admin")
-    listing = client.get("/planning/indicators/").content.decode()
+    listing = client.get("/indicators/").content.decode()
     assert "生产安全事故死亡人数" in listing and "下降15%" in listing and "约束性" in listing
-    detail = client.get(f"/planning/indicators/{Indicator.objects.get(code='LZ14-3').pk}/").content.decode()
+    detail = client.get(f"/indicators/{Indicator.objects.get(code='LZ14-3').pk}/").content.decode()
     assert "缺少分母数据" in detail and "查看记录" in detail
-    assert client.get("/planning/region-year-stats/").status_code == 200
+    assert client.get("/region-year-stats/").status_code == 200
 
 
 def _sheet(rows):

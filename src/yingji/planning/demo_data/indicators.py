@@ -8,7 +8,7 @@ from pathlib import Path
 from yingji.core.models import Region
 from yingji.standards.tables import read_table
 
-from ..models import Indicator, RegionYearStat
+from ..models import Indicator
 from ..services import indicators as services
 
 DATA = Path(__file__).resolve().parent.parent / "data"
