@@ -196,6 +196,20 @@ def test_api_actuals_and_bad_input(demo, api):
     assert "不能超过100%" in refused.json()["error"]["fields"]["target_value"][0]
 
 
+def test_api_manual_value_needs_a_source_and_shows_as_manual(demo, api):
+    target = Indicator.objects.get(code="LZ14-5")
+    url = f"/api/indicators/{target.pk}/manual-value/"
+    refused = api("admin").post(url, {"year": 2021, "value": "0.5"}, format="json")
+    assert refused.status_code == 400 and "必须注明来源" in refused.json()["error"]["fields"]["source_note"][0]
+    assert api("admin").post(url, {"year": 2021, "value": "0.5", "source_note": "市应急局通报"},
+                             format="json").status_code == 200
+    year = next(a for a in api("admin").get(f"/api/indicators/{target.pk}/actuals/").json()["actuals"]
+                if a["year"] == 2021)
+    assert (year["value"], year["manual"], year["source_note"]) == (0.5, True, "市应急局通报")
+    assert api("admin").post(url, {"year": 2021, "value": None}, format="json").status_code == 204
+    assert not IndicatorManualValue.objects.filter(indicator=target).exists()
+
+
 def test_records_page_lists_what_the_figure_counts_within_scope(demo, web):
     mine = accident(deaths=1)
     theirs = accident(deaths=2, where=TIANCHI)

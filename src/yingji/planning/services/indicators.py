@@ -474,6 +474,18 @@ def delete_manual_value(actor, entry: IndicatorManualValue):
     delete_scoped(actor, entry, field="indicator")
 
 
+@transaction.atomic
+def set_manual_value(actor, indicator: Indicator, year: int, value, source_note: str):
+    """The API's way in: the year's manual value created or corrected; value None removes it."""
+    entry = IndicatorManualValue.objects.filter(indicator=indicator, year=year).first()
+    if value is None:
+        if entry is not None:
+            delete_manual_value(actor, entry)
+        return None
+    return save_manual_value(actor, entry or IndicatorManualValue(),
+                             {"indicator": indicator, "year": year, "value": value, "source_note": source_note})
+
+
 def _check_stat(stat: RegionYearStat):
     errors = {}
     if stat.gdp_yi is not None and stat.gdp_yi <= 0:
