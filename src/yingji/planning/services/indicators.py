@@ -288,7 +288,8 @@ class Result:
     def status(self) -> str:
         if self.latest is None:
             return "暂无数据"
-        return {True: "达到目标", False: "未达目标", None: "无法判断"}[self.met]
+        word = {True: "达到目标", False: "未达目标", None: "无法判断"}[self.met]
+        return f"{word}（按{self.latest.year}年）"
 
     @property
     def trend(self) -> str:
