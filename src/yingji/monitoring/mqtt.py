@@ -81,7 +81,7 @@ class Options:
     ca_file: str | None = None
     client_id: str = ""
     protocol: str = "5"
-    batch_size: int = 500
+    batch_size: int = 5000  # a cap, reached only with a backlog: the fixed cost of a batch is then shared widely
     batch_ms: int = 50
     share_group: str = "yingji"
     topic_prefix: str = "yingji/v1"

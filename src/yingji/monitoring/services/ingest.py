@@ -257,7 +257,7 @@ def update_sensors(cursor, latest: list[tuple[int, int, float | None, str]]):
 
 # --- the batch ------------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     index: int
     sensor_code: str
