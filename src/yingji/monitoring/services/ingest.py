@@ -178,7 +178,7 @@ def insert_new(cursor, rows: list[tuple[int, str, int, float | None, str]], rece
                     f'SELECT u.s, u.m, {PG_TS.format("u.t")}, u.v, u.e, %b FROM u '
                     'JOIN k ON k."sensor_id" = u.s AND k."message_id" = u.m RETURNING "id", "sensor_id", "message_id"',
                     [int8s(s), texts(m), int8s(t), float8s(v), texts(e), received_at])
-                ids.update(((sensor, message), pk) for pk, sensor, message in pg.fetchall())
+                ids.update({(sensor, message): pk for pk, sensor, message in pg.fetchall()})
         return ids
     new = insert_keys(cursor, [(s, m, t) for s, m, t, _, _ in rows])
     return insert_readings(cursor, [row for row in rows if (row[0], row[1]) in new], received_at)
