@@ -100,3 +100,19 @@ def test_rule_api_refuses_with_the_clause(api, township):
     assert answer.status_code == 400, answer.content
     assert "第5.5.2条第2款" in str(answer.json()["error"]["fields"]["level2"])
     assert not Rule.objects.filter(name="测试可燃气体高限").exists()
+
+
+@pytest.mark.parametrize("kind", ["lel", "toxic"])
+def test_the_kind_note_cites_the_clause_of_the_standard_data_file(kind):
+    """sensor_kinds.csv's note on a gas kind names the clause its setpoints come from (5.5.2: 第1、2款 combustible,
+    第3款 toxic; 5.5.3 is not about setpoints)."""
+    import re
+
+    from yingji.monitoring import kinds
+
+    note = kinds.kinds()[kind].note
+    bounds = gas_alarms.bounds(kind)
+    article, clause = re.fullmatch(r"第([\d.]+)条第(\d)款", bounds.level1_clause).groups()
+    assert f"GB/T 50493-2019 {article}" in note and "5.5.3" not in note
+    if kind == "toxic":
+        assert f"{article} 第{clause}款" in note

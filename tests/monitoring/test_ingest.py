@@ -53,9 +53,9 @@ def evaluations(monkeypatch):
     seen = []
     real = evaluate.evaluate
 
-    def spy(batch, *, now=None):
+    def spy(batch, *, now=None, sensors=None):
         seen.append((batch.sensor_id.tolist(), batch.ts_ms.tolist(), batch.value.tolist()))
-        return real(batch, now=now)
+        return real(batch, now=now, sensors=sensors)
 
     monkeypatch.setattr(evaluate, "evaluate", spy)
     return seen
@@ -258,7 +258,7 @@ def test_http_refuses_sensors_of_another_gateway_and_counts_on_the_poster(gatewa
 
 
 def test_a_batch_that_fails_leaves_nothing_behind(lel, gateway, monkeypatch):
-    def broken(batch, *, now=None):
+    def broken(batch, *, now=None, sensors=None):
         raise RuntimeError("rules exploded")
 
     monkeypatch.setattr(evaluate, "evaluate", broken)
@@ -342,3 +342,30 @@ def test_a_token_needs_the_permission_the_region_and_an_active_gateway(gateway):
         gateways.issue_token(User.objects.get(username="admin"), idle)
     assert "已停用" in str(exc.value)
     assert Gateway.objects.get(pk=gateway.pk).token_hash == "" and Gateway.objects.get(pk=idle.pk).token_hash == ""
+
+
+def test_a_changed_rule_applies_to_the_next_batch_however_it_was_changed(lel):
+    """The consumer keeps the rule table between batches (PostgreSQL): any change — a queryset update that no
+    signal sees, a second change of the same row in one transaction, a deleted rule — applies to the very next
+    batch."""
+    from yingji.monitoring.models import Rule
+
+    def level_after(sensor, value, seconds_ago):
+        ingest([{"id": f"c{seconds_ago}", "ts": ms(seconds_ago), "value": value}], channel="mqtt",
+               sensor_code=sensor.code, now=NOW)
+        alarm = Alarm.objects.filter(sensor=sensor, active=True).first()
+        return alarm.level if alarm else 0
+
+    rule = make_high_rule(lel, level1=80.0, level2=90.0, deadband=1.0)
+    assert level_after(lel, 30, 60) == 0
+    Rule.objects.filter(pk=rule.pk).update(level1=20.0)  # no save(), no signal
+    assert level_after(lel, 30, 55) == 1
+    Rule.objects.filter(pk=rule.pk).update(level2=25.0)  # the same row again, in the same transaction
+    assert level_after(lel, 30, 50) == 2
+    Rule.objects.filter(pk=rule.pk).update(enabled=False)  # switched off: its alarm clears
+    assert level_after(lel, 30, 45) == 0
+    other = make_sensor(kind="lel", gateway=lel.gateway)
+    own = make_high_rule(other, level1=80.0, level2=90.0, deadband=1.0)
+    assert level_after(other, 30, 40) == 0
+    own.delete()  # the county's lel rule (一级 25 %LEL) applies again
+    assert level_after(other, 30, 35) == 1

@@ -252,3 +252,41 @@ def test_done_when_one_alarm_escalates_and_clears_across_a_sigkill(mqtt_setup):
     steps = list(AlarmEvent.objects.using(db).filter(alarm=alarm).order_by("at", "id").values_list("action", "level"))
     assert [a for a, _ in steps] == ["raised", "escalated", "cleared"], steps
     assert steps[0][1] == 1 and steps[1][1] == 2
+
+
+def test_lean_properties_decode_a_publish_as_paho_does():
+    """The consumer's LeanProperties (paho's PUBLISH decoding without rebuilding the property catalogue per
+    message) give the same packet as paho's own Properties, with and without properties."""
+    import struct
+
+    from paho.mqtt import _packet
+    from paho.mqtt.enums import MQTTProtocolVersion
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    from yingji.monitoring import mqtt as consumer
+
+    sent = Properties(PacketTypes.PUBLISH)
+    sent.ContentType = "application/json"
+    sent.UserProperty = ("gateway", "GW-1")
+    sent.UserProperty = ("site", "乐至")
+    topic, payload = b"yingji/v1/sensors/S-1/readings", b'{"id": "1", "ts": 0, "value": 1.5}'
+    packets = [struct.pack("!H", len(topic)) + topic + struct.pack("!H", 42) + props + payload
+               for props in (b"\x00", sent.pack())]
+
+    def decode(packet):
+        got = _packet.decode_publish(0x32, packet, MQTTProtocolVersion.MQTTv5)
+        return got.topic, got.mid, got.payload, type(got.properties).__name__, str(got.properties)
+
+    original = _packet.Properties
+    try:
+        _packet.Properties = Properties
+        by_paho = [decode(p) for p in packets]
+        consumer.use_lean_properties()
+        assert _packet.Properties is consumer.LeanProperties
+        lean = [decode(p) for p in packets]
+    finally:
+        _packet.Properties = original
+    assert [row[3] for row in lean] == ["LeanProperties"] * 2
+    assert [row[:3] + row[4:] for row in lean] == [row[:3] + row[4:] for row in by_paho]
+    assert "乐至" in lean[1][4] and lean[0][4] == "[]"

@@ -17,7 +17,7 @@ from .cli import ingest
 @click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), default=None, help="CA 证书文件（隐含 --tls）")
 @click.option("--client-id", default="", help="客户端编号：须稳定（断线重连后取回未确认的消息），多个进程各不相同")
 @click.option("--protocol", type=click.Choice(["5", "3.1.1"]), default="5", show_default=True, help="MQTT 协议版本")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000), help="每批最多读数条数")
+@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 100_000), help="每批最多读数条数")
 @click.option("--batch-ms", default=50, show_default=True, type=click.IntRange(0, 60_000), help="每批最长等待（毫秒）")
 @click.option("--share-group", default=None, help="MQTT 5 共享订阅组（默认 YINGJI_MQTT_SHARE_GROUP；空字符串则不共享）")
 @click.option("--topic-prefix", default="yingji/v1", show_default=True, help="主题前缀：<前缀>/sensors/<编码>/readings")

@@ -32,7 +32,7 @@ from .. import rules as engine
 from ..models import Alarm, Rule, RuleState, Sensor
 from .history import add_event
 from .rules import effective_rules
-from .sql import PG_TS, id_list, pg_cursor
+from .sql import PG_TS, float8s, id_list, int8s, pg_cursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALARM_TYPES = {Rule.HIGH: "高限报警", Rule.LOW: "低限报警", Rule.RATE: "变化速率报警", Rule.STALE: "离线"}
@@ -361,7 +361,7 @@ def _load_states(ids) -> dict:
         with pg_cursor() as pg:
             pg.execute('SELECT "sensor_id", "rule_id", (extract(epoch FROM "pending_since") * 1000)::int8, '
                        '"pending_level", "previous_value", (extract(epoch FROM "previous_ts") * 1000)::int8 '
-                       'FROM "monitoring_rulestate" WHERE "sensor_id" = ANY(%b)', [list(ids)])
+                       'FROM "monitoring_rulestate" WHERE "sensor_id" = ANY(%b::int8[])', [int8s(ids)])
             return {(row[0], row[1]): row[2:] for row in pg.fetchall()}
     rows = RuleState.objects.filter(sensor_id__in=ids).values_list(
         "sensor_id", "rule_id", "pending_since", "pending_level", "previous_value", "previous_ts")
@@ -374,13 +374,14 @@ def _save_states(rows: list) -> None:
     ms), in (sensor, rule) order so that two consumers lock the rows in the same order."""
     rows = sorted(rows, key=lambda row: row[:2])
     if connection.vendor == "postgresql":
-        columns = [list(column) for column in zip(*rows, strict=True)]
+        s, r, p, lv, v, t = zip(*rows, strict=True)
+        columns = [int8s(s), int8s(r), float8s(p), int8s(lv), float8s(v), float8s(t)]
         with pg_cursor() as pg:
             pg.execute(
                 'INSERT INTO "monitoring_rulestate" ("sensor_id", "rule_id", "pending_since", "pending_level", '
                 '"previous_value", "previous_ts") '
                 f'SELECT u.s, u.r, {PG_TS.format("u.p")}, u.l, u.v, {PG_TS.format("u.t")} '
-                'FROM unnest(%b::int8[], %b::int8[], %b::int8[], %b::int8[], %b::float8[], %b::int8[]) '
+                'FROM unnest(%b::int8[], %b::int8[], %b::float8[], %b::int8[], %b::float8[], %b::float8[]) '
                 'AS u(s, r, p, l, v, t) '
                 'ON CONFLICT ("sensor_id", "rule_id") DO UPDATE SET "pending_since" = excluded."pending_since", '
                 '"pending_level" = excluded."pending_level", "previous_value" = excluded."previous_value", '
@@ -393,16 +394,20 @@ def _save_states(rows: list) -> None:
         update_fields=["pending_since", "pending_level", "previous_value", "previous_ts"])
 
 
-def evaluate(batch, *, now=None) -> list[Alarm]:
+def evaluate(batch, *, now=None, sensors: dict | None = None) -> list[Alarm]:
     """Judge a stored batch (services/batch.Batch) inside the ingest transaction; returns the alarms touched
-    (raised, escalated or cleared)."""
+    (raised, escalated or cleared). `sensors`: sensor id → (id, kind, unit, region path, status,
+    expected_interval_s) as ingest read them when it locked them (else they are read here)."""
     if not len(batch):
         return []
     now = now or timezone.now()
     slices = batch.sensor_slices()
     ids = [s for s, _, _ in slices]
-    sensors = _light_sensors(ids)
-    rules_of = effective_rules(sensors.values())
+    if sensors is None:
+        sensors = _light_sensors(ids)
+    else:
+        sensors = {s: _Light(*sensors[s]) for s in ids if s in sensors}
+    rules_of = effective_rules(sensors.values(), cached=True)
     run = _Run(now, {}, {}, _load_states(ids))
     run.active = _active_alarms(run.sensors, ids)
 

@@ -28,10 +28,12 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from yingji.core.models import Region
+
 from .. import kinds
 from ..models import Gateway, IngestRejection, Sensor
 from .batch import Batch
-from .sql import PG_TS, chunks, pg_cursor
+from .sql import PG_TS, chunks, float8s, int8s, pg_cursor, texts
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_NAIVE = datetime(1970, 1, 1)
@@ -165,7 +167,7 @@ def insert_new(cursor, rows: list[tuple[int, str, int, float | None, str]], rece
         ids = {}
         with pg_cursor() as pg:
             for chunk in chunks(rows, PG_CHUNK):
-                s, m, t, v, e = (list(column) for column in zip(*chunk, strict=True))
+                s, m, t, v, e = zip(*chunk, strict=True)
                 pg.execute(
                     "WITH u AS (SELECT * FROM unnest(%b::int8[], %b::text[], %b::int8[], %b::float8[], %b::text[]) "
                     "AS u(s, m, t, v, e)), "
@@ -175,8 +177,8 @@ def insert_new(cursor, rows: list[tuple[int, str, int, float | None, str]], rece
                     'INSERT INTO "monitoring_reading" ("sensor_id", "message_id", "ts", "value", "event", "received_at") '
                     f'SELECT u.s, u.m, {PG_TS.format("u.t")}, u.v, u.e, %b FROM u '
                     'JOIN k ON k."sensor_id" = u.s AND k."message_id" = u.m RETURNING "id", "sensor_id", "message_id"',
-                    [s, m, t, v, e, received_at])
-                ids.update(((sensor, message), pk) for pk, sensor, message in pg.fetchall())
+                    [int8s(s), texts(m), int8s(t), float8s(v), texts(e), received_at])
+                ids.update({(sensor, message): pk for pk, sensor, message in pg.fetchall()})
         return ids
     new = insert_keys(cursor, [(s, m, t) for s, m, t, _, _ in rows])
     return insert_readings(cursor, [row for row in rows if (row[0], row[1]) in new], received_at)
@@ -213,16 +215,20 @@ def insert_readings(cursor, rows: list[tuple[int, str, int, float | None, str]],
 
 def lock_sensors(codes: list[str]) -> dict:
     """Lock the batch's sensors in id order (consumers sharing the load serialise per sensor, never deadlock);
-    code → (id, code, kind, is_active, gateway_id, region_id, installed_at ms)."""
+    code → (id, code, kind, is_active, gateway_id, region_id, installed_at ms, unit, region path, status,
+    expected_interval_s): what validation and the rules need, so that evaluate() does not read them again."""
     if connection.vendor == "postgresql":
         with pg_cursor() as pg:
-            pg.execute('SELECT "id", "code", "kind", "is_active", "gateway_id", "region_id", '
-                       '(extract(epoch FROM "installed_at") * 1000)::int8 FROM "monitoring_sensor" '
-                       'WHERE "code" = ANY(%b) ORDER BY "id" FOR UPDATE', [codes])
+            pg.execute('SELECT s."id", s."code", s."kind", s."is_active", s."gateway_id", s."region_id", '
+                       '(extract(epoch FROM s."installed_at") * 1000)::int8, s."unit", r."path", s."status", '
+                       's."expected_interval_s" FROM "monitoring_sensor" s '
+                       f'JOIN {connection.ops.quote_name(Region._meta.db_table)} r ON r."id" = s."region_id" '
+                       'WHERE s."code" = ANY(%b::text[]) ORDER BY s."id" FOR UPDATE OF s', [texts(codes)])
             return {row[1]: row for row in pg.fetchall()}
     rows = (Sensor.objects.select_for_update(of=("self",)).filter(code__in=codes).order_by("id")
-            .values_list("id", "code", "kind", "is_active", "gateway_id", "region_id", "installed_at"))
-    return {row[1]: (*row[:6], to_ms(row[6])) for row in rows}
+            .values_list("id", "code", "kind", "is_active", "gateway_id", "region_id", "installed_at", "unit",
+                         "region__path", "status", "expected_interval_s"))
+    return {row[1]: (*row[:6], to_ms(row[6]), *row[7:]) for row in rows}
 
 
 def update_sensors(cursor, latest: list[tuple[int, int, float | None, str]]):
@@ -230,14 +236,14 @@ def update_sensors(cursor, latest: list[tuple[int, int, float | None, str]]):
     if not latest:
         return
     if connection.vendor == "postgresql":
-        s, t, v, e = (list(column) for column in zip(*latest, strict=True))
+        s, t, v, e = zip(*latest, strict=True)
         with pg_cursor() as pg:
             pg.execute(
                 f'UPDATE "monitoring_sensor" AS x SET "last_value" = u.v, "last_event" = u.e, '
                 f'"last_reading_at" = {PG_TS.format("u.t")} '
                 'FROM unnest(%b::int8[], %b::int8[], %b::float8[], %b::text[]) AS u(s, t, v, e) '
                 f'WHERE x."id" = u.s AND (x."last_reading_at" IS NULL OR x."last_reading_at" < {PG_TS.format("u.t")})',
-                [s, t, v, e])
+                [int8s(s), int8s(t), float8s(v), texts(e)])
         return
     for chunk in chunks(latest, SQLITE_CHUNK):
         values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
@@ -251,7 +257,7 @@ def update_sensors(cursor, latest: list[tuple[int, int, float | None, str]]):
 
 # --- the batch ------------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     index: int
     sensor_code: str
@@ -323,7 +329,7 @@ def _sensor_reason(item: _Item, sensor, gateway: Gateway | None, channel: str) -
     if sensor is None:
         where = "（主题中的编码）" if channel == "mqtt" else ""
         return f"监测点编码 sensor“{item.sensor_code[:64]}”{where}不存在。"
-    _id, _code, kind, is_active, gateway_id, _region_id, installed_ms = sensor
+    _id, _code, kind, is_active, gateway_id, _region_id, installed_ms = sensor[:7]
     if not is_active:
         return f"监测点“{item.sensor_code}”已停用，不再接收读数。"
     if gateway is not None and gateway_id != gateway.pk:
@@ -393,7 +399,8 @@ def ingest(items: list, *, channel: str, gateway: Gateway | None = None, sensor_
                                  [float("nan") if it.value is None else it.value for _, it in fresh],
                                  [it.event for _, it in fresh], [ids[(s[0], it.message_id)] for s, it in fresh])
             rollups.add(batch)
-            result.alarms = evaluate.evaluate(batch, now=now) or []
+            facts = {s[0]: (s[0], s[2], s[7], s[8], s[9], s[10]) for s in sensors.values()}
+            result.alarms = evaluate.evaluate(batch, now=now, sensors=facts) or []
         if refusals.rows:
             IngestRejection.objects.bulk_create(refusals.rows)
         _count(gateway, accepted_per_gateway, refusals.rows, now, channel)

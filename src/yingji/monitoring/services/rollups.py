@@ -2,7 +2,7 @@
 
 `add(batch)` runs inside the ingest transaction for every stored batch: numpy groups the batch per
 (sensor, bucket) — the batch is sorted by sensor then time, so a group is a run of equal keys and every
-aggregate is one `reduceat` — and one multi-row upsert per resolution folds the groups into the Rollup rows
+aggregate is one `reduceat` — and multi-row upserts (one statement on PostgreSQL) fold the groups into the Rollup rows
 (INSERT … ON CONFLICT (sensor_id, resolution, bucket) DO UPDATE). No ORM object per reading or per bucket.
 The rows go in (resolution, sensor, bucket) order, so two ingest processes touching the same buckets lock
 them in the same order and cannot deadlock (ingest also holds the batch's sensor rows, locked in id order).
@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 
 from ..models import Reading, Rollup
-from .sql import PG_TS, pg_cursor
+from .sql import PG_TS, float8s, int8s, pg_cursor
 
 RESOLUTIONS = ((Rollup.MINUTE, 60_000), (Rollup.HOUR, 3_600_000))
 CHUNK = 1000  # rows per INSERT statement (9 parameters a row: under SQLite's 32,766 variables)
@@ -123,24 +123,29 @@ def add(batch) -> int:
 
 
 def _add_pg(batch) -> int:
-    """PostgreSQL: each resolution's groups as arrays bound on the server, in binary (one statement)."""
-    written = 0
+    """PostgreSQL: both resolutions' groups in one statement, arrays bound on the server in binary, minute rows
+    before hour rows (the lock order above)."""
+    parts = [(resolution, groups(batch, step_ms)) for resolution, step_ms in RESOLUTIONS]
+
+    def column(name):
+        return np.concatenate([g[name] for _, g in parts])
+
+    resolution = np.concatenate([np.full(len(g["sensor"]), i, np.int64) for i, (_, g) in enumerate(parts)])
+    names = ", ".join(f"'{r}'" for r, _ in RESOLUTIONS)
+    t = '"monitoring_rollup"'
     with pg_cursor() as pg:
-        for resolution, step_ms in RESOLUTIONS:
-            g = groups(batch, step_ms)
-            t = '"monitoring_rollup"'
-            pg.execute(
-                f'INSERT INTO {t} ("sensor_id", "resolution", "bucket", "count", "minimum", "maximum", "total", '
-                '"last_value", "last_ts") '
-                f'SELECT u.s, %b, {PG_TS.format("u.b")}, u.c, u.lo, u.hi, u.tot, u.lv, {PG_TS.format("u.lt")} '
-                'FROM unnest(%b::int8[], %b::int8[], %b::int8[], %b::float8[], %b::float8[], %b::float8[], '
-                '%b::float8[], %b::int8[]) AS u(s, b, c, lo, hi, tot, lv, lt) '
-                f'ON CONFLICT ("sensor_id", "resolution", "bucket") DO UPDATE SET {_update_clause(t)}',
-                [resolution, g["sensor"].tolist(), g["bucket"].tolist(), g["count"].tolist(),
-                 _nullable(g["minimum"]), _nullable(g["maximum"]), _nullable(g["total"]), _nullable(g["last_value"]),
-                 g["last_ts"].tolist()])
-            written += len(g["sensor"])
-    return written
+        pg.execute(
+            f'INSERT INTO {t} ("sensor_id", "resolution", "bucket", "count", "minimum", "maximum", "total", '
+            '"last_value", "last_ts") '
+            f'SELECT u.s, (ARRAY[{names}])[u.r + 1], {PG_TS.format("u.b")}, u.c, u.lo, u.hi, u.tot, u.lv, '
+            f'{PG_TS.format("u.lt")} '
+            'FROM unnest(%b::int8[], %b::int8[], %b::int8[], %b::int8[], %b::float8[], %b::float8[], %b::float8[], '
+            '%b::float8[], %b::int8[]) AS u(s, r, b, c, lo, hi, tot, lv, lt) '
+            f'ON CONFLICT ("sensor_id", "resolution", "bucket") DO UPDATE SET {_update_clause(t)}',
+            [int8s(column("sensor")), int8s(resolution), int8s(column("bucket")), int8s(column("count")),
+             float8s(column("minimum")), float8s(column("maximum")), float8s(column("total")),
+             float8s(column("last_value")), int8s(column("last_ts"))])
+    return len(resolution)
 
 
 # --- the series a chart reads ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from yingji.core.models import Region
 from yingji.core.scoping import ancestor_paths, scope
 from yingji.core.services import delete_scoped, save_scoped
 from yingji.standards import gas_alarms
@@ -20,7 +21,7 @@ from yingji.standards import gas_alarms
 from .. import kinds
 from ..models import Rule, Sensor
 from ..rules import RESET_EVENT
-from .sql import id_list
+from .sql import id_list, is_postgresql, pg_cursor
 
 NUMERIC = (Rule.HIGH, Rule.LOW, Rule.RATE)
 
@@ -147,43 +148,99 @@ def delete_rule(actor, rule: Rule):
     delete_scoped(actor, rule, validate=check)
 
 
-def effective_rules(sensors) -> dict[int, list[Rule]]:
+class _Rules:
+    """The rules a resolution reads: the kind rules by (kind, type, event) → region path, the overrides by sensor,
+    and what was resolved already per (kind, region path) — a place's chosen rules, and its sorted list for
+    sensors without an override."""
+
+    def __init__(self, kind_rules, overrides, key=None):
+        self.kind_rules: dict[tuple, dict[str, Rule]] = kind_rules
+        self.overrides: dict[int, list[Rule]] = overrides
+        self.key = key
+        self.places: dict[tuple, dict[tuple, Rule]] = {}
+        self.shared: dict[tuple, list[Rule]] = {}
+
+    @classmethod
+    def read(cls, places, sensor_ids, key=None) -> "_Rules":
+        """The kind rules of these (kind, path) places and their ancestors, and these sensors' overrides; all of
+        them when places is None."""
+        kind_rules: dict[tuple, dict[str, Rule]] = defaultdict(dict)
+        overrides: dict[int, list[Rule]] = defaultdict(list)
+        every = Rule.objects.select_related("region").defer("region__boundary")
+        if places is None:
+            parts = [every]
+        else:
+            paths = {p for _, path in places for p in (*ancestor_paths(path), path)}
+            parts = [every.filter(sensor=None, kind__in={kind for kind, _ in places}, region__path__in=paths),
+                     Rule.objects.filter(sensor_id__in=id_list(sensor_ids))]
+        for part in parts:
+            for rule in part:
+                if rule.sensor_id is None:
+                    kind_rules[(rule.kind, rule.rule_type, rule.event)][rule.region.path] = rule
+                else:
+                    overrides[rule.sensor_id].append(rule)
+        return cls(kind_rules, overrides, key)
+
+    def place(self, kind: str, path: str) -> dict[tuple, Rule]:
+        chosen = self.places.get((kind, path))
+        if chosen is None:
+            chain = [*ancestor_paths(path), path][::-1]  # nearest first
+            chosen = self.places[(kind, path)] = {}
+            for (rule_kind, rule_type, event), by_path in self.kind_rules.items():
+                if rule_kind == kind:
+                    nearest = next((by_path[p] for p in chain if p in by_path), None)
+                    if nearest is not None:
+                        chosen[(rule_type, event)] = nearest
+        return chosen
+
+    def of(self, sensor) -> list[Rule]:
+        place = (sensor.kind, sensor.region.path)
+        own = self.overrides.get(sensor.pk)
+        if own is None and place in self.shared:
+            return self.shared[place]
+        chosen = dict(self.place(*place))
+        for rule in own or ():
+            chosen[(rule.rule_type, rule.event)] = rule
+        found = sorted((r for r in chosen.values() if r.enabled), key=lambda r: (r.rule_type, r.event, r.pk))
+        if own is None:
+            self.shared[place] = found
+        return found
+
+
+_kept: _Rules | None = None  # the long-lived consumer's copy of the rule table (PostgreSQL), see _current()
+
+
+def _fingerprint() -> str:
+    """A digest of every rule row's content and its region's path: any change to the rules (through the
+    services, the admin, a queryset update or raw SQL, committed or in the current transaction) changes it.
+    One small query per batch instead of resolving the rules through the ORM."""
+    with pg_cursor() as pg:
+        pg.execute(f'SELECT count(*), md5(string_agg(r::text || g."path", \',\' ORDER BY r."id")) '
+                   f'FROM "{Rule._meta.db_table}" r JOIN "{Region._meta.db_table}" g ON g."id" = r."region_id"')
+        count, digest = pg.fetchone()
+    return f"{count}:{digest}"
+
+
+def _current() -> _Rules:
+    """The whole rule table, read again only when its fingerprint changed since the last batch."""
+    global _kept
+    key = _fingerprint()
+    if _kept is None or _kept.key != key:
+        _kept = _Rules.read(None, None, key)
+    return _kept
+
+
+def effective_rules(sensors, *, cached: bool = False) -> dict[int, list[Rule]]:
     """sensor id → its enabled rules (kind rule of the nearest region, replaced by its own override).
     The kind rules are resolved once per (kind, region), not per sensor: a batch holds hundreds of sensors of a
-    few kinds in a few dozen regions."""
+    few kinds in a few dozen regions. `cached` (ingest, on PostgreSQL): resolve from the process's copy of the
+    rule table, checked against the table's fingerprint first (so a changed rule applies to the next batch);
+    the Rule objects are then shared between batches and must not be changed by the caller."""
     sensors = list(sensors)
     if not sensors:
         return {}
-    places = {(s.kind, s.region.path) for s in sensors}
-    chains = {path: [*ancestor_paths(path), path][::-1] for _, path in places}  # nearest first
-    kind_rules: dict[tuple, dict[str, Rule]] = defaultdict(dict)  # (kind, type, event) → region path → rule
-    for rule in Rule.objects.filter(sensor=None, kind__in={kind for kind, _ in places},
-                                    region__path__in={p for chain in chains.values() for p in chain}
-                                    ).select_related("region").defer("region__boundary"):
-        kind_rules[(rule.kind, rule.rule_type, rule.event)][rule.region.path] = rule
-    by_place: dict[tuple, dict[tuple, Rule]] = {}
-    for kind, path in places:
-        chosen = by_place[(kind, path)] = {}
-        for (rule_kind, rule_type, event), by_path in kind_rules.items():
-            if rule_kind == kind:
-                nearest = next((by_path[p] for p in chains[path] if p in by_path), None)
-                if nearest is not None:
-                    chosen[(rule_type, event)] = nearest
-    overrides: dict[int, list[Rule]] = defaultdict(list)
-    for rule in Rule.objects.filter(sensor_id__in=id_list(s.pk for s in sensors)):
-        overrides[rule.sensor_id].append(rule)
-    shared: dict[tuple, list[Rule]] = {}
-    found = {}
-    for sensor in sensors:
-        place = (sensor.kind, sensor.region.path)
-        own = overrides.get(sensor.pk)
-        if own is None and place in shared:
-            found[sensor.pk] = shared[place]
-            continue
-        chosen = dict(by_place[place])
-        for rule in own or ():
-            chosen[(rule.rule_type, rule.event)] = rule
-        found[sensor.pk] = sorted((r for r in chosen.values() if r.enabled), key=lambda r: (r.rule_type, r.event, r.pk))
-        if own is None:
-            shared[place] = found[sensor.pk]
-    return found
+    if cached and is_postgresql():
+        rules = _current()
+    else:
+        rules = _Rules.read({(s.kind, s.region.path) for s in sensors}, [s.pk for s in sensors])
+    return {sensor.pk: rules.of(sensor) for sensor in sensors}
