@@ -418,6 +418,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
 
 # --- planning (规划实施) ----------------------------------------------------------------------------------------
 # planning · losses
+# 灾情报告时限，依《自然灾害情况统计调查制度》（应急管理部、国家统计局，应急〔2020〕19号）“报送要求”：
+# 初报——县级应急管理部门在灾害发生后 2 小时内向地（市）级报告（含分乡镇数据）；
+# 续报——灾情稳定前执行 24 小时零报告，县级每日 9 时前报送截至前一日 24 时的灾情；
+# 核报——灾情稳定后，县级在 5 日内核定灾情并报告。
+# 乡镇报县的时限由县里定（制度未规定）：比县级上报时限提前 YINGJI_LOSS_TOWNSHIP_LEAD_MINUTES 分钟，留出审核汇总时间。
+YINGJI_LOSS_INITIAL_HOURS = int(os.environ.get("YINGJI_LOSS_INITIAL_HOURS", "2"))
+YINGJI_LOSS_FOLLOWUP_BY = os.environ.get("YINGJI_LOSS_FOLLOWUP_BY", "09:00")  # 本地时间（Asia/Shanghai）
+YINGJI_LOSS_FINAL_DAYS = int(os.environ.get("YINGJI_LOSS_FINAL_DAYS", "5"))
+YINGJI_LOSS_TOWNSHIP_LEAD_MINUTES = int(os.environ.get("YINGJI_LOSS_TOWNSHIP_LEAD_MINUTES", "60"))
 
 
 # planning · indicators
