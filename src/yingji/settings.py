@@ -433,6 +433,10 @@ YINGJI_LOSS_TOWNSHIP_LEAD_MINUTES = int(os.environ.get("YINGJI_LOSS_TOWNSHIP_LEA
 
 
 # planning · tasks
+# Reminders on the bell (planning/notifications.py): plan tasks this many days before their deadline (and every day
+# after it until done), 联席会议 decisions likewise.
+YINGJI_PLANNING_TASK_REMIND_DAYS = int(os.environ.get("YINGJI_PLANNING_TASK_REMIND_DAYS", "30"))
+YINGJI_PLANNING_DECISION_REMIND_DAYS = int(os.environ.get("YINGJI_PLANNING_DECISION_REMIND_DAYS", "14"))
 
 
 # planning · projects
