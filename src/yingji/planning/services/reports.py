@@ -98,14 +98,14 @@ def _json_cell(value):
 
 def section_json(section: Section) -> dict:
     return {"title": section.title, "paragraphs": list(section.paragraphs),
-            "tables": [{"caption": t.caption, "unit": t.unit, "note": t.note, "header": list(t.header),
+            "tables": [{"caption": t.caption, "unit": t.unit, "note": t.note, "limit": t.limit, "header": list(t.header),
                         "rows": [[_json_cell(v) for v in row] for row in t.rows]} for t in section.tables],
             "subsections": [section_json(s) for s in section.subsections]}
 
 
 def section_from_json(data: dict) -> Section:
     return Section(data["title"], list(data.get("paragraphs", [])),
-                   [Table(t["caption"], t["header"], t["rows"], t.get("unit", ""), t.get("note", ""))
+                   [Table(t["caption"], t["header"], t["rows"], t.get("unit", ""), t.get("note", ""), t.get("limit"))
                     for t in data.get("tables", [])],
                    [section_from_json(s) for s in data.get("subsections", [])])
 

@@ -41,6 +41,8 @@ from yingji.standards.gbt9704 import (
 
 SUBHEADING_FONT = "楷体"  # GB/T 9704-2012 7.3.3: 第二层用楷体字
 TABLE_PT, TABLE_LINE_PT = 12, 20  # 小四 on closer lines: a table is not running text
+CELL_MARGIN_CHARS = 1.0  # Word's default cell margins (1.9 mm each side) in characters of 小四
+SHORT_CHARS = 7  # cells up to this many characters (figures, dates, short names) are never wrapped
 THICK, THIN = 8, 6  # 版记 rules in eighths of a point: 0.35 mm ≈ 1 pt (首末条), 0.25 mm ≈ 0.75 pt (中间)
 
 
@@ -51,6 +53,7 @@ class Table:
     rows: list[list]
     unit: str = ""  # "单位：万元", printed above the table on the right
     note: str = ""  # a line under the table (注：…)
+    limit: int | None = None  # the document prints the first `limit` rows (the workbook has them all)
 
 
 @dataclass
@@ -140,10 +143,22 @@ def _set_cell(cell, text: str, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER):
 
 
 def _widths(table: Table) -> list[float]:
-    """Column widths (mm) in proportion to the longest text of each column, within the 版心."""
-    longest = [max([_span(str(h))] + [_span(cell_text(r[i])) for r in table.rows]) for i, h in enumerate(table.header)]
-    weights = [min(max(n, 2), 12) + 1.6 for n in longest]  # + the cell's margins
-    return [TEXT_WIDTH_MM * w / sum(weights) for w in weights]
+    """Column widths (mm) within the 版心: every column gets its longest cell (numbers and short texts never wrap:
+    a figure broken over two lines misreads), and long texts share what is left, wrapping, at least four characters."""
+    char_mm = TABLE_PT / 72 * 25.4
+    room = TEXT_WIDTH_MM / char_mm - len(table.header) * CELL_MARGIN_CHARS
+    needs = [max([1] + [_span(cell_text(r[i])) for r in table.rows]) for i in range(len(table.header))]
+    heads = [min(_span(str(name)), 4) for name in table.header]  # a header may wrap after four characters
+    fixed = [max(n, h) if n <= SHORT_CHARS else None for n, h in zip(needs, heads, strict=True)]
+    left = room - sum(f for f in fixed if f is not None)
+    flexible = [n for n, f in zip(needs, fixed, strict=True) if f is None]
+    widths = []
+    for need, width in zip(needs, fixed, strict=True):
+        if width is None:
+            width = max(4, left * need / sum(flexible)) if left > 0 else 4
+        widths.append(width + CELL_MARGIN_CHARS)
+    scale = TEXT_WIDTH_MM / (sum(widths) * char_mm)  # exactly the 版心 (shrinks all if even the short ones overflow)
+    return [w * char_mm * scale for w in widths]
 
 
 def _span(text: str) -> float:
@@ -152,6 +167,10 @@ def _span(text: str) -> float:
 
 
 def _table(doc, table: Table, number: int):
+    if table.limit is not None and len(table.rows) > table.limit:
+        rest = len(table.rows) - table.limit
+        note = f"{table.note}（本表列出前{table.limit}项，其余{rest}项见报告数据表。）"
+        table = Table(table.caption, table.header, table.rows[:table.limit], table.unit, note.lstrip())
     caption = gw.paragraph(doc, f"表{number}　{table.caption}", HEADING_FONT, META_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
     caption.paragraph_format.keep_with_next = True
     if table.unit:

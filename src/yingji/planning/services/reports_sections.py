@@ -17,6 +17,7 @@ from .reports_docx import Section, Table
 
 UNAVAILABLE = "{name}模块尚未启用，本部分暂无数据。"
 ZERO = Decimal("0.00")
+DOCX_ROWS = 10  # a long list (overdue tasks) prints its first rows in the document, all of them in the workbook
 
 
 def _model(name: str):
@@ -139,8 +140,14 @@ def tasks_section(period: Period) -> Section:
                                 else "本报告期没有逾期未完成的任务。"],
                    [Table("逾期未完成任务", ["序号", "任务", "牵头单位", "完成期限", "进度（%）", "最近进展"],
                           [[t["number"], t["title"], "、".join(t["lead_units"]) or "—", t["deadline"], t["percent"],
-                            (t["last_report"] or {}).get("text", "未报告")[:60]] for t in overdue])] if overdue else [])
+                            (t["last_report"] or {}).get("text", "未报告")[:60]] for t in _most_behind(overdue)],
+                          limit=DOCX_ROWS)] if overdue else [])
     return Section(title, paragraphs, [], [units, late])
+
+
+def _most_behind(tasks: list[dict]) -> list[dict]:
+    """Overdue tasks, the longest overdue and least advanced first."""
+    return sorted(tasks, key=lambda t: (t["deadline"] is None, t["deadline"] or "", t["percent"], t["number"]))
 
 
 @_needs("JointMeeting", "联席会议议定事项落实情况", "联席会议")
