@@ -1,3 +1,95 @@
 """API of plan indicators (指标) with targets, yearly denominators and computed actuals."""
 
-ROUTES: list = []
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from yingji.core.api_base import ScopedRelatedField, ServiceViewSet
+from yingji.core.models import Region
+
+from .. import filtersets_indicators as filtersets
+from ..models import Indicator, IndicatorManualValue, RegionYearStat
+from ..services import indicators as services
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="规划区划")
+    target_label = serializers.CharField(read_only=True, label="目标（如规划所列）")
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "region", "plan", "number", "code", "name", "unit", "formula", "annual_average",
+                  "period_start", "baseline_year", "baseline_value", "target_kind", "target_value", "target_label",
+                  "target_year", "attribute", "responsible_units", "source", "is_demo", "created_at", "updated_at"]
+        read_only_fields = ["is_demo", "created_at", "updated_at"]
+        validators = []
+
+
+ACTUALS_SCHEMA = {"type": "object", "description": "指标及其逐年实际值：value 为与目标比较的数值（年均指标为年均值），"
+                  "missing 说明无数值的原因（如“缺少分母数据”），manual 表示手工填报值，records_url 为计算所依记录。"}
+
+
+class IndicatorViewSet(ServiceViewSet):
+    queryset = Indicator.objects.select_related("region")
+    serializer_class = IndicatorSerializer
+    filterset_class = filtersets.IndicatorFilterSet
+    search_fields = ["name", "code", "plan", "responsible_units"]
+    ordering_fields = ["number", "code", "target_year"]
+    save_service = staticmethod(services.save_indicator)
+    delete_service = staticmethod(services.delete_indicator)
+
+    @extend_schema(responses={200: ACTUALS_SCHEMA})
+    @action(detail=True, methods=["get"])
+    def actuals(self, request, pk=None):
+        """The indicator with its target, attribute and computed actuals per year, and per region below."""
+        result = services.compute([self.get_object()], townships=True)[0]
+        body = result.as_dict()
+        body["townships"] = [{"region": r.pk, "name": r.name, "actuals": [f.as_dict() for f in figures]}
+                             for r, figures in result.townships]
+        return Response(body)
+
+
+class ManualValueSerializer(serializers.ModelSerializer):
+    indicator = ScopedRelatedField(queryset=Indicator.objects.all(), label="指标")
+
+    class Meta:
+        model = IndicatorManualValue
+        fields = ["id", "indicator", "year", "value", "source_note", "is_demo"]
+        read_only_fields = ["is_demo"]
+        validators = []
+
+
+class ManualValueViewSet(ServiceViewSet):
+    queryset = IndicatorManualValue.objects.select_related("indicator__region")
+    serializer_class = ManualValueSerializer
+    filterset_class = filtersets.IndicatorManualValueFilterSet
+    save_service = staticmethod(services.save_manual_value)
+    delete_service = staticmethod(services.delete_manual_value)
+
+
+class RegionYearStatSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="行政区划")
+
+    class Meta:
+        model = RegionYearStat
+        fields = ["id", "region", "year", "population", "gdp_yi", "industrial_employees", "source", "is_demo",
+                  "created_at", "updated_at"]
+        read_only_fields = ["is_demo", "created_at", "updated_at"]
+        validators = []
+
+
+class RegionYearStatViewSet(ServiceViewSet):
+    queryset = RegionYearStat.objects.select_related("region")
+    serializer_class = RegionYearStatSerializer
+    filterset_class = filtersets.RegionYearStatFilterSet
+    ordering_fields = ["year"]
+    save_service = staticmethod(services.save_year_stat)
+    delete_service = staticmethod(services.delete_year_stat)
+
+
+ROUTES = [
+    ("indicators", IndicatorViewSet, "indicator"),
+    ("indicator-values", ManualValueViewSet, "indicatormanualvalue"),
+    ("region-year-stats", RegionYearStatViewSet, "regionyearstat"),
+]
