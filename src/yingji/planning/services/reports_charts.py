@@ -36,7 +36,8 @@ class Chart:
 
     @property
     def is_empty(self) -> bool:
-        return not self.categories or all(v in (None, 0) for s in self.series for v in s.data)
+        """No category, or no figure at all (a zero is a figure: no deaths is a result, not a gap)."""
+        return not self.categories or all(v is None for s in self.series for v in s.data)
 
     def header(self) -> list[str]:
         return [self.category_label] + [f"{s.name}（{s.unit}）" if s.unit else s.name for s in self.series]
@@ -91,15 +92,23 @@ def _indicator_charts(period) -> list[Chart]:
         missing = [f"{f.year}年{f.missing}" for f in figures if f.value is None and f.missing]
         target = None
         if r.goal is not None:
-            target = {"label": f"目标 {ind.target_label}（{ind.target_year}年）", "value": r.goal, "unit": ind.unit}
+            target = {"label": f"目标 {ind.target_label}（{ind.target_year}年）", "value": _shown(r.goal),
+                      "unit": ind.unit}
         charts.append(Chart(
             key=f"indicator-{ind.pk}", title=ind.name, category_label="年度", group="规划指标",
             categories=[f"{f.year}年" for f in figures], target=target,
-            series=[Series("实际值", [None if f.value is None else round(f.value, 4) for f in figures], ind.unit,
-                           "line")],
+            series=[Series("实际值", [_shown(f.value) for f in figures], ind.unit, "line")],
             note="；".join(missing + [f"{f.year}年为手工填报：{f.source_note}" for f in figures if f.manual]),
             empty_text="尚无计算值（缺少记录或分母数据）。"))
     return charts
+
+
+def _shown(value):
+    """An indicator's value as the chart labels it and the table lists it: two decimals, four below 1 (a share of
+    GDP in % is small)."""
+    if value is None:
+        return None
+    return round(value, 4 if abs(value) < 1 else 2)
 
 
 def _loss_series(rows: list[dict]) -> list[Series]:

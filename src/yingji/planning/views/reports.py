@@ -210,14 +210,14 @@ class ChartExportView(_StatisticsMixin, View):
 
 
 urlpatterns = [
-    path("reports/", ReportListView.as_view(), name="report_list"),
-    path("reports/add/", ReportGenerateView.as_view(), name="report_add"),
-    path("reports/<int:pk>/", ReportDetailView.as_view(), name="report_detail"),
-    path("reports/<int:pk>/docx/", ReportDocxView.as_view(), name="report_docx"),
-    path("reports/<int:pk>/xlsx/", ReportXlsxView.as_view(), name="report_xlsx"),
-    path("reports/<int:pk>/delete/", ReportDeleteView.as_view(), name="report_delete"),
-    path("statistics/", StatisticsView.as_view(), name="statistics"),
-    path("statistics/<slug:key>.xlsx", ChartExportView.as_view(), name="statistics_export"),
+    path("half-year-reports/", ReportListView.as_view(), name="report_list"),
+    path("half-year-reports/add/", ReportGenerateView.as_view(), name="report_add"),
+    path("half-year-reports/<int:pk>/", ReportDetailView.as_view(), name="report_detail"),
+    path("half-year-reports/<int:pk>/docx/", ReportDocxView.as_view(), name="report_docx"),
+    path("half-year-reports/<int:pk>/xlsx/", ReportXlsxView.as_view(), name="report_xlsx"),
+    path("half-year-reports/<int:pk>/delete/", ReportDeleteView.as_view(), name="report_delete"),
+    path("plan-statistics/", StatisticsView.as_view(), name="statistics"),
+    path("plan-statistics/<slug:key>.xlsx", ChartExportView.as_view(), name="statistics_export"),
 ]
 
 # (label, url name, permission) entries of the 规划实施 menu

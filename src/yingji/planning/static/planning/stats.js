@@ -8,6 +8,12 @@
   var NARROW = window.matchMedia("(max-width: 767.98px)").matches;
   var charts = [];
 
+  function niceMax(v) { // 1.15× rounded up to 1, 2 or 5 × 10^n, as ECharts picks its own ticks
+    if (!(v > 0)) return 1;
+    var raw = v * 1.15, p = Math.pow(10, Math.floor(Math.log10(raw))), m = raw / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  }
+
   function option(spec) {
     var axes = spec.axes.length ? spec.axes : [""];
     var many = spec.categories.length > (NARROW ? 4 : 10);
@@ -15,7 +21,11 @@
       var item = { name: s.name, type: s.type, data: s.data, yAxisIndex: Math.min(s.axis, axes.length - 1),
                    connectNulls: false, barMaxWidth: 32, emphasis: { focus: "series" } };
       if (s.stack) item.stack = s.stack;
-      if (s.type === "line") { item.symbolSize = 7; item.label = { show: spec.categories.length <= 12, position: "top" }; }
+      if (s.type === "line") {
+        item.symbolSize = 7;
+        item.label = { show: spec.categories.length <= 12, position: "top",
+                       formatter: function (p) { return p.value ? p.value : ""; } };  // no row of zeros
+      }
       return item;
     });
     if (spec.target && series.length) {
@@ -32,7 +42,10 @@
                axisLabel: { interval: 0, rotate: many ? (NARROW ? 60 : 30) : 0, fontSize: NARROW ? 10 : 12,
                             width: 90, overflow: "truncate" } },
       yAxis: axes.map(function (unit, i) {
-        return { type: "value", name: unit, splitLine: { show: i === 0 }, scale: false };
+        var axis = { type: "value", name: unit, splitLine: { show: i === 0 }, scale: false };
+        // the target line stays in view even when every value is far below it
+        if (i === 0 && spec.target) axis.max = function (v) { return niceMax(Math.max(v.max, spec.target.value)); };
+        return axis;
       }),
       series: series,
     };
