@@ -65,7 +65,13 @@ def table_xlsx(chart: Chart) -> bytes:
         rows += [[], [chart.target["label"]]]
     if chart.note:
         rows += [[], [chart.note]]
-    return _bytes(_book(chart.title[:31], chart.header(), rows))
+    book = _book(chart.title[:31], chart.header(), rows)
+    sheet = book.active
+    for r, row in enumerate(chart.rows(), start=2):  # money and areas keep their two decimals on screen
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, Decimal):
+                sheet.cell(r, c).number_format = "#,##0.00"
+    return _bytes(book)
 
 
 def find(charts: list[Chart], key: str) -> Chart:

@@ -41,10 +41,10 @@ def _needs(model_name: str, title: str, label: str):
 
 
 def _num(value, places: int = 2):
-    """A figure for a table: whole numbers stay whole, others Decimal to `places`."""
+    """A figure for a table: a whole number stays whole (deaths: 0, not 0.00), others Decimal to `places`."""
     if value is None:
         return None
-    if float(value).is_integer() and places == 0:
+    if float(value).is_integer():
         return int(value)
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 

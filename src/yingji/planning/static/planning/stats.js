@@ -56,6 +56,7 @@
     try { spec = JSON.parse(el.getAttribute("data-stats-chart")); } catch (e) { return; }
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(option(spec));
+    el.setAttribute("data-drawn", "1");
     charts.push(chart);
   }
 
