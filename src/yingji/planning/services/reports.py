@@ -165,6 +165,7 @@ def generate(actor, data: dict) -> HalfYearReport:
     """A new report of `data["region"]` for `data["year"]` and `data["half"]` (H1/H2), from the records the actor
     may see; the files are rendered and stored with it."""
     require_perm(actor, ADD_PERM)
+    is_demo = bool(data.get("is_demo")) and actor is None  # only the demo loader marks its reports
     data = _check(actor, {key: data.get(key) for key in FIELDS})
     from .reports_sections import build_sections
 
@@ -177,7 +178,7 @@ def generate(actor, data: dict) -> HalfYearReport:
         recipient=(data.get("recipient") or "").strip() or default_recipient(region),
         authority=(data.get("authority") or "").strip() or default_authority(region),
         signed_by=(data.get("signed_by") or "").strip(), copy_to=(data.get("copy_to") or "").strip(),
-        generated_by=person(actor), generated_at=timezone.now(), is_demo=bool(data.get("is_demo")),
+        generated_by=person(actor), generated_at=timezone.now(), is_demo=is_demo,
         content={"opening": opening(period), "sections": [section_json(s) for s in sections]})
     report.full_clean(exclude=["docx", "xlsx"])
     document = document_of(report, sections)

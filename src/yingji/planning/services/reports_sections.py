@@ -49,6 +49,11 @@ def _num(value, places: int = 2):
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
+def _cents(value) -> Decimal:
+    """公顷 and 万元 always with their two decimals (500.00, not 500)."""
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def _money(value) -> str:
     return f"{Decimal(value):,.2f}"
 
@@ -222,7 +227,7 @@ def losses_by_month(period: Period) -> dict[int, dict]:
 
 def _loss_row(label, r: dict) -> list:
     return [label, r["events"], r["affected_people"] or 0, (r["deaths"] or 0) + (r["missing"] or 0),
-            r["relocated"] or 0, _num(r["crop_affected_ha"] or 0), _num(r["direct_loss"] or 0)]
+            r["relocated"] or 0, _cents(r["crop_affected_ha"]), _cents(r["direct_loss"])]
 
 
 LOSS_HEADER = ["灾害过程（次）", "受灾人口（人次）", "死亡失踪（人）", "紧急转移安置（人次）", "农作物受灾（公顷）",
