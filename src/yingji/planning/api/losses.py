@@ -57,14 +57,17 @@ class DisasterLossReportSerializer(serializers.ModelSerializer):
                   "late", "reviewed_at", "reviewed_by_name", "return_reason", "is_demo", "created_at", "updated_at"]
         read_only_fields = ["status", "is_current", "due_at", "submitted_at", "late", "reviewed_at", "return_reason",
                             "is_demo", "created_at", "updated_at"]
-        # Negative figures, too many decimals, 成灾 > 受灾 …: the service says which, in Chinese, naming the field.
-        extra_kwargs = {f: {"min_value": None} for f in services.FIGURE_FIELDS}
         validators = []
 
     def get_fields(self):
+        """Negative figures, too many decimals, 成灾 > 受灾 …: the service (check_figures) says which, in Chinese,
+        naming the indicator; the fields only take numbers (areas and money as text: no float on the way)."""
         fields = super().get_fields()
-        for name in services.FIGURE_FIELDS:  # checked by the service (check_figures), not by the field
-            fields[name] = serializers.CharField(required=False, allow_blank=True, label=fields[name].label)
+        for name in services.FIGURE_FIELDS:
+            if name in services.COUNT_FIELDS:
+                fields[name] = serializers.IntegerField(required=False, label=fields[name].label)
+            else:
+                fields[name] = serializers.CharField(required=False, allow_blank=True, label=fields[name].label)
         return fields
 
     def to_representation(self, instance):
@@ -73,6 +76,12 @@ class DisasterLossReportSerializer(serializers.ModelSerializer):
             value = getattr(instance, name)
             data[name] = value if name in services.COUNT_FIELDS else f"{value:.2f}"
         return data
+
+
+class LossTotalsSerializer(serializers.Serializer):
+    townships = serializers.ListField(child=serializers.DictField(), help_text="每个乡镇最新一次审核通过的报告的各项指标")
+    total = serializers.DictField(help_text="县级汇总：各乡镇之和（面积、金额为两位小数的文本）")
+    count = serializers.IntegerField(help_text="计入汇总的乡镇数")
 
 
 class ReturnSerializer(serializers.Serializer):
@@ -93,6 +102,7 @@ class DisasterEventViewSet(ServiceViewSet):
     save_service = staticmethod(services.save_event)
     delete_service = staticmethod(services.delete_event)
 
+    @extend_schema(responses=LossTotalsSerializer)
     @action(detail=True, methods=["get"])
     def totals(self, request, pk=None):
         """The county's figures: each township's accepted current report and their exact sum."""

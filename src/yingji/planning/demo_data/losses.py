@@ -110,7 +110,7 @@ def _current_event(county, regions):
             at + datetime.timedelta(minutes=45), at + datetime.timedelta(minutes=70), remarks="初步统计。")
     _report(event, regions[second_code], Report.FOLLOWUP, figures(second), timezone.now() - datetime.timedelta(hours=2),
             remarks="截至昨日24时。")
-    # 通旅镇: 初报 waiting for review.
+    # 高寺镇: 初报 waiting for review.
     _report(event, regions[third_code], Report.INITIAL, figures(third), at + datetime.timedelta(minutes=50),
             remarks="初步统计。")
     # 天池街道: 初报 still a draft (past its deadline: flagged overdue).
@@ -121,6 +121,10 @@ def _current_event(county, regions):
 def load(log):
     county = Region.objects.filter(code=COUNTY).first()
     if county is None:
+        return
+    loaded = DisasterEvent.objects.filter(is_demo=True)
+    if loaded.exists():  # idempotent: the demo's events are loaded once (their reports are a history, not a registry)
+        log(f"灾情报告：灾害过程 {loaded.count()} 个（已载入）")
         return
     regions = {r.code: r for r in Region.objects.filter(parent=county)}
     events = [_past_event(county, regions, *spec) for spec in EVENTS]

@@ -24,7 +24,7 @@ COUNT_FIELDS = ("affected_people", "deaths", "missing", "relocated", "needing_ai
 AREA_FIELDS = ("crop_affected_ha", "crop_damaged_ha", "crop_lost_ha")
 BREAKDOWN_FIELDS = ("loss_agriculture", "loss_industry", "loss_infrastructure", "loss_public", "loss_household")
 MONEY_FIELDS = ("direct_loss", *BREAKDOWN_FIELDS)
-FIGURE_FIELDS = (*COUNT_FIELDS, *AREA_FIELDS, *MONEY_FIELDS)
+FIGURE_FIELDS = (*COUNT_FIELDS[:5], *AREA_FIELDS, *COUNT_FIELDS[5:], *MONEY_FIELDS)  # people, crops, houses, money
 LOSS_FIELDS = FIGURE_FIELDS  # the name other areas (indicators) import
 
 

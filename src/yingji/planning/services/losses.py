@@ -339,12 +339,12 @@ def _require_status(report: DisasterLossReport, allowed: tuple, action: str):
 def submit_report(actor, report: DisasterLossReport, at=None) -> DisasterLossReport:
     """草稿/已退回 → 待审核, marked 迟报 when past its deadline. `at` (the system only: the demo loader transcribing
     past reports) is when it was submitted."""
+    now = _when(actor, at)
     report = _report_for_write(actor, report, "planning.change_disasterlossreport")
     _require_status(report, Report.EDITABLE, "报送")
     errors = check_figures({f: getattr(report, f) for f in FIGURE_FIELDS}) | _check_stage(report)
     if errors:
         raise ValidationError(errors)
-    now = _when(actor, at)
     due = township_due(report.event, report.stage, report.covers_on)
     update_audited(actor, Report.objects.filter(pk=report.pk), status=Report.SUBMITTED, submitted_at=now,
                    submitted_by=person(actor), due_at=due, late=due is not None and now > due, return_reason="")
@@ -355,9 +355,10 @@ def submit_report(actor, report: DisasterLossReport, at=None) -> DisasterLossRep
 def accept_report(actor, report: DisasterLossReport, at=None) -> DisasterLossReport:
     """The county accepts: 待审核 → 已审核; the township's current report for the event is recomputed."""
     _county_actor(actor)
+    now = _when(actor, at)
     report = _report_for_write(actor, report, REVIEW)
     _require_status(report, (Report.SUBMITTED,), "审核通过")
-    update_audited(actor, Report.objects.filter(pk=report.pk), status=Report.ACCEPTED, reviewed_at=_when(actor, at),
+    update_audited(actor, Report.objects.filter(pk=report.pk), status=Report.ACCEPTED, reviewed_at=now,
                    reviewed_by=person(actor))
     refresh_current(actor, report.event_id, report.region_id)
     return Report.objects.get(pk=report.pk)
@@ -408,7 +409,9 @@ def _sums() -> dict:
 
 
 def _zeroed(row: dict) -> dict:
-    return {f: (row.get(f) if row.get(f) is not None else (0 if f in COUNT_FIELDS else Decimal("0.00")))
+    """Every figure of a row of sums: 0 for none, money and areas to the cent (SQLite sums decimals as floats:
+    exact to the cent at any realistic size, with trailing noise removed here)."""
+    return {f: int(row.get(f) or 0) if f in COUNT_FIELDS else Decimal(str(row.get(f) or 0)).quantize(CENT)
             for f in FIGURE_FIELDS}
 
 
@@ -433,6 +436,7 @@ def file_upward(actor, event: DisasterEvent, stage: str, covers_on=None, at=None
     when, marked 迟报 past the 制度's county deadline. A 核报 needs every reporting township's current report to be
     its accepted 核报, and nothing left pending."""
     _county_actor(actor)
+    now = _when(actor, at)
     event = DisasterEvent.objects.select_for_update().select_related("region").get(pk=event.pk)
     require_region(actor, county_of(event.region))
     errors = _check_filing(event, stage, covers_on)
@@ -443,7 +447,6 @@ def file_upward(actor, event: DisasterEvent, stage: str, covers_on=None, at=None
     else:
         covers_on = None
     totals = aggregate(event)
-    now = _when(actor, at)
     due = county_due(event, stage, covers_on)
     snapshot = {"source": SOURCE, "total": _json_figures(totals["total"]),
                 "townships": [{"region_id": t["region_id"], "name": t["name"], "code": t["code"],

@@ -51,7 +51,7 @@ class DisasterEventForm(_ServiceForm):
         super().__init__(*args, user=user, **kwargs)
         self.fields["region"].queryset = self.fields["region"].queryset.filter(
             level__in=(divisions.COUNTY, divisions.TOWNSHIP)).order_by("code")
-        self.fields["incident"].queryset = self.fields["incident"].queryset.order_by("-occurred_at")[:200]
+        self.fields["incident"].queryset = self.fields["incident"].queryset.filter(is_drill=False).order_by("-occurred_at")
 
 
 class LossReportForm(_ServiceForm):
@@ -136,7 +136,7 @@ class LossEventDetailView(ScopedMixin, DetailView):
             total_row=[totals["total"][f] for f in FIGURE_FIELDS] if totals["total"] else None, fields=[(f, services.label(f)) for f in FIGURE_FIELDS],
             table_fields=[(f, services.label(f)) for f in ("affected_people", "deaths", "missing", "relocated",
                                                            "needing_aid", "crop_affected_ha", "direct_loss")],
-            filings=event.filings.select_related("filed_by"),
+            filings=event.filings.select_related("filed_by") if _county_or_above(user) else None,
             deadlines=[(label, services.county_due(event, stage), services.township_due(event, stage))
                        for stage, label in Report.STAGE_CHOICES if stage != Report.FOLLOWUP],
             file_form=FileForm(initial={"covers_on": timezone.localdate()}, auto_id="file-%s")
@@ -287,21 +287,21 @@ class LossReturnView(_Step):
 
 
 urlpatterns = [
-    path("losses/", LossEventListView.as_view(), name="loss_event_list"),
-    path("losses/events/add/", LossEventFormView.as_view(), name="loss_event_add"),
-    path("losses/events/<int:pk>/", LossEventDetailView.as_view(), name="loss_event_detail"),
-    path("losses/events/<int:pk>/edit/", LossEventFormView.as_view(), name="loss_event_edit"),
-    path("losses/events/<int:pk>/delete/", LossEventDeleteView.as_view(), name="loss_event_delete"),
-    path("losses/events/<int:pk>/file/", LossFileView.as_view(), name="loss_event_file"),
-    path("losses/reports/", LossReportListView.as_view(), name="loss_report_list"),
-    path("losses/reports/export/", LossReportExportView.as_view(), name="loss_report_export"),
-    path("losses/reports/add/", LossReportFormView.as_view(), name="loss_report_add"),
-    path("losses/reports/<int:pk>/", LossReportDetailView.as_view(), name="loss_report_detail"),
-    path("losses/reports/<int:pk>/edit/", LossReportFormView.as_view(), name="loss_report_edit"),
-    path("losses/reports/<int:pk>/delete/", LossReportDeleteView.as_view(), name="loss_report_delete"),
-    path("losses/reports/<int:pk>/submit/", LossSubmitView.as_view(), name="loss_report_submit"),
-    path("losses/reports/<int:pk>/accept/", LossAcceptView.as_view(), name="loss_report_accept"),
-    path("losses/reports/<int:pk>/return/", LossReturnView.as_view(), name="loss_report_return"),
+    path("planning/losses/", LossEventListView.as_view(), name="loss_event_list"),
+    path("planning/losses/events/add/", LossEventFormView.as_view(), name="loss_event_add"),
+    path("planning/losses/events/<int:pk>/", LossEventDetailView.as_view(), name="loss_event_detail"),
+    path("planning/losses/events/<int:pk>/edit/", LossEventFormView.as_view(), name="loss_event_edit"),
+    path("planning/losses/events/<int:pk>/delete/", LossEventDeleteView.as_view(), name="loss_event_delete"),
+    path("planning/losses/events/<int:pk>/file/", LossFileView.as_view(), name="loss_event_file"),
+    path("planning/losses/reports/", LossReportListView.as_view(), name="loss_report_list"),
+    path("planning/losses/reports/export/", LossReportExportView.as_view(), name="loss_report_export"),
+    path("planning/losses/reports/add/", LossReportFormView.as_view(), name="loss_report_add"),
+    path("planning/losses/reports/<int:pk>/", LossReportDetailView.as_view(), name="loss_report_detail"),
+    path("planning/losses/reports/<int:pk>/edit/", LossReportFormView.as_view(), name="loss_report_edit"),
+    path("planning/losses/reports/<int:pk>/delete/", LossReportDeleteView.as_view(), name="loss_report_delete"),
+    path("planning/losses/reports/<int:pk>/submit/", LossSubmitView.as_view(), name="loss_report_submit"),
+    path("planning/losses/reports/<int:pk>/accept/", LossAcceptView.as_view(), name="loss_report_accept"),
+    path("planning/losses/reports/<int:pk>/return/", LossReturnView.as_view(), name="loss_report_return"),
 ]
 
 # (label, url name, permission) entries of the 规划实施 menu
