@@ -83,11 +83,27 @@ def _draw(owner):
                                        "pool_region": region, "enterprise_count": 1, "inspectors_per_enterprise": 2})
 
 
+def _indicator_value(owner):
+    """A manual value of an indicator of the owner's township (the demo's indicators are the county's)."""
+    from decimal import Decimal
+
+    from yingji.planning.models import Indicator, IndicatorManualValue
+    from yingji.planning.services import indicators
+
+    indicator = indicators.save_indicator(None, Indicator(), {
+        "region": owner.region, "plan": "乡镇安全生产目标（跨乡镇检查）", "code": "X-1", "name": "安全培训覆盖率",
+        "formula": "manual", "period_start": 2021, "target_kind": "ge", "target_value": Decimal("95"),
+        "target_year": 2025, "attribute": "预期性"})
+    return indicators.save_manual_value(None, IndicatorManualValue(), {
+        "indicator": indicator, "year": 2023, "value": Decimal("96.5"), "source_note": "乡镇年度工作总结"})
+
+
 MAKERS = {
     "safety.RiskScheme": _risk_scheme,  # the demo's bureaus keep the default bands
     "safety.Draw": _draw,  # the demo's draws are the county's
     "incidents.PublicReport": _public_report,
     "plans.Activation": _activation,
+    "planning.IndicatorManualValue": _indicator_value,  # the demo has none: manual values are the exception
     "plans.Task": lambda owner: (activation := _activation(owner)) and activation.tasks.order_by("pk").first(),
 }
 

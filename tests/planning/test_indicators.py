@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from yingji.core.imports import run_import
 from yingji.core.models import Region, User
 from yingji.incidents.services import incidents
-from yingji.planning.demo_data import indicators as demo
+from yingji.planning.demo_data import indicators as demo_indicators
 from yingji.planning.models import Indicator, IndicatorManualValue, RegionYearStat
 from yingji.planning.services import indicators as services
 
@@ -51,7 +51,15 @@ def figure(result, year, region=None):
     return next(f for f in figures if f.year == year)
 
 
+def numerators(indicators, year, region=None):
+    return [figure(r, year, region).numerator for r in services.compute(indicators, townships=True)]
+
+
 def test_production_deaths_count_non_drill_production_incidents_with_missing(demo, user):
+    county, industrial = indicator("production_deaths"), indicator("industrial_deaths_per_100k")
+    huilan = Region.objects.get(code="512022102")
+    before_county, before_industrial = numerators([county, industrial], 2022)
+    before_huilan = numerators([county, industrial], 2022, huilan)
     counted = accident(deaths=2, missing=1)  # 危化品泄漏: 生产经营活动 by default
     accident(code="12H02", deaths=1, where=TIANCHI)  # 道路交通: 493号令 applies, not 工矿商贸
     accident(deaths=5, is_drill=True)  # a drill
@@ -59,33 +67,39 @@ def test_production_deaths_count_non_drill_production_incidents_with_missing(dem
     accident(deaths=7, production_activity="unknown")  # 待核实: not counted until verified
     duplicate = accident(deaths=2, missing=1)
     incidents.merge_incidents(user("commander"), duplicate, counted, "重复接报")
-    county = indicator("production_deaths")
-    industrial = indicator("industrial_deaths_per_100k")
-    result, ind = services.compute([county, industrial], townships=True)
-    assert figure(result, 2022).value == 4  # 2 + 1 下落不明 + 1 road death
-    huilan = Region.objects.get(code="512022102")
-    assert figure(result, 2022, huilan).value == 3
+    after_county, after_industrial = numerators([county, industrial], 2022)
+    assert (after_county - before_county, after_industrial - before_industrial) == (4, 3)
+    after_huilan = numerators([county, industrial], 2022, huilan)
+    assert [a - b for a, b in zip(after_huilan, before_huilan, strict=True)] == [3, 3]
+    result = services.compute([industrial], townships=True)[0]
     employees = RegionYearStat.objects.get(region=huilan, year=2022).industrial_employees
-    assert figure(ind, 2022, huilan).value == pytest.approx(3 * 100_000 / employees)
-    assert figure(ind, 2022, huilan).numerator == 3  # the road death is not 工矿商贸
+    assert figure(result, 2022, huilan).value == pytest.approx(after_huilan[1] * 100_000 / employees)
 
 
 def test_year_is_the_local_year_of_occurrence(demo):
+    deaths = indicator("production_deaths")
+    before = [figure(services.compute([deaths])[0], y).value for y in (2022, 2023)]
     accident(when=datetime(2022, 12, 31, 17, 30, tzinfo=ZoneInfo("UTC")), deaths=1)  # 2023-01-01 01:30 in 北京时间
-    result = services.compute([indicator("production_deaths")])[0]
-    assert (figure(result, 2022).value, figure(result, 2023).value) == (0, 1)
+    after = [figure(services.compute([deaths])[0], y).value for y in (2022, 2023)]
+    assert (after[0] - before[0], after[1] - before[1]) == (0, 1)
 
 
 def test_missing_denominator_is_said_never_guessed(demo, user):
-    accident(deaths=1)
     rate = indicator("deaths_per_gdp", region_code="512022102")
     stat = RegionYearStat.objects.get(region=rate.region, year=2022)
     gdp = stat.gdp_yi
     services.save_year_stat(user("admin"), stat, {"gdp_yi": None})
     shown = figure(services.compute([rate])[0], 2022)
-    assert (shown.value, shown.missing, shown.numerator) == (None, services.MISSING_DENOMINATOR, 1)
+    assert (shown.value, shown.missing) == (None, services.MISSING_DENOMINATOR) and shown.numerator is not None
     services.save_year_stat(user("admin"), stat, {"gdp_yi": gdp})
-    assert figure(services.compute([rate])[0], 2022).value == pytest.approx(1 / float(gdp))
+    shown = figure(services.compute([rate])[0], 2022)
+    assert shown.value == pytest.approx(shown.numerator / float(gdp))
+
+
+def test_demo_accidents_give_visible_figures(demo):
+    deaths = services.compute(Indicator.objects.filter(code="LZ14-1"))[0]
+    assert [figure(deaths, y).value for y in range(2020, 2026)] == [7, 4, 3, 3, 2, 2]
+    assert deaths.baseline == 7 and deaths.baseline_computed and deaths.goal == pytest.approx(5.95) and deaths.met
 
 
 def test_demo_county_2025_industrial_employees_missing(demo):
@@ -130,7 +144,7 @@ def test_bad_indicator_names_the_field(demo, user):
 
 def test_demo_transcribes_the_seed_table_exactly(demo):
     rows = [(i.number, i.name, i.target_label, i.attribute, i.baseline_value, i.responsible_units)
-            for i in Indicator.objects.filter(plan=demo.PLAN).order_by("number")]
+            for i in Indicator.objects.filter(plan=demo_indicators.PLAN).order_by("number")]
     assert rows == [
         (1, "生产安全事故死亡人数", "下降15%", "约束性", None, ""),
         (2, "单位全县生产总值生产安全事故死亡率", "下降33%", "约束性", None, ""),
@@ -150,7 +164,7 @@ def test_seed_file_table_matches_the_data_file():
     cells = [line.strip() for line in table.splitlines()[1:] if line.strip()]
     printed = [tuple(cells[i:i + 4]) for i in range(0, len(cells), 4)]
     assert printed == [(r["number"], r["printed_name"], r["printed_target"], r["printed_attribute"])
-                       for r in demo.seed_rows()]
+                       for r in demo_indicators.seed_rows()]
 
 
 def test_demo_denominators_are_marked_and_the_county_is_the_sum(demo):
@@ -169,7 +183,7 @@ def test_api_actuals_and_bad_input(demo, api):
     body = api("admin").get(f"/api/indicators/{target.pk}/actuals/").json()
     assert (body["target"]["label"], body["attribute"]) == ("下降15%", "约束性")
     year = next(a for a in body["actuals"] if a["year"] == 2022)
-    assert year["value"] == 1 and f"/planning/indicators/{target.pk}/records/?year=2022" in year["records_url"]
+    assert year["value"] == 3 + 1 and f"/indicators/{target.pk}/records/?year=2022" in year["records_url"]
     assert any(t["name"] == "回澜镇" for t in body["townships"])
     refused = api("admin").post("/api/region-year-stats/", {
         "region": target.region_id, "year": 2019, "gdp_yi": "12.123456"}, format="json")
@@ -182,26 +196,40 @@ def test_api_actuals_and_bad_input(demo, api):
     assert "不能超过100%" in refused.json()["error"]["fields"]["target_value"][0]
 
 
+def test_api_manual_value_needs_a_source_and_shows_as_manual(demo, api):
+    target = Indicator.objects.get(code="LZ14-5")
+    url = f"/api/indicators/{target.pk}/manual-value/"
+    refused = api("admin").post(url, {"year": 2021, "value": "0.5"}, format="json")
+    assert refused.status_code == 400 and "必须注明来源" in refused.json()["error"]["fields"]["source_note"][0]
+    assert api("admin").post(url, {"year": 2021, "value": "0.5", "source_note": "市应急局通报"},
+                             format="json").status_code == 200
+    year = next(a for a in api("admin").get(f"/api/indicators/{target.pk}/actuals/").json()["actuals"]
+                if a["year"] == 2021)
+    assert (year["value"], year["manual"], year["source_note"]) == (0.5, True, "市应急局通报")
+    assert api("admin").post(url, {"year": 2021, "value": None}, format="json").status_code == 204
+    assert not IndicatorManualValue.objects.filter(indicator=target).exists()
+
+
 def test_records_page_lists_what_the_figure_counts_within_scope(demo, web):
     mine = accident(deaths=1)
     theirs = accident(deaths=2, where=TIANCHI)
-    accident(deaths=9, is_drill=True)
+    drill = accident(deaths=9, is_drill=True)
     target = Indicator.objects.get(code="LZ14-1")
-    page = web("admin").get(f"/planning/indicators/{target.pk}/records/?year=2022").content.decode()
-    assert mine.number in page and theirs.number in page and "演练" not in page
-    township = web("township2").get(f"/planning/indicators/{target.pk}/records/?year=2022")
+    page = web("admin").get(f"/indicators/{target.pk}/records/?year=2022").content.decode()
+    assert mine.number in page and theirs.number in page and drill.number not in page
+    township = web("township2").get(f"/indicators/{target.pk}/records/?year=2022")
     assert township.status_code == 404  # the county's indicator is not a township's record
-    bad = web("admin").get(f"/planning/indicators/{target.pk}/records/?year=abc")
+    bad = web("admin").get(f"/indicators/{target.pk}/records/?year=abc")
     assert bad.status_code == 400 and "年份" in bad.content.decode()
 
 
 def test_pages_show_targets_actuals_and_missing_denominators(demo, web):
     client = web("admin")
-    listing = client.get("/planning/indicators/").content.decode()
+    listing = client.get("/indicators/").content.decode()
     assert "生产安全事故死亡人数" in listing and "下降15%" in listing and "约束性" in listing
-    detail = client.get(f"/planning/indicators/{Indicator.objects.get(code='LZ14-3').pk}/").content.decode()
+    detail = client.get(f"/indicators/{Indicator.objects.get(code='LZ14-3').pk}/").content.decode()
     assert "缺少分母数据" in detail and "查看记录" in detail
-    assert client.get("/planning/region-year-stats/").status_code == 200
+    assert client.get("/region-year-stats/").status_code == 200
 
 
 def _sheet(rows):

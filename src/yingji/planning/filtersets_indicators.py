@@ -1,11 +1,11 @@
-"""FilterSets of plan indicators, their manual values and the yearly denominators: shared by the list pages,
+"""FilterSets of plan indicators and the yearly denominators: shared by the list pages,
 their exports and the API."""
 
 import django_filters as filters
 
 from yingji.core.filtersets import IntegerFilter, ScopedFilterSet
 
-from .models import Indicator, IndicatorManualValue, RegionYearStat
+from .models import Indicator, RegionYearStat
 
 
 class IndicatorFilterSet(ScopedFilterSet):
@@ -14,12 +14,6 @@ class IndicatorFilterSet(ScopedFilterSet):
     class Meta:
         model = Indicator
         fields = ["formula", "attribute", "target_kind", "target_year", "annual_average"]
-
-
-class IndicatorManualValueFilterSet(ScopedFilterSet):
-    class Meta:
-        model = IndicatorManualValue
-        fields = ["indicator", "year"]
 
 
 class RegionYearStatFilterSet(ScopedFilterSet):

@@ -30,6 +30,18 @@ ACTUALS_SCHEMA = {"type": "object", "description": "指标及其逐年实际值�
                   "missing 说明无数值的原因（如“缺少分母数据”），manual 表示手工填报值，records_url 为计算所依记录。"}
 
 
+class ManualValueSerializer(serializers.ModelSerializer):
+    value = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True, label="数值",
+                                     help_text="null：删除该年的手工填报值")
+    source_note = serializers.CharField(max_length=255, required=False, allow_blank=True, label="数据来源说明")
+
+    class Meta:
+        model = IndicatorManualValue
+        fields = ["id", "year", "value", "source_note", "is_demo"]
+        read_only_fields = ["id", "is_demo"]
+        validators = []
+
+
 class IndicatorViewSet(ServiceViewSet):
     queryset = Indicator.objects.select_related("region")
     serializer_class = IndicatorSerializer
@@ -49,23 +61,20 @@ class IndicatorViewSet(ServiceViewSet):
                              for r, figures in result.townships]
         return Response(body)
 
-
-class ManualValueSerializer(serializers.ModelSerializer):
-    indicator = ScopedRelatedField(queryset=Indicator.objects.all(), label="指标")
-
-    class Meta:
-        model = IndicatorManualValue
-        fields = ["id", "indicator", "year", "value", "source_note", "is_demo"]
-        read_only_fields = ["is_demo"]
-        validators = []
-
-
-class ManualValueViewSet(ServiceViewSet):
-    queryset = IndicatorManualValue.objects.select_related("indicator__region")
-    serializer_class = ManualValueSerializer
-    filterset_class = filtersets.IndicatorManualValueFilterSet
-    save_service = staticmethod(services.save_manual_value)
-    delete_service = staticmethod(services.delete_manual_value)
+    @extend_schema(request=ManualValueSerializer, responses={200: ManualValueSerializer, 204: None})
+    @action(detail=True, methods=["post"], url_path="manual-value")
+    def manual_value(self, request, pk=None):
+        """Enter (or correct) the indicator's value of one year by hand, with its source; "value": null removes
+        it. A manual value is shown as manual wherever it appears."""
+        indicator = self.get_object()
+        serializer = ManualValueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = services.set_manual_value(request.user, indicator, data["year"], data.get("value"),
+                                          data.get("source_note", ""))
+        if entry is None:
+            return Response(status=204)
+        return Response(ManualValueSerializer(entry).data)
 
 
 class RegionYearStatSerializer(serializers.ModelSerializer):
@@ -90,6 +99,5 @@ class RegionYearStatViewSet(ServiceViewSet):
 
 ROUTES = [
     ("indicators", IndicatorViewSet, "indicator"),
-    ("indicator-values", ManualValueViewSet, "indicatormanualvalue"),
     ("region-year-stats", RegionYearStatViewSet, "regionyearstat"),
 ]

@@ -20,7 +20,7 @@ What counts (decided with seed 002 and 493号令):
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,6 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
@@ -148,6 +147,19 @@ def _year_bounds(years):
     return first, after
 
 
+def year_of(field: str, years, dates=False):
+    """The local calendar year of `field` as plain comparisons with each year's bounds (CASE WHEN …): no per-row
+    time-zone conversion (on SQLite ExtractYear with a tzinfo is a Python function called for every row)."""
+    whens = []
+    for year in years:
+        if dates:
+            first, after = date(year, 1, 1), date(year + 1, 1, 1)
+        else:
+            first, after = _year_bounds([year])
+        whens.append(When(**{f"{field}__gte": first, f"{field}__lt": after}, then=Value(year)))
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
 def production_filter() -> Q:
     """Incidents whose deaths and missing count as 生产安全事故 deaths (see the module's note)."""
     excluded = {code[:3] for code, row in accidents._scope_rows().items() if row["excluded_as"]}
@@ -175,7 +187,7 @@ def incident_queryset(root: Region, years):
 def incident_sums(root: Region, years) -> tuple:
     """(region ids, years, {production, industrial}) of production-safety deaths + missing, grouped in SQL."""
     dead = F("deaths") + F("missing")
-    rows = list(incident_queryset(root, years).annotate(year=ExtractYear("occurred_at", tzinfo=TZ))
+    rows = list(incident_queryset(root, years).annotate(year=year_of("occurred_at", years))
                 .values("region_id", "year")
                 .annotate(production=Sum(dead),
                           industrial=Sum(Case(When(industrial_filter(), then=dead), default=Value(0),
@@ -198,7 +210,8 @@ def loss_queryset(root: Region, years):
     if model is None:
         return None
     return model.objects.filter(is_current=True, region__path__startswith=root.path,
-                                event__started_on__year__gte=min(years), event__started_on__year__lte=max(years))
+                                event__started_on__gte=date(min(years), 1, 1),
+                                event__started_on__lt=date(max(years) + 1, 1, 1))
 
 
 def loss_sums(root: Region, years) -> tuple | None:
@@ -207,7 +220,7 @@ def loss_sums(root: Region, years) -> tuple | None:
     queryset = loss_queryset(root, years)
     if queryset is None:
         return None
-    rows = list(queryset.annotate(year=ExtractYear("event__started_on")).values("region_id", "year")
+    rows = list(queryset.annotate(year=year_of("event__started_on", years, dates=True)).values("region_id", "year")
                 .annotate(dead=Sum(F("deaths") + F("missing")), affected=Sum("affected_people"),
                           loss=Sum("direct_loss")).order_by())
     cents = [int((r["loss"] or Decimal(0)) * 100) for r in rows]
@@ -472,6 +485,18 @@ def save_manual_value(actor, entry: IndicatorManualValue, data: dict) -> Indicat
 
 def delete_manual_value(actor, entry: IndicatorManualValue):
     delete_scoped(actor, entry, field="indicator")
+
+
+@transaction.atomic
+def set_manual_value(actor, indicator: Indicator, year: int, value, source_note: str):
+    """The API's way in: the year's manual value created or corrected; value None removes it."""
+    entry = IndicatorManualValue.objects.filter(indicator=indicator, year=year).first()
+    if value is None:
+        if entry is not None:
+            delete_manual_value(actor, entry)
+        return None
+    return save_manual_value(actor, entry or IndicatorManualValue(),
+                             {"indicator": indicator, "year": year, "value": value, "source_note": source_note})
 
 
 def _check_stat(stat: RegionYearStat):

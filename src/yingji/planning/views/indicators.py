@@ -2,7 +2,6 @@
 target, with the trend), an indicator's page (per year and per township, each figure linked to its records), the
 records behind a figure, manual values, and the yearly denominators (entry, Excel import and export)."""
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import path
 from django.utils import timezone
