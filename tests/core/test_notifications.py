@@ -145,7 +145,7 @@ def test_each_source_costs_at_most_two_queries(demo, open_incident):
     open_incident(reported_at=timezone.now() - timedelta(minutes=70), occurred_at=timezone.now() - timedelta(hours=2))
     _workflow_waiting(open_incident)
     who = {"reports_to_sign": "leader", "deliveries": "city_duty", "overdue_major_hazards": "inspector",
-           "hazards_to_accept": "inspector"}  # the rest wait for the county duty officer
+           "hazards_to_accept": "inspector", "plan_tasks": "city_duty", "meeting_decisions": "admin"}  # the rest wait for the county duty officer
     for found in notifications.sources():
         person = user(who.get(found.key, "duty"))
         notifications.collect(person)  # permissions and roles cached, as on every poll after the first in a request

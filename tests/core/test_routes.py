@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from tests.planning.test_tasks_makers import MAKERS as PLANNING_TASK_MAKERS
 
 from yingji.core.models import AuditEntry, User
 from yingji.core.scoping import region_path_lookup, scope
@@ -106,6 +107,7 @@ MAKERS = {
     "planning.IndicatorManualValue": _indicator_value,  # the demo has none: manual values are the exception
     "plans.Task": lambda owner: (activation := _activation(owner)) and activation.tasks.order_by("pk").first(),
 }
+MAKERS.update(PLANNING_TASK_MAKERS)  # a plan task and a 联席会议 decision of a township (the demo's are the city's)
 
 # Models for which no record of the other township can be had at all, and why (none today).
 NO_OTHER_TOWNSHIP_RECORD: dict[str, str] = {}

@@ -20,33 +20,22 @@ def _today(now):
     return timezone.localdate(now)  # Beijing's day, not UTC's
 
 
-def tasks_due(user, now):
-    """Open tasks whose deadline is today or within YINGJI_PLANNING_TASK_REMIND_DAYS, the soonest first."""
-    today = _today(now)
-    horizon = today + timedelta(days=settings.YINGJI_PLANNING_TASK_REMIND_DAYS)
+def tasks_waiting(user, now):
+    """Open tasks overdue or due within YINGJI_PLANNING_TASK_REMIND_DAYS, the earliest deadline first (the longest
+    overdue first, then the soonest due): the bell reminds before the deadline and every day after it until done."""
+    horizon = _today(now) + timedelta(days=settings.YINGJI_PLANNING_TASK_REMIND_DAYS)
     return (scope(PlanTask.objects.select_related("plan"), user).exclude(status=PlanTask.DONE)
-            .filter(deadline__gte=today, deadline__lte=horizon).order_by("deadline", "number", "pk"))
+            .filter(deadline__lte=horizon).order_by("deadline", "number", "pk"))
 
 
-def task_due_item(task, now) -> Item:
+def task_item(task, now) -> Item:
     days = (task.deadline - _today(now)).days
-    return Item(id=f"plantask-due-{task.pk}", title=f"（{task.number}）{task.title}", time=None,
-                url=reverse("planning:task_detail", args=[task.pk]), kind="规划任务即将到期",
-                note=f"完成期限 {task.deadline:%Y-%m-%d}，" + ("今天到期" if days == 0 else f"还有 {days} 天")
-                + f"，当前进度 {task.percent}%")
-
-
-def tasks_overdue(user, now):
-    """Tasks past their deadline and not done, the longest overdue first."""
-    return (scope(PlanTask.objects.select_related("plan"), user).exclude(status=PlanTask.DONE)
-            .filter(deadline__lt=_today(now)).order_by("deadline", "number", "pk"))
-
-
-def task_overdue_item(task, now) -> Item:
-    days = (_today(now) - task.deadline).days
-    return Item(id=f"plantask-overdue-{task.pk}", title=f"（{task.number}）{task.title}", time=None,
-                url=reverse("planning:task_detail", args=[task.pk]), kind="规划任务逾期未完成",
-                note=f"完成期限 {task.deadline:%Y-%m-%d}，已逾期 {days} 天，当前进度 {task.percent}%")
+    late = days < 0
+    when = f"已逾期 {-days} 天" if late else ("今天到期" if days == 0 else f"还有 {days} 天")
+    return Item(id=f"plantask-{'overdue' if late else 'due'}-{task.pk}", title=f"（{task.number}）{task.title}",
+                time=None, url=reverse("planning:task_detail", args=[task.pk]),
+                kind="规划任务逾期未完成" if late else "规划任务即将到期",
+                note=f"完成期限 {task.deadline:%Y-%m-%d}，{when}，当前进度 {task.percent}%")
 
 
 def decisions_waiting(user, now):
@@ -73,10 +62,8 @@ def decision_item(decision, now) -> Item:
 
 
 SOURCES = [
-    Source(key="plan_tasks_overdue", label="逾期未完成的规划任务", url="planning:task_list",
-           perm="planning.view_plantask", waiting=tasks_overdue, item=task_overdue_item),
-    Source(key="plan_tasks_due", label="即将到期的规划任务", url="planning:task_list",
-           perm="planning.view_plantask", waiting=tasks_due, item=task_due_item),
+    Source(key="plan_tasks", label="到期或逾期的规划任务", url="planning:task_list",
+           perm="planning.view_plantask", waiting=tasks_waiting, item=task_item),
     Source(key="meeting_decisions", label="待办结的议定事项", url="planning:meeting_list",
            perm="planning.view_decision", waiting=decisions_waiting, item=decision_item),
 ]

@@ -11,6 +11,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from yingji.core.api_base import ScopedLedgerViewSet, ScopedRelatedField, ServiceViewSet
+from yingji.core.api_policy import ServiceChecked
+from yingji.core.middleware import body_limit
 from yingji.core.models import Organisation, Region
 
 from .. import filtersets_tasks as filtersets
@@ -87,7 +89,9 @@ class PlanTaskViewSet(ServiceViewSet):
     delete_service = staticmethod(services.delete_task)
 
     @extend_schema(request=ProgressReportSerializer, responses={201: ProgressReportSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @body_limit()  # uploads refused unread over MAX_UPLOAD_MB + 1 MB
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser],
+            permission_classes=[ServiceChecked])
     def report(self, request, pk=None):
         """本单位报告任务进展（文字、完成进度 0–100、附件）。"""
         task = self.get_object()
@@ -126,6 +130,10 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedLedgerViewSet):
     serializer_class = ProgressReportSerializer
     filterset_class = filtersets.ProgressReportFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @body_limit()  # uploads refused unread over MAX_UPLOAD_MB + 1 MB
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -187,7 +195,7 @@ class DecisionViewSet(ServiceViewSet):
     delete_service = staticmethod(services.delete_decision)
 
     @extend_schema(request=CloseSerializer, responses=DecisionSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[ServiceChecked])
     def close(self, request, pk=None):
         """办结议定事项（责任单位或规划人员），须填写办结情况。"""
         decision = self.get_object()

@@ -231,6 +231,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '议定事项',
                 'verbose_name_plural': '议定事项',
                 'ordering': ['meeting', 'number'],
+                'permissions': [('close_decision', '办结议定事项（责任单位或规划人员）')],
             },
         ),
         migrations.CreateModel(

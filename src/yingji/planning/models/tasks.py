@@ -210,6 +210,7 @@ class Decision(Record):
     class Meta:
         verbose_name = verbose_name_plural = "议定事项"
         ordering = ["meeting", "number"]
+        permissions = [("close_decision", "办结议定事项（责任单位或规划人员）")]
         constraints = [models.UniqueConstraint(fields=["meeting", "number"], name="decision_unique_number")]
 
     def __str__(self):

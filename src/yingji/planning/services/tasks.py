@@ -2,18 +2,20 @@
 (议定事项). Every change: one transaction, Chinese errors naming the field, an audit entry (core.services)."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from yingji.core import audit, roles
 from yingji.core.models import AuditEntry, Organisation
 from yingji.core.scoping import scope_actor
 from yingji.core.services import delete_scoped, require_perm, save_audited, save_scoped, update_audited
+from yingji.core.tasks import schedule_once
 from yingji.core.uploads import check_attachment
 
 from ..models import (
@@ -323,14 +325,31 @@ def refresh_overdue(on: date | None = None) -> dict:
     return {"tasks": tasks, "decisions": changed - tasks}
 
 
+@task()
+def refresh_overdue_flags(reschedule: bool = True) -> dict:
+    """The worker's daily run of refresh_overdue, just after local midnight (when yesterday's deadlines pass);
+    `yingji planning tasks-overdue --schedule` starts the chain, as warnings' expiry does."""
+    changed = refresh_overdue()
+    if reschedule:
+        schedule_overdue_refresh()
+    return changed
+
+
+def schedule_overdue_refresh() -> bool:
+    """Queue the next run at 00:05 Beijing time, unless the backend cannot defer or one is queued already."""
+    tomorrow = today() + timedelta(days=1)
+    run_after = timezone.make_aware(datetime.combine(tomorrow, time(0, 5)), timezone.get_default_timezone())
+    return schedule_once(refresh_overdue_flags, run_after)
+
+
 # --- the half-year report's helper ---------------------------------------------------------------------------
 
 def progress_summary(region, start: date, end: date) -> dict:
     """Task progress and meeting decisions of `region` and below for the half-year report (h-reports).
 
     Tasks: every task of a plan of the region (or below) whose implementation period overlaps [start, end], as of
-    `end`: the latest report on or before `end` gives percent/status (none: 0 %, 未开始, or the task's own status if
-    it was set by hand to 已完成 before any report). Meetings: those held in [start, end], with their decisions
+    `end`: the latest report on or before `end` gives percent/status (none by then: 0 %, 未开始; a task set to 已完成 by hand
+    and never reported on: 100 %, 已完成). Meetings: those held in [start, end], with their decisions
     as of `end`. Returns:
 
         {"start": date, "end": date,
@@ -343,7 +362,8 @@ def progress_summary(region, start: date, end: date) -> dict:
          "meetings": [{"id", "title", "kind", "kind_label", "date", "decisions_open", "decisions_closed",
                        "decisions_overdue", "decisions": [{"id", "number", "text", "responsible", "deadline",
                        "status": "open"|"done", "closed_on", "closing_note", "overdue": bool}]}],
-         "decision_totals": {"total", "open", "closed", "overdue"}}
+         "decision_totals": {"total", "open", "closed", "overdue"},
+         "regular_meetings": int (例会 held in the period; the 联席会议 meets every half year)}
 
     Decisions closed after `end` count as open at `end`. Dates are local (Asia/Shanghai) days."""
     tasks = (PlanTask.objects.filter(region__path__startswith=region.path, plan__start__lte=end, plan__end__gte=start)
@@ -361,6 +381,7 @@ def progress_summary(region, start: date, end: date) -> dict:
         "decision_totals": {"total": len(decisions), "open": sum(d["status"] == "open" for d in decisions),
                             "closed": sum(d["status"] == "done" for d in decisions),
                             "overdue": sum(d["overdue"] for d in decisions)},
+        "regular_meetings": sum(m["kind"] == JointMeeting.REGULAR for m in meeting_rows),
     }
 
 
@@ -369,14 +390,16 @@ def _local_day(moment) -> date:
 
 
 def _task_row(task: PlanTask, start: date, end: date) -> dict:
-    reports = [r for r in task.reports.select_related("organisation").order_by("reported_at", "pk")
-               if _local_day(r.reported_at) <= end]
+    every = list(task.reports.select_related("organisation").order_by("reported_at", "pk"))
+    reports = [r for r in every if _local_day(r.reported_at) <= end]
     last = reports[-1] if reports else None
     if last is not None:
         percent = last.percent
         status = PlanTask.DONE if percent == 100 else (PlanTask.IN_PROGRESS if percent > 0 else PlanTask.NOT_STARTED)
-    else:
-        percent, status = (100, PlanTask.DONE) if task.status == PlanTask.DONE else (0, PlanTask.NOT_STARTED)
+    elif not every and task.status == PlanTask.DONE:  # marked done by hand, never reported on
+        percent, status = 100, PlanTask.DONE
+    else:  # nothing reported by `end` (what came later is not known then)
+        percent, status = 0, PlanTask.NOT_STARTED
     labels = dict(PlanTask.STATUS_CHOICES)
     return {
         "id": task.pk, "plan": task.plan.title, "number": task.number, "title": task.title,

@@ -119,7 +119,8 @@ class PlanListView(ObjectListView):
     add_url_name = "planning:plan_add"
 
     def base_queryset(self):
-        return ImplementationPlan.objects.select_related("region").annotate(task_count=Count("tasks"))
+        return ImplementationPlan.objects.select_related("region").annotate(task_count=Count("tasks")).order_by(
+            "-start", "title")
 
 
 class PlanFormView(ObjectFormView):
@@ -152,9 +153,9 @@ class TaskListView(ObjectListView):
     def filters(self):
         user = self.request.user
         plans = [(str(p.pk), p.title) for p in scope(ImplementationPlan.objects.all(), user)]
-        unit_ids = scope(PlanTask.objects.all(), user).values("lead_units")
-        units = [(str(o.pk), o.short_name or o.name) for o in
-                 scope(Organisation.objects.filter(pk__in=unit_ids), user).order_by("name")]
+        tasks = scope(PlanTask.objects.all(), user)
+        units = [(str(o.pk), o.short_name or o.name) for o in scope(Organisation.objects.filter(
+            Q(pk__in=tasks.values("lead_units")) | Q(pk__in=tasks.values("co_units"))), user).order_by("name")]
         return [("plan", "实施方案", plans), ("status", "状态", PlanTask.STATUS_CHOICES),
                 ("overdue", "逾期情况", [("true", "已逾期"), ("false", "未逾期")]), ("unit", "责任单位", units)]
 
@@ -274,7 +275,7 @@ class MeetingListView(ObjectListView):
         return JointMeeting.objects.select_related("region").annotate(
             open_count=Count("decisions", filter=Q(decisions__status=Decision.OPEN)),
             late_count=Count("decisions", filter=late),
-            done_count=Count("decisions", filter=Q(decisions__status=Decision.DONE)))
+            done_count=Count("decisions", filter=Q(decisions__status=Decision.DONE))).order_by("-date", "-pk")
 
 
 class MeetingDetailView(ScopedMixin, DetailView):
