@@ -59,6 +59,10 @@ def test_every_breakdown_adds_up_to_the_grand_total_and_the_subprojects(table, c
     assert sum(table["by_level"].values()) == total
     assert sum(table["by_district"].values()) == total
     assert sum(table["by_subproject"].values()) == total
+    assert sum(table["by_project_level"].values()) == total
+    # 项目级别 as printed: 市县级 rows 1, 2, 4, 10; 市级 5, 6, 9; 县级 7, 8
+    assert table["by_project_level"] == {"市级": Decimal("3332.00"), "县级": Decimal("1206.16"),
+                                         "市县级": Decimal("17081.00")}
     assert sum(sum(c.values()) for c in table["by_year_column"].values()) == total
     subs = SubProject.objects.filter(project__programme=seed.PROGRAMME)
     assert sum(s.total_investment for s in subs if s.total_investment is not None) == total

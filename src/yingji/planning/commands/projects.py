@@ -43,7 +43,8 @@ def programme_report(region, programme: str) -> dict:
     sums = services.totals(services.programme_lines(region, programme))
     return {"programme": programme, "region": region.name, "projects": projects,
             "totals": {"total": _amount(sums["total"]), "by_level": _money_tree(sums["by_level"]),
-                       "by_year": _money_tree(sums["by_year"]), "by_district": _money_tree(sums["by_district"])}}
+                       "by_year": _money_tree(sums["by_year"]), "by_district": _money_tree(sums["by_district"]),
+                       "by_project_level": _money_tree(sums["by_project_level"])}}
 
 
 @click.command("projects")

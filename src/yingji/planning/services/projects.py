@@ -17,7 +17,7 @@ from yingji.core.models import Region
 from yingji.core.services import delete_scoped, save_scoped
 
 from ..models import FundingPlanLine, FundingRecord, KeyProject, SubProject
-from ..models.projects import CITY, COUNTY, FUNDING_SOURCES, PROVINCIAL
+from ..models.projects import CITY, COUNTY, FUNDING_SOURCES, PROJECT_LEVELS, PROVINCIAL
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -38,8 +38,10 @@ def ready():
 
 # --- checks -------------------------------------------------------------------------------------------------
 
-def check_amount(value, field: str, label: str, errors: dict, *, positive=False):
-    """万元 with at most two decimals, not negative (positive: above zero), within the column."""
+def check_amount(obj, field: str, label: str, errors: dict, *, positive=False):
+    """万元 with at most two decimals, not negative (positive: above zero), within the column; a value such as
+    2.500 (no third decimal really) is stored as 2.50."""
+    value = getattr(obj, field)
     if value is None:
         return
     try:
@@ -49,12 +51,14 @@ def check_amount(value, field: str, label: str, errors: dict, *, positive=False)
         return
     if not amount.is_finite():
         errors[field] = [f"{label}“{value}”不是有效的数字。"]
-    elif amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+    elif amount != amount.quantize(CENT):
         errors[field] = [f"{label}最多保留两位小数（万元），“{value}”超出。"]
     elif amount < 0 or (positive and amount == 0):
         errors[field] = [f"{label}不能为负数。" if amount < 0 else f"{label}应大于0。"]
     elif amount > MAX_AMOUNT:
         errors[field] = [f"{label}超出允许范围。"]
+    else:
+        setattr(obj, field, amount.quantize(CENT))
 
 
 def _check_year(value, field: str, label: str, errors: dict):
@@ -106,7 +110,7 @@ def _check_subproject(sub: SubProject):
     if project is not None and not sub.region_id:
         sub.region = project.region
     _check_span(sub, errors)
-    check_amount(sub.total_investment, "total_investment", "总投资估算", errors)
+    check_amount(sub, "total_investment", "总投资估算", errors)
     if project is None:
         _raise(errors)
         return
@@ -124,7 +128,7 @@ def _check_subproject(sub: SubProject):
 
 def _check_line(line: FundingPlanLine):
     errors: dict = {}
-    check_amount(line.amount, "amount", "计划金额", errors)
+    check_amount(line, "amount", "计划金额", errors)
     _check_year(line.year, "year", "年度", errors)
     sub = line.subproject if line.subproject_id else None
     if sub is None:
@@ -137,6 +141,10 @@ def _check_line(line: FundingPlanLine):
     _within(region, project.region, "region", "资金承担区划", errors)
     if line.source == COUNTY and region is not None and region.pk == project.region_id:
         errors["region"] = ["县（区）资金请选择承担资金的县（区）。"]
+    twin = FundingPlanLine.objects.filter(subproject=sub, year=line.year, source=line.source, region=region)
+    if not errors and region is not None and twin.exclude(pk=line.pk).exists():
+        errors["year"] = [f"该子项目 {line.year} 年{SOURCE_LABELS.get(line.source, '')}（{region.name}）已有计划金额，"
+                          "请修改原有的一格。"]
     _raise(errors)
 
 
@@ -147,7 +155,7 @@ def _sums(subproject_id) -> dict:
 
 def _check_record(record: FundingRecord):
     errors: dict = {}
-    check_amount(record.amount, "amount", "金额", errors, positive=True)
+    check_amount(record, "amount", "金额", errors, positive=True)
     sub = record.subproject if record.subproject_id else None
     if sub is not None:
         _within(record.region if record.region_id else None, sub.project.region, "region", "区划", errors)
@@ -170,8 +178,8 @@ def _check_balance(sums: dict, field: str, errors: dict):
 
 
 def money(value) -> str:
-    """"1,234.50" for a page or a message; "" for no figure (never 0 for a blank)."""
-    return "" if value is None else f"{Decimal(value).quantize(CENT):,}"
+    """"1234.50" for a page or a message (as the pages' floatformat shows it); "" for no figure (never 0)."""
+    return "" if value is None else f"{Decimal(value).quantize(CENT)}"
 
 
 # --- writes ---------------------------------------------------------------------------------------------------
@@ -251,13 +259,15 @@ def _region_order(region: Region) -> tuple:
 
 def totals(lines) -> dict:
     """Sums of funding-plan lines (a queryset): grand total, by year, by funding level (source), by district
-    (the region that pays), by sub-project, and by year × column (附表3's layout). Each breakdown adds up to
+    (the region that pays), by project level (the sub-project's 项目级别), by sub-project, and by year × column
+    (附表3's layout). Each breakdown adds up to
     `total` because each is a partition of the same lines."""
-    rows = (lines.values("subproject_id", "year", "source", "region_id").annotate(amount=Sum("amount"))
-            .order_by())
+    rows = (lines.values("subproject_id", "subproject__level", "year", "source", "region_id")
+            .annotate(amount=Sum("amount")).order_by())
     regions = Region.objects.in_bulk({r["region_id"] for r in rows})
     out = {"total": ZERO, "by_year": defaultdict(lambda: ZERO), "by_level": defaultdict(lambda: ZERO),
            "by_district": defaultdict(lambda: ZERO), "by_subproject": defaultdict(lambda: ZERO),
+           "by_project_level": defaultdict(lambda: ZERO),
            "by_year_column": defaultdict(lambda: defaultdict(lambda: ZERO)),
            "by_subproject_year": defaultdict(lambda: defaultdict(lambda: ZERO))}
     for row in rows:
@@ -266,6 +276,7 @@ def totals(lines) -> dict:
         out["by_year"][row["year"]] += amount
         out["by_level"][SOURCE_LABELS[row["source"]]] += amount
         out["by_district"][region.name] += amount
+        out["by_project_level"][row["subproject__level"]] += amount
         out["by_subproject"][row["subproject_id"]] += amount
         out["by_year_column"][row["year"]][column_label(row["source"], region)] += amount
         out["by_subproject_year"][row["subproject_id"]][row["year"]] += amount
@@ -289,6 +300,7 @@ def _plain(out: dict) -> dict:
     out["by_level"] = {k: out["by_level"][k] for k in levels if k in out["by_level"]}
     out["by_district"] = dict(sorted(out["by_district"].items(), key=lambda kv: (order.get(kv[0], -1), kv[0])))
     out["by_subproject"] = dict(out["by_subproject"])
+    out["by_project_level"] = {k: out["by_project_level"][k] for k, _ in PROJECT_LEVELS if k in out["by_project_level"]}
     out["by_year_column"] = {y: {c: cols[c] for c in out["columns"][y] if c in cols}
                              for y, cols in sorted(out["by_year_column"].items())}
     out["by_subproject_year"] = {s: dict(sorted(c.items())) for s, c in out["by_subproject_year"].items()}
@@ -318,9 +330,8 @@ def project_table(project: KeyProject) -> dict:
 def _grid(cells: dict) -> dict:
     """A sub-project's plan as year × source rows: {"heads": [省级资金, 市本级, counties…], "rows": [(year,
     [amount or None per head], year subtotal)]}."""
-    heads = []
-    for cols in cells["columns"].values():
-        heads.extend(c for c in cols if c not in heads)
+    present = {c for cols in cells["by_year_column"].values() for c in cols}
+    heads = [c for c in (SOURCE_LABELS[PROVINCIAL], "市本级", *cells["counties"]) if c in present]
     rows = [(year, [cells["by_year_column"][year].get(h) for h in heads], cells["by_year"][year])
             for year in cells["by_year"]]
     return {"heads": heads, "rows": rows}

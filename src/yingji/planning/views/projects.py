@@ -102,14 +102,13 @@ class KeyProjectListView(ObjectListView):
                ("progress_percent", "完成进度（%）")]
     orderings = {"number": ("number", "序号"), "plan": ("-plan_total", "计划投资")}
     add_url_name = "planning:project_add"
+    sheet = "funding_plan"  # the import button: yearly funding-plan cells (export: project_export, same layout)
 
     def base_queryset(self):
         return KeyProject.objects.select_related("region").annotate(plan_total=_plan_total())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for project in context["objects"]:
-            project.schedule_text = project.schedule or f"{project.start_year}—{project.end_year}年"
         context["rows"] = [(p.get_absolute_url(), [
             p.name, p.number, p.programme, p.lead_units, p.schedule or f"{p.start_year}—{p.end_year}年",
             services.money(p.plan_total), p.progress_percent]) for p in context["objects"]]
