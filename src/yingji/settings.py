@@ -443,6 +443,10 @@ YINGJI_PLANNING_DECISION_REMIND_DAYS = int(os.environ.get("YINGJI_PLANNING_DECIS
 
 
 # planning · projects
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({  # "level" and "source" name other choice sets too
+    "ProjectLevelEnum": "yingji.planning.models.projects.PROJECT_LEVELS",
+    "FundingSourceEnum": "yingji.planning.models.projects.FUNDING_SOURCES",
+})
 
 
 # planning · reports

@@ -4,7 +4,8 @@ Tasks, their milestones and reports are narrowed to the user's own unit's tasks 
 (PlanTask.narrow_scope, applied by the scoped viewset base with the region)."""
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -58,9 +59,17 @@ class PlanTaskSerializer(serializers.ModelSerializer):
         validators = []
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class PercentField(serializers.CharField):
+    """Taken as text so that the service names a bad value in Chinese; answered as the stored whole number."""
+
+    def to_representation(self, value):
+        return value
+
+
 class ProgressReportSerializer(serializers.ModelSerializer):
     task = ScopedRelatedField(queryset=PlanTask.objects.all(), label="规划任务")
-    percent = serializers.CharField(label="完成进度（%）", help_text="0 到 100 的整数")
+    percent = PercentField(label="完成进度（%）", help_text="0 到 100 的整数")
     attachment = serializers.FileField(label="附件", required=False, allow_null=True,
                                        help_text="图片、PDF 或 Office 文档（按内容核对）")
 
@@ -71,10 +80,6 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         read_only_fields = ["organisation", "reporter", "reported_at", "attachment_name", "attachment_type",
                             "attachment_size", "is_demo", "created_at"]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["percent"] = instance.percent
-        return data
 
 
 class PlanTaskViewSet(ServiceViewSet):
