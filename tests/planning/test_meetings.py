@@ -140,3 +140,12 @@ def test_the_daily_refresh_task_flags_what_passed_overnight(demo):
     assert result.return_value["decisions"] == 1
     decision.refresh_from_db()
     assert decision.is_overdue
+
+
+def test_a_decision_form_opened_from_its_meeting_starts_with_it(demo, web):
+    client, meeting = web("admin"), JointMeeting.objects.order_by("pk").first()
+    form = client.get(reverse("planning:decision_add"), {"meeting": str(meeting.pk)}).context["form"]
+    assert form.initial["meeting"] == meeting.pk
+    for junk in ("x", "٣", "9" * 12):  # not a plain short number: no initial, no error
+        page = client.get(reverse("planning:decision_add"), {"meeting": junk})
+        assert page.status_code == 200 and page.context["form"].initial.get("meeting") is None

@@ -245,17 +245,24 @@ class ReportAttachmentView(ScopedMixin, DetailView):
                              inline_images=image, content_type=kind if kind and not image else "application/octet-stream")
 
 
-class MilestoneFormView(ObjectFormView):
-    model = TaskMilestone
-    form_class = MilestoneForm
-    service = staticmethod(services.save_milestone)
+class ParentFromQueryMixin:
+    """A child's form opened from its parent's page (?task=12, ?meeting=3) starts with the parent chosen."""
+
+    parent_param = ""
 
     def get_initial(self):
         initial = super().get_initial()
-        task = self.request.GET.get("task", "")
-        if task.isascii() and task.isdigit() and len(task) < 10:
-            initial["task"] = int(task)
+        value = self.request.GET.get(self.parent_param, "")
+        if value.isascii() and value.isdigit() and len(value) < 10:
+            initial[self.parent_param] = int(value)
         return initial
+
+
+class MilestoneFormView(ParentFromQueryMixin, ObjectFormView):
+    model = TaskMilestone
+    form_class = MilestoneForm
+    service = staticmethod(services.save_milestone)
+    parent_param = "task"
 
 
 # --- meetings --------------------------------------------------------------------------------------------------
@@ -301,17 +308,11 @@ class MeetingFormView(ObjectFormView):
     service = staticmethod(services.save_meeting)
 
 
-class DecisionFormView(ObjectFormView):
+class DecisionFormView(ParentFromQueryMixin, ObjectFormView):
     model = Decision
     form_class = DecisionForm
     service = staticmethod(services.save_decision)
-
-    def get_initial(self):
-        initial = super().get_initial()
-        meeting = self.request.GET.get("meeting", "")
-        if meeting.isascii() and meeting.isdigit() and len(meeting) < 10:
-            initial["meeting"] = int(meeting)
-        return initial
+    parent_param = "meeting"
 
 
 class DecisionCloseView(ObjectActionView):
