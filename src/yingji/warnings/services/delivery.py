@@ -11,6 +11,7 @@ with the reason). A channel with no settings fails its rows with the reason, so 
 Progress is the count of rows per state (`progress`), which the warning's page polls."""
 
 import os
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -243,17 +244,20 @@ def receive_sms_reports(body: bytes, headers) -> dict:
         reports = channel.read_reports(body, headers, lookup)
     except ValueError as exc:
         raise ReportRefused(str(exc)) from exc
+    outcomes = defaultdict(list)  # (delivered, detail) → delivery ids: one UPDATE per outcome, not per report
+    for r in reports:
+        if r.delivery_id is not None:
+            outcomes[(r.state == "delivered", "" if r.state == "delivered" else r.detail)].append(r.delivery_id)
     with transaction.atomic():
-        applied = sum(apply_report(r.delivery_id, r.state == "delivered", r.detail)
-                      for r in reports if r.delivery_id is not None)
+        applied = sum(apply_report(ids, delivered, detail) for (delivered, detail), ids in outcomes.items())
     return {"received": len(reports), "applied": applied,
             "unknown": sum(1 for r in reports if r.delivery_id is None)}
 
 
-def apply_report(delivery_id: int, delivered: bool, detail: str = "") -> bool:
-    """A delivery report a gateway POSTs back later (SMS 状态报告): sent → delivered, or failed with the detail."""
-    now = timezone.now()
-    rows = Delivery.objects.filter(pk=delivery_id, state__in=(Delivery.SENT, Delivery.SENDING))
+def apply_report(delivery_ids: list[int], delivered: bool, detail: str = "") -> int:
+    """Delivery reports a gateway POSTs back later (SMS 状态报告): sent → delivered, or failed with the detail.
+    Returns how many deliveries changed."""
+    rows = Delivery.objects.filter(pk__in=delivery_ids, state__in=(Delivery.SENT, Delivery.SENDING))
     if delivered:
-        return bool(rows.update(state=Delivery.DELIVERED, delivered_at=now))
-    return bool(rows.update(state=Delivery.FAILED, error=(detail or "对方回报未送达")[:500]))
+        return rows.update(state=Delivery.DELIVERED, delivered_at=timezone.now())
+    return rows.update(state=Delivery.FAILED, error=(detail or "对方回报未送达")[:500])
