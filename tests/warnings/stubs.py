@@ -152,6 +152,7 @@ class SmsGatewayStub(RecordingServer):
         self.secret, self.refuse, self.latency_s = secret, set(refuse), latency_s
         self.sent: list[tuple[str, str, str]] = []
         self.counter = 0
+        self.in_flight = self.most_in_flight = 0  # how many requests it held at once: the client's real concurrency
 
     def check(self, record: Recorded, query: str):
         if not self.secret:
@@ -171,7 +172,12 @@ class SmsGatewayStub(RecordingServer):
         else:
             phones, text = record.query.get("phone", [""])[0].split(","), record.query.get("text", [""])[0]
         record.phones = phones
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
         time.sleep(self.latency_s)
+        with self.lock:
+            self.in_flight -= 1
         results = []
         with self.lock:
             for phone in phones:

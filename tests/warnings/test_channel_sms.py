@@ -169,7 +169,9 @@ def test_five_thousand_numbers_in_batches_of_500():
 
 
 def test_concurrent_requests_overlap_the_gateway_latency():
-    """A gateway taking 0.2 s a request: 8 batches one after another take 1.6 s; 4 at a time about 0.4 s."""
+    """A gateway taking 0.2 s a request: 8 batches one after another take 1.6 s; 4 at a time about 0.4 s.
+    What is asserted is the overlap the gateway saw (4 requests held at once, never 5), not the wall clock,
+    which a loaded CI machine stretches."""
     with SmsGatewayStub(secret=SECRET, latency_s=0.2) as slow:
         channel = json_channel(slow, batch_size=50, concurrency=4)
         numbers = phones(400)
@@ -179,7 +181,8 @@ def test_concurrent_requests_overlap_the_gateway_latency():
     assert len(slow.requests) == 8 and all(r.signature_ok for r in slow.requests)
     assert all(o.ok for o in out) and sorted(p for p, _, _ in slow.sent) == numbers
     assert [o.receipt for o in out] == [dict((p, m) for p, _, m in slow.sent)[n] for n in numbers]
-    assert elapsed < 1.2, elapsed
+    assert slow.most_in_flight == 4, slow.most_in_flight
+    print(f"\nSMS: 8 requests of 0.2 s, 4 at a time, in {elapsed:.2f} s")
 
 
 def test_form_body_and_the_other_receipt_shapes(gateway):
