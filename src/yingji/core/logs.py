@@ -39,8 +39,8 @@ _PATTERNS = [
      rf"\1{MASK}"),
     (re.compile(r"(?i)\b(Token|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
     (re.compile(r"(?<![0-9A-Fa-f])[0-9a-fA-F]{40}(?![0-9A-Fa-f])"), MASK),  # DRF API tokens
-    # mainland mobiles: not inside a longer number; +86 / 0086 prefixes are left and the number masked
-    (re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"), r"\1****\2"),
+    # mainland mobiles, also after +86 / 0086 and written 139-1234-5678 or 139 1234 5678; not inside a longer number
+    (re.compile(r"(?<!\d)((?:\+86|0086|86)[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)"), r"\1\2****\3"),
 ]
 
 
