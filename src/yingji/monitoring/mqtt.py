@@ -69,8 +69,10 @@ def use_lean_properties():
 
 
 def log(event: str, **fields):
+    from yingji.core.logs import redact  # the same redaction as every other log line (no secrets, no mobiles)
+
     line = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields}
-    print(json.dumps(line, ensure_ascii=False, default=str), file=sys.stderr, flush=True)
+    print(redact(json.dumps(line, ensure_ascii=False, default=str)), file=sys.stderr, flush=True)
 
 
 @dataclass
