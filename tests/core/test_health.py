@@ -43,7 +43,7 @@ def test_healthz_answers_without_touching_the_database(django_assert_num_queries
             response = client.get("/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}
-        assert response["Cache-Control"] == "no-store"
+        assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_healthz_needs_no_database_at_all():

@@ -210,4 +210,6 @@ class OpsEndpointsMiddleware:
         if request.method not in ("GET", "HEAD"):
             return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
         request.yingji_ops = True  # the access log writes these at DEBUG: a probe every few seconds is noise
-        return match.func(request, *match.args, **match.kwargs)
+        response = match.func(request, *match.args, **match.kwargs)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")  # SecurityMiddleware is not reached
+        return response
