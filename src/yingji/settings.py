@@ -130,6 +130,9 @@ def database_config(url: str | None) -> dict:
         # Tests: an in-memory database per test process. Said explicitly so that pytest-django, which does
         # not recognise this backend as SQLite, leaves the name alone under xdist instead of making a path.
         config["TEST"] = {"NAME": ":memory:"}
+    elif config["ENGINE"].endswith("postgresql"):
+        # An unreachable server fails a request (and /readyz) in seconds rather than after the OS's TCP time-out.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return config
 
 
