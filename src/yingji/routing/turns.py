@@ -1,0 +1,572 @@
+"""Turn restrictions and turn costs: OSM `type=restriction` relations, and the expanded graph searches run on.
+
+Model. The road graph stays node-based (graph.py); turns live in a second, *expanded* graph built from it
+by node splitting. A node v is split when a restriction has v as its via node, or (with turn costs) when a
+turn at v costs time. A split v gets one copy per incoming edge u→v ("arrived at v from u"); that edge now
+ends at the copy, and the copy carries only v's outgoing edges allowed after arriving from u, each weighted
+with its turn cost. The original index v keeps every outgoing edge at no cost but no incoming edge: it is
+where a vehicle that *starts* at v begins. So:
+
+- expanded nodes 0..n-1 are the original nodes (start copies), then the copies; `copy_of` maps back;
+- snapping maps a point to an original node (the KD-tree is the original graph's), i.e. a start copy;
+- arriving at v means arriving at any copy of v: forward trees take the minimum over v's copies, and a
+  search *towards* v (reverse, dispatch ranking) starts from all of v's copies at once;
+- every expanded edge is a turn into one original edge (`edge_of`), so coverage and isochrones measure
+  how far along each original road the time runs out, from the best allowed turn into it.
+
+Only via nodes are split for restrictions (45 in Helsinki): the expanded graph is the node graph plus a
+few hundred nodes, and the bounded search (bounded.py) runs on it unchanged. Turn costs everywhere need a
+copy per incoming edge at nearly every node (an edge-based graph); they are an import option
+(`TurnOptions.costs`), measured in bench/bench_routing.py --turns.
+
+Which relations apply to a fire engine (decided here, reported per relation in the import report):
+`restriction`, `restriction:vehicle`, `restriction:motor_vehicle`, `restriction:motorcar`,
+`restriction:hgv` (a fire engine is a heavy motor vehicle; mappers in China tag car turn bans as
+motorcar), `restriction:emergency`. Not applied: other vehicle classes (bus, psv, bicycle …) and
+`restriction:conditional` (time windows are not modelled; counted). A relation whose `except=` names
+emergency, hgv, motor_vehicle or vehicle does not bind a fire engine. Via node relations are applied;
+via way relations are counted as warnings (not modelled). A relation referencing ways or nodes missing
+from the file, or whose from/to ways do not end at the via node, is a warning counted in the report,
+never an error and never half-applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .graph import SHIFT, GraphError, RoadGraph, _reverse
+
+KINDS_NO = ("no_left_turn", "no_right_turn", "no_straight_on", "no_u_turn", "no_entry", "no_exit")
+KINDS_ONLY = ("only_left_turn", "only_right_turn", "only_straight_on", "only_u_turn")
+KEYS = ("restriction", "restriction:vehicle", "restriction:motor_vehicle", "restriction:motorcar",
+        "restriction:hgv", "restriction:emergency")
+EXEMPT = frozenset({"emergency", "hgv", "motor_vehicle", "vehicle"})
+FORMAT = 1
+PREFIX = "turns."
+ARRAYS = ("indptr", "indices", "time_s", "length_m", "rev_indptr", "rev_indices", "rev_edge", "copy_of",
+          "edge_of", "forbidden")
+
+# Report labels (Chinese, shown by `yingji roads import`).
+W_MISSING = "引用的路段或节点不在文件中"
+W_NOT_TOUCHING = "起止路段不在途经节点处相接"
+W_VIA_WAY = "途经路段(via way)限制暂不支持"
+W_MEMBERS = "成员不全或重复"
+W_UNKNOWN = "未知的限制类型"
+W_ONLY_CLOSED = "唯一允许的去向不可通行"
+S_EXCEPT = "例外(except)包含消防车"
+S_CONDITIONAL = "条件限制(:conditional)未采用"
+S_OTHER_CLASS = "仅限其他车种"
+S_OUTSIDE = "不在路网内(范围外或已剔除)"
+S_MOOT = "该方向不可通行，无需限制"
+
+
+@dataclass(frozen=True)
+class TurnOptions:
+    """What the expansion applies. Seconds are added on top of the road's own time."""
+
+    restrictions: bool = True
+    costs: bool = False  # turn costs at every node: an edge-based graph, about 3× the edges
+    u_turn_s: float = 30.0  # a fire engine turning round (掉头), at a junction or on the road
+    left_turn_s: float = 6.0  # a left turn crosses oncoming traffic (China drives on the right)
+    right_turn_s: float = 0.0
+    straight_deg: float = 30.0  # |heading change| up to this is straight on (a bend, not a turn)
+    u_turn_deg: float = 165.0  # from this on (or straight back to where it came from) a U-turn
+
+    def __post_init__(self):
+        for name in ("u_turn_s", "left_turn_s", "right_turn_s"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= 3600):
+                raise GraphError(f"转向耗时 {name} 须为 0～3600 之间的秒数，收到 {value!r}。")
+
+
+@dataclass
+class Relation:
+    id: int
+    kind: str
+    from_ways: list[int]
+    to_ways: list[int]
+    via_nodes: list[int]
+    via_ways: list[int]
+
+
+def _kind(tags) -> tuple[str | None, str | None]:
+    """(restriction value binding a fire engine, or None; why not)."""
+    exempt = {v.strip() for v in (tags.get("except") or "").split(";")}
+    if exempt & EXEMPT:
+        return None, S_EXCEPT
+    for key in KEYS:
+        value = tags.get(key)
+        if value:
+            return value.strip(), None
+    if any(k.startswith("restriction") and k.endswith(":conditional") for k, _ in _items(tags)):
+        return None, S_CONDITIONAL
+    return None, S_OTHER_CLASS
+
+
+def _items(tags):
+    return [(t.k, t.v) for t in tags] if not isinstance(tags, dict) else list(tags.items())
+
+
+def read_relations(path: str | Path) -> tuple[list[Relation], dict[int, list[int]], Counter]:
+    """The restriction relations binding a fire engine, the node lists of the ways they reference (those in
+    the file), and the count of relations not applied by reason."""
+    import osmium
+
+    counts: Counter = Counter()
+    relations: list[Relation] = []
+    try:
+        processor = osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(
+            osmium.filter.TagFilter(("type", "restriction")))
+        for rel in processor:
+            counts["relations"] += 1
+            kind, why = _kind(rel.tags)
+            if kind is None:
+                counts[why] += 1
+                continue
+            members = {"from": [], "to": [], "via_n": [], "via_w": []}
+            for m in rel.members:
+                if m.role in ("from", "to") and m.type == "w":
+                    members[m.role].append(m.ref)
+                elif m.role == "via":
+                    members["via_n" if m.type == "n" else "via_w"].append(m.ref)
+            relations.append(Relation(rel.id, kind, members["from"], members["to"], members["via_n"],
+                                      members["via_w"]))
+        wanted = {w for r in relations for w in (*r.from_ways, *r.to_ways)}
+        ways: dict[int, list[int]] = {}
+        if wanted:
+            processor = (osmium.FileProcessor(str(path), osmium.osm.WAY)
+                         .with_filter(osmium.filter.IdFilter(sorted(wanted))))
+            for way in processor:
+                if way.id in wanted:
+                    ways[way.id] = [n.ref for n in way.nodes]
+    except RuntimeError as exc:
+        raise GraphError(f"无法读取 OSM 文件 {path} 中的转向限制：{exc}") from None
+    return relations, ways, counts
+
+
+def _ends_at(refs: list[int], via: int) -> list[int] | None:
+    """The nodes next to `via` on a way that starts or ends there (None: it does not)."""
+    found = []
+    if len(refs) >= 2 and refs[0] == via:
+        found.append(refs[1])
+    if len(refs) >= 2 and refs[-1] == via:
+        found.append(refs[-2])
+    return found or None
+
+
+def resolve(relations, ways, osm_ids, edge_exists, out_neighbours, counts: Counter):
+    """Forbidden turns (a, v, b) in graph node indices from the relations; counts warnings and skips.
+
+    edge_exists(a, b) and out_neighbours(v) answer on the graph; osm_ids are the graph nodes' OSM ids."""
+    order = np.argsort(osm_ids)
+    sorted_ids = osm_ids[order]
+
+    def index(osm_id):
+        pos = np.searchsorted(sorted_ids, osm_id)
+        return int(order[pos]) if pos < len(sorted_ids) and sorted_ids[pos] == osm_id else None
+
+    triples: list[tuple[int, int, int]] = []
+    examples: dict[str, list[int]] = {}
+
+    def warn(label, rel):
+        counts[label] += 1
+        examples.setdefault(label, [])
+        if len(examples[label]) < 5:
+            examples[label].append(rel.id)
+
+    for rel in relations:
+        no, only = rel.kind.startswith("no_"), rel.kind.startswith("only_")
+        if rel.kind not in KINDS_NO + KINDS_ONLY:
+            warn(W_UNKNOWN, rel)
+            continue
+        if rel.via_ways:
+            warn(W_VIA_WAY, rel)
+            continue
+        if len(rel.via_nodes) != 1 or not rel.from_ways or not rel.to_ways or (
+                only and (len(rel.to_ways) != 1)) or (not no and not only):
+            warn(W_MEMBERS, rel)
+            continue
+        if any(w not in ways for w in (*rel.from_ways, *rel.to_ways)):
+            warn(W_MISSING, rel)
+            continue
+        via = rel.via_nodes[0]
+        before = [_ends_at(ways[w], via) for w in rel.from_ways]
+        after = [_ends_at(ways[w], via) for w in rel.to_ways]
+        if any(x is None for x in before + after):
+            warn(W_NOT_TOUCHING, rel)
+            continue
+        v = index(via)
+        froms = [index(a) for group in before for a in group]
+        tos = [index(b) for group in after for b in group]
+        if v is None or any(a is None for a in froms):
+            counts[S_OUTSIDE] += 1
+            continue
+        froms = [a for a in froms if edge_exists(a, v)]
+        if not froms:
+            counts[S_MOOT] += 1
+            continue
+        if no:
+            banned = [b for b in tos if b is not None and edge_exists(v, b)]
+            if not banned:
+                counts[S_MOOT] += 1
+                continue
+            triples += [(a, v, b) for a in froms for b in banned]
+        else:
+            allowed = [b for b in tos if b is not None and edge_exists(v, b)]
+            if not allowed:
+                warn(W_ONLY_CLOSED, rel)
+                continue
+            triples += [(a, v, b) for a in froms for b in out_neighbours(v) if b not in allowed]
+        counts["applied"] += 1
+    return np.asarray(sorted(set(triples)), dtype=np.int64).reshape(-1, 3), examples
+
+
+def restrictions_from_osm(path, graph: RoadGraph, osm_ids) -> tuple[np.ndarray, dict]:
+    """Read and resolve the file's restriction relations against `graph` (whose nodes have `osm_ids`)."""
+    relations, ways, counts = read_relations(path)
+    keys = graph.edge_sources().astype(np.int64) * graph.n_nodes + graph.indices
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+
+    def edge_exists(a, b):
+        key = a * graph.n_nodes + b
+        pos = np.searchsorted(sorted_keys, key)
+        return bool(pos < len(sorted_keys) and sorted_keys[pos] == key)
+
+    def out_neighbours(v):
+        return graph.indices[graph.indptr[v]:graph.indptr[v + 1]].tolist()
+
+    triples, examples = resolve(relations, ways, np.asarray(osm_ids, dtype=np.int64), edge_exists,
+                                out_neighbours, counts)
+    total = counts.pop("relations", 0)
+    applied = counts.pop("applied", 0)
+    warnings = {k: v for k, v in counts.items() if k.startswith(("引用", "起止", "途经", "成员", "未知", "唯一"))}
+    skipped = {k: v for k, v in counts.items() if k not in warnings}
+    report = {"relations": total, "applied": applied, "forbidden_turns": int(len(triples)),
+              "warnings": warnings, "warning_count": sum(warnings.values()), "skipped": skipped,
+              "examples": examples}
+    return triples, report
+
+
+def turn_ms(graph: RoadGraph, e_in: np.ndarray, e_out: np.ndarray, options: TurnOptions) -> np.ndarray:
+    """Milliseconds of the turn from edge e_in (u→v) into edge e_out (v→w): a U-turn anywhere; left and right
+    turns only at junctions (≥ 3 neighbours), so a bend in a road is not a turn. Headings from the two
+    segments at v (OSM shape nodes keep them local)."""
+    src = graph.edge_sources()
+    u, v, w = src[e_in], graph.indices[e_in], graph.indices[e_out]
+    xy = graph.project(graph.lon, graph.lat)
+    d1 = xy[v] - xy[u]
+    d2 = xy[w] - xy[v]
+    angle = np.degrees(np.arctan2(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0], (d1 * d2).sum(axis=1)))
+    neighbours = _neighbour_counts(graph)
+    junction = neighbours[v] >= 3
+    u_turn = (w == u) | (np.abs(angle) >= options.u_turn_deg)
+    left = ~u_turn & junction & (angle > options.straight_deg)
+    right = ~u_turn & junction & (angle < -options.straight_deg)
+    ms = np.zeros(len(e_in))
+    ms[u_turn] = options.u_turn_s * 1000.0
+    ms[left] = options.left_turn_s * 1000.0
+    ms[right] = options.right_turn_s * 1000.0
+    return np.rint(ms)
+
+
+def _neighbour_counts(graph: RoadGraph) -> np.ndarray:
+    """Distinct neighbours per node, either direction."""
+    src = graph.edge_sources().astype(np.int64)
+    dst = graph.indices.astype(np.int64)
+    a, b = np.minimum(src, dst), np.maximum(src, dst)
+    pairs = np.unique(a * graph.n_nodes + b)
+    ends = np.concatenate([pairs // graph.n_nodes, pairs % graph.n_nodes])
+    return np.bincount(ends, minlength=graph.n_nodes)
+
+
+def _edge_index(graph: RoadGraph, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Index of edge a→b (−1 where there is none)."""
+    keys = graph.edge_sources().astype(np.int64) * graph.n_nodes + graph.indices
+    order = np.argsort(keys, kind="stable")
+    wanted = np.asarray(a, dtype=np.int64) * graph.n_nodes + np.asarray(b, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(keys[order], wanted), max(len(keys) - 1, 0))
+    found = keys[order][pos] == wanted if len(keys) else np.zeros(len(wanted), bool)
+    return np.where(found, order[pos], -1)
+
+
+def expand(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions = TurnOptions()) -> TurnGraph:
+    """The expanded graph (see the module doc) for forbidden turns (a, v, b) and the options' turn costs."""
+    n, n_edges = graph.n_nodes, graph.n_edges
+    src, dst = graph.edge_sources().astype(np.int64), graph.indices.astype(np.int64)
+    forbidden = np.asarray(forbidden, dtype=np.int64).reshape(-1, 3) if options.restrictions else np.zeros((0, 3),
+                                                                                                           np.int64)
+    e_in = _edge_index(graph, forbidden[:, 0], forbidden[:, 1])
+    e_out = _edge_index(graph, forbidden[:, 1], forbidden[:, 2])
+    ok = (e_in >= 0) & (e_out >= 0)
+    banned = np.unique(e_in[ok] * n_edges + e_out[ok])
+    split = np.zeros(n, dtype=bool)
+    split[forbidden[ok, 1]] = True
+    out_degree = np.diff(graph.indptr).astype(np.int64)
+    if options.costs:  # every node where some turn costs time (nearly all: a U-turn is possible almost anywhere)
+        pair_in, pair_out = _pairs(graph, np.ones(n, dtype=bool), src, dst, out_degree)
+        costly = turn_ms(graph, pair_in, pair_out, options) > 0
+        split[dst[pair_in[costly]]] = True
+    # One copy per edge into a split node; that edge now ends at its copy.
+    into = np.flatnonzero(split[dst])
+    copy_id = np.full(n_edges, -1, dtype=np.int64)
+    copy_id[into] = n + np.arange(len(into))
+    head = np.where(copy_id >= 0, copy_id, dst)
+    pair_in, pair_out = _pairs(graph, split, src, dst, out_degree, into)
+    keep = ~np.isin(pair_in * n_edges + pair_out, banned)
+    pair_in, pair_out = pair_in[keep], pair_out[keep]
+    extra = turn_ms(graph, pair_in, pair_out, options) if options.costs else np.zeros(len(pair_in))
+    time_ms = np.rint(graph.edge_seconds() * 1000.0)
+    length_dm = np.rint(graph.edge_metres() * 10.0)
+    # Start copies (the original indices) first, then the copies in id order: sources stay sorted (CSR order).
+    e_src = np.concatenate([src, copy_id[pair_in]])
+    e_dst = np.concatenate([head, head[pair_out]])
+    edge_of = np.concatenate([np.arange(n_edges), pair_out]).astype(np.int32)
+    e_ms = np.concatenate([time_ms, time_ms[pair_out] + extra])
+    e_dm = np.concatenate([length_dm, length_dm[pair_out]])
+    n_total = n + len(into)
+    copy_of = np.concatenate([np.arange(n), dst[into]]).astype(np.int32)
+    indptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(e_src, minlength=n_total), out=indptr[1:])
+    search = RoadGraph(graph.lon[copy_of], graph.lat[copy_of], indptr, e_dst, e_ms / 1000.0, e_dm / 10.0,
+                       meta={"name": graph.name + ":turns"})
+    kept = np.flatnonzero(ok)
+    return TurnGraph(search, copy_of, edge_of, forbidden[kept], options, n)
+
+
+def _pairs(graph, split, src, dst, out_degree, into=None):
+    """Every (edge into v, edge out of v) for split nodes v, grouped by incoming edge in `into` order."""
+    if into is None:
+        into = np.flatnonzero(split[dst])
+    counts = out_degree[dst[into]]
+    pair_in = np.repeat(into, counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    pair_out = graph.indptr[dst[pair_in]].astype(np.int64) + offsets
+    return pair_in, pair_out
+
+
+class TurnGraph:
+    """The expanded search graph of a RoadGraph and the maps back to it (see the module doc)."""
+
+    def __init__(self, search: RoadGraph, copy_of, edge_of, forbidden, options: TurnOptions, n_nodes: int):
+        self.graph = search
+        self.copy_of = np.ascontiguousarray(copy_of, dtype=np.int32)
+        self.edge_of = np.ascontiguousarray(edge_of, dtype=np.int32)
+        self.forbidden = np.asarray(forbidden, dtype=np.int64).reshape(-1, 3)
+        self.options = options
+        self.n_nodes = n_nodes  # of the original graph
+        order = np.argsort(self.copy_of, kind="stable")  # each node's copies, itself first
+        self.copies = order.astype(np.int32)
+        self.copies_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.copy_of, minlength=n_nodes), out=self.copies_indptr[1:])
+        # Per original edge, the expanded node it ends at (its copy at a split node): for reverse times.
+        self.head = np.empty(int(self.edge_of.max(initial=-1)) + 1, dtype=np.int32)
+        self.head[self.edge_of] = search.indices
+        self.split = int(len(self.copy_of) - n_nodes)
+
+    @property
+    def version(self) -> str:
+        h = hashlib.blake2b(digest_size=8)
+        for a in (self.graph.indptr, self.graph.indices, self.graph.weight, self.copy_of):
+            h.update(np.ascontiguousarray(a).view(np.uint8))
+        return h.hexdigest()
+
+    def copies_of(self, nodes) -> tuple[np.ndarray, np.ndarray]:
+        """(every copy of each node, flat; offsets: node i's copies are flat[offsets[i]:offsets[i + 1]])."""
+        nodes = np.atleast_1d(np.asarray(nodes, dtype=np.int64))
+        starts, ends = self.copies_indptr[nodes], self.copies_indptr[nodes + 1]
+        counts = ends - starts
+        offsets = np.zeros(len(nodes) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        flat = self.copies[np.repeat(starts, counts) + np.arange(int(offsets[-1])) - np.repeat(offsets[:-1], counts)]
+        return flat, offsets
+
+    def arrival(self, values: np.ndarray) -> np.ndarray:
+        """Per original node, the best value over its copies (last axis): arriving at any copy is arriving."""
+        values = np.asarray(values)
+        out = values[..., :self.n_nodes].copy()
+        if self.split:
+            extra = values[..., self.n_nodes:]
+            where = self.copy_of[self.n_nodes:]
+            order = np.argsort(where, kind="stable")
+            groups, starts = np.unique(where[order], return_index=True)
+            best = np.minimum.reduceat(extra[..., order], starts, axis=-1)
+            out[..., groups] = np.minimum(out[..., groups], best)
+        return out
+
+    def arrival_source(self, values: np.ndarray, sources: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """Per original node, the search source behind its best copy (scipy's min_only `sources`)."""
+        out = np.asarray(sources[:self.n_nodes]).copy()
+        extra = np.flatnonzero(values[self.n_nodes:] == best[self.copy_of[self.n_nodes:]]) + self.n_nodes
+        out[self.copy_of[extra]] = sources[extra]
+        return out
+
+    def edge_start(self, packed: np.ndarray) -> np.ndarray:
+        """Packed time at which each original edge can be entered (best allowed turn into it; inf: never),
+        from the packed distances of a forward search on the expanded graph."""
+        g = self.graph
+        start = packed[g.edge_sources()] + (g.weight - _original_weight(self, g))
+        out = np.full(len(self.head), np.inf)
+        np.minimum.at(out, self.edge_of, start)
+        return out
+
+    def edge_end(self, packed: np.ndarray) -> np.ndarray:
+        """Packed time from the end of each original edge (having driven it) to the target of a reverse search."""
+        return packed[self.head]
+
+    # --- disk ------------------------------------------------------------------------------------------
+    def save(self, directory: Path) -> dict:
+        g = self.graph
+        _, _, rev_edge = _reverse(g.indptr, g.indices, g.n_nodes)
+        arrays = dict(indptr=g.indptr, indices=g.indices, time_s=g.edge_seconds().astype(np.float32),
+                      length_m=g.edge_metres().astype(np.float32), rev_indptr=g.rev_indptr,
+                      rev_indices=g.rev_indices, rev_edge=rev_edge, copy_of=self.copy_of, edge_of=self.edge_of,
+                      forbidden=self.forbidden)
+        for name, array in arrays.items():
+            np.save(directory / f"{PREFIX}{name}.tmp.npy", array)
+        for name in arrays:
+            (directory / f"{PREFIX}{name}.tmp.npy").replace(directory / f"{PREFIX}{name}.npy")
+        return {"format": FORMAT, "options": asdict(self.options), "nodes": g.n_nodes, "edges": g.n_edges,
+                "split_nodes": int(len(np.unique(self.copy_of[self.n_nodes:]))), "copies": self.split,
+                "forbidden_turns": int(len(self.forbidden)), "version": self.version}
+
+
+def _original_weight(turns: TurnGraph, g: RoadGraph) -> np.ndarray:
+    """The packed weight of the original edge behind every expanded edge (the start copies' edges hold it)."""
+    base = np.empty(len(turns.head))
+    n_edges = len(turns.head)
+    base[turns.edge_of[:n_edges]] = g.weight[:n_edges]  # the first n_edges expanded edges are the originals
+    return base[turns.edge_of]
+
+
+def load(directory: Path, graph: RoadGraph) -> TurnGraph | None:
+    """The saved expanded graph of `graph`, or None when the network has no turn data."""
+    info = graph.meta.get("turns")
+    if not info or not info.get("nodes"):
+        return None
+    if info.get("format") != FORMAT:
+        raise GraphError(f"路网 {directory} 的转向数据格式为 {info.get('format')}，本程序需要 {FORMAT}，请重新导入。")
+    try:
+        a = {name: np.load(directory / f"{PREFIX}{name}.npy") for name in ARRAYS}
+    except (OSError, ValueError) as exc:
+        raise GraphError(f"路网 {directory} 的转向数据已损坏或缺失（{exc}），请重新导入。") from None
+    copy_of = a["copy_of"]
+    search = RoadGraph(graph.lon[copy_of], graph.lat[copy_of], a["indptr"], a["indices"], a["time_s"],
+                       a["length_m"], a["rev_indptr"], a["rev_indices"], a["rev_edge"],
+                       meta={"name": graph.name + ":turns"})
+    options = TurnOptions(**info.get("options", {}))
+    return TurnGraph(search, copy_of, a["edge_of"], a["forbidden"], options, graph.n_nodes)
+
+
+def attach(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions, report: dict | None = None):
+    """Build the expanded graph into graph.turns (none when nothing needs expanding) and record it in meta."""
+    if not options.costs and (not options.restrictions or not len(forbidden)):
+        graph.turns = None
+        graph.meta["turns"] = {"format": FORMAT, "options": asdict(options), "report": report}
+        return graph
+    turns = expand(graph, forbidden, options)
+    graph.turns = turns
+    graph.meta["turns"] = {"format": FORMAT, "options": asdict(options), "report": report,
+                           "nodes": turns.graph.n_nodes, "edges": turns.graph.n_edges}
+    base = graph.meta.pop("version", None) or graph.version
+    graph.meta["version"] = hashlib.blake2b(f"{base}:{turns.version}".encode(), digest_size=8).hexdigest()
+    return graph
+
+
+def import_hook(graph: RoadGraph, path, osm_ids, options: TurnOptions | None) -> dict:
+    """What osm.import_osm calls before saving: read the file's restrictions, attach the expanded graph;
+    returns the import report's turn section."""
+    options = options or TurnOptions()
+    forbidden, report = (restrictions_from_osm(path, graph, osm_ids) if options.restrictions
+                         else (np.zeros((0, 3), np.int64), {"relations": 0, "applied": 0, "warning_count": 0}))
+    attach(graph, forbidden, options, report)
+    return dict(report, expanded=graph.meta["turns"].get("nodes") is not None)
+
+
+def save_hook(graph: RoadGraph, directory: Path, meta: dict) -> None:
+    """What RoadGraph.save calls: write the expanded graph beside graph.npz and describe it in meta."""
+    turns = getattr(graph, "turns", None)
+    for stale in directory.glob(f"{PREFIX}*.npy"):
+        if turns is None:
+            stale.unlink()
+    if turns is not None:
+        meta["turns"] = dict(meta.get("turns") or {}, **turns.save(directory))
+
+
+def describe(graph: RoadGraph) -> str:
+    info = graph.meta.get("turns") or {}
+    return json.dumps({k: info.get(k) for k in ("nodes", "edges", "split_nodes", "forbidden_turns")})
+
+
+# --- searches on the expanded graph (query.py calls these when graph.turns is set) -----------------------
+def tree(turns: TurnGraph, nodes, reverse: bool, limit: float, predecessors: bool, min_only: bool):
+    """query.tree() on the expanded graph, answered per original node: forward, the arrival at a node is the
+    best of its copies; reverse (times *to* the nodes), the search starts from every copy of them and a
+    node's own value is its start copy's (a vehicle starting there may take any road out)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    g = turns.graph
+    scalar = np.ndim(nodes) == 0
+    if reverse:
+        if not (scalar or min_only):
+            return np.vstack([tree(turns, int(x), True, limit, False, False) for x in np.asarray(nodes)])
+        flat, _ = turns.copies_of(nodes)
+        dist = dijkstra(g.rev, directed=True, indices=flat, limit=limit, min_only=True)
+        return dist[:turns.n_nodes]
+    result = dijkstra(g.fwd, directed=True, indices=nodes, limit=limit, min_only=min_only,
+                      return_predecessors=predecessors)
+    if not predecessors:
+        return turns.arrival(result)
+    dist, _, sources = result
+    best = turns.arrival(dist)
+    return best, None, turns.arrival_source(dist, sources, best)
+
+
+def path(graph: RoadGraph, source: int, target: int) -> tuple[float, list[int]]:
+    """Packed time and original node path of the fastest allowed route source → target: one search on the
+    reversed expanded graph from every copy of the target, stopping once the source's start copy is settled."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from . import bounded
+
+    turns = graph.turns
+    g = turns.graph
+    copies, _ = turns.copies_of([target])
+    engine = bounded.choose(graph, int(source), np.array([target]))
+    if engine == "bounded":
+        _, indptr, indices, data = bounded._arrays(g, True)
+        work = bounded._work(g)
+        values, _ = bounded._search(indptr, indices, data, copies.astype(np.int32), np.array([source], np.int32),
+                                    np.inf, *work, True)
+        value, pred = float(values[0]), work[3]
+    else:
+        dist, pred, _ = dijkstra(g.rev, directed=True, indices=copies, min_only=True, return_predecessors=True)
+        value = float(dist[source])
+    if not np.isfinite(value):
+        return np.inf, []
+    nodes = [int(source)]
+    while pred[nodes[-1]] >= 0:
+        nodes.append(int(pred[nodes[-1]]))
+    return value, turns.copy_of[np.asarray(nodes)].tolist()
+
+
+def to_targets(graph: RoadGraph, node: int, targets: np.ndarray, reverse: bool) -> np.ndarray:
+    """bounded.to_targets on the expanded graph: reverse (units → incident), from every copy of the incident
+    to the units' start copies; forward, from the start copy to every copy of each target (best one)."""
+    from . import bounded
+
+    turns = graph.turns
+    engine = bounded.choose(graph, int(node), np.asarray(targets))  # the geometry is the original graph's
+    if reverse:
+        copies, _ = turns.copies_of([node])
+        return bounded.to_targets(turns.graph, copies, targets, reverse=True, engine=engine).values
+    flat, offsets = turns.copies_of(targets)
+    values = bounded.to_targets(turns.graph, node, flat, engine=engine).values
+    return np.minimum.reduceat(values, offsets[:-1]) if len(targets) else values
