@@ -13,8 +13,15 @@ from shapely.geometry import shape
 from yingji.routing import covering, query
 from yingji.routing.graph import GraphError, RoadGraph, unpack_seconds
 from yingji.routing.osm import import_osm
-from yingji.routing.turns import S_CONDITIONAL, S_EXCEPT, S_OTHER_CLASS, W_MISSING, W_NOT_TOUCHING, W_VIA_WAY, \
-    TurnOptions
+from yingji.routing.turns import (
+    S_CONDITIONAL,
+    S_EXCEPT,
+    S_OTHER_CLASS,
+    W_MISSING,
+    W_NOT_TOUCHING,
+    W_VIA_WAY,
+    TurnOptions,
+)
 
 from .conftest import osm_xml, sample_nodes
 
@@ -230,6 +237,12 @@ def test_helsinki_restrictions_and_costs_match_an_edge_based_reference(helsinki_
         # Whole-graph tree (coverage, unit tables) agrees too.
         tree_s = unpack_seconds(query.tree(graph, int(source)))
         np.testing.assert_allclose(tree_s, best, rtol=1e-6, atol=2e-3)
+        # Coverage's per-road entry times: the reference's time at the end of the road minus the road's time.
+        seconds, _, entry = query.nearest_station(graph, [int(source)], edge_start=True)
+        np.testing.assert_allclose(seconds, best, rtol=1e-6, atol=2e-3)
+        ends = np.array([times.get((u, v), np.inf) for u, v in zip(graph.edge_sources().tolist(),
+                                                                      graph.indices.tolist(), strict=True)])
+        np.testing.assert_allclose(entry, ends - graph.edge_seconds(), rtol=1e-6, atol=3e-3)
     # Many-to-one (dispatch ranking, reverse search from every copy of the incident) equals one-to-one forward.
     incident = int(targets[0])
     units = sample_nodes(graph, 30, seed=12)

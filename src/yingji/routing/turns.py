@@ -37,11 +37,12 @@ import json
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from .graph import SHIFT, GraphError, RoadGraph, _reverse
+from .graph import GraphError, RoadGraph, _reverse
 
 KINDS_NO = ("no_left_turn", "no_right_turn", "no_straight_on", "no_u_turn", "no_entry", "no_exit")
 KINDS_ONLY = ("only_left_turn", "only_right_turn", "only_straight_on", "only_u_turn")
@@ -370,6 +371,9 @@ class TurnGraph:
         self.head = np.empty(int(self.edge_of.max(initial=-1)) + 1, dtype=np.int32)
         self.head[self.edge_of] = search.indices
         self.split = int(len(self.copy_of) - n_nodes)
+        # The copies (beyond the start copies) grouped by node, for arrival(): computed once, used per search.
+        self._extra_order = n_nodes + np.argsort(self.copy_of[n_nodes:], kind="stable")
+        self._groups, self._group_starts = np.unique(self.copy_of[self._extra_order], return_index=True)
 
     @property
     def version(self) -> str:
@@ -393,12 +397,8 @@ class TurnGraph:
         values = np.asarray(values)
         out = values[..., :self.n_nodes].copy()
         if self.split:
-            extra = values[..., self.n_nodes:]
-            where = self.copy_of[self.n_nodes:]
-            order = np.argsort(where, kind="stable")
-            groups, starts = np.unique(where[order], return_index=True)
-            best = np.minimum.reduceat(extra[..., order], starts, axis=-1)
-            out[..., groups] = np.minimum(out[..., groups], best)
+            best = np.minimum.reduceat(values[..., self._extra_order], self._group_starts, axis=-1)
+            out[..., self._groups] = np.minimum(out[..., self._groups], best)
         return out
 
     def arrival_source(self, values: np.ndarray, sources: np.ndarray, best: np.ndarray) -> np.ndarray:
@@ -411,11 +411,17 @@ class TurnGraph:
     def edge_start(self, packed: np.ndarray) -> np.ndarray:
         """Packed time at which each original edge can be entered (best allowed turn into it; inf: never),
         from the packed distances of a forward search on the expanded graph."""
+        src, extra, order, starts = self._entries
+        return np.minimum.reduceat((packed[src] + extra)[order], starts)
+
+    @cached_property
+    def _entries(self):
+        """For edge_start(): each expanded edge's source and turn cost (packed), and the expanded edges grouped
+        by original edge (every original edge has one at least: from its start copy)."""
         g = self.graph
-        start = packed[g.edge_sources()] + (g.weight - _original_weight(self, g))
-        out = np.full(len(self.head), np.inf)
-        np.minimum.at(out, self.edge_of, start)
-        return out
+        order = np.argsort(self.edge_of, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(self.edge_of[order]) != 0])
+        return g.edge_sources(), g.weight - _original_weight(self, g), order, starts
 
     def edge_end(self, packed: np.ndarray) -> np.ndarray:
         """Packed time from the end of each original edge (having driven it) to the target of a reverse search."""
