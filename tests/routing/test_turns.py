@@ -169,6 +169,10 @@ def test_coverage_and_isochrone_respect_restrictions(tmp_path):
             assert report.seconds[node] == pytest.approx(r.seconds, abs=1e-3)
         area = shape(query.isochrone(g, *station[0], minutes=budget_min))
         assert bool(area.contains(shapely.Point(*w))) is reached
+        # Who reaches W within the budget (reverse): S only straight through X, i.e. only without the ban.
+        towards = shape(query.isochrone(g, *w, minutes=budget_min, reverse=True))
+        assert bool(towards.contains(shapely.Point(*station[0]))) is reached
+        assert towards.contains(shapely.Point(*point(g, N)))  # N → X → W turns right: allowed either way
     # The road X→W is not entered within the budget under the restriction: its covered share is that of
     # the part reached from W's side only (none), so the road length covered drops.
     assert covering.coverage(graph, station, budget_min).covered_road_km < \
@@ -271,3 +275,25 @@ def test_turn_data_round_trips_and_old_format_is_refused(helsinki_turns, tmp_pat
     (tmp_path / "copy" / "turns.copy_of.npy").unlink()
     with pytest.raises(GraphError, match="转向数据"):
         RoadGraph.load(tmp_path / "copy")
+
+
+def test_cli_import_reports_restrictions_and_takes_turn_costs(tmp_path):
+    from click.testing import CliRunner
+
+    from yingji.routing.cli import roads
+
+    path = tmp_path / "j.osm"
+    path.write_text(osm_xml(NODES, WAYS, [NO_LEFT, *BROKEN]), encoding="utf-8")
+    runner = CliRunner()
+    env = {"YINGJI_VAR_DIR": str(tmp_path)}
+    result = runner.invoke(roads, ["import", str(path), "--name", "j", "--turn-costs", "--u-turn-s", "45"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "转向限制：关系 4 个，采用 1 个（禁止转向 1 处）" in result.output
+    assert f"⚠ {W_MISSING} 1 个（关系 4）" in result.output and W_VIA_WAY in result.output
+    graph = RoadGraph.load(tmp_path / "roads" / "j")
+    assert graph.turns.options == TurnOptions(costs=True, u_turn_s=45.0)
+    bad = runner.invoke(roads, ["import", str(path), "--name", "j2", "--left-turn-s", "-3"], env=env)
+    assert bad.exit_code != 0 and "转向耗时 left_turn_s 须为 0～3600" in bad.output
+    off = runner.invoke(roads, ["import", str(path), "--name", "j3", "--no-turn-restrictions"], env=env)
+    assert off.exit_code == 0 and "转向限制：未读取" in off.output
+    assert RoadGraph.load(tmp_path / "roads" / "j3").turns is None

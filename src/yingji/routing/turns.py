@@ -491,7 +491,8 @@ def import_hook(graph: RoadGraph, path, osm_ids, options: TurnOptions | None) ->
     returns the import report's turn section."""
     options = options or TurnOptions()
     forbidden, report = (restrictions_from_osm(path, graph, osm_ids) if options.restrictions
-                         else (np.zeros((0, 3), np.int64), {"relations": 0, "applied": 0, "warning_count": 0}))
+                         else (np.zeros((0, 3), np.int64), {"read": False, "relations": 0, "applied": 0,
+                                                            "warning_count": 0}))
     attach(graph, forbidden, options, report)
     return dict(report, expanded=graph.meta["turns"].get("nodes") is not None)
 
