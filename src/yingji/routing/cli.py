@@ -160,7 +160,6 @@ def import_(file, name, bbox, polygon, profile, area, no_restrictions, turn_cost
     from .graph import GraphError
     from .osm import import_osm, parse_bbox
     from .profile import ProfileError
-
     from .turns import TurnOptions
 
     try:
