@@ -13,15 +13,14 @@ from shapely.geometry import shape
 from yingji.routing import covering, query
 from yingji.routing.graph import GraphError, RoadGraph, unpack_seconds
 from yingji.routing.osm import import_osm
-from yingji.routing.turns import (
+from yingji.routing.restrictions import (
     S_CONDITIONAL,
     S_EXCEPT,
     S_OTHER_CLASS,
     W_MISSING,
     W_NOT_TOUCHING,
-    W_VIA_WAY,
-    TurnOptions,
 )
+from yingji.routing.turns import TurnOptions
 
 from .conftest import osm_xml, sample_nodes
 
@@ -43,7 +42,7 @@ BROKEN = [
                                                                          "restriction": "no_left_turn"}),
     (5, [("way", 101, "from"), ("node", X, "via"), ("way", 105, "to")], {"type": "restriction",
                                                                          "restriction": "no_right_turn"}),
-    (6, [("way", 101, "from"), ("way", 102, "via"), ("way", 105, "to")], {"type": "restriction",
+    (6, [("way", 101, "from"), ("way", 104, "via"), ("way", 105, "to")], {"type": "restriction",
                                                                           "restriction": "no_right_turn"}),
 ]
 NOT_FOR_US = [
@@ -117,13 +116,44 @@ def test_broken_and_inapplicable_relations_are_counted_not_fatal(tmp_path):
     report, graph = junction(tmp_path, "broken", [NO_LEFT, *BROKEN, *NOT_FOR_US])
     turns = report.turns
     assert turns["relations"] == 7 and turns["applied"] == 1
-    assert turns["warnings"] == {W_MISSING: 1, W_NOT_TOUCHING: 1, W_VIA_WAY: 1} and turns["warning_count"] == 3
-    assert turns["examples"][W_MISSING] == [4] and turns["examples"][W_NOT_TOUCHING] == [5]
+    assert turns["warnings"] == {W_MISSING: 1, W_NOT_TOUCHING: 2} and turns["warning_count"] == 3
+    assert turns["examples"][W_MISSING] == [4] and turns["examples"][W_NOT_TOUCHING] == [5, 6]
     assert turns["skipped"] == {S_EXCEPT: 1, S_OTHER_CLASS: 1, S_CONDITIONAL: 1}
     # The valid relation still holds; the broken ones changed nothing else (S → E right turn allowed).
     assert (S, X, W) not in turns_in(ids(graph, query.route(graph, point(graph, S), point(graph, W)).nodes))
     assert ids(graph, query.route(graph, point(graph, S), point(graph, E)).nodes) == [S, X, E]
     assert graph.meta["turns"]["report"]["warning_count"] == 3  # kept in meta.json for `roads list`
+
+
+VIA_WAY_NO = (10, [("way", 101, "from"), ("way", 102, "via"), ("way", 106, "to")],
+              {"type": "restriction", "restriction": "no_left_turn"})  # S→X→N, then left to NW: forbidden
+VIA_WAY_ONLY = (11, [("way", 103, "from"), ("way", 102, "via"), ("way", 105, "to")],
+                {"type": "restriction", "restriction": "only_right_turn"})  # E→X→N: then only right, to NE
+
+
+def test_via_way_restrictions_bind_only_vehicles_that_came_from_the_from_way(tmp_path):
+    _, free = junction(tmp_path, "vfree", [])
+    assert ids(free, query.route(free, point(free, S), point(free, NW)).nodes) == [S, X, N, NW]
+    report, graph = junction(tmp_path, "via", [VIA_WAY_NO])
+    assert report.turns["applied"] == 1 and report.turns["restricted_paths"] == 1
+    assert graph.turns.paths == [(False, tuple(int(np.flatnonzero(graph.osm_ids() == i)[0])
+                                                for i in (S, X, N, NW)))]
+    assert ids(graph, query.route(graph, point(graph, S), point(graph, NW)).nodes) == [S, X, W, NW]
+    # Who joins the via way elsewhere may turn: from X itself, and from E through X.
+    assert ids(graph, query.route(graph, point(graph, X), point(graph, NW)).nodes) == [X, N, NW]
+    assert ids(graph, query.route(graph, point(graph, E), point(graph, NW)).nodes) == [E, X, N, NW]
+    # S → X → N → NE (a right turn after the via way) is still allowed.
+    assert ids(graph, query.route(graph, point(graph, S), point(graph, NE)).nodes)[:3] == [S, X, N]
+    _, only = junction(tmp_path, "viaonly", [VIA_WAY_ONLY])
+    assert ids(free, query.route(free, point(free, E), point(free, NW)).nodes) == [E, X, N, NW]
+    assert ids(only, query.route(only, point(only, E), point(only, NW)).nodes) == [E, X, W, NW]
+    assert ids(only, query.route(only, point(only, S), point(only, NW)).nodes) == [S, X, N, NW]
+    # Both at once share the duplicate of N where their prefixes meet (none here) and round-trip on disk.
+    _, both = junction(tmp_path, "viaboth", [VIA_WAY_NO, VIA_WAY_ONLY])
+    again = RoadGraph.load(both.path)
+    assert again.turns.paths == both.turns.paths and len(both.turns.paths) == 2
+    for a, b, expected in ((S, NW, [S, X, W, NW]), (E, NW, [E, X, W, NW]), (X, NW, [X, N, NW])):
+        assert ids(again, query.route(again, point(again, a), point(again, b)).nodes) == expected
 
 
 def test_conditional_and_other_vehicle_classes_are_not_applied(tmp_path):
@@ -289,7 +319,7 @@ def test_cli_import_reports_restrictions_and_takes_turn_costs(tmp_path):
     result = runner.invoke(roads, ["import", str(path), "--name", "j", "--turn-costs", "--u-turn-s", "45"], env=env)
     assert result.exit_code == 0, result.output
     assert "转向限制：关系 4 个，采用 1 个（禁止转向 1 处）" in result.output
-    assert f"⚠ {W_MISSING} 1 个（关系 4）" in result.output and W_VIA_WAY in result.output
+    assert f"⚠ {W_MISSING} 1 个（关系 4）" in result.output and f"⚠ {W_NOT_TOUCHING} 2 个（关系 5、6）" in result.output
     graph = RoadGraph.load(tmp_path / "roads" / "j")
     assert graph.turns.options == TurnOptions(costs=True, u_turn_s=45.0)
     bad = runner.invoke(roads, ["import", str(path), "--name", "j2", "--left-turn-s", "-3"], env=env)

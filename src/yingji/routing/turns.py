@@ -19,23 +19,13 @@ few hundred nodes, and the bounded search (bounded.py) runs on it unchanged. Tur
 copy per incoming edge at nearly every node (an edge-based graph); they are an import option
 (`TurnOptions.costs`), measured in bench/bench_routing.py --turns.
 
-Which relations apply to a fire engine (decided here, reported per relation in the import report):
-`restriction`, `restriction:vehicle`, `restriction:motor_vehicle`, `restriction:motorcar`,
-`restriction:hgv` (a fire engine is a heavy motor vehicle; mappers in China tag car turn bans as
-motorcar), `restriction:emergency`. Not applied: other vehicle classes (bus, psv, bicycle …) and
-`restriction:conditional` (time windows are not modelled; counted). A relation whose `except=` names
-emergency, hgv, motor_vehicle or vehicle does not bind a fire engine. Via node relations are applied;
-via way relations are counted as warnings (not modelled). A relation referencing ways or nodes missing
-from the file, or whose from/to ways do not end at the via node, is a warning counted in the report,
-never an error and never half-applied.
+Which OSM relations apply, and how broken ones are counted: restrictions.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -43,29 +33,12 @@ from pathlib import Path
 import numpy as np
 
 from .graph import GraphError, RoadGraph, _reverse
+from .restrictions import restrictions_from_osm
 
-KINDS_NO = ("no_left_turn", "no_right_turn", "no_straight_on", "no_u_turn", "no_entry", "no_exit")
-KINDS_ONLY = ("only_left_turn", "only_right_turn", "only_straight_on", "only_u_turn")
-KEYS = ("restriction", "restriction:vehicle", "restriction:motor_vehicle", "restriction:motorcar",
-        "restriction:hgv", "restriction:emergency")
-EXEMPT = frozenset({"emergency", "hgv", "motor_vehicle", "vehicle"})
 FORMAT = 1
 PREFIX = "turns."
 ARRAYS = ("indptr", "indices", "time_s", "length_m", "rev_indptr", "rev_indices", "rev_edge", "copy_of",
-          "edge_of", "forbidden")
-
-# Report labels (Chinese, shown by `yingji roads import`).
-W_MISSING = "引用的路段或节点不在文件中"
-W_NOT_TOUCHING = "起止路段不在途经节点处相接"
-W_VIA_WAY = "途经路段(via way)限制暂不支持"
-W_MEMBERS = "成员不全或重复"
-W_UNKNOWN = "未知的限制类型"
-W_ONLY_CLOSED = "唯一允许的去向不可通行"
-S_EXCEPT = "例外(except)包含消防车"
-S_CONDITIONAL = "条件限制(:conditional)未采用"
-S_OTHER_CLASS = "仅限其他车种"
-S_OUTSIDE = "不在路网内(范围外或已剔除)"
-S_MOOT = "该方向不可通行，无需限制"
+          "edge_of", "forbidden", "paths")
 
 
 @dataclass(frozen=True)
@@ -85,175 +58,6 @@ class TurnOptions:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= 3600):
                 raise GraphError(f"转向耗时 {name} 须为 0～3600 之间的秒数，收到 {value!r}。")
-
-
-@dataclass
-class Relation:
-    id: int
-    kind: str
-    from_ways: list[int]
-    to_ways: list[int]
-    via_nodes: list[int]
-    via_ways: list[int]
-
-
-def _kind(tags) -> tuple[str | None, str | None]:
-    """(restriction value binding a fire engine, or None; why not)."""
-    exempt = {v.strip() for v in (tags.get("except") or "").split(";")}
-    if exempt & EXEMPT:
-        return None, S_EXCEPT
-    for key in KEYS:
-        value = tags.get(key)
-        if value:
-            return value.strip(), None
-    if any(k.startswith("restriction") and k.endswith(":conditional") for k, _ in _items(tags)):
-        return None, S_CONDITIONAL
-    return None, S_OTHER_CLASS
-
-
-def _items(tags):
-    return [(t.k, t.v) for t in tags] if not isinstance(tags, dict) else list(tags.items())
-
-
-def read_relations(path: str | Path) -> tuple[list[Relation], dict[int, list[int]], Counter]:
-    """The restriction relations binding a fire engine, the node lists of the ways they reference (those in
-    the file), and the count of relations not applied by reason."""
-    import osmium
-
-    counts: Counter = Counter()
-    relations: list[Relation] = []
-    try:
-        processor = osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(
-            osmium.filter.TagFilter(("type", "restriction")))
-        for rel in processor:
-            counts["relations"] += 1
-            kind, why = _kind(rel.tags)
-            if kind is None:
-                counts[why] += 1
-                continue
-            members = {"from": [], "to": [], "via_n": [], "via_w": []}
-            for m in rel.members:
-                if m.role in ("from", "to") and m.type == "w":
-                    members[m.role].append(m.ref)
-                elif m.role == "via":
-                    members["via_n" if m.type == "n" else "via_w"].append(m.ref)
-            relations.append(Relation(rel.id, kind, members["from"], members["to"], members["via_n"],
-                                      members["via_w"]))
-        wanted = {w for r in relations for w in (*r.from_ways, *r.to_ways)}
-        ways: dict[int, list[int]] = {}
-        if wanted:
-            processor = (osmium.FileProcessor(str(path), osmium.osm.WAY)
-                         .with_filter(osmium.filter.IdFilter(sorted(wanted))))
-            for way in processor:
-                if way.id in wanted:
-                    ways[way.id] = [n.ref for n in way.nodes]
-    except RuntimeError as exc:
-        raise GraphError(f"无法读取 OSM 文件 {path} 中的转向限制：{exc}") from None
-    return relations, ways, counts
-
-
-def _ends_at(refs: list[int], via: int) -> list[int] | None:
-    """The nodes next to `via` on a way that starts or ends there (None: it does not)."""
-    found = []
-    if len(refs) >= 2 and refs[0] == via:
-        found.append(refs[1])
-    if len(refs) >= 2 and refs[-1] == via:
-        found.append(refs[-2])
-    return found or None
-
-
-def resolve(relations, ways, osm_ids, edge_exists, out_neighbours, counts: Counter):
-    """Forbidden turns (a, v, b) in graph node indices from the relations; counts warnings and skips.
-
-    edge_exists(a, b) and out_neighbours(v) answer on the graph; osm_ids are the graph nodes' OSM ids."""
-    order = np.argsort(osm_ids)
-    sorted_ids = osm_ids[order]
-
-    def index(osm_id):
-        pos = np.searchsorted(sorted_ids, osm_id)
-        return int(order[pos]) if pos < len(sorted_ids) and sorted_ids[pos] == osm_id else None
-
-    triples: list[tuple[int, int, int]] = []
-    examples: dict[str, list[int]] = {}
-
-    def warn(label, rel):
-        counts[label] += 1
-        examples.setdefault(label, [])
-        if len(examples[label]) < 5:
-            examples[label].append(rel.id)
-
-    for rel in relations:
-        no, only = rel.kind.startswith("no_"), rel.kind.startswith("only_")
-        if rel.kind not in KINDS_NO + KINDS_ONLY:
-            warn(W_UNKNOWN, rel)
-            continue
-        if rel.via_ways:
-            warn(W_VIA_WAY, rel)
-            continue
-        if len(rel.via_nodes) != 1 or not rel.from_ways or not rel.to_ways or (
-                only and (len(rel.to_ways) != 1)) or (not no and not only):
-            warn(W_MEMBERS, rel)
-            continue
-        if any(w not in ways for w in (*rel.from_ways, *rel.to_ways)):
-            warn(W_MISSING, rel)
-            continue
-        via = rel.via_nodes[0]
-        before = [_ends_at(ways[w], via) for w in rel.from_ways]
-        after = [_ends_at(ways[w], via) for w in rel.to_ways]
-        if any(x is None for x in before + after):
-            warn(W_NOT_TOUCHING, rel)
-            continue
-        v = index(via)
-        froms = [index(a) for group in before for a in group]
-        tos = [index(b) for group in after for b in group]
-        if v is None or any(a is None for a in froms):
-            counts[S_OUTSIDE] += 1
-            continue
-        froms = [a for a in froms if edge_exists(a, v)]
-        if not froms:
-            counts[S_MOOT] += 1
-            continue
-        if no:
-            banned = [b for b in tos if b is not None and edge_exists(v, b)]
-            if not banned:
-                counts[S_MOOT] += 1
-                continue
-            triples += [(a, v, b) for a in froms for b in banned]
-        else:
-            allowed = [b for b in tos if b is not None and edge_exists(v, b)]
-            if not allowed:
-                warn(W_ONLY_CLOSED, rel)
-                continue
-            triples += [(a, v, b) for a in froms for b in out_neighbours(v) if b not in allowed]
-        counts["applied"] += 1
-    return np.asarray(sorted(set(triples)), dtype=np.int64).reshape(-1, 3), examples
-
-
-def restrictions_from_osm(path, graph: RoadGraph, osm_ids) -> tuple[np.ndarray, dict]:
-    """Read and resolve the file's restriction relations against `graph` (whose nodes have `osm_ids`)."""
-    relations, ways, counts = read_relations(path)
-    keys = graph.edge_sources().astype(np.int64) * graph.n_nodes + graph.indices
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-
-    def edge_exists(a, b):
-        key = a * graph.n_nodes + b
-        pos = np.searchsorted(sorted_keys, key)
-        return bool(pos < len(sorted_keys) and sorted_keys[pos] == key)
-
-    def out_neighbours(v):
-        return graph.indices[graph.indptr[v]:graph.indptr[v + 1]].tolist()
-
-    triples, examples = resolve(relations, ways, np.asarray(osm_ids, dtype=np.int64), edge_exists,
-                                out_neighbours, counts)
-    total = counts.pop("relations", 0)
-    applied = counts.pop("applied", 0)
-    warnings = {k: v for k, v in counts.items() if k.startswith(("引用", "起止", "途经", "成员", "未知", "唯一"))}
-    skipped = {k: v for k, v in counts.items() if k not in warnings}
-    report = {"relations": total, "applied": applied, "forbidden_turns": int(len(triples)),
-              "warnings": warnings, "warning_count": sum(warnings.values()), "skipped": skipped,
-              "examples": examples}
-    return triples, report
 
 
 def turn_ms(graph: RoadGraph, e_in: np.ndarray, e_out: np.ndarray, options: TurnOptions) -> np.ndarray:
@@ -298,8 +102,9 @@ def _edge_index(graph: RoadGraph, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(found, order[pos], -1)
 
 
-def expand(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions = TurnOptions()) -> TurnGraph:
-    """The expanded graph (see the module doc) for forbidden turns (a, v, b) and the options' turn costs."""
+def expand(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions = TurnOptions(), paths=()) -> TurnGraph:
+    """The expanded graph (see the module doc) for forbidden turns (a, v, b), restricted paths
+    [(only, (a, v1, …, vk, b))] of via way relations, and the options' turn costs."""
     n, n_edges = graph.n_nodes, graph.n_edges
     src, dst = graph.edge_sources().astype(np.int64), graph.indices.astype(np.int64)
     forbidden = np.asarray(forbidden, dtype=np.int64).reshape(-1, 3) if options.restrictions else np.zeros((0, 3),
@@ -310,6 +115,9 @@ def expand(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions = TurnO
     banned = np.unique(e_in[ok] * n_edges + e_out[ok])
     split = np.zeros(n, dtype=bool)
     split[forbidden[ok, 1]] = True
+    paths = _drivable(graph, paths) if options.restrictions else []
+    for _, nodes in paths:
+        split[list(nodes[1:-1])] = True
     out_degree = np.diff(graph.indptr).astype(np.int64)
     if options.costs:  # every node where some turn costs time (nearly all: a U-turn is possible almost anywhere)
         pair_in, pair_out = _pairs(graph, np.ones(n, dtype=bool), src, dst, out_degree)
@@ -332,14 +140,95 @@ def expand(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions = TurnO
     edge_of = np.concatenate([np.arange(n_edges), pair_out]).astype(np.int32)
     e_ms = np.concatenate([time_ms, time_ms[pair_out] + extra])
     e_dm = np.concatenate([length_dm, length_dm[pair_out]])
-    n_total = n + len(into)
     copy_of = np.concatenate([np.arange(n), dst[into]]).astype(np.int32)
+    if paths:
+        e_src, e_dst, edge_of, e_ms, e_dm, copy_of = _apply_paths(graph, paths, copy_id, e_src, e_dst, edge_of,
+                                                                  e_ms, e_dm, copy_of)
+    n_total = len(copy_of)
     indptr = np.zeros(n_total + 1, dtype=np.int64)
     np.cumsum(np.bincount(e_src, minlength=n_total), out=indptr[1:])
     search = RoadGraph(graph.lon[copy_of], graph.lat[copy_of], indptr, e_dst, e_ms / 1000.0, e_dm / 10.0,
                        meta={"name": graph.name + ":turns"})
     kept = np.flatnonzero(ok)
-    return TurnGraph(search, copy_of, edge_of, forbidden[kept], options, n)
+    return TurnGraph(search, copy_of, edge_of, forbidden[kept], options, n, paths)
+
+
+def _drivable(graph: RoadGraph, paths) -> list:
+    """The restricted paths whose every edge exists in the graph (others cannot be driven: nothing to do)."""
+    if not len(paths):
+        return []
+    a = np.concatenate([np.asarray(nodes[:-1]) for _, nodes in paths])
+    b = np.concatenate([np.asarray(nodes[1:]) for _, nodes in paths])
+    found = _edge_index(graph, a, b) >= 0
+    ends = np.cumsum([len(nodes) - 1 for _, nodes in paths])
+    return [p for p, ok in zip(paths, np.logical_and.reduceat(found, ends - ends[0]), strict=True) if ok]
+
+
+def _apply_paths(graph, paths, copy_id, e_src, e_dst, edge_of, e_ms, e_dm, copy_of):
+    """Via way restrictions on the expanded edge lists: a vehicle that entered the path from its from edge
+    runs along duplicates of the path's nodes (one per path prefix, shared by relations with the same
+    prefix), each carrying the turns allowed at that node; at the last one the to edge is dropped (no_*)
+    or is the only edge kept (only_*). Vehicles that join the path elsewhere use the ordinary copies."""
+    pairs = {(a, b) for _, nodes in paths for a, b in zip(nodes[:-1], nodes[1:], strict=False)}
+    keys = list(pairs)
+    found = _edge_index(graph, np.array([k[0] for k in keys]), np.array([k[1] for k in keys]))
+    edge = dict(zip(keys, found.tolist(), strict=True))
+    n_base = len(copy_of)
+    starts = np.searchsorted(e_src, np.arange(n_base + 1))  # e_src is sorted
+    dst, keep = e_dst.copy(), np.ones(len(e_src), dtype=bool)
+    added: list[list] = []  # [src, dst, edge_of, ms, dm, kept] of the duplicates' edges
+    out_of: dict[int, list[int]] = {}  # a duplicate → its rows in `added`
+    new_copy: list[int] = []
+    prefix: dict[tuple, int] = {}
+
+    def out_edges(state):
+        """(edge_of, set dst, drop) callables over the state's live out-edges."""
+        if state < n_base:
+            return [(int(edge_of[j]), ("b", j)) for j in range(starts[state], starts[state + 1]) if keep[j]]
+        return [(added[j][2], ("n", j)) for j in out_of[state] if added[j][5]]
+
+    def redirect(ref, target):
+        if ref[0] == "b":
+            dst[ref[1]] = target
+        else:
+            added[ref[1]][1] = target
+
+    def drop(ref):
+        if ref[0] == "b":
+            keep[ref[1]] = False
+        else:
+            added[ref[1]][5] = False
+
+    for only, nodes in paths:
+        state = int(copy_id[edge[nodes[0], nodes[1]]])  # arrived at v1 from the from way: its own copy
+        for i in range(2, len(nodes) - 1):
+            e = edge[nodes[i - 1], nodes[i]]
+            key = nodes[:i + 1]
+            if key not in prefix:
+                new = n_base + len(new_copy)
+                new_copy.append(nodes[i])
+                base = int(copy_id[e])  # the ordinary state at nodes[i] arriving along e, whose turns it gets
+                out_of[new] = []
+                for j in range(starts[base], starts[base + 1]):
+                    if keep[j]:
+                        out_of[new].append(len(added))
+                        added.append([new, int(dst[j]), int(edge_of[j]), e_ms[j], e_dm[j], True])
+                for of, ref in out_edges(state):
+                    if of == e:
+                        redirect(ref, new)
+                prefix[key] = new
+            state = prefix[key]
+        last = edge[nodes[-2], nodes[-1]]
+        for of, ref in out_edges(state):
+            if (of != last) if only else (of == last):
+                drop(ref)
+    live = [row for row in added if row[5]]
+    extra = np.array([row[:5] for row in live], dtype=np.float64).reshape(-1, 5)
+    return (np.concatenate([e_src[keep], extra[:, 0].astype(np.int64)]),
+            np.concatenate([dst[keep], extra[:, 1].astype(np.int64)]),
+            np.concatenate([edge_of[keep], extra[:, 2].astype(np.int32)]),
+            np.concatenate([e_ms[keep], extra[:, 3]]), np.concatenate([e_dm[keep], extra[:, 4]]),
+            np.concatenate([copy_of, np.asarray(new_copy, dtype=np.int32)]))
 
 
 def _pairs(graph, split, src, dst, out_degree, into=None):
@@ -356,20 +245,22 @@ def _pairs(graph, split, src, dst, out_degree, into=None):
 class TurnGraph:
     """The expanded search graph of a RoadGraph and the maps back to it (see the module doc)."""
 
-    def __init__(self, search: RoadGraph, copy_of, edge_of, forbidden, options: TurnOptions, n_nodes: int):
+    def __init__(self, search: RoadGraph, copy_of, edge_of, forbidden, options: TurnOptions, n_nodes: int,
+                 paths=()):
         self.graph = search
         self.copy_of = np.ascontiguousarray(copy_of, dtype=np.int32)
         self.edge_of = np.ascontiguousarray(edge_of, dtype=np.int32)
         self.forbidden = np.asarray(forbidden, dtype=np.int64).reshape(-1, 3)
         self.options = options
+        self.paths = list(paths)  # via way restrictions [(only, (a, v1, …, vk, b))] in original node indices
         self.n_nodes = n_nodes  # of the original graph
         order = np.argsort(self.copy_of, kind="stable")  # each node's copies, itself first
         self.copies = order.astype(np.int32)
         self.copies_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.copy_of, minlength=n_nodes), out=self.copies_indptr[1:])
-        # Per original edge, the expanded node it ends at (its copy at a split node): for reverse times.
-        self.head = np.empty(int(self.edge_of.max(initial=-1)) + 1, dtype=np.int32)
-        self.head[self.edge_of] = search.indices
+        # Per original edge, the expanded node it ends at (its copy at a split node; not a via way path's
+        # duplicate): for reverse times. The first expanded edges are the start copies', one per original edge.
+        self.head = search.indices[:int(self.edge_of.max(initial=-1)) + 1].copy()
         self.split = int(len(self.copy_of) - n_nodes)
         # The copies (beyond the start copies) grouped by node, for arrival(): computed once, used per search.
         self._extra_order = n_nodes + np.argsort(self.copy_of[n_nodes:], kind="stable")
@@ -434,14 +325,15 @@ class TurnGraph:
         arrays = dict(indptr=g.indptr, indices=g.indices, time_s=g.edge_seconds().astype(np.float32),
                       length_m=g.edge_metres().astype(np.float32), rev_indptr=g.rev_indptr,
                       rev_indices=g.rev_indices, rev_edge=rev_edge, copy_of=self.copy_of, edge_of=self.edge_of,
-                      forbidden=self.forbidden)
+                      forbidden=self.forbidden, paths=_encode(self.paths))
         for name, array in arrays.items():
             np.save(directory / f"{PREFIX}{name}.tmp.npy", array)
         for name in arrays:
             (directory / f"{PREFIX}{name}.tmp.npy").replace(directory / f"{PREFIX}{name}.npy")
         return {"format": FORMAT, "options": asdict(self.options), "nodes": g.n_nodes, "edges": g.n_edges,
                 "split_nodes": int(len(np.unique(self.copy_of[self.n_nodes:]))), "copies": self.split,
-                "forbidden_turns": int(len(self.forbidden)), "version": self.version}
+                "forbidden_turns": int(len(self.forbidden)), "restricted_paths": len(self.paths),
+                "version": self.version}
 
 
 def _original_weight(turns: TurnGraph, g: RoadGraph) -> np.ndarray:
@@ -468,16 +360,29 @@ def load(directory: Path, graph: RoadGraph) -> TurnGraph | None:
                        a["length_m"], a["rev_indptr"], a["rev_indices"], a["rev_edge"],
                        meta={"name": graph.name + ":turns"})
     options = TurnOptions(**info.get("options", {}))
-    return TurnGraph(search, copy_of, a["edge_of"], a["forbidden"], options, graph.n_nodes)
+    return TurnGraph(search, copy_of, a["edge_of"], a["forbidden"], options, graph.n_nodes, _decode(a["paths"]))
 
 
-def attach(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions, report: dict | None = None):
+def _encode(paths) -> np.ndarray:
+    """Restricted paths as one int64 array: [length, only, nodes…] per path."""
+    return np.asarray([x for only, nodes in paths for x in (len(nodes), int(only), *nodes)], dtype=np.int64)
+
+
+def _decode(flat: np.ndarray) -> list:
+    flat, paths, i = flat.tolist(), [], 0
+    while i < len(flat):
+        paths.append((bool(flat[i + 1]), tuple(flat[i + 2:i + 2 + flat[i]])))
+        i += 2 + flat[i]
+    return paths
+
+
+def attach(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions, report: dict | None = None, paths=()):
     """Build the expanded graph into graph.turns (none when nothing needs expanding) and record it in meta."""
-    if not options.costs and (not options.restrictions or not len(forbidden)):
+    if not options.costs and (not options.restrictions or not (len(forbidden) or len(paths))):
         graph.turns = None
         graph.meta["turns"] = {"format": FORMAT, "options": asdict(options), "report": report}
         return graph
-    turns = expand(graph, forbidden, options)
+    turns = expand(graph, forbidden, options, paths)
     graph.turns = turns
     graph.meta["turns"] = {"format": FORMAT, "options": asdict(options), "report": report,
                            "nodes": turns.graph.n_nodes, "edges": turns.graph.n_edges}
@@ -490,10 +395,10 @@ def import_hook(graph: RoadGraph, path, osm_ids, options: TurnOptions | None) ->
     """What osm.import_osm calls before saving: read the file's restrictions, attach the expanded graph;
     returns the import report's turn section."""
     options = options or TurnOptions()
-    forbidden, report = (restrictions_from_osm(path, graph, osm_ids) if options.restrictions
-                         else (np.zeros((0, 3), np.int64), {"read": False, "relations": 0, "applied": 0,
-                                                            "warning_count": 0}))
-    attach(graph, forbidden, options, report)
+    forbidden, paths, report = (restrictions_from_osm(path, graph, osm_ids) if options.restrictions
+                                else (np.zeros((0, 3), np.int64), [], {"read": False, "relations": 0, "applied": 0,
+                                                                       "warning_count": 0}))
+    attach(graph, forbidden, options, report, paths)
     return dict(report, expanded=graph.meta["turns"].get("nodes") is not None)
 
 
@@ -505,11 +410,6 @@ def save_hook(graph: RoadGraph, directory: Path, meta: dict) -> None:
             stale.unlink()
     if turns is not None:
         meta["turns"] = dict(meta.get("turns") or {}, **turns.save(directory))
-
-
-def describe(graph: RoadGraph) -> str:
-    info = graph.meta.get("turns") or {}
-    return json.dumps({k: info.get(k) for k in ("nodes", "edges", "split_nodes", "forbidden_turns")})
 
 
 # --- searches on the expanded graph (query.py calls these when graph.turns is set) -----------------------
