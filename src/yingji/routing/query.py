@@ -21,7 +21,7 @@ from .estimate import MIXED, NETWORK, STRAIGHT_LINE, Estimate, straight_line
 from .graph import SHIFT, GraphError, RoadGraph, unpack_metres, unpack_seconds
 from .snap import DEFAULT_MAX_SNAP_M, OffNetworkError, off_network_message, snap, snap_point
 
-UNREACHABLE = "沿路网无法到达（受单行道或路网不连通所限）。"
+UNREACHABLE = "沿路网无法到达（受单行道、转向限制或路网不连通所限）。"
 
 
 def access_speed_ms(graph: RoadGraph) -> float:

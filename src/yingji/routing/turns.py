@@ -14,10 +14,16 @@ where a vehicle that *starts* at v begins. So:
 - every expanded edge is a turn into one original edge (`edge_of`), so coverage and isochrones measure
   how far along each original road the time runs out, from the best allowed turn into it.
 
-Only via nodes are split for restrictions (45 in Helsinki): the expanded graph is the node graph plus a
-few hundred nodes, and the bounded search (bounded.py) runs on it unchanged. Turn costs everywhere need a
-copy per incoming edge at nearly every node (an edge-based graph); they are an import option
-(`TurnOptions.costs`), measured in bench/bench_routing.py --turns.
+A via way relation (from edge a→v1, along v1…vk, to edge vk→b) also splits v1…vk; a vehicle that arrived
+at v1 from a then runs along duplicates of v2…vk (one per path prefix) carrying the same allowed turns,
+and at the last one the to edge is dropped (no_*) or is the only one kept (only_*). Whoever joins the
+path elsewhere uses the ordinary copies, so only the restricted manoeuvre is affected.
+
+Why node splitting (measured, bench/bench_routing.py --turns, on the 1M-edge tiled graph with Helsinki's
+restrictions in every tile): only the via nodes are split, the expanded graph is ×1.04 the nodes and edges
+and the bounded search (bounded.py, unchanged) runs on it at the plain graph's speed. Turn costs at every
+junction need a copy per incoming edge at nearly every node (an edge-based graph, ×2.2 nodes, ×2.6 edges,
+queries about 2.5× slower): an import option (`TurnOptions.costs`, `yingji roads import --turn-costs`).
 
 Which OSM relations apply, and how broken ones are counted: restrictions.py.
 """
