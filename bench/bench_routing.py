@@ -2,7 +2,7 @@
 made of tiled copies of it stitched together at their edges.
 
 Every comparison is like for like (issue 17): the product and each baseline run interleaved in the same loop
-(ABAB…, the order rotating per input), on the same graph and the same queries; each line gives both medians
+(ABAB…, in a random order per input), on the same graph and the same queries; each line gives both medians
 and the median of the per-pair ratio with its quartiles, and the machine's load average when it started.
 Searches are compared with searches: scipy (full Dijkstra, and with a doubling bound), networkx (full: it has
 no multi-target stop) and networkit (MultiTargetDijkstra, which stops at the last target) where installed.
