@@ -327,3 +327,26 @@ def test_cli_import_reports_restrictions_and_takes_turn_costs(tmp_path):
     off = runner.invoke(roads, ["import", str(path), "--name", "j3", "--no-turn-restrictions"], env=env)
     assert off.exit_code == 0 and "转向限制：未读取" in off.output
     assert RoadGraph.load(tmp_path / "roads" / "j3").turns is None
+
+
+def test_reweighted_turn_graph_for_a_vehicle_profile(tmp_path):
+    """A profile's own road times and closed roads on the same expansion (what vehicle profiles plug into)."""
+    _, graph = junction(tmp_path, "profile", [NO_LEFT], turns=TurnOptions(costs=True, u_turn_s=20))
+    t = graph.turns
+    same = t.reweighted(graph.edge_seconds(), graph.edge_metres())
+    assert np.array_equal(same.graph.weight, t.graph.weight) and np.array_equal(same.head, t.head)
+    # Close X → N (say a 3 m underpass): S → W can no longer turn round at N; it turns round at E instead.
+    x, n = (int(np.flatnonzero(graph.osm_ids() == i)[0]) for i in (X, N))
+    open_edges = ~((graph.edge_sources() == x) & (graph.indices == n))
+    closed = t.reweighted(graph.edge_seconds() * 2, graph.edge_metres(), open_edges)
+    graph.turns = closed
+    route = query.route(graph, point(graph, S), point(graph, W))
+    assert ids(graph, route.nodes) == [S, X, E, X, W]
+    legs = sum(query.route(graph, point(graph, a), point(graph, b)).seconds for a, b in ((S, E), (E, W)))
+    assert route.seconds == pytest.approx(legs + 20, abs=2e-3)  # the legs, and the U-turn at E between them
+    graph.turns = t
+    single = query.route(graph, point(graph, S), point(graph, E)).seconds
+    graph.turns = closed
+    assert query.route(graph, point(graph, S), point(graph, E)).seconds == pytest.approx(2 * single, abs=2e-3)
+    report = covering.coverage(graph, [point(graph, S)], minutes=10)
+    assert np.isfinite(report.seconds).all() and report.road_pct is not None

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .graph import GraphError, RoadGraph, _reverse
+from .graph import SHIFT, GraphError, RoadGraph, _reverse
 from .restrictions import restrictions_from_osm
 
 FORMAT = 1
@@ -156,7 +156,7 @@ def expand(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions = TurnO
     search = RoadGraph(graph.lon[copy_of], graph.lat[copy_of], indptr, e_dst, e_ms / 1000.0, e_dm / 10.0,
                        meta={"name": graph.name + ":turns"})
     kept = np.flatnonzero(ok)
-    return TurnGraph(search, copy_of, edge_of, forbidden[kept], options, n, paths)
+    return TurnGraph(search, copy_of, edge_of, forbidden[kept], options, n, paths, n_edges)
 
 
 def _drivable(graph: RoadGraph, paths) -> list:
@@ -252,7 +252,7 @@ class TurnGraph:
     """The expanded search graph of a RoadGraph and the maps back to it (see the module doc)."""
 
     def __init__(self, search: RoadGraph, copy_of, edge_of, forbidden, options: TurnOptions, n_nodes: int,
-                 paths=()):
+                 paths=(), n_edges: int | None = None):
         self.graph = search
         self.copy_of = np.ascontiguousarray(copy_of, dtype=np.int32)
         self.edge_of = np.ascontiguousarray(edge_of, dtype=np.int32)
@@ -265,8 +265,11 @@ class TurnGraph:
         self.copies_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.copy_of, minlength=n_nodes), out=self.copies_indptr[1:])
         # Per original edge, the expanded node it ends at (its copy at a split node; not a via way path's
-        # duplicate): for reverse times. The first expanded edges are the start copies', one per original edge.
-        self.head = search.indices[:int(self.edge_of.max(initial=-1)) + 1].copy()
+        # duplicate), from the start copies' edges, one per open road (−1: a road closed to the vehicle).
+        n_edges = int(self.edge_of.max(initial=-1)) + 1 if n_edges is None else n_edges
+        self._from_start = search.edge_sources() < n_nodes
+        self.head = np.full(n_edges, -1, dtype=np.int32)
+        self.head[self.edge_of[self._from_start]] = search.indices[self._from_start]
         self.split = int(len(self.copy_of) - n_nodes)
         # The copies (beyond the start copies) grouped by node, for arrival(): computed once, used per search.
         self._extra_order = n_nodes + np.argsort(self.copy_of[n_nodes:], kind="stable")
@@ -278,6 +281,22 @@ class TurnGraph:
         for a in (self.graph.indptr, self.graph.indices, self.graph.weight, self.copy_of):
             h.update(np.ascontiguousarray(a).view(np.uint8))
         return h.hexdigest()
+
+    def reweighted(self, time_s: np.ndarray, length_m: np.ndarray, open_edges: np.ndarray | None = None) -> TurnGraph:
+        """The same expansion over other weights of the original edges (a vehicle profile's times, and its
+        closed roads where open_edges is False): each turn into a road costs the road's new time plus the same
+        turn cost; turns into a closed road are dropped. No re-reading of relations and no new splitting."""
+        g = self.graph
+        keep = np.ones(g.n_edges, dtype=bool) if open_edges is None else np.asarray(open_edges, bool)[self.edge_of]
+        turn_ms = np.rint((g.weight - _original_weight(self, g)) / SHIFT)
+        time_ms = np.rint(np.asarray(time_s, dtype=np.float64) * 1000.0)[self.edge_of] + turn_ms
+        length = np.asarray(length_m, dtype=np.float64)[self.edge_of]
+        indptr = np.zeros(g.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g.edge_sources()[keep], minlength=g.n_nodes), out=indptr[1:])
+        search = RoadGraph(g.lon, g.lat, indptr, g.indices[keep], time_ms[keep] / 1000.0, length[keep],
+                           meta=dict(g.meta))
+        return TurnGraph(search, self.copy_of, self.edge_of[keep], self.forbidden, self.options, self.n_nodes,
+                         self.paths, len(self.head))
 
     def copies_of(self, nodes) -> tuple[np.ndarray, np.ndarray]:
         """(every copy of each node, flat; offsets: node i's copies are flat[offsets[i]:offsets[i + 1]])."""
@@ -308,21 +327,24 @@ class TurnGraph:
     def edge_start(self, packed: np.ndarray) -> np.ndarray:
         """Packed time at which each original edge can be entered (best allowed turn into it; inf: never),
         from the packed distances of a forward search on the expanded graph."""
-        src, extra, order, starts = self._entries
-        return np.minimum.reduceat((packed[src] + extra)[order], starts)
+        src, extra, order, starts, roads = self._entries
+        out = np.full(len(self.head), np.inf)
+        if len(order):
+            out[roads] = np.minimum.reduceat((packed[src] + extra)[order], starts)
+        return out
 
     @cached_property
     def _entries(self):
         """For edge_start(): each expanded edge's source and turn cost (packed), and the expanded edges grouped
-        by original edge (every original edge has one at least: from its start copy)."""
+        by original edge (each open road has one at least, from its start copy)."""
         g = self.graph
         order = np.argsort(self.edge_of, kind="stable")
-        starts = np.flatnonzero(np.r_[True, np.diff(self.edge_of[order]) != 0])
-        return g.edge_sources(), g.weight - _original_weight(self, g), order, starts
+        starts = np.flatnonzero(np.r_[True, np.diff(self.edge_of[order]) != 0]) if len(order) else order
+        return g.edge_sources(), g.weight - _original_weight(self, g), order, starts, self.edge_of[order][starts]
 
     def edge_end(self, packed: np.ndarray) -> np.ndarray:
         """Packed time from the end of each original edge (having driven it) to the target of a reverse search."""
-        return packed[self.head]
+        return np.where(self.head >= 0, packed[self.head], np.inf)
 
     # --- disk ------------------------------------------------------------------------------------------
     def save(self, directory: Path) -> dict:
@@ -344,9 +366,8 @@ class TurnGraph:
 
 def _original_weight(turns: TurnGraph, g: RoadGraph) -> np.ndarray:
     """The packed weight of the original edge behind every expanded edge (the start copies' edges hold it)."""
-    base = np.empty(len(turns.head))
-    n_edges = len(turns.head)
-    base[turns.edge_of[:n_edges]] = g.weight[:n_edges]  # the first n_edges expanded edges are the originals
+    base = np.zeros(len(turns.head))
+    base[turns.edge_of[turns._from_start]] = g.weight[turns._from_start]
     return base[turns.edge_of]
 
 
@@ -366,7 +387,8 @@ def load(directory: Path, graph: RoadGraph) -> TurnGraph | None:
                        a["length_m"], a["rev_indptr"], a["rev_indices"], a["rev_edge"],
                        meta={"name": graph.name + ":turns"})
     options = TurnOptions(**info.get("options", {}))
-    return TurnGraph(search, copy_of, a["edge_of"], a["forbidden"], options, graph.n_nodes, _decode(a["paths"]))
+    return TurnGraph(search, copy_of, a["edge_of"], a["forbidden"], options, graph.n_nodes, _decode(a["paths"]),
+                     graph.n_edges)
 
 
 def _encode(paths) -> np.ndarray:
