@@ -17,8 +17,10 @@ from yingji.routing.restrictions import (
     S_CONDITIONAL,
     S_EXCEPT,
     S_OTHER_CLASS,
+    S_OUTSIDE,
     W_MISSING,
     W_NOT_TOUCHING,
+    W_ONLY_OUTSIDE,
 )
 from yingji.routing.turns import TurnOptions
 
@@ -27,10 +29,12 @@ from .conftest import osm_xml, sample_nodes
 # A junction X with four arms and an outer ring (N–NW–W, N–NE–E, S–SE–E); E is farther out than the others.
 X, N, S, E, W, NE, NW, SE = 1, 2, 3, 4, 5, 6, 7, 8
 NODES = {X: (104.000, 30.000), N: (104.000, 30.001), S: (104.000, 29.999), E: (104.002, 30.000),
-         W: (103.999, 30.000), NE: (104.002, 30.002), NW: (103.998, 30.002), SE: (104.002, 29.998)}
+         W: (103.999, 30.000), NE: (104.002, 30.002), NW: (103.998, 30.002), SE: (104.002, 29.998),
+         9: (104.0005, 29.9995)}
 ROAD = {"highway": "residential"}
 WAYS = [(101, [S, X], ROAD), (102, [X, N], ROAD), (103, [X, E], ROAD), (104, [X, W], ROAD),
-        (105, [N, NE, E], ROAD), (106, [N, NW, W], ROAD), (107, [S, SE, E], ROAD)]
+        (105, [N, NE, E], ROAD), (106, [N, NW, W], ROAD), (107, [S, SE, E], ROAD),
+        (108, [X, 9], {"highway": "footway"})]  # not drivable: not in the road graph
 NO_LEFT = (1, [("way", 101, "from"), ("node", X, "via"), ("way", 104, "to")],
            {"type": "restriction", "restriction": "no_left_turn"})  # northbound S→X, then west: forbidden
 ONLY_STRAIGHT = (2, [("way", 103, "from"), ("node", X, "via"), ("way", 104, "to")],
@@ -44,6 +48,12 @@ BROKEN = [
                                                                          "restriction": "no_right_turn"}),
     (6, [("way", 101, "from"), ("way", 104, "via"), ("way", 105, "to")], {"type": "restriction",
                                                                           "restriction": "no_right_turn"}),
+]
+OFF_NETWORK = [
+    (12, [("way", 101, "from"), ("node", X, "via"), ("way", 108, "to")],
+     {"type": "restriction", "restriction": "only_straight_on"}),  # the only exit is a footway: a warning
+    (13, [("way", 101, "from"), ("node", X, "via"), ("way", 108, "to")],
+     {"type": "restriction", "restriction": "no_right_turn"}),  # forbidding a footway: nothing to do
 ]
 NOT_FOR_US = [
     (7, [("way", 101, "from"), ("node", X, "via"), ("way", 103, "to")],
@@ -154,6 +164,15 @@ def test_via_way_restrictions_bind_only_vehicles_that_came_from_the_from_way(tmp
     assert again.turns.paths == both.turns.paths and len(both.turns.paths) == 2
     for a, b, expected in ((S, NW, [S, X, W, NW]), (E, NW, [E, X, W, NW]), (X, NW, [X, N, NW])):
         assert ids(again, query.route(again, point(again, a), point(again, b)).nodes) == expected
+
+
+def test_restrictions_onto_roads_outside_the_network(tmp_path):
+    report, graph = junction(tmp_path, "outside", [NO_LEFT, *OFF_NETWORK])
+    assert report.turns["applied"] == 1 and report.turns["warnings"] == {W_ONLY_OUTSIDE: 1}
+    assert report.turns["skipped"] == {S_OUTSIDE: 1} and report.turns["examples"][W_ONLY_OUTSIDE] == [12]
+    # The only_ relation was not applied (no exit would remain), the valid one was.
+    assert ids(graph, query.route(graph, point(graph, S), point(graph, E)).nodes) == [S, X, E]
+    assert (S, X, W) not in turns_in(ids(graph, query.route(graph, point(graph, S), point(graph, W)).nodes))
 
 
 def test_conditional_and_other_vehicle_classes_are_not_applied(tmp_path):

@@ -34,7 +34,8 @@ W_NOT_TOUCHING = "起止路段不在途经节点处相接"
 W_MEMBERS = "成员不全或重复"
 W_UNKNOWN = "未知的限制类型"
 W_ONLY_CLOSED = "唯一允许的去向不可通行"
-WARNINGS = (W_MISSING, W_NOT_TOUCHING, W_MEMBERS, W_UNKNOWN, W_ONLY_CLOSED)
+W_ONLY_OUTSIDE = "唯一允许的去向不在路网内"  # mandated exit dropped (not drivable, outside, cut off): not applied
+WARNINGS = (W_MISSING, W_NOT_TOUCHING, W_MEMBERS, W_UNKNOWN, W_ONLY_CLOSED, W_ONLY_OUTSIDE)
 S_EXCEPT = "例外(except)包含消防车"
 S_CONDITIONAL = "条件限制(:conditional)未采用"
 S_OTHER_CLASS = "仅限其他车种"
@@ -170,8 +171,10 @@ def _via_node(rel, ways, index, edge_exists, out_neighbours):
     targets = [b for b in tos if b is not None and edge_exists(v, b)]
     if not froms:
         return S_MOOT
+    if only and any(b is None for b in tos):
+        return W_ONLY_OUTSIDE
     if not targets:
-        return W_ONLY_CLOSED if only else S_MOOT
+        return W_ONLY_CLOSED if only else (S_MOOT if all(b is not None for b in tos) else S_OUTSIDE)
     if only:
         return [(a, v, b) for a in froms for b in out_neighbours(v) if b not in targets]
     return [(a, v, b) for a in froms for b in targets]
