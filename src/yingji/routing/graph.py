@@ -33,7 +33,7 @@ EARTH_RADIUS_M = 6_371_008.8
 LENGTH_BITS = 25
 SHIFT = float(2**LENGTH_BITS)
 MAX_EXACT = 2.0**53
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: turn restrictions (turns.*.npy beside graph.npz, meta["turns"])
 _NAME = re.compile(r"^[\w][\w.\-]{0,63}$")
 
 
@@ -122,6 +122,7 @@ class RoadGraph:
         rev_edge = np.asarray(rev_edge)
         self.meta = dict(meta or {})
         self.path = path
+        self.turns = None  # the expanded graph searches run on when the network has turn data (turns.py)
         n = len(self.lon)
         # The packed sums stay exact and ordered while time < 2**28 ms and length < 2**25 dm.
         ratio = float(np.max(length_dm / np.maximum(time_ms, 1.0))) if len(time_ms) else 1.0
@@ -329,6 +330,9 @@ class RoadGraph:
             arrays["osm_id"] = np.asarray(osm_ids, dtype=np.int64)
         meta = dict(self.meta, format=FORMAT_VERSION, version=self.version, nodes=self.n_nodes,
                     edges=self.n_edges, max_path_s=round(self.max_path_s, 1))
+        from .turns import save_hook
+
+        save_hook(self, directory, meta)
         # Write under temporary names, then rename: a reader never sees half a network.
         tmp_npz = directory / "graph.tmp.npz"
         np.savez(tmp_npz, **arrays)
@@ -356,7 +360,11 @@ class RoadGraph:
         if meta.get("format") != FORMAT_VERSION:
             raise GraphError(f"路网文件 {directory} 的格式版本为 {meta.get('format')}，本程序需要 {FORMAT_VERSION}，"
                              f"请重新导入。")
-        return cls(**arrays, meta=meta, path=directory)
+        from .turns import load as load_turns
+
+        graph = cls(**arrays, meta=meta, path=directory)
+        graph.turns = load_turns(directory, graph)
+        return graph
 
     def osm_ids(self) -> np.ndarray | None:
         """OSM node ids of the graph's nodes (read from disk on demand; None for graphs not from OSM)."""

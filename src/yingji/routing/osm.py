@@ -62,6 +62,7 @@ class ImportReport:
     segments_outside: int
     urban_share: float
     graph: BuildReport
+    turns: dict | None = None  # turn restrictions read, applied, warnings (turns.import_hook)
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -321,7 +322,7 @@ def _urban_by_density(lons, lats, a, b, length_m, threshold_km_per_km2: float) -
 
 def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, bbox=None, polygon=None,
                profile: Profile | str | Path | None = None, area: str = "auto",
-               progress: Progress | None = None) -> ImportReport:
+               progress: Progress | None = None, turns=None) -> ImportReport:
     """Read, build (largest strongly connected component), save under `<var>/roads/<name>/`. Returns the report."""
     started = time.perf_counter()
     directory = roads_dir(name, var_dir)
@@ -348,10 +349,13 @@ def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, b
     graph.meta["import"] = {"ways_read": edges.ways_read, "ways_used": edges.ways_used,
                             "skipped_ways": edges.skipped, "segments_outside": edges.segments_outside,
                             "urban_share": round(urban_share, 4), "build": build.as_dict()}
+    from .turns import import_hook  # turn restrictions (turns: TurnOptions or None for the defaults)
+
+    turn_report = import_hook(graph, path, edges.osm_id[graph._kept_nodes], turns)
     graph.save(directory, osm_ids=edges.osm_id[graph._kept_nodes])
     if progress:
         progress("保存", 1, 1)
     return ImportReport(name=name, source=str(path), directory=str(directory),
                         seconds=round(time.perf_counter() - started, 3), ways_read=edges.ways_read,
                         ways_used=edges.ways_used, skipped_ways=edges.skipped, segments_outside=edges.segments_outside,
-                        urban_share=round(urban_share, 4), graph=build)
+                        urban_share=round(urban_share, 4), graph=build, turns=turn_report)
