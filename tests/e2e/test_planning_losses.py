@@ -123,6 +123,8 @@ def test_township_report_reviewed_aggregated_counted_and_reported(demo, live_ser
         has_text=str(ENTERED))
     assert listed.count() == 1
     assert listed.locator("a").get_attribute("href") == f"/planning/losses/reports/{report.pk}/"
+    header = page.locator("[data-testid=records-figure]").inner_text()
+    assert f"当年值 {after:.4f}".rstrip("0").rstrip(".") in header and f"分母 {population}" in header
     _shot(page, "records")
     assert not errors, errors
 
