@@ -100,8 +100,9 @@ def test_first_half_counts_only_the_funding_of_the_half(demo):
     assert first_received - before["H1"] == Decimal("100.00")  # September's 50 is not in the first half
     assert received("H2")[1] - before["H2"] == Decimal("150.00")  # the year to 31 December
     table = first.tables[0]
-    assert table.header[3:6] == ["年度计划（全年）", "到位（截至6月30日）", "支出（截至6月30日）"]
-    assert "不按半年拆分" in table.note and "截至6月30日" in first.paragraphs[0]
+    assert table.header[3:6] == ["年度计划", "到位", "支出"] and table.caption.endswith("（到位、支出截至6月30日）")
+    assert "全年计划合计，不按半年拆分" in table.note and "1月1日至6月30日" in table.note
+    assert "年度计划投资" in first.paragraphs[0] and "截至6月30日" in first.paragraphs[0]
 
 
 def test_every_chart_table_is_what_it_draws(county):

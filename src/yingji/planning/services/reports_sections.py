@@ -194,11 +194,12 @@ def projects_section(period: Period) -> Section:
     rows = [[p["number"], p["name"], p["lead_units"], p["planned"], p["received"], p["spent"], p["rate"],
              p["progress_percent"]] for p in projects]
     rows.append(["合计", "", "", totals["planned"], totals["received"], totals["spent"], totals["rate"], None])
-    table = Table(f"重点项目{period.year}年资金执行情况（{by}）",
-                  ["序号", "项目", "牵头单位", "年度计划（全年）", f"到位（{by}）", f"支出（{by}）",
-                   "支出占年度计划（%）", "进度（%）"], rows, unit="单位：万元",
-                  note=f"注：资金计划按年度编制，年度计划为{period.year}年全年计划合计，不按半年拆分；到位、支出为"
-                       f"{period.year}年1月1日至{period.end.month}月{period.end.day}日已登记的资金记录。")
+    table = Table(f"重点项目{period.year}年资金执行情况（到位、支出{by}）",
+                  ["序号", "项目", "牵头单位", "年度计划", "到位", "支出", "支出率（%）", "进度（%）"], rows,
+                  unit="单位：万元",
+                  note=f"注：资金计划按年度编制，“年度计划”为{period.year}年全年计划合计，不按半年拆分；到位、支出为"
+                       f"{period.year}年1月1日至{period.end.month}月{period.end.day}日已登记的资金记录；"
+                       "支出率 = 支出 ÷ 年度计划。")
     return Section(title, paragraphs, [table])
 
 
