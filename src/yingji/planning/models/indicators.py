@@ -19,6 +19,11 @@ __all__ = ["Indicator", "IndicatorManualValue", "RegionYearStat", "FORMULA_CHOIC
 YEAR_VALIDATORS = [MinValueValidator(1949), MaxValueValidator(2100)]
 
 # The fixed set of computations (services/indicators.py FORMULAS says how each is computed).
+# Not among them: 灾害预警信息发布覆盖率 (seed 002's 分项目标 “达到100%”). The warnings app records, per warning and
+# township, how many *registered recipients* lie inside the warning's area of how many are registered there
+# (warnings.WarningCoverage: targeting), and per-recipient deliveries; neither counts the public that broadcasts,
+# TV and operator-wide SMS reach, which is what the plan's 覆盖率 measures. Such a figure is entered as a manual
+# value with its source (formula "manual"), not computed from those records.
 FORMULA_CHOICES = [
     ("production_deaths", "生产安全事故死亡人数（含下落不明）"),
     ("deaths_per_gdp", "亿元地区生产总值生产安全事故死亡率"),
