@@ -53,7 +53,7 @@ def setup_site() -> Path:
 def seed(n_incidents: int, n_townships: int, years: list[int]):
     from zoneinfo import ZoneInfo
 
-    from yingji.core.models import Region
+    from yingji.core.models import Region, RegionGDP
     from yingji.incidents.models import Incident
     from yingji.planning.models import RegionYearStat
     from yingji.standards import accidents
@@ -70,15 +70,17 @@ def seed(n_incidents: int, n_townships: int, years: list[int]):
     for township in townships:
         township.path = f"{county.path}{township.pk}/"
     Region.objects.bulk_update(townships, ["path"], batch_size=1000)
-    stats = []
+    stats, gdp = [], []  # GDP lives in core.RegionGDP (万元), the other denominators in planning.RegionYearStat
     for region in [county, *townships]:
         scale = n_townships if region.pk == county.pk else 1
         for year in years:
-            missing = rng.random() < 0.02
             stats.append(RegionYearStat(region=region, year=year, population=20_000 * scale,
-                                        gdp_yi=None if missing else round(9.5 * scale * 1.05 ** (year - years[0]), 4),
                                         industrial_employees=1_500 * scale))
+            if rng.random() >= 0.02:  # 2 % not published
+                gdp.append(RegionGDP(region=region, year=year,
+                                     gdp_wan=round(95_000 * scale * 1.05 ** (year - years[0]), 2)))
     RegionYearStat.objects.bulk_create(stats, batch_size=5000)
+    RegionGDP.objects.bulk_create(gdp, batch_size=5000)
     tz, codes = ZoneInfo("Asia/Shanghai"), list(CLASSES)
     weights = list(CLASSES.values())
     start, span = datetime(years[0], 1, 1, tzinfo=tz), (datetime(years[-1] + 1, 1, 1, tzinfo=tz)
@@ -117,6 +119,7 @@ def naive(county, targets, years):
     """Every incident in Python, one at a time, as a hand-written report would."""
     from zoneinfo import ZoneInfo
 
+    from yingji.core.models import RegionGDP
     from yingji.incidents.models import Incident
     from yingji.planning.models import RegionYearStat
     from yingji.standards import accidents
@@ -144,13 +147,14 @@ def naive(county, targets, years):
                 if incident.event_code.startswith(industrial):
                     industry[i, j] += dead
     stats = {(s.region_id, s.year): s for s in RegionYearStat.objects.filter(region__in=targets, year__in=years)}
+    gdp_wan = {(g.region_id, g.year): g.gdp_wan for g in RegionGDP.objects.filter(region__in=targets, year__in=years)}
     out = {f: np.full((len(targets), len(years)), np.nan) for f in FORMULAS}
     for i, target in enumerate(targets):
         for j, year in enumerate(years):
             stat = stats.get((target.pk, year))
             out["production_deaths"][i, j] = production[i, j]
-            if stat and stat.gdp_yi:
-                out["deaths_per_gdp"][i, j] = production[i, j] / float(stat.gdp_yi)
+            if gdp_wan.get((target.pk, year)):
+                out["deaths_per_gdp"][i, j] = production[i, j] / (float(gdp_wan[target.pk, year]) / 10_000)
             if stat and stat.industrial_employees:
                 out["industrial_deaths_per_100k"][i, j] = industry[i, j] * 100_000 / stat.industrial_employees
     return out

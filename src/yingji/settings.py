@@ -424,15 +424,24 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
 
 # --- planning (规划实施) ----------------------------------------------------------------------------------------
 # planning · losses
-# 灾情报告时限，依《自然灾害情况统计调查制度》（应急管理部、国家统计局，应急〔2020〕19号）“报送要求”：
-# 初报——县级应急管理部门在灾害发生后 2 小时内向地（市）级报告（含分乡镇数据）；
-# 续报——灾情稳定前执行 24 小时零报告，县级每日 9 时前报送截至前一日 24 时的灾情；
-# 核报——灾情稳定后，县级在 5 日内核定灾情并报告。
+# 灾情报告时限，依《自然灾害情况统计调查制度》（应急管理部、国家统计局，应急〔2020〕19号，2020年3月8日）
+# “一、总说明（六）报送要求 1.自然灾害快报”。核对情况（2026-12，仅能查到转载的文本，未见部网原文）：
+# - 初报 2 小时：已核对。制度修订稿转载本（m.bingdoc.com/p-5312391.html）“(1)初报。本行政区域内发生自然灾害后，
+#   县级应急管理部门应在灾害发生后的2小时内，将反映灾害基本情况的主要指标向地（市）级应急管理部门报告（含分乡镇
+#   数据）”。
+# - 续报 每日 9 时前报截至前一日 24 时、灾情稳定前 24 小时零报告：未能在制度文本中核对；所见依据为民政时期各地
+#   救灾预案的同一表述（如 code.fabao365.com/law_497780_3.html“县市区民政部门每天9时之前将截至前一天24小时的
+#   灾情向市州民政部门报告”）。
+# - 核报 灾情稳定后 5 日内：未能核对。民政时期各地预案写的是“2个工作日内核定灾情”，与此不同；启用前请按制度原文
+#   （或省级实施办法）核定 YINGJI_LOSS_FINAL_DAYS。
 # 乡镇报县的时限由县里定（制度未规定）：比县级上报时限提前 YINGJI_LOSS_TOWNSHIP_LEAD_MINUTES 分钟，留出审核汇总时间。
 YINGJI_LOSS_INITIAL_HOURS = int(os.environ.get("YINGJI_LOSS_INITIAL_HOURS", "2"))
 YINGJI_LOSS_FOLLOWUP_BY = os.environ.get("YINGJI_LOSS_FOLLOWUP_BY", "09:00")  # 本地时间（Asia/Shanghai）
 YINGJI_LOSS_FINAL_DAYS = int(os.environ.get("YINGJI_LOSS_FINAL_DAYS", "5"))
 YINGJI_LOSS_TOWNSHIP_LEAD_MINUTES = int(os.environ.get("YINGJI_LOSS_TOWNSHIP_LEAD_MINUTES", "60"))
+# The bell (planning/notifications.py) shows a loss report or a county filing this many minutes before its deadline
+# (and every poll after it until done): 初报 deadlines are hours away, so the warning is short.
+YINGJI_LOSS_REMIND_MINUTES = int(os.environ.get("YINGJI_LOSS_REMIND_MINUTES", "60"))
 
 
 # planning · indicators

@@ -69,7 +69,7 @@ def test_region_and_organisation_writes_are_audited(admin, region):
         zone = services.save_region(admin, Region(), {"name": "测试园区", "level": "village", "kind": "zone",
                                                       "parent": region("512022001")})
         services.save_region(admin, zone, {"name": "测试工业园区"})
-        services.set_region_gdp(admin, county, 2020, 123)
+        services.set_region_gdp(admin, county, 2019, 123)  # a year the demo holds no GDP for
         org = services.save_organisation(admin, Organisation(), {"name": "测试单位", "type": "department",
                                                                  "region": county})
         services.save_organisation(admin, org, {"name": "测试单位二"})

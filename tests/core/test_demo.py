@@ -43,7 +43,7 @@ def test_demo_is_idempotent_and_marked(demo):
     assert not AuditEntry.objects.filter(id__gt=last_entry).exists()  # in particular no "update" entries
     assert Region.objects.count() == 85  # 28 divisions + the warnings demo's 57 villages
     assert User.objects.count() == len(credentials) == 10
-    assert RegionGDP.objects.count() == 1
+    assert RegionGDP.objects.count() == 1 + 22 * 6  # 资阳 2020; the planning demo's 乐至县 and townships 2020–2025
     for model in (Region, Organisation, User, RegionGDP):
         assert model.objects.exists() and not model.objects.filter(is_demo=False).exists(), model.__name__
 

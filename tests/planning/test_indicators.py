@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
 from yingji.core.imports import run_import
-from yingji.core.models import Region, User
+from yingji.core.models import Region, RegionGDP, User
 from yingji.incidents.services import incidents
 from yingji.planning.demo_data import indicators as demo_indicators
 from yingji.planning.models import Indicator, IndicatorManualValue, RegionYearStat
@@ -87,13 +87,14 @@ def test_year_is_the_local_year_of_occurrence(demo):
 def test_missing_denominator_is_said_never_guessed(demo, user):
     rate = indicator("deaths_per_gdp", region_code="512022102")
     stat = RegionYearStat.objects.get(region=rate.region, year=2022)
-    gdp = stat.gdp_yi
-    services.save_year_stat(user("admin"), stat, {"gdp_yi": None})
+    gdp_wan = RegionGDP.objects.get(region=rate.region, year=2022).gdp_wan
+    services.save_year_stat(user("admin"), stat, {"gdp_wan": None})
+    assert not RegionGDP.objects.filter(region=rate.region, year=2022).exists()  # "not published" has no row
     shown = figure(services.compute([rate])[0], 2022)
     assert (shown.value, shown.missing) == (None, services.MISSING_DENOMINATOR) and shown.numerator is not None
-    services.save_year_stat(user("admin"), stat, {"gdp_yi": gdp})
+    services.save_year_stat(user("admin"), stat, {"gdp_wan": gdp_wan})
     shown = figure(services.compute([rate])[0], 2022)
-    assert shown.value == pytest.approx(shown.numerator / float(gdp))
+    assert shown.value == pytest.approx(shown.numerator / (float(gdp_wan) / 10_000))
 
 
 def test_demo_accidents_give_visible_figures(demo):
@@ -174,7 +175,9 @@ def test_demo_denominators_are_marked_and_the_county_is_the_sum(demo):
         towns = RegionYearStat.objects.filter(region__parent=county, year=year)
         assert towns.count() == 21 and own.is_demo and "演示" in own.source
         assert own.population == sum(t.population for t in towns)
-        assert own.gdp_yi == sum(t.gdp_yi for t in towns)
+        gdp = dict(RegionGDP.objects.filter(year=year, region__path__startswith=county.path)
+                   .values_list("region_id", "gdp_wan"))
+        assert len(gdp) == 22 and gdp[county.pk] == sum(gdp[t.region_id] for t in towns)
 
 
 def test_api_actuals_and_bad_input(demo, api):
@@ -186,8 +189,8 @@ def test_api_actuals_and_bad_input(demo, api):
     assert year["value"] == 3 + 1 and f"/indicators/{target.pk}/records/?year=2022" in year["records_url"]
     assert any(t["name"] == "回澜镇" for t in body["townships"])
     refused = api("admin").post("/api/region-year-stats/", {
-        "region": target.region_id, "year": 2019, "gdp_yi": "12.123456"}, format="json")
-    assert refused.status_code == 400 and "gdp_yi" in refused.json()["error"]["fields"]
+        "region": target.region_id, "year": 2019, "gdp_wan": "12.123"}, format="json")
+    assert refused.status_code == 400 and "gdp_wan" in refused.json()["error"]["fields"]
     refused = api("admin").post("/api/indicators/", {
         "region": target.region_id, "plan": "x", "code": "x", "name": "x", "formula": "production_deaths",
         "period_start": 2021, "baseline_year": 2020, "target_kind": "decrease_pct", "target_value": "120",
@@ -235,7 +238,7 @@ def test_pages_show_targets_actuals_and_missing_denominators(demo, web):
 def _sheet(rows):
     book = Workbook()
     sheet = book.active
-    sheet.append(["区划", "年份", "常住人口（人）", "地区生产总值（亿元）", "工矿商贸就业人员（人）", "数据来源"])
+    sheet.append(["区划", "年份", "常住人口（人）", "地区生产总值（万元）", "工矿商贸就业人员（人）", "数据来源"])
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()
@@ -247,15 +250,18 @@ def _sheet(rows):
 def test_import_is_all_or_nothing_with_the_field_named(demo, user):
     before = RegionYearStat.objects.count()
     result = run_import(user("admin"), services.YEAR_STATS_SHEET, _sheet([
-        ["512022", 2019, 366000, "175.1", 22800, "统计公报"],
-        ["512022102", 2019, 18000, "8.123456", 1600, "统计公报"]]))
+        ["512022", 2019, 366000, "1751000", 22800, "统计公报"],
+        ["512022102", 2019, 18000, "81234.567", 1600, "统计公报"]]))
     assert not result.ok and RegionYearStat.objects.count() == before
-    assert [(e.row, e.column) for e in result.errors] == [(3, "地区生产总值（亿元）")]
+    assert not RegionGDP.objects.filter(year=2019).exists()  # nothing half-written, GDP included
+    assert [(e.row, e.column) for e in result.errors] == [(3, "地区生产总值（万元）")]
     result = run_import(user("admin"), services.YEAR_STATS_SHEET, _sheet([
-        ["乐至县", 2019, 366000, "175.1", 22800, "统计公报"], ["512022", 2020, 364000, "", "", "更正"]]))
+        ["乐至县", 2019, 366000, "1751000", 22800, "统计公报"], ["512022", 2020, 364000, "", "", "更正"]]))
     assert result.ok and (result.created, result.updated) == (1, 1)
     corrected = RegionYearStat.objects.get(region__code="512022", year=2020)
-    assert corrected.population == 364000 and corrected.gdp_yi is None  # an empty cell is "not published"
+    assert corrected.population == 364000
+    assert not RegionGDP.objects.filter(region__code="512022", year=2020).exists()  # empty cell: "not published"
+    assert RegionGDP.objects.get(region__code="512022", year=2019).gdp_wan == Decimal("1751000")
 
 
 def test_township_cannot_import_another_townships_figures(demo, user):

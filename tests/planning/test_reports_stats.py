@@ -76,6 +76,35 @@ def test_project_table_totals_match_the_projects_service(demo):
     assert sum(r[3] for r in rows) == total[3]
 
 
+def test_first_half_counts_only_the_funding_of_the_half(demo):
+    """Received and spent up to the half's end (H1: January–June); the plan is the year's, labelled as such."""
+    from datetime import date
+
+    from yingji.planning.models import FundingRecord, SubProject
+    from yingji.planning.services import projects
+
+    city, admin = Region.objects.get(code="512000"), User.objects.get(username="admin")
+    sub = SubProject.objects.filter(project__region__path__startswith=city.path).select_related("project__region") \
+        .order_by("pk").first()
+
+    def received(half):
+        section = _section(build_sections(services.Period(city, 2025, half)), "重点项目资金执行情况")
+        return section, section.tables[0].rows[-1][4]
+
+    before = {half: received(half)[1] for half in ("H1", "H2")}
+    for day, amount in ((date(2025, 5, 10), Decimal("100.00")), (date(2025, 9, 1), Decimal("50.00"))):
+        projects.save_funding_record(admin, FundingRecord(), {
+            "subproject": sub, "region": sub.project.region, "kind": "received", "source": "provincial", "amount": amount,
+            "occurred_on": day})
+    first, first_received = received("H1")
+    assert first_received - before["H1"] == Decimal("100.00")  # September's 50 is not in the first half
+    assert received("H2")[1] - before["H2"] == Decimal("150.00")  # the year to 31 December
+    table = first.tables[0]
+    assert table.header[3:6] == ["年度计划", "到位", "支出"] and table.caption.endswith("（到位、支出截至6月30日）")
+    assert "全年计划合计，不按半年拆分" in table.note and "1月1日至6月30日" in table.note
+    assert "年度计划投资" in first.paragraphs[0] and "截至6月30日" in first.paragraphs[0]
+
+
 def test_every_chart_table_is_what_it_draws(county):
     charts = stats.charts(services.Period(county, 2025, services.WHOLE_YEAR))
     keys = {c.key for c in charts}

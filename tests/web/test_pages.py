@@ -57,10 +57,11 @@ def test_anonymous_is_sent_to_login(demo):
 def test_gdp_form_records_and_corrects_a_year(demo):
     client = client_for("admin")
     county = Region.objects.get(code="512022")
-    response = client.post(f"/regions/{county.pk}/gdp/", {"year": 2024, "gdp_wan": "2150000.50"})
+    # 2019: a year the demo has no GDP for (the planning demo enters 乐至县's 2020–2025)
+    response = client.post(f"/regions/{county.pk}/gdp/", {"year": 2019, "gdp_wan": "2150000.50"})
     assert response.status_code == 302
-    client.post(f"/regions/{county.pk}/gdp/", {"year": 2024, "gdp_wan": "2160000"})
-    entry = RegionGDP.objects.get(region=county, year=2024)
+    client.post(f"/regions/{county.pk}/gdp/", {"year": 2019, "gdp_wan": "2160000"})
+    entry = RegionGDP.objects.get(region=county, year=2019)
     assert str(entry.gdp_wan) == "2160000.00"
     changes = AuditEntry.objects.filter(model="core.regiongdp", object_id=str(entry.pk)).order_by("id")
     assert [e.action for e in changes] == ["create", "update"]
@@ -70,9 +71,9 @@ def test_gdp_form_records_and_corrects_a_year(demo):
 def test_gdp_form_rejects_bad_input_with_chinese_message(demo):
     client = client_for("admin")
     county = Region.objects.get(code="512022")
-    response = client.post(f"/regions/{county.pk}/gdp/", {"year": 2024, "gdp_wan": "-5"}, follow=True)
+    response = client.post(f"/regions/{county.pk}/gdp/", {"year": 2019, "gdp_wan": "-5"}, follow=True)
     assert "地区生产总值（万元）" in response.content.decode()
-    assert not RegionGDP.objects.filter(region=county, year=2024).exists()
+    assert not RegionGDP.objects.filter(region=county, year=2019).exists()
 
 
 def test_gdp_form_cannot_reach_another_region(demo):

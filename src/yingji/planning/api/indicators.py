@@ -79,17 +79,20 @@ class IndicatorViewSet(ServiceViewSet):
 
 class RegionYearStatSerializer(serializers.ModelSerializer):
     region = ScopedRelatedField(queryset=Region.objects.all(), label="行政区划")
+    gdp_wan = serializers.DecimalField(
+        max_digits=16, decimal_places=2, required=False, allow_null=True, label="地区生产总值（万元）",
+        help_text="与 /api/region-gdp/ 为同一数据（core.RegionGDP）；null：尚未公布（删除该年数值）；省略：不变")
 
     class Meta:
         model = RegionYearStat
-        fields = ["id", "region", "year", "population", "gdp_yi", "industrial_employees", "source", "is_demo",
+        fields = ["id", "region", "year", "population", "gdp_wan", "industrial_employees", "source", "is_demo",
                   "created_at", "updated_at"]
         read_only_fields = ["is_demo", "created_at", "updated_at"]
         validators = []
 
 
 class RegionYearStatViewSet(ServiceViewSet):
-    queryset = RegionYearStat.objects.select_related("region")
+    queryset = services.with_gdp(RegionYearStat.objects.select_related("region"))
     serializer_class = RegionYearStatSerializer
     filterset_class = filtersets.RegionYearStatFilterSet
     ordering_fields = ["year"]

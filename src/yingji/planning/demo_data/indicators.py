@@ -53,7 +53,7 @@ def load_denominators() -> int:
     for row in rows:
         services.upsert_year_stat(None, {
             "region": regions[row["region_code"]], "year": int(row["year"]),
-            "population": _optional(row["population"]), "gdp_yi": _optional(row["gdp_yi"], Decimal),
+            "population": _optional(row["population"]), "gdp_wan": _optional(row["gdp_wan"], Decimal),
             "industrial_employees": _optional(row["industrial_employees"]), "source": DEMO_SOURCE, "is_demo": True})
     return len(rows)
 

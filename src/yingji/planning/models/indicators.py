@@ -2,7 +2,8 @@
 
 An indicator's actual for a year is computed from the records (services/indicators.py) by its `formula`, or
 entered by hand (IndicatorManualValue, only with a source note and always shown as manual). The yearly
-denominators (常住人口, GDP, 工矿商贸就业人员) are RegionYearStat rows; a missing one is never guessed."""
+denominators are RegionYearStat rows (常住人口, 工矿商贸就业人员) and core.RegionGDP (GDP, 万元); a missing one is never
+guessed."""
 
 from decimal import Decimal
 
@@ -18,6 +19,11 @@ __all__ = ["Indicator", "IndicatorManualValue", "RegionYearStat", "FORMULA_CHOIC
 YEAR_VALIDATORS = [MinValueValidator(1949), MaxValueValidator(2100)]
 
 # The fixed set of computations (services/indicators.py FORMULAS says how each is computed).
+# Not among them: 灾害预警信息发布覆盖率 (seed 002's 分项目标 “达到100%”). The warnings app records, per warning and
+# township, how many *registered recipients* lie inside the warning's area of how many are registered there
+# (warnings.WarningCoverage: targeting), and per-recipient deliveries; neither counts the public that broadcasts,
+# TV and operator-wide SMS reach, which is what the plan's 覆盖率 measures. Such a figure is entered as a manual
+# value with its source (formula "manual"), not computed from those records.
 FORMULA_CHOICES = [
     ("production_deaths", "生产安全事故死亡人数（含下落不明）"),
     ("deaths_per_gdp", "亿元地区生产总值生产安全事故死亡率"),
@@ -110,14 +116,12 @@ class IndicatorManualValue(RegionScoped):
 
 class RegionYearStat(Record):
     """The yearly denominators of a region, as the statistics bureau publishes them. Any may be empty (not yet
-    published): the figures that divide by it then say 缺少分母数据."""
+    published): the figures that divide by it then say 缺少分母数据. GDP is not kept here: its one home is
+    core.RegionGDP (万元), which the forms and the sheet of these rows write through (services/denominators.py)."""
 
     region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.CASCADE, related_name="year_stats")
     year = models.PositiveSmallIntegerField("年份", validators=YEAR_VALIDATORS)
     population = models.PositiveIntegerField("常住人口（人）", null=True, blank=True)
-    gdp_yi = models.DecimalField("地区生产总值（亿元）", max_digits=14, decimal_places=4, null=True, blank=True,
-                                 validators=[MinValueValidator(Decimal("0"))],
-                                 help_text="亿元，最多4位小数（即精确到万元）")
     industrial_employees = models.PositiveIntegerField("工矿商贸就业人员（人）", null=True, blank=True)
     source = models.CharField("数据来源", max_length=255, blank=True)
 

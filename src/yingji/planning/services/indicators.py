@@ -15,7 +15,8 @@ What counts (decided with seed 002 and 493号令):
   12F 其他工矿商贸 (GB/T 35561), as 安全生产统计 separates 工矿商贸 from 道路交通、水上、铁路、民航、农机 and 火灾.
 - Natural-disaster figures: planning.DisasterLossReport rows with is_current=True (deaths, missing,
   affected_people, direct_loss 万元), year of event.started_on.
-- Rates divide by the region's own RegionYearStat of that year; a missing or zero denominator gives no number
+- Rates divide by the region's own figures of that year: 常住人口 and 工矿商贸就业人员 from RegionYearStat, GDP from
+  core.RegionGDP (万元, its one home; shown and divided as 亿元); a missing or zero denominator gives no number
   (MISSING_DENOMINATOR), never an estimate.
 """
 
@@ -33,13 +34,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yingji.core import roles
-from yingji.core.imports import CellError, Column, SheetSpec, integer, lookup, money, register, text
-from yingji.core.models import Region
-from yingji.core.scoping import require_region, scope_actor
+from yingji.core.imports import register
+from yingji.core.models import Region, RegionGDP
 from yingji.core.services import delete_scoped, save_scoped
 from yingji.standards import accidents
 
 from ..models import Indicator, IndicatorManualValue, RegionYearStat
+from .denominators import (  # noqa: F401 — the year-stat services are reached through this module too
+    WAN_PER_YI,
+    YEAR_STATS_SHEET,
+    delete_year_stat,
+    save_year_stat,
+    upsert_year_stat,
+    with_gdp,
+)
 
 MISSING_DENOMINATOR = "缺少分母数据"
 NO_LOSS_RECORDS = "灾情报告模块未安装"
@@ -231,16 +239,20 @@ def loss_sums(root: Region, years) -> tuple | None:
 
 def denominator_arrays(targets, years) -> dict:
     """{population, gdp_yi, employees: float arrays [targets, years]}; NaN where the region's own row or the
-    figure is missing."""
+    figure is missing. GDP comes from core.RegionGDP (万元) and is divided into 亿元 here."""
     index_t, index_y = {t: i for i, t in enumerate(targets)}, {y: j for j, y in enumerate(years)}
     out = {key: np.full((len(targets), len(years)), np.nan) for key in ("population", "gdp_yi", "employees")}
     rows = RegionYearStat.objects.filter(region_id__in=list(targets), year__in=list(years)).values_list(
-        "region_id", "year", "population", "gdp_yi", "industrial_employees")
-    for region_id, year, population, gdp, employees in rows:  # one row per region and year: ≤ targets × years
+        "region_id", "year", "population", "industrial_employees")
+    for region_id, year, population, employees in rows:  # one row per region and year: ≤ targets × years
         i, j = index_t[region_id], index_y[year]
-        for key, value in (("population", population), ("gdp_yi", gdp), ("employees", employees)):
+        for key, value in (("population", population), ("employees", employees)):
             if value is not None:
                 out[key][i, j] = float(value)
+    gdp = RegionGDP.objects.filter(region_id__in=list(targets), year__in=list(years)).values_list(
+        "region_id", "year", "gdp_wan")
+    for region_id, year, gdp_wan in gdp:
+        out["gdp_yi"][index_t[region_id], index_y[year]] = float(gdp_wan / WAN_PER_YI)
     return out
 
 
@@ -500,37 +512,6 @@ def set_manual_value(actor, indicator: Indicator, year: int, value, source_note:
                              {"indicator": indicator, "year": year, "value": value, "source_note": source_note})
 
 
-def _check_stat(stat: RegionYearStat):
-    errors = {}
-    if stat.gdp_yi is not None and stat.gdp_yi <= 0:
-        errors["gdp_yi"] = ["地区生产总值（亿元）应大于0；尚未公布请留空。"]
-    if stat.population == 0:
-        errors["population"] = ["常住人口（人）应大于0；尚未公布请留空。"]
-    if stat.region_id and stat.year and RegionYearStat.objects.filter(region_id=stat.region_id, year=stat.year) \
-            .exclude(pk=stat.pk).exists():
-        errors["year"] = [f"年份：{stat.region.name} {stat.year} 年的统计数据已登记，请修改原记录。"]
-    if errors:
-        raise ValidationError(errors)
-
-
-def save_year_stat(actor, stat: RegionYearStat, data: dict) -> RegionYearStat:
-    return save_scoped(actor, stat, data, validate=_check_stat)
-
-
-def delete_year_stat(actor, stat: RegionYearStat):
-    delete_scoped(actor, stat)
-
-
-@transaction.atomic
-def upsert_year_stat(actor, data: dict) -> tuple[RegionYearStat, bool]:
-    """Save the (region, year) row, updating the one already there: the import's and the CLI's way in."""
-    region = data.get("region")
-    if region is not None:
-        require_region(actor, region)
-    existing = RegionYearStat.objects.filter(region=region, year=data.get("year")).first() if region else None
-    return save_year_stat(actor, existing or RegionYearStat(), data), existing is None
-
-
 def ready():
     """Roles: the bureau's planning staff (管理员) and leadership keep the indicators; townships enter their own
     denominators; everyone who follows the plan reads."""
@@ -541,30 +522,7 @@ def ready():
     for role in ("管理员", "领导"):
         roles.grant(role, [f"planning.{a}_{m}" for m in models for a in ("add", "change", "delete")])
     roles.grant("乡镇用户", ["planning.add_regionyearstat", "planning.change_regionyearstat"])
+    # GDP is core.RegionGDP (services/denominators.py): who enters the denominators enters it there too.
+    for role in ("领导", "乡镇用户"):
+        roles.grant(role, [f"core.{a}_regiongdp" for a in ("add", "change", "delete")])
     register(YEAR_STATS_SHEET)
-
-
-# --- Excel: the yearly denominators, imported all-or-nothing (core.imports.run_import) -------------------------
-
-def _gdp(value):
-    amount = money(value)
-    if amount is not None and -amount.as_tuple().exponent > 4:
-        raise CellError("最多4位小数（亿元，即精确到万元）")
-    return amount
-
-
-YEAR_STATS_SHEET = SheetSpec(
-    kind="region_year_stats", title="年度统计分母（人口、GDP、工矿商贸就业人员）", permission="planning.view_regionyearstat",
-    queryset=lambda actor: scope_actor(RegionYearStat.objects.select_related("region"), actor),
-    save_row=upsert_year_stat,
-    notes=["按“区划 + 年份”匹配：已登记的更新，其余新增；任何一行有错则整表不写入。",
-           "常住人口、工矿商贸就业人员以“人”为单位；地区生产总值以“亿元”为单位。尚未公布的留空，不要估填。"],
-    columns=[
-        Column("区划", "region", lookup(lambda a: scope_actor(Region.objects.all(), a), "code", "name", label="区划"),
-               required=True, example="512022", export=lambda s: s.region.code or s.region.name),
-        Column("年份", "year", integer, required=True, example=2023),
-        Column("常住人口（人）", "population", integer, example=438000),
-        Column("地区生产总值（亿元）", "gdp_yi", _gdp, example="215.36"),
-        Column("工矿商贸就业人员（人）", "industrial_employees", integer, example=52000),
-        Column("数据来源", "source", text, example="乐至县2023年国民经济和社会发展统计公报"),
-    ])

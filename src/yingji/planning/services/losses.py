@@ -189,6 +189,14 @@ def _county_actor(actor):
         raise PermissionDenied("灾情审核、汇总和上报须由县级（或以上）应急管理部门办理。")
 
 
+def is_county_or_above(user) -> bool:
+    """Whether the user sits at a county (or above): the level that reviews, aggregates and files upwards."""
+    if user is None or user.is_superuser:
+        return True
+    home = getattr(user, "region", None)
+    return home is not None and divisions.LEVELS.index(home.level) <= divisions.LEVELS.index(divisions.COUNTY)
+
+
 def county_of(region: Region) -> Region:
     """The reporting unit of an event's area: the region itself at county level, else the county above it."""
     if region.level != divisions.TOWNSHIP or region.parent is None:

@@ -356,11 +356,13 @@ def _executed(records) -> dict:
     return out
 
 
-def funding_summary(region: Region, year: int | None = None) -> dict:
+def funding_summary(region: Region, year: int | None = None, until=None) -> dict:
     """Funding execution of the key projects of `region` and the regions below (the half-year report's table).
 
     `year` limits the plan to that year's lines and the received/spent records to those dated in that year; None
-    takes every year. Returns (all amounts Decimal 万元, 2 places; rate a Decimal percentage or None when nothing
+    takes every year. `until` (a date) counts only the records dated up to it: the first half-year's report counts
+    January–June, not what was received later in the year; the plan stays the year's (the seeds plan by year
+    only, so it is labelled 年度计划, never halved). Returns (all amounts Decimal 万元, 2 places; rate a Decimal percentage or None when nothing
     is planned):
 
         {"region": "资阳市", "year": 2021,
@@ -377,6 +379,8 @@ def funding_summary(region: Region, year: int | None = None) -> dict:
     records = FundingRecord.objects.filter(subproject__project__in=projects)
     if year is not None:
         lines, records = lines.filter(year=year), records.filter(occurred_on__year=year)
+    if until is not None:
+        records = records.filter(occurred_on__lte=until)
     planned = defaultdict(lambda: ZERO)
     for row in lines.values("subproject_id").annotate(total=Sum("amount")).order_by():
         planned[row["subproject_id"]] = Decimal(row["total"]).quantize(CENT)
@@ -394,7 +398,7 @@ def funding_summary(region: Region, year: int | None = None) -> dict:
         out.append(item)
         for key in grand:
             grand[key] += item[key]
-    return {"region": region.name, "year": year, "projects": out,
+    return {"region": region.name, "year": year, "until": until, "projects": out,
             "totals": _figures({}, grand["planned"], grand["received"], grand["spent"])}
 
 

@@ -163,14 +163,16 @@ def _task_chart(period) -> list[Chart]:
 def _project_chart(period) -> list[Chart]:
     from .projects import funding_summary
 
-    projects = funding_summary(period.region, period.year)["projects"]
+    projects = funding_summary(period.region, period.year, until=period.end)["projects"]
     names = [f"{p['number']}. {p['name']}" for p in projects]
-    return [Chart("projects", f"{period.year}年重点项目资金执行", "重点项目", names, [
-        Series("年度计划", [p["planned"] for p in projects], "万元"),
+    by = f"截至{period.end.month}月{period.end.day}日"
+    return [Chart("projects", f"{period.year}年重点项目资金执行（{by}）", "重点项目", names, [
+        Series("年度计划（全年）", [p["planned"] for p in projects], "万元"),
         Series("到位", [p["received"] for p in projects], "万元"),
         Series("支出", [p["spent"] for p in projects], "万元"),
-        Series("支出率", [p["rate"] for p in projects], "%", "line", axis=1),
-    ], "年度计划为当年资金计划合计；到位、支出为当年已登记的资金记录；支出率 = 支出 ÷ 年度计划。",
+        Series("支出占年度计划", [p["rate"] for p in projects], "%", "line", axis=1),
+    ], f"资金计划按年度编制：年度计划为当年全年计划合计；到位、支出为当年1月1日至{period.end.month}月{period.end.day}日"
+       "已登记的资金记录；支出占年度计划 = 支出 ÷ 年度计划。",
         group="任务与项目", axes=["万元", "%"])]
 
 

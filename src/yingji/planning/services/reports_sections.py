@@ -180,22 +180,26 @@ def projects_section(period: Period) -> Section:
     from .projects import funding_summary
 
     title = "重点项目资金执行情况"
-    summary = funding_summary(period.region, period.year)
+    summary = funding_summary(period.region, period.year, until=period.end)
     projects, totals = summary["projects"], summary["totals"]
     if not projects:
         return Section(title, [f"{period.region.name}没有登记重点项目。"])
-    rate = f"，支出率{totals['rate']}%" if totals["rate"] is not None else ""
-    paragraphs = [f"纳入规划的重点项目{len(projects)}个，{period.year}年计划投资{_money(totals['planned'])}万元，"
-                  f"资金到位{_money(totals['received'])}万元，已支出{_money(totals['spent'])}万元{rate}。"]
+    rate = f"，占年度计划的{totals['rate']}%" if totals["rate"] is not None else ""
+    by = f"截至{period.end.month}月{period.end.day}日"
+    paragraphs = [f"纳入规划的重点项目{len(projects)}个，{period.year}年度计划投资{_money(totals['planned'])}万元；"
+                  f"{by}，资金到位{_money(totals['received'])}万元，已支出{_money(totals['spent'])}万元{rate}。"]
     behind = [p["name"] for p in projects if p["planned"] and p["rate"] is not None and p["rate"] < 50]
     if behind:
         paragraphs.append(f"支出率低于50%的项目：{'、'.join(behind)}，请牵头单位加快资金拨付和项目实施。")
     rows = [[p["number"], p["name"], p["lead_units"], p["planned"], p["received"], p["spent"], p["rate"],
              p["progress_percent"]] for p in projects]
     rows.append(["合计", "", "", totals["planned"], totals["received"], totals["spent"], totals["rate"], None])
-    table = Table(f"重点项目{period.year}年资金执行情况", ["序号", "项目", "牵头单位", "年度计划", "到位", "支出",
-                                                          "支出率（%）", "进度（%）"], rows, unit="单位：万元",
-                  note=f"注：年度计划为{period.year}年资金计划合计；到位、支出为{period.year}年已登记的资金记录。")
+    table = Table(f"重点项目{period.year}年资金执行情况（到位、支出{by}）",
+                  ["序号", "项目", "牵头单位", "年度计划", "到位", "支出", "支出率（%）", "进度（%）"], rows,
+                  unit="单位：万元",
+                  note=f"注：资金计划按年度编制，“年度计划”为{period.year}年全年计划合计，不按半年拆分；到位、支出为"
+                       f"{period.year}年1月1日至{period.end.month}月{period.end.day}日已登记的资金记录；"
+                       "支出率 = 支出 ÷ 年度计划。")
     return Section(title, paragraphs, [table])
 
 

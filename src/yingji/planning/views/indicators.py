@@ -2,6 +2,7 @@
 target, with the trend), an indicator's page (per year and per township, each figure linked to its records), the
 records behind a figure, manual values, and the yearly denominators (entry, Excel import and export)."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import path
 from django.utils import timezone
@@ -22,6 +23,7 @@ from yingji.core.scoping import scope
 
 from .. import filtersets_indicators as filtersets
 from ..models import ATTRIBUTE_CHOICES, FORMULA_CHOICES, Indicator, IndicatorManualValue, RegionYearStat
+from ..services import denominators
 from ..services import indicators as services
 
 
@@ -46,9 +48,17 @@ class ManualValueForm(_Form):
 
 
 class YearStatForm(_Form):
+    gdp_wan = forms.DecimalField(label="地区生产总值（万元）", required=False, max_digits=16, decimal_places=2,
+                                 help_text="与区划页的地区生产总值为同一数据（万元）；尚未公布请留空。")
+
     class Meta:
         model = RegionYearStat
-        fields = ["region", "year", "population", "gdp_yi", "industrial_employees", "source"]
+        fields = ["region", "year", "population", "gdp_wan", "industrial_employees", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["gdp_wan"].initial = denominators.gdp_of(self.instance.region_id, self.instance.year)
 
 
 def sparkline(values, width=96, height=24) -> str:
@@ -170,17 +180,17 @@ class YearStatListView(ObjectListView):
     filterset_class = filtersets.RegionYearStatFilterSet
     search_fields = ["region__name", "source"]
     columns = [("region.name", "区划"), ("year", "年份"), ("population", "常住人口（人）"),
-               ("gdp_yi", "地区生产总值（亿元）"), ("industrial_employees", "工矿商贸就业人员（人）"), ("source", "数据来源")]
+               ("gdp_wan", "地区生产总值（万元）"), ("industrial_employees", "工矿商贸就业人员（人）"), ("source", "数据来源")]
     orderings = {"year": ("-year", "年份")}
     add_url_name = "planning:year_stat_add"
     export_url_name = "planning:year_stat_export"
     sheet = "region_year_stats"
 
     def base_queryset(self):
-        return RegionYearStat.objects.select_related("region")
+        return services.with_gdp(RegionYearStat.objects.select_related("region"))
 
     def summary(self, queryset):
-        return "空白表示尚未公布：依赖该项的指标显示“缺少分母数据”，不作估算。演示数据标有“演示”。"
+        return "地区生产总值与区划页所录为同一数据。空白表示尚未公布：依赖该项的指标显示“缺少分母数据”，不作估算。演示数据标有“演示”。"
 
 
 class YearStatExportView(ObjectExportView, YearStatListView):
