@@ -260,8 +260,12 @@ def test_import_is_all_or_nothing_with_the_field_named(demo, user):
     assert result.ok and (result.created, result.updated) == (1, 1)
     corrected = RegionYearStat.objects.get(region__code="512022", year=2020)
     assert corrected.population == 364000
-    assert not RegionGDP.objects.filter(region__code="512022", year=2020).exists()  # empty cell: "not published"
+    gdp_2020 = RegionGDP.objects.get(region__code="512022", year=2020).gdp_wan  # the demo's
+    assert gdp_2020 > 0  # an empty cell leaves the GDP entered elsewhere as it was
     assert RegionGDP.objects.get(region__code="512022", year=2019).gdp_wan == Decimal("1751000")
+    old = _sheet([["512022", 2020, 364000, "", "", "更正"]])  # imported again: still not cleared
+    assert run_import(user("admin"), services.YEAR_STATS_SHEET, old).ok
+    assert RegionGDP.objects.get(region__code="512022", year=2020).gdp_wan == gdp_2020
 
 
 def test_township_cannot_import_another_townships_figures(demo, user):

@@ -98,6 +98,14 @@ def upsert_year_stat(actor, data: dict) -> tuple[RegionYearStat, bool]:
     return save_year_stat(actor, existing or RegionYearStat(), data), existing is None
 
 
+def import_year_stat(actor, data: dict) -> tuple[RegionYearStat, bool]:
+    """A sheet row: an empty GDP cell (or no GDP column, e.g. an old template in 亿元) leaves the region's GDP
+    as it is: GDP lives in core and may have been entered on the region page; clearing it takes the form or API."""
+    if data.get("gdp_wan") is None:
+        data.pop("gdp_wan", None)
+    return upsert_year_stat(actor, data)
+
+
 # --- Excel: the yearly denominators, imported all-or-nothing (core.imports.run_import) -------------------------
 
 def _gdp(value):
@@ -110,10 +118,10 @@ def _gdp(value):
 YEAR_STATS_SHEET = SheetSpec(
     kind="region_year_stats", title="年度统计分母（人口、GDP、工矿商贸就业人员）", permission="planning.view_regionyearstat",
     queryset=lambda actor: with_gdp(scope_actor(RegionYearStat.objects.select_related("region"), actor)),
-    save_row=upsert_year_stat,
+    save_row=import_year_stat,
     notes=["按“区划 + 年份”匹配：已登记的更新，其余新增；任何一行有错则整表不写入。",
            "常住人口、工矿商贸就业人员以“人”为单位；地区生产总值以“万元”为单位（与区划页的地区生产总值为同一数据）。"
-           "尚未公布的留空，不要估填。"],
+           "尚未公布的留空，不要估填；地区生产总值留空时保留已登记的数值（清除请在区划页或表单中操作）。"],
     columns=[
         Column("区划", "region", lookup(lambda a: scope_actor(Region.objects.all(), a), "code", "name", label="区划"),
                required=True, example="512022", export=lambda s: s.region.code or s.region.name),
