@@ -58,11 +58,11 @@ def test_helsinki_import_counts(helsinki_import, helsinki):
     assert g.input_nodes - g.dropped_nodes - 13 == g.nodes
     assert g.input_edges - g.duplicate_edges - g.dropped_edges == g.edges
     assert g.dropped_nodes == 244 and g.components == 128 and len(g.dropped_components) == 10
-    assert g.dropped_components[0]["nodes"] == 99  # the biggest piece left out, with where it is
+    assert g.dropped_components[0]["nodes"] == 97  # the biggest piece left out, with where it is (99 before barriers)
     assert 24.93 < g.dropped_components[0]["lon"] < 24.96 and 60.16 < g.dropped_components[0]["lat"] < 60.18
     assert 24 < g.road_km < 25
     meta = json.loads((helsinki.path / "meta.json").read_text(encoding="utf-8"))
-    assert meta["import"]["build"]["dropped_nodes"] == 246 and meta["profile"]["name"] == "消防车"
+    assert meta["import"]["build"]["dropped_nodes"] == 244 and meta["profile"]["name"] == "消防车"
 
 
 def test_small_extract_import_counts(test_pbf, tmp_path):

@@ -1,0 +1,85 @@
+"""The fast OSM reader (issue 17 item 6) gives exactly what the per-way pyosmium loop gave: same nodes, edges,
+seconds and metres on the fixtures; and the compiled PBF decoder reads what pyosmium reads."""
+
+import numpy as np
+import pytest
+
+from yingji.routing import osmread
+from yingji.routing.osm import read_osm
+from yingji.routing.pbf import PbfError
+from yingji.routing.profile import load_profile
+
+from .conftest import osm_xml
+from .legacy_osm import read_osm_legacy
+from .test_osm import NODES, WAYS
+
+FIELDS = ("osm_id", "lon", "lat", "src", "dst", "time_ms", "length_dm", "urban")
+
+
+def assert_same(new, old):
+    for name in FIELDS:
+        assert np.array_equal(getattr(new, name), getattr(old, name)), name
+    assert (new.ways_read, new.ways_used, new.skipped, new.segments_outside) == \
+        (old.ways_read, old.ways_used, old.skipped, old.segments_outside)
+
+
+@pytest.mark.parametrize("bbox", [None, (24.940, 60.166, 24.950, 60.176)])
+@pytest.mark.parametrize("fixture", ["helsinki_pbf", "test_pbf"])
+def test_pbf_reader_matches_the_legacy_loop(fixture, bbox, request):
+    path = request.getfixturevalue(fixture)
+    new, old = read_osm(path, load_profile(), bbox=bbox), read_osm_legacy(path, load_profile(), bbox=bbox)
+    assert len(new.src) > 0 or fixture == "test_pbf"  # test.osm.pbf lies outside the Helsinki box
+    assert_same(new, old)
+
+
+def test_xml_reader_matches_the_legacy_loop(tmp_path):
+    path = tmp_path / "toy.osm"
+    path.write_text(osm_xml(NODES, WAYS), encoding="utf-8")
+    for area in ("urban", "auto"):
+        assert_same(read_osm(path, load_profile(), area=area), read_osm_legacy(path, load_profile(), area=area))
+
+
+def test_polygon_import_matches_the_legacy_loop(helsinki_pbf):
+    box = (24.940, 60.166, 24.950, 60.176)
+    polygon = {"type": "Polygon", "coordinates": [[[box[0], box[1]], [box[2], box[1]], [box[2], box[3]],
+                                                   [box[0], box[1]]]]}  # a triangle: the polygon test matters
+    assert_same(read_osm(helsinki_pbf, load_profile(), polygon=polygon),
+                read_osm_legacy(helsinki_pbf, load_profile(), polygon=polygon))
+
+
+def test_compiled_pbf_decoder_reads_what_pyosmium_reads(helsinki_pbf):
+    fast, slow = osmread.read_pbf(helsinki_pbf), osmread.read_osmium(helsinki_pbf)
+    for name in ("node_id", "node_x", "node_y", "way_id", "way_count", "refs"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    assert len(fast.node_id) == 24260 and len(fast.way_id) == 2650
+    fast_tags = {(int(w), fast.pairs[p]) for w, p in zip(fast.tag_way, fast.tag_pair, strict=True)}
+    slow_tags = {(int(w), slow.pairs[p]) for w, p in zip(slow.tag_way, slow.tag_pair, strict=True)}
+    assert fast_tags == slow_tags and len(fast_tags) > 4000
+    assert fast.node_tags == slow.node_tags and len(fast.node_tags) > 150  # barriers, signals
+
+
+def test_combos_group_equal_tag_sets():
+    raw = osmread.RawOsm(node_id=np.zeros(0, np.int64), node_x=np.zeros(0, np.int32), node_y=np.zeros(0, np.int32),
+                         way_id=np.arange(4), way_count=np.zeros(4, np.int64), refs=np.zeros(0, np.int64),
+                         tag_way=np.array([0, 0, 1, 1, 2, 3, 3]), tag_pair=np.array([0, 1, 1, 0, 2, 2, 1]),
+                         pairs=[("highway", "primary"), ("oneway", "yes"), ("highway", "service")])
+    sets, inverse = osmread.combos(raw)
+    assert inverse[0] == inverse[1] != inverse[2] != inverse[3]  # tag order within a way does not matter
+    assert sets[inverse[0]] == {"highway": "primary", "oneway": "yes"}
+    assert sets[inverse[3]] == {"highway": "service", "oneway": "yes"} and len(sets) == 3
+
+
+def test_a_broken_pbf_is_refused_in_chinese(tmp_path, helsinki_pbf):
+    from yingji.routing.graph import GraphError
+    from yingji.routing.osm import import_osm
+
+    broken = tmp_path / "broken.osm.pbf"
+    data = helsinki_pbf.read_bytes()
+    broken.write_bytes(data[: len(data) // 2])
+    with pytest.raises(GraphError, match="无法读取 OSM 文件"):
+        import_osm(broken, "broken", var_dir=tmp_path)
+    junk = tmp_path / "junk.osm.pbf"
+    junk.write_bytes(b"\x00\x00\xff\xffnot a pbf at all")
+    with pytest.raises(GraphError, match="无法读取 OSM 文件"):
+        import_osm(junk, "junk", var_dir=tmp_path)
+    assert issubclass(PbfError, ValueError)
