@@ -8,7 +8,17 @@ from pathlib import Path
 import numpy as np
 
 from yingji.routing.graph import GraphError
-from yingji.routing.osm import RURAL, URBAN, OsmEdges, Progress, _blocked, _directions, _edges, _limit, _polygon
+from yingji.routing.osm import (
+    RURAL,
+    URBAN,
+    OsmEdges,
+    Progress,
+    _blocked,
+    _directions,
+    _edges,
+    _limit,
+    _polygon,
+)
 from yingji.routing.profile import Profile, area_hint
 
 

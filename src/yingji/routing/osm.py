@@ -31,7 +31,8 @@ from .graph import EARTH_RADIUS_M, BuildReport, GraphError, RoadGraph, haversine
 from .osmread import ACCESS_KEYS
 from .pbf import PbfError
 from .profile import Profile, area_hint, find_profile, load_profile, parse_maxspeed
-from .tags import LIMIT_NAMES, barrier, limits as tag_limits
+from .tags import LIMIT_NAMES, barrier
+from .tags import limits as tag_limits
 
 Progress = Callable[[str, int, int | None], None]
 

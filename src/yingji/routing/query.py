@@ -288,9 +288,9 @@ def estimator(graph: RoadGraph | None, max_snap_m: float = DEFAULT_MAX_SNAP_M, p
             table = unit_table(seen, lons, lats, max_snap_m, max_bytes=precompute_bytes)
         if table is not None:
             found = table.to(lon, lat, fallback=True)
-            if seen is graph or np.isfinite(found.seconds).all() or found.method == STRAIGHT_LINE:
+            if seen is graph or found.method == NETWORK or not np.isfinite(found.origin_snap_m):
                 return found
-            # a unit the vehicle cannot reach: the search path says why (and keeps it NaN)
+            # a unit the vehicle may be shut out from: the search path says why (and keeps it NaN)
         return _travel(seen, lon, lat, lons, lats, max_snap_m, True, reverse=True)
 
     return estimate
