@@ -78,7 +78,14 @@ def capability_match(capabilities, event_code: str) -> tuple[str, str]:
 class VehicleChoice:
     vehicle: Vehicle
     selectable: bool  # 在位 and not on an active assignment
-    suggested: bool = False  # pre-ticked on the board: the force's first selectable vehicle
+    suggested: bool = False  # pre-ticked on the board: the force's first selectable vehicle that can get there
+    seconds: float | None = None  # this vehicle's own road time, when its size closes roads the force's does not
+    metres: float | None = None
+    reason: str = ""  # why it cannot reach the incident ("限高 3 米，车高 3.8 米，无可通行路线")
+
+    @property
+    def reachable(self) -> bool:
+        return not self.reason
 
     @property
     def status_label(self) -> str:
@@ -98,6 +105,7 @@ class Candidate:
     vehicles: list[VehicleChoice] = field(default_factory=list)
     rank_reason: str = ""
     penalty: float = 0  # seconds added for ranking only (a volunteer team on a fire)
+    unreachable: str = ""  # none of its free vehicles has a permitted route: the reason (ranked last)
 
     @property
     def capable(self) -> bool:
@@ -171,24 +179,75 @@ def candidates(incident: Incident, user, limit: int = 20) -> list[Candidate]:
         own = vehicles.get(f.pk, [])
         if active.get(f.pk, (False, False))[0]:  # out as a whole: none of its vehicles can be chosen
             own = [VehicleChoice(v.vehicle, False) for v in own]
-        first = next((v for v in own if v.selectable), None)
+        rows.append(Candidate(f, float(s), float(m), method, match, reason, _busy(f, own, active), own))
+    _by_vehicle_size(rows, incident)
+    for row in rows:
+        first = next((v for v in row.vehicles if v.selectable and v.reachable), None)
         if first is not None:
             first.suggested = True
-        rows.append(Candidate(f, float(s), float(m), method, match, reason, _busy(f, own, active), own))
     _rank(rows, incident)
     return rows[:limit]
+
+
+def _by_vehicle_size(rows: list[Candidate], incident: Incident):
+    """Each free vehicle's own road time by its size (roads with a lower maxheight/maxweight/maxwidth are
+    closed to it): one estimate per distinct size over the forces holding such a vehicle. A force is as fast
+    as its fastest free vehicle; when none of them has a permitted route it is marked unreachable with the
+    reason. Without a road network, or where nothing limits a size, the force's own estimate stands."""
+    from yingji.routing.vehicles import view
+
+    graph = roads.network()
+    if graph is None or not graph.edge_arrays:
+        return
+    by_size: dict[tuple, tuple] = {}
+    for row in rows:
+        for choice in row.vehicles:
+            if choice.selectable:
+                try:
+                    size = choice.vehicle.road_size()
+                except ValueError:  # a size outside the plausible range: rank it as the force, say nothing
+                    continue
+                by_size.setdefault(size.key, (size, []))[1].append((row, choice))
+    fn = estimator()
+    for size, members in by_size.values():
+        if view(graph, size) is graph:
+            continue  # no road closed to this size: the force's estimate is this vehicle's
+        forces = list({id(row): row for row, _ in members}.values())
+        lons = np.fromiter((r.force.longitude for r in forces), float, len(forces))
+        lats = np.fromiter((r.force.latitude for r in forces), float, len(forces))
+        found = fn(incident.longitude, incident.latitude, lons, lats, vehicle=size)
+        at = {id(r): i for i, r in enumerate(forces)}
+        for row, choice in members:
+            i = at[id(row)]
+            if np.isfinite(found.seconds[i]):
+                choice.seconds, choice.metres = float(found.seconds[i]), float(found.metres[i])
+            else:
+                choice.reason = found.reasons[i] or "无可通行路线"
+    for row in rows:
+        free = [c for c in row.vehicles if c.selectable]
+        if not free:
+            continue
+        open_ = [c for c in free if c.reachable]
+        if not open_:
+            row.unreachable = free[0].reason
+            continue
+        fastest = min(open_, key=lambda c: c.seconds if c.seconds is not None else row.seconds)
+        if fastest.seconds is not None and fastest.seconds > row.seconds:  # every open vehicle takes a detour
+            row.seconds, row.metres = fastest.seconds, fastest.metres
 
 
 def _rank(rows: list[Candidate], incident: Incident):
     """Order the rows and say why each stands where it does."""
     fire = (incident.event_code or "")[:3].upper() in FIRE_FIRST_CLASSES
     margin = volunteer_margin()
-    stations = [c for c in rows if not c.busy and not c.resting and c.match != NONE
+    stations = [c for c in rows if not c.busy and not c.resting and not c.unreachable and c.match != NONE
                 and c.force.type in FIRE_STATION_TYPES]
     nearest = min(stations, key=lambda c: c.seconds, default=None)
     for c in rows:
         if c.busy:
             c.rank_reason = "正在执行任务，暂无可调派车辆"
+        elif c.unreachable:
+            c.rank_reason = f"在位车辆均无可通行路线（{c.unreachable}），排在最后"
         elif c.match == NONE:
             c.rank_reason = f"{c.eta_text}；不具备该类事件处置能力，排在匹配队伍之后"
         elif fire and c.force.type in FIRE_STATION_TYPES:
@@ -201,7 +260,9 @@ def _rank(rows: list[Candidate], incident: Incident):
         if c.resting and not c.busy:
             c.rank_reason = f"休整中，排在在岗力量之后；{c.rank_reason}"
     # Resting units after those on duty; ties at the margin go to the station.
-    rows.sort(key=lambda c: (c.busy, c.resting, MATCH_ORDER.index(c.match), c.seconds + c.penalty, c.volunteer))
+    # A force none of whose free vehicles can get there goes after every force that can.
+    rows.sort(key=lambda c: (c.busy, bool(c.unreachable), c.resting, MATCH_ORDER.index(c.match),
+                             c.seconds + c.penalty, c.volunteer))
 
 
 def _volunteer_reason(c: Candidate, station: Candidate, margin: int) -> str:
