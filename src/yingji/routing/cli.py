@@ -106,7 +106,8 @@ def _jsonable(value):
 
 
 class _progress:
-    """A progress bar on a terminal (stages: reading ways, building, saving); plain stage lines otherwise."""
+    """A progress bar on a terminal (stages: reading, building, saving; the reading share of the file in %);
+    otherwise plain lines: each stage, and the reading progress every 25 % (logs of a long import)."""
 
     STAGES = 3
 
@@ -114,6 +115,7 @@ class _progress:
         self.label = label
         self.stage = None
         self.bar = None
+        self.quarter = 0
 
     def __enter__(self):
         if sys.stderr.isatty():
@@ -132,6 +134,9 @@ class _progress:
             self.stage = stage
         if self.bar is not None:
             self.bar.update(0, f"{stage} {done:,}" if total is None else f"{stage} {100 * done // max(total, 1)}%")
+        elif total and total > 1 and 4 * done // total > self.quarter and done < total:
+            self.quarter = 4 * done // total
+            click.echo(f"    {stage} {25 * self.quarter}%", err=True)
 
     def __exit__(self, *exc):
         if self.bar is not None:
