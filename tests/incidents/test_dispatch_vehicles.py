@@ -78,3 +78,20 @@ def test_an_absurd_vehicle_size_is_refused_in_chinese(demo, region):
     assert "height_m" in error.value.message_dict
     with pytest.raises(ValidationError):
         vehicle("川M·X0002", "ladder", force, gross_weight_t="-3")
+
+
+def test_route_and_dispatch_of_one_vehicle_use_its_size(underpass, open_incident, duty, region, api):
+    near = station("桥东登高站", NEAR, region("512022102"))
+    ladder, pump = vehicle("川M·L0004", "ladder", near), vehicle("川M·P0004", "small_tank", near)
+    incident = open_incident(longitude=INCIDENT[0], latitude=INCIDENT[1], event_code="12G03")
+    client = api("duty")
+    url = f"/api/incidents/{incident.pk}/route/"
+    ok = client.get(url, {"force": near.pk, "vehicle": pump.pk})
+    assert ok.status_code == 200 and ok.json()["properties"]["method"] == "路网"
+    refused = client.get(url, {"force": near.pk, "vehicle": ladder.pk})
+    assert refused.status_code == 400 and "限高 3 米，车高 3.8 米，无可通行路线" in refused.content.decode()
+    # Sent anyway (the dispatcher's call): no ETA is claimed, and the timeline says why.
+    sent = dispatch.dispatch(duty, incident, near, ladder)
+    assert sent.eta_s is None and sent.eta_method == ""
+    entry = incident.timeline.get(kind="dispatch")
+    assert entry.text == "调派桥东登高站（川M·L0004）；注意：川M·L0004 云梯消防车：限高 3 米，车高 3.8 米，无可通行路线"

@@ -322,16 +322,24 @@ class IncidentViewSet(LocationWarningsMixin, LayerActionMixin, mixins.CreateMode
         return Response({"message": dispatching.confirmation(sent),
                          "assignments": AssignmentSerializer(sent, many=True).data}, status=201)
 
-    @extend_schema(parameters=[OpenApiParameter("force", int, required=True, description="救援队伍编号")],
+    @extend_schema(parameters=[OpenApiParameter("force", int, required=True, description="救援队伍编号"),
+                               OpenApiParameter("vehicle", int, required=False,
+                                                description="车辆编号：按该车的车高、总质量、车宽避开限高/限重/限宽路段")],
                    responses=FEATURE)
     @action(detail=True, methods=["get"])
     def route(self, request, pk=None):
         """GeoJSON LineString of the fastest road route from ?force=ID to this incident, with seconds,
-        metres and method (路网, or 估算(直线) as a straight segment when no network is loaded)."""
+        metres and method (路网, or 估算(直线) as a straight segment when no network is loaded). With
+        ?vehicle=ID the route is that vehicle's (roads whose limits are below its size are closed); none → 400
+        with the limit as the reason."""
         incident = self.get_object()
         force = get_object_or_404(scope(RescueForce.objects.all(), request.user),
                                   pk=int_param(request.query_params, "force", label="救援队伍编号"))
-        return Response(dispatching.route_feature(force, incident))
+        vehicle = None
+        if request.query_params.get("vehicle") not in (None, ""):
+            vehicle = get_object_or_404(scope(Vehicle.objects.all(), request.user),
+                                        pk=int_param(request.query_params, "vehicle", label="车辆编号"))
+        return Response(dispatching.route_feature(force, incident, vehicle))
 
     @extend_schema(responses=AssignmentSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -275,19 +275,40 @@ def _volunteer_reason(c: Candidate, station: Candidate, margin: int) -> str:
     return f"志愿队伍，比最近的消防救援站（{station.force.name}）{nearer}，排在消防救援站之后；{c.eta_text}"
 
 
-def _estimate_for(incident: Incident, force: RescueForce) -> tuple[int | None, int | None, str]:
+def _road_size(vehicle: Vehicle | None):
+    """The vehicle's routing size when a road network with limits is loaded, else None (no size to honour)."""
+    graph = roads.network()
+    if vehicle is None or graph is None or not graph.edge_arrays:
+        return None
+    try:
+        return vehicle.road_size()
+    except ValueError:  # a size outside the plausible range (the form refuses it; old rows): route as the force
+        return None
+
+
+def _estimate_for(incident: Incident, force: RescueForce, vehicle: Vehicle | None = None
+                  ) -> tuple[int | None, int | None, str, str]:
+    """(seconds, metres, method, reason): the vehicle's own road time by its size; no time and the reason
+    when it has no permitted route."""
     if None in (incident.longitude, incident.latitude, force.longitude, force.latitude):
-        return None, None, ""
-    est = estimator()(incident.longitude, incident.latitude, np.array([force.longitude]), np.array([force.latitude]))
-    return int(est.seconds[0]), int(est.metres[0]), est.methods[0] if est.methods else est.method
+        return None, None, "", ""
+    size = _road_size(vehicle)
+    est = estimator()(incident.longitude, incident.latitude, np.array([force.longitude]), np.array([force.latitude]),
+                      **({"vehicle": size} if size is not None else {}))
+    if not np.isfinite(est.seconds[0]):
+        return None, None, "", est.reasons[0] or "无可通行路线"
+    return int(est.seconds[0]), int(est.metres[0]), est.methods[0] if est.methods else est.method, ""
 
 
-def route_feature(force: RescueForce, incident: Incident) -> dict:
-    """The route a unit drives to the incident, as a GeoJSON Feature (for the map and the API)."""
+def route_feature(force: RescueForce, incident: Incident, vehicle: Vehicle | None = None) -> dict:
+    """The route a unit (or one of its vehicles, by its size) drives to the incident, as a GeoJSON Feature."""
     if None in (incident.longitude, incident.latitude, force.longitude, force.latitude):
         raise ValidationError({"force": ["队伍或事件没有标注位置，无法规划路线。"]})
+    if vehicle is not None and vehicle.station_id != force.pk:
+        raise ValidationError({"vehicle": [f"车辆 {vehicle.plate} 不属于{force.name}。"]})
     try:
-        found = routing.route(roads.network(), (force.longitude, force.latitude), (incident.longitude, incident.latitude))
+        found = routing.route(roads.network(), (force.longitude, force.latitude),
+                              (incident.longitude, incident.latitude), vehicle=_road_size(vehicle))
     except ValueError as exc:  # off the network or unreachable: say so, in Chinese, from the engine
         raise ValidationError({"force": [str(exc)]}) from None
     return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": found.coordinates},
@@ -341,7 +362,7 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
         if vehicle.status != Vehicle.AVAILABLE:
             raise ValidationError({"vehicle": [f"车辆 {vehicle.plate} 当前“{vehicle.get_status_display()}”，不能调派。"]})
         _refuse_busy(vehicle=vehicle)
-    seconds, metres, method = _estimate_for(incident, force)
+    seconds, metres, method, unreachable = _estimate_for(incident, force, vehicle)
     assignment = Assignment(incident=incident, force=force, vehicle=vehicle, assigned_at=timezone.now(),
                             eta_s=seconds, distance_m=metres, eta_method=method, notes=notes.strip()[:255],
                             assigned_by=person(actor))
@@ -353,6 +374,8 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
     audit.record(actor, AuditEntry.CREATE, assignment, audit.diff({}, audit.snapshot(assignment)))
     _set_unit_status(actor, force, vehicle, busy=True, reason=f"调派至 {incident.number}")
     eta = f"，预计 {seconds / 60:.0f} 分钟到达（{method}，{metres / 1000:.1f} km）" if seconds is not None else ""
+    if unreachable:  # sent anyway (the dispatcher may know a way): the record says the network has none
+        eta = f"；注意：{unreachable}"
     record(incident, "dispatch", f"调派{assignment.force.name}" + (f"（{vehicle.plate}）" if vehicle else "") + eta,
            actor, data={"assignment": assignment.pk, "force": force.pk, "eta_s": seconds, "distance_m": metres})
     if incident.status in (Incident.REPORTED, Incident.VERIFYING):
