@@ -83,3 +83,22 @@ def test_a_broken_pbf_is_refused_in_chinese(tmp_path, helsinki_pbf):
     with pytest.raises(GraphError, match="无法读取 OSM 文件"):
         import_osm(junk, "junk", var_dir=tmp_path)
     assert issubclass(PbfError, ValueError)
+
+
+def test_negative_coordinates_round_like_osmium(tmp_path):
+    """West and south of 0°: the decoder truncates toward zero as libosmium does."""
+    import osmium
+    from osmium.osm import mutable
+
+    path = tmp_path / "west.osm.pbf"
+    writer = osmium.SimpleWriter(str(path))
+    points = [(-73.9857123, 40.7484405), (-0.0000001, -0.0000001), (-179.9999999, -89.9999999), (151.2093, -33.8688)]
+    for i, (lon, lat) in enumerate(points, start=1):
+        writer.add_node(mutable.Node(id=i, location=(lon, lat), tags={"barrier": "gate"} if i == 2 else {}))
+    writer.add_way(mutable.Way(id=1, nodes=[1, 2, 3, 4], tags={"highway": "residential"}))
+    writer.close()
+    fast, slow = osmread.read_pbf(path), osmread.read_osmium(path)
+    for name in ("node_id", "node_x", "node_y", "refs"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    assert fast.node_tags == slow.node_tags == {2: {"barrier": "gate"}}
+    assert fast.node_x[0] == -739857123 and fast.node_y[2] == -899999999

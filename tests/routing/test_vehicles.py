@@ -232,3 +232,16 @@ def test_cli_eta_and_route_take_the_vehicle_size(tmp_path):
     assert bad.exit_code == 2 and "车高须为正数" in bad.output
     unknown = run("route", "--name", "underpass", "--from", start, "--to", end, "--type", "tank")
     assert unknown.exit_code == 2 and "未知车型" in unknown.output
+
+
+def test_many_units_shut_out_all_get_the_reason(tmp_path):
+    graph, _ = underpass_graph(tmp_path)
+    dead_end = UNDERPASS_NODES[7]
+    units = [UNDERPASS_NODES[k] for k in (1, 2, 3, 4, 5, 1)]  # more than four: one tree, walked per unit
+    estimate = routing.travel_to(graph, *dead_end, np.array([u[0] for u in units]), np.array([u[1] for u in units]),
+                                 vehicle=LADDER)
+    assert np.isnan(estimate.seconds).all()
+    assert set(estimate.reasons) == {"云梯消防车：限高 3 米，车高 3.8 米，无可通行路线"}
+    away = routing.travel_from(graph, *dead_end, np.array([u[0] for u in units]), np.array([u[1] for u in units]),
+                               vehicle=LADDER)
+    assert set(away.reasons) == {"云梯消防车：限高 3 米，车高 3.8 米，无可通行路线"}

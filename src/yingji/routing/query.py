@@ -130,14 +130,28 @@ def travel_to(graph: RoadGraph, lon: float, lat: float, lons, lats, max_snap_m: 
 
 def _limit_reasons(graph, node: int, targets: np.ndarray, reverse: bool) -> dict[int, str]:
     """For a vehicle view: why each target it cannot reach is reachable on the base graph but not for it
-    (the first closed edge on the base graph's fastest route), keyed by the target's index."""
+    (the first closed edge on the base graph's fastest route), keyed by the target's index. A few targets:
+    one bounded path each; more: one tree with predecessors on the base graph, walked per target."""
     base = getattr(graph, "base", None)
     if base is None or not len(targets):
         return {}
+    paths = {}
+    if len(targets) <= 4:
+        for i, target in targets.tolist():
+            start, end = (target, node) if reverse else (node, target)
+            paths[i] = bounded.path_to(base, start, end)[1]
+    else:
+        _, pred = dijkstra(base.rev if reverse else base.fwd, directed=True, indices=node,
+                           return_predecessors=True)
+        for i, target in targets.tolist():
+            chain = [target]
+            while chain[-1] != node and pred[chain[-1]] >= 0:
+                chain.append(int(pred[chain[-1]]))
+            # the tree runs from `node`: forward it is node → target (reversed chain), over the reverse
+            # graph it is target → node as driven (the chain as walked)
+            paths[i] = (chain if reverse else chain[::-1]) if chain[-1] == node else []
     reasons = {}
-    for i, target in targets.tolist():
-        start, end = (target, node) if reverse else (node, target)
-        _, nodes = bounded.path_to(base, start, end)
+    for i, nodes in paths.items():
         reason = vehicles.blocking_reason(graph, nodes)
         if reason:
             reasons[i] = f"{graph.vehicle.label}：{reason}" if graph.vehicle.label else reason
