@@ -102,3 +102,69 @@ def test_negative_coordinates_round_like_osmium(tmp_path):
         assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
     assert fast.node_tags == slow.node_tags == {2: {"barrier": "gate"}}
     assert fast.node_x[0] == -739857123 and fast.node_y[2] == -899999999
+
+
+def test_corrupt_blocks_never_read_out_of_bounds(helsinki_pbf):
+    """The compiled decoder does not check array bounds itself: every length is checked against its message,
+    so random damage gives an error flag or garbage values, never a read or write outside the arrays."""
+    from yingji.routing import pbf
+
+    data = next(pbf._inflate(blob) for kind, blob in pbf._blobs(helsinki_pbf) if kind == "OSMData")
+    rng = np.random.default_rng(17)
+    outcomes = set()
+    for trial in range(300):
+        buf = np.frombuffer(data, dtype=np.uint8).copy()
+        if trial % 3 == 0:
+            buf = buf[: rng.integers(1, len(buf))]  # cut anywhere
+        else:
+            spots = rng.integers(0, len(buf), size=rng.integers(1, 40))
+            buf[spots] = rng.integers(0, 256, size=len(spots))
+        result = pbf.decode_block(buf)
+        outcomes.add(bool(result[-1]))
+        if not result[-1]:  # whatever was decoded stays within the block
+            assert len(result[4]) <= len(buf) and len(result[10]) <= len(buf)
+    assert outcomes == {True, False}
+
+
+def test_a_pbf_with_damaged_blocks_is_refused_not_crashed(tmp_path, helsinki_pbf):
+    """Valid zlib around damaged block content: a Chinese GraphError, whatever the damage."""
+    import struct
+    import zlib
+
+    from yingji.routing import pbf
+    from yingji.routing.graph import GraphError
+    from yingji.routing.osm import import_osm
+
+    rng = np.random.default_rng(5)
+    failures = 0
+    for trial in range(12):
+        out = bytearray()
+        for kind, blob in pbf._blobs(helsinki_pbf):
+            data = bytearray(pbf._inflate(blob))
+            if kind == "OSMData":
+                spots = rng.integers(0, len(data), size=20)
+                data[spots[0]:spots[0] + 1] = bytes([rng.integers(0, 256)])
+                for spot in spots[1:]:
+                    data[spot] = rng.integers(0, 256)
+            body = b"\x10" + _varint(len(data)) + b"\x1a" + _varint(len(packed := zlib.compress(bytes(data))))
+            body += packed
+            name = kind.encode()
+            header = b"\x0a" + _varint(len(name)) + name + b"\x18" + _varint(len(body))
+            out += struct.pack(">I", len(header)) + header + body
+        path = tmp_path / f"damaged{trial}.osm.pbf"
+        path.write_bytes(bytes(out))
+        try:
+            import_osm(path, f"damaged{trial}", var_dir=tmp_path)
+        except GraphError as exc:
+            failures += 1
+            assert "OSM 文件" in str(exc) or "没有可通行的道路" in str(exc)
+    assert failures > 0
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)

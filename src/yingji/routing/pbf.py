@@ -53,15 +53,32 @@ class PbfError(ValueError):
 
 @njit(cache=True, nogil=True)
 def _varint(buf, pos):
+    """A protobuf varint at pos → (value, next pos); past the end of buf → (0, len + 1), never reading beyond."""
+    n = buf.shape[0]
     result = np.uint64(0)
     shift = np.uint64(0)
     while True:
+        if pos >= n or shift > np.uint64(63):
+            return np.int64(0), n + 1
         b = buf[pos]
         pos += 1
         result |= np.uint64(b & 0x7F) << shift
         if b < 0x80:
             return np.int64(result), pos
         shift += np.uint64(7)
+
+
+@njit(cache=True, nogil=True)
+def _bad(length, pos, end):
+    """A length-delimited field that does not fit in its enclosing message (a corrupt block)."""
+    return length < 0 or pos + length > end
+
+
+@njit(cache=True, nogil=True)
+def _failed():
+    e1 = np.empty(0, np.int64)
+    return (np.empty((0, 2), np.int64), np.int64(0), np.int64(0), np.int64(0), e1, e1.copy(), e1.copy(),
+            np.empty((0, 3), np.int64), e1.copy(), np.zeros(1, np.int64), e1.copy(), np.empty((0, 3), np.int64), True)
 
 
 @njit(cache=True, nogil=True)
@@ -78,7 +95,7 @@ def _skip(buf, pos, wire):
         pos += 8
     elif wire == 2:
         length, pos = _varint(buf, pos)
-        pos += length
+        pos = pos + length if length >= 0 else -1
     elif wire == 5:
         pos += 4
     else:
@@ -117,11 +134,15 @@ def decode_block(buf):
         field, wire = key >> 3, key & 7
         if field == 1 and wire == 2:  # StringTable
             length, pos = _varint(buf, pos)
+            if _bad(length, pos, n):
+                return _failed()
             end = pos + length
             while pos < end:
                 k2, pos = _varint(buf, pos)
                 if (k2 >> 3) == 1 and (k2 & 7) == 2:
                     slen, pos = _varint(buf, pos)
+                    if _bad(slen, pos, end):
+                        return _failed()
                     st[n_st, 0] = pos
                     st[n_st, 1] = pos + slen
                     n_st += 1
@@ -129,10 +150,11 @@ def decode_block(buf):
                 else:
                     pos = _skip(buf, pos, k2 & 7)
                     if pos < 0:
-                        return st[:0], 0, 0, 0, node_id[:0], node_lat[:0], node_lon[:0], ntag[:0], way_id[:0], \
-                            way_start[:1], refs[:0], wtag[:0], True
+                        return _failed()
         elif field == 2 and wire == 2:  # PrimitiveGroup: decoded after the header fields (granularity …)
             length, pos = _varint(buf, pos)
+            if _bad(length, pos, n):
+                return _failed()
             groups[n_groups, 0] = pos
             groups[n_groups, 1] = pos + length
             n_groups += 1
@@ -146,8 +168,7 @@ def decode_block(buf):
         else:
             pos = _skip(buf, pos, wire)
             if pos < 0:
-                return st[:0], 0, 0, 0, node_id[:0], node_lat[:0], node_lon[:0], ntag[:0], way_id[:0], \
-                    way_start[:1], refs[:0], wtag[:0], True
+                return _failed()
     way_start[0] = 0
     for g in range(n_groups):
         pos = groups[g, 0]
@@ -157,8 +178,12 @@ def decode_block(buf):
             field, wire = key >> 3, key & 7
             if wire != 2:
                 pos = _skip(buf, pos, wire)
+                if pos < 0:
+                    return _failed()
                 continue
             length, pos = _varint(buf, pos)
+            if _bad(length, pos, gend):
+                return _failed()
             end = pos + length
             if field == 2:  # DenseNodes
                 first = n_nodes
@@ -168,6 +193,8 @@ def decode_block(buf):
                     f2, w2 = k2 >> 3, k2 & 7
                     if w2 == 2 and f2 in (1, 8, 9, 10):
                         plen, pos = _varint(buf, pos)
+                        if _bad(plen, pos, end):
+                            return _failed()
                         pend = pos + plen
                         if f2 == 10:
                             kv_start, kv_end = pos, pend
@@ -189,6 +216,8 @@ def decode_block(buf):
                             n_nodes = i
                     else:
                         pos = _skip(buf, pos, w2)
+                        if pos < 0:
+                            return _failed()
                 p = kv_start
                 node = first
                 while p < kv_end:  # keys_vals: k v k v … 0 per node
@@ -221,6 +250,8 @@ def decode_block(buf):
                         lon = _zigzag(lon)
                     elif w2 == 2 and f2 in (2, 3) or (field == 3 and f2 == 8 and w2 == 2):
                         plen, pos = _varint(buf, pos)
+                        if _bad(plen, pos, end):
+                            return _failed()
                         if f2 == 2:
                             keys_start, keys_end = pos, pos + plen
                         elif f2 == 3:
@@ -237,6 +268,8 @@ def decode_block(buf):
                         pos += plen
                     else:
                         pos = _skip(buf, pos, w2)
+                        if pos < 0:
+                            return _failed()
                 if field == 1:
                     owner = n_nodes
                     node_id[n_nodes] = oid
@@ -249,8 +282,7 @@ def decode_block(buf):
                     n_ways += 1
                     way_start[n_ways] = n_refs
                     if refs_start > n_refs:
-                        return st[:0], 0, 0, 0, node_id[:0], node_lat[:0], node_lon[:0], ntag[:0], way_id[:0], \
-                            way_start[:1], refs[:0], wtag[:0], True
+                        return _failed()
                 pk, pv = keys_start, vals_start
                 while pk < keys_end and pv < vals_end:
                     k, pk = _varint(buf, pk)
@@ -408,6 +440,12 @@ def _decode(kind_and_blob) -> Block | None:
     (st, granularity, lat_offset, lon_offset, node_id, lat, lon, ntag, way_id, way_start, refs, wtag,
      error) = decode_block(buf)
     if error:
+        raise PbfError("数据块格式错误")
+    n_strings = len(st)
+    for rows, owners in ((ntag, len(node_id)), (wtag, len(way_id))):
+        if len(rows) and (rows[:, 1:].max() >= n_strings or rows.min() < 0 or rows[:, 0].max() >= owners):
+            raise PbfError("数据块中的标签引用了不存在的字符串或对象")
+    if len(refs) and (np.diff(way_start) < 0).any():
         raise PbfError("数据块格式错误")
     return Block(data, buf, st, node_id, _fixed(lon, granularity, lon_offset), _fixed(lat, granularity, lat_offset),
                  ntag, way_id, way_start, refs, wtag, len(blob))
