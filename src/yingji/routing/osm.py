@@ -143,9 +143,9 @@ def read_osm(path: str | Path, profile: Profile, bbox=None, polygon=None, area: 
         raise GraphError(f"无法读取 OSM 文件 {path}：{exc}") from None
     if progress:
         progress("读取 OSM", 1, 1)
-    attrs, skip, skipped, warnings = _way_attributes(raw, profile)
+    rows, combo, skip, skipped, warnings = _way_attributes(raw, profile)
     refs, lons, lats, piece_start, piece_way, ways_used, outside = _pieces(raw, skip, box)
-    edges = _edges(refs, lons, lats, piece_start, attrs[piece_way], profile, geometry, area, len(raw.way_id),
+    edges = _edges(refs, lons, lats, piece_start, rows[combo[piece_way]], profile, geometry, area, len(raw.way_id),
                    ways_used, skipped, outside)
     edges.warnings = warnings
     edges.node_tags = raw.node_tags
@@ -153,8 +153,9 @@ def read_osm(path: str | Path, profile: Profile, bbox=None, polygon=None, area: 
 
 
 def _way_attributes(raw, profile: Profile):
-    """Per way: the attribute row _edges reads (class, forward, backward, maxspeeds, area hint, limits), whether
-    it is skipped, the skip counts and the tag warnings — the rules run once per distinct tag combination."""
+    """The attribute rows _edges reads (class, forward, backward, maxspeeds, area hint, limits) per distinct tag
+    combination and each way's combination, whether each way is skipped, the skip counts and the tag
+    warnings: the rules run once per combination, not once per way."""
     classes = {name: i for i, name in enumerate(profile.speeds_kmh)}
     blocked = set(profile.blocked_access)
     sets, inverse = osmread.combos(raw)
@@ -177,7 +178,7 @@ def _way_attributes(raw, profile: Profile):
         if reason[i] is None:
             for text in found:
                 warnings[text] += int(per_combo[i])
-    return rows[inverse] if len(inverse) else rows[:0], per_way > 0, skipped, dict(warnings)
+    return rows, inverse, per_way > 0, skipped, dict(warnings)
 
 
 def _rule(tags, classes, blocked, profile: Profile):
