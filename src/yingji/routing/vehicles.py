@@ -51,11 +51,6 @@ class VehicleSize:
     def empty(self) -> bool:
         return self.key == (None, None, None)
 
-    def describe(self) -> str:
-        parts = [f"{name}{getattr(self, field):g} {unit}" for field, (_, _, name, unit) in BOUNDS.items()
-                 if getattr(self, field) is not None]
-        return (self.label + "（" if self.label else "（") + "，".join(parts) + "）" if parts else self.label
-
 
 def vehicle_size(height_m=None, weight_t=None, width_m=None, label: str = "") -> VehicleSize:
     """A checked VehicleSize: each given value must be a number within BOUNDS, else VehicleError (Chinese)."""

@@ -208,14 +208,16 @@ def _by_vehicle_size(rows: list[Candidate], incident: Incident):
                 except ValueError:  # a size outside the plausible range: rank it as the force, say nothing
                     continue
                 by_size.setdefault(size.key, (size, []))[1].append((row, choice))
-    fn = estimator()
     for size, members in by_size.values():
         if view(graph, size) is graph:
             continue  # no road closed to this size: the force's estimate is this vehicle's
         forces = list({id(row): row for row, _ in members}.values())
         lons = np.fromiter((r.force.longitude for r in forces), float, len(forces))
         lats = np.fromiter((r.force.latitude for r in forces), float, len(forces))
-        found = fn(incident.longitude, incident.latitude, lons, lats, vehicle=size)
+        # One search that stops at the last of these forces (no precomputed table per size: those are kept
+        # for the whole set of forces, and a table per subset would push them out of their small cache).
+        found = routing.travel_to(graph, incident.longitude, incident.latitude, lons, lats, fallback=True,
+                                  vehicle=size)
         at = {id(r): i for i, r in enumerate(forces)}
         for row, choice in members:
             i = at[id(row)]
@@ -293,8 +295,12 @@ def _estimate_for(incident: Incident, force: RescueForce, vehicle: Vehicle | Non
     if None in (incident.longitude, incident.latitude, force.longitude, force.latitude):
         return None, None, "", ""
     size = _road_size(vehicle)
-    est = estimator()(incident.longitude, incident.latitude, np.array([force.longitude]), np.array([force.latitude]),
-                      **({"vehicle": size} if size is not None else {}))
+    lons, lats = np.array([force.longitude]), np.array([force.latitude])
+    if size is None:
+        est = estimator()(incident.longitude, incident.latitude, lons, lats)
+    else:
+        est = routing.travel_to(roads.network(), incident.longitude, incident.latitude, lons, lats, fallback=True,
+                                vehicle=size)
     if not np.isfinite(est.seconds[0]):
         return None, None, "", est.reasons[0] or "无可通行路线"
     return int(est.seconds[0]), int(est.metres[0]), est.methods[0] if est.methods else est.method, ""
