@@ -245,3 +245,13 @@ def test_many_units_shut_out_all_get_the_reason(tmp_path):
     away = routing.travel_from(graph, *dead_end, np.array([u[0] for u in units]), np.array([u[1] for u in units]),
                                vehicle=LADDER)
     assert set(away.reasons) == {"云梯消防车：限高 3 米，车高 3.8 米，无可通行路线"}
+
+
+def test_a_height_restrictor_node_limits_the_ways_through_it(tmp_path):
+    nodes, found, report = barrier_route(tmp_path, "restrictor", {"barrier": "height_restrictor", "maxheight": "2.5"})
+    assert nodes == [1, 2, 3] and report.barriers == {"blocked": {}, "passable": {"height_restrictor": 1}}
+    graph = RoadGraph.load(tmp_path / "roads" / "restrictor")
+    assert report.limited_edges["maxheight"] == 4  # both edges into and out of the node, both directions
+    ids = graph.osm_ids()
+    pump = routing.route(graph, BARRIER_NODES[1], BARRIER_NODES[3], vehicle=PUMP)  # 2.8 m: too tall here
+    assert [int(ids[n]) for n in pump.nodes] == [1, 4, 5, 3]
