@@ -82,7 +82,7 @@ def read_pbf(path: str | Path, progress: Progress | None = None) -> RawOsm:
 
     intern = _Interner()
     patterns = pbf.Patterns(sorted(WAY_KEYS | NODE_KEYS | {"traffic_signals"}))
-    nodes: list[tuple] = []
+    node_ids, node_xs, node_ys = [], [], []
     way_ids, counts, refs, tag_way, tag_pair = [], [], [], [], []
     node_tags: dict[int, dict] = {}
     n_ways = 0
@@ -94,7 +94,9 @@ def read_pbf(path: str | Path, progress: Progress | None = None) -> RawOsm:
             progress("读取 OSM", done, size)
         codes = patterns.codes(block) if len(block.node_tags) or len(block.way_tags) else None
         if len(block.node_id):
-            nodes.append((block.node_id, block.node_x, block.node_y))
+            node_ids.append(block.node_id)
+            node_xs.append(block.node_x)
+            node_ys.append(block.node_y)
             if len(block.node_tags):
                 node_tags.update(_block_node_tags(block, codes, patterns))
         if len(block.way_tags):
@@ -109,10 +111,14 @@ def read_pbf(path: str | Path, progress: Progress | None = None) -> RawOsm:
                 n_ways += len(ids)
 
     def cat(parts, dtype):
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+        """One array from the blocks' pieces, emptying the list as it goes: the pieces and the whole are never
+        both held for more than one array at a time (the nodes are most of the import's memory)."""
+        whole = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+        parts.clear()
+        return whole
 
-    return _finish(cat([n[0] for n in nodes], np.int64), cat([n[1] for n in nodes], np.int32),
-                   cat([n[2] for n in nodes], np.int32), way_id=cat(way_ids, np.int64),
+    return _finish(cat(node_ids, np.int64), cat(node_xs, np.int32), cat(node_ys, np.int32),
+                   way_id=cat(way_ids, np.int64),
                    way_count=cat(counts, np.int64), refs=cat(refs, np.int64), tag_way=cat(tag_way, np.int64),
                    tag_pair=cat(tag_pair, np.int64), pairs=intern.pairs, node_tags=node_tags)
 
