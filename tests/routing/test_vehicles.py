@@ -255,3 +255,18 @@ def test_a_height_restrictor_node_limits_the_ways_through_it(tmp_path):
     ids = graph.osm_ids()
     pump = routing.route(graph, BARRIER_NODES[1], BARRIER_NODES[3], vehicle=PUMP)  # 2.8 m: too tall here
     assert [int(ids[n]) for n in pump.nodes] == [1, 4, 5, 3]
+
+
+def test_a_replaced_network_and_its_vehicle_views_are_freed(tmp_path):
+    import gc
+    import weakref
+
+    from yingji.routing import vehicles
+
+    graph, _ = underpass_graph(tmp_path, name="freed")
+    view = vehicles.view(graph, LADDER)
+    assert vehicles.base_of(view) is graph
+    refs = weakref.ref(graph), weakref.ref(view)
+    del graph, view
+    gc.collect()
+    assert refs[0]() is None and refs[1]() is None

@@ -132,7 +132,7 @@ def _limit_reasons(graph, node: int, targets: np.ndarray, reverse: bool) -> dict
     """For a vehicle view: why each target it cannot reach is reachable on the base graph but not for it
     (the first closed edge on the base graph's fastest route), keyed by the target's index. A few targets:
     one bounded path each; more: one tree with predecessors on the base graph, walked per target."""
-    base = getattr(graph, "base", None)
+    base = vehicles.base_of(graph)
     if base is None or not len(targets):
         return {}
     paths = {}

@@ -156,7 +156,9 @@ def _masked(graph, mask: np.ndarray, size: VehicleSize):
     found.rev = csr_matrix((found.weight[_rev_edge(graph)], graph.rev_indices, graph.rev_indptr), shape=(n, n),
                            copy=False)
     found.meta = dict(graph.meta, version=f"{graph.version}:{size.key}")
-    found.base = graph
+    # A weak reference: the view is a value in _VIEWS, keyed weakly by the graph, so a strong one would keep
+    # every replaced network alive.
+    found.base_ref = weakref.ref(graph)
     found.vehicle = size
     found.closed = mask
     return found
@@ -171,10 +173,16 @@ def _rev_edge(graph) -> np.ndarray:
     return cached
 
 
+def base_of(graph):
+    """The graph a vehicle view was made from (None for a graph that is not a view)."""
+    ref = getattr(graph, "base_ref", None)
+    return ref() if ref is not None else None
+
+
 def blocking_reason(graph, nodes: list[int]) -> str | None:
     """Why the vehicle of view `graph` cannot follow the base graph's route `nodes`: the first closed edge on
     it, as "限高 3 米，车高 3.8 米，无可通行路线" (None when the route is open to it)."""
-    base, size, mask = getattr(graph, "base", None), getattr(graph, "vehicle", None), getattr(graph, "closed", None)
+    base, size, mask = base_of(graph), getattr(graph, "vehicle", None), getattr(graph, "closed", None)
     if base is None or len(nodes) < 2:
         return None
     for u, v in zip(nodes[:-1], nodes[1:], strict=False):
