@@ -53,27 +53,37 @@ def demo(host, port, no_serve):
 def serve(bind, workers):
     """Production server: collect static files, then gunicorn."""
     setup_django()
+    from django.conf import settings
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    os.execvp(sys.executable, [
-        sys.executable, "-m", "gunicorn", "yingji.wsgi:application", "--bind", bind, "--workers", str(workers),
-        "--access-logfile", "-",
-    ])
+    # No gunicorn access log: Yingji writes its own access lines (core/logs.py), redacted and with the request id,
+    # where gunicorn's would carry query strings (tokens, phone numbers) as they came.
+    args = [sys.executable, "-m", "gunicorn", "yingji.wsgi:application", "--bind", bind, "--workers", str(workers)]
+    if settings.YINGJI_METRICS:
+        from yingji.core.metrics import multiprocess_dir
+
+        # One set of counters for all the workers, whichever answers the scrape (docs/ops-monitoring.md).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(multiprocess_dir())
+        args += ["--config", "python:yingji.core.gunicorn_hooks"]
+    os.execvp(sys.executable, args)
 
 
 @main.command()
 @click.option("--queue", "queues", multiple=True, help="只处理这些队列（默认全部）")
 @click.option("--batch", is_flag=True, help="处理完队列中已有的任务后退出")
 def worker(queues, batch):
-    """The background-task worker (database-backed tasks queue)."""
+    """The background-task worker (database-backed tasks queue), writing a heartbeat that /readyz reads."""
     setup_django()
     from django.core.management import call_command
+
+    from yingji.core.health import WorkerHeartbeat
 
     args = ["--queue-name", ",".join(queues) if queues else "*", "--no-reload"]
     if batch:
         args.append("--batch")
-    call_command("db_worker", *args)
+    with WorkerHeartbeat():
+        call_command("db_worker", *args)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)

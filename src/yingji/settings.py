@@ -130,6 +130,9 @@ def database_config(url: str | None) -> dict:
         # Tests: an in-memory database per test process. Said explicitly so that pytest-django, which does
         # not recognise this backend as SQLite, leaves the name alone under xdist instead of making a path.
         config["TEST"] = {"NAME": ":memory:"}
+    elif config["ENGINE"].endswith("postgresql"):
+        # An unreachable server fails a request (and /readyz) in seconds rather than after the OS's TCP time-out.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     return config
 
 
@@ -453,3 +456,34 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({  # "level" and "source" nam
 
 
 # --- end of planning -------------------------------------------------------------------------------------------
+
+
+# --- operations: health, metrics, logs ------------------------------------------------------------------------
+# core/health.py, core/metrics.py, core/logs.py; docs/ops-monitoring.md says how to use them.
+# /healthz, /readyz and /metrics are answered before the host check and the HTTPS redirect (probes come by IP over
+# plain HTTP); every request gets an id and one access line (core.logs.RequestLogMiddleware, outermost).
+MIDDLEWARE = ["yingji.core.logs.RequestLogMiddleware", "yingji.core.health.OpsEndpointsMiddleware", *MIDDLEWARE]
+# Background processes (`yingji worker`, `yingji ingest mqtt`) write a heartbeat this often (s).
+YINGJI_HEARTBEAT_SECONDS = float(os.environ.get("YINGJI_HEARTBEAT_SECONDS", "10"))
+# /readyz fails (503) when no worker has written a heartbeat for this long (s); 0/false: no worker check
+# (a deployment that runs no worker, the demo).
+YINGJI_READY_WORKER = env_bool("YINGJI_READY_WORKER", True)
+YINGJI_READY_WORKER_SECONDS = env_int("YINGJI_READY_WORKER_SECONDS", 60)
+# MQTT monitoring in use: /readyz also wants a consumer alive (heartbeat within YINGJI_READY_INGEST_SECONDS),
+# connected to its broker, whose oldest message waiting to be stored is younger than the lag limit (s).
+YINGJI_READY_INGEST = env_bool("YINGJI_READY_INGEST", False)
+YINGJI_READY_INGEST_SECONDS = env_int("YINGJI_READY_INGEST_SECONDS", 60)
+YINGJI_READY_INGEST_LAG_SECONDS = env_int("YINGJI_READY_INGEST_LAG_SECONDS", 60)
+# Prometheus metrics at /metrics (django-prometheus), off by default; only these addresses or networks may read
+# them (the client address as core.security.client_ip sees it); anyone else gets a bare 404.
+YINGJI_METRICS = env_bool("YINGJI_METRICS", False)
+YINGJI_METRICS_ALLOW = env_list("YINGJI_METRICS_ALLOW", "127.0.0.1,::1")
+if YINGJI_METRICS:  # request counts and latency by view: first and last in the stack, as django-prometheus asks
+    MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+                  "django_prometheus.middleware.PrometheusAfterMiddleware"]
+# Log lines on stderr: "json" (one object per line, for the journal or a collector) or "plain" (the demo).
+YINGJI_LOG_FORMAT = os.environ.get("YINGJI_LOG_FORMAT", "plain").strip().lower()
+from yingji.core.logs import logging_config  # noqa: E402 — stdlib only at import
+
+LOGGING = logging_config(YINGJI_LOG_FORMAT, os.environ.get("YINGJI_LOG_LEVEL", "INFO"))
+# --- end of operations -----------------------------------------------------------------------------------------

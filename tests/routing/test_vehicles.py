@@ -134,7 +134,7 @@ def test_bad_maxheight_values_are_counted_as_warnings_never_a_number(tmp_path):
               zip(src, graph.indices, graph.edge_arrays["maxheight"], strict=True)}
     assert height[(1, 2)] == 3.0 and math.isnan(height[(2, 3)]) and height[(3, 4)] == 3.0
     assert math.isnan(height[(4, 5)]) and height[(5, 6)] == pytest.approx(3.81) and math.isnan(height[(6, 7)])
-    assert graph.meta["import"]["warnings"] == report.warnings and graph.meta["format"] == 2
+    assert graph.meta["import"]["warnings"] == report.warnings and graph.meta["format"] == 3
 
 
 # Barriers: 1 ── 2 ── 3 is the short way (one barrier at 2 per case), 1 ── 4 ── 5 ── 3 the long one.

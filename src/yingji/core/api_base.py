@@ -55,6 +55,13 @@ class ScopedViewSetMixin:
         if self.queryset is not None:
             self.queryset = self.scope_queryset(self.queryset)
 
+    def paginate_queryset(self, queryset):
+        # Pages of an unordered queryset (no Meta.ordering, or one dropped by an aggregate's GROUP BY) may
+        # repeat or skip records between pages: the primary key settles the order.
+        if hasattr(queryset, "ordered") and not queryset.ordered:
+            queryset = queryset.order_by("pk")
+        return super().paginate_queryset(queryset)
+
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """List and detail of scoped records; writes go through custom actions calling services."""

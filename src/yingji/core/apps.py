@@ -14,3 +14,10 @@ class CoreConfig(AppConfig):
 
         # After every app's migrations, since each app's permissions appear only with its own post_migrate.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="yingji-sync-roles")
+
+        from django.conf import settings
+
+        if settings.YINGJI_METRICS:  # SQL timing for /metrics (core/metrics.py)
+            from .metrics import install_db_timing
+
+            install_db_timing()

@@ -91,7 +91,8 @@ class ObjectListView(FilterSetMixin, ScopedMixin, ListView):
         sort = self.request.GET.get("sort")
         if sort in self.orderings:
             qs = qs.order_by(_order_by(self.orderings[sort]))
-        return qs
+        # Unordered pages (no Meta.ordering, or one an aggregate's GROUP BY dropped) may repeat or skip records.
+        return qs if qs.ordered else qs.order_by("pk")
 
     def sort_options(self) -> list[tuple[str, str, bool]]:
         """(href, label, active) for "排序：默认 / 名称 / …": links that keep the filters and drop the page."""

@@ -276,3 +276,28 @@ class RefusedRequest(models.Model):
     def __str__(self):
         when = f"，{timezone.localtime(self.time):%Y-%m-%d %H:%M}" if self.time else ""
         return f"超限被拒的{self.KIND_LABELS.get(self.kind, self.kind)}请求（{self.ip or '未知地址'}{when}）"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of one background process (core/health.py): a `yingji worker` writes one every
+    YINGJI_HEARTBEAT_SECONDS, a `yingji ingest mqtt` consumer too, with its connection state and lag. In the
+    database, not a file or a cache, so that /readyz on any web process (or host) sees every worker's."""
+
+    WORKER, INGEST = "worker", "ingest"
+    KIND_CHOICES = [(WORKER, "后台任务进程"), (INGEST, "MQTT 接入进程")]
+
+    kind = models.CharField("类别", max_length=16, choices=KIND_CHOICES)
+    instance = models.CharField("进程", max_length=128)  # host:pid (worker) or host:pid:client id (ingest)
+    started_at = models.DateTimeField("启动时间")
+    seen_at = models.DateTimeField("最近心跳", db_index=True)
+    connected = models.BooleanField("已连接", null=True)  # ingest: connected to the MQTT broker
+    last_batch_at = models.DateTimeField("最近入库批次", null=True, blank=True)  # ingest: last committed batch
+    lag_s = models.FloatField("积压时长（秒）", null=True, blank=True)  # ingest: oldest message not yet stored
+    queued = models.IntegerField("积压消息数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "进程心跳"
+        constraints = [models.UniqueConstraint(fields=["kind", "instance"], name="heartbeat_unique_instance")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.instance}"

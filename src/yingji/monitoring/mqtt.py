@@ -13,6 +13,8 @@ services/ingest, acknowledged to the broker only once committed.
   While the database cannot be reached nothing is acknowledged: the batch is retried;
 - with MQTT 5 the subscription is shared ($share/<group>/…): several consumers split the load;
 - SIGTERM / SIGINT finish the batch in hand, acknowledge it and disconnect;
+- a heartbeat row (core.Heartbeat, every YINGJI_HEARTBEAT_SECONDS) says whether it is connected, when it last
+  committed a batch and how long the oldest message not yet stored has waited: /readyz and /metrics read it;
 - one JSON object per log line on stderr, never a password."""
 
 import json
@@ -67,8 +69,10 @@ def use_lean_properties():
 
 
 def log(event: str, **fields):
+    from yingji.core.logs import redact  # the same redaction as every other log line (no secrets, no mobiles)
+
     line = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields}
-    print(json.dumps(line, ensure_ascii=False, default=str), file=sys.stderr, flush=True)
+    print(redact(json.dumps(line, ensure_ascii=False, default=str)), file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -166,6 +170,9 @@ class Consumer:
         self.stop = threading.Event()
         self.connected = threading.Event()
         self.stats = Stats()
+        self.last_batch_at = None  # when the last batch was committed
+        self.next_beat = 0.0
+        self.started_at = None  # set at the first heartbeat (Django's clock)
         use_lean_properties()
         self.client = self._client()
 
@@ -217,13 +224,13 @@ class Consumer:
             log("disconnected", reason=str(reason_code))
 
     def _on_message(self, client, userdata, message):
-        self.inbox.put(message)
+        self.inbox.put((time.monotonic(), message))  # the receipt time gives the lag of what waits
 
     # --- the database side (the main thread) ---------------------------------------------------------------
 
     def _take_batch(self) -> list[Message]:
         try:
-            first = self.inbox.get(timeout=0.2)
+            _, first = self.inbox.get(timeout=0.2)
         except queue.Empty:
             return []
         taken = [self._read(first)]
@@ -232,7 +239,7 @@ class Consumer:
         while readings < self.options.batch_size:
             remaining = deadline - time.monotonic()
             try:
-                raw = self.inbox.get(timeout=remaining) if remaining > 0 else self.inbox.get_nowait()
+                _, raw = self.inbox.get(timeout=remaining) if remaining > 0 else self.inbox.get_nowait()
             except queue.Empty:
                 break
             taken.append(self._read(raw))
@@ -287,6 +294,9 @@ class Consumer:
             return
 
     def _count(self, messages, result):
+        from django.utils import timezone
+
+        self.last_batch_at = timezone.now()
         s = self.stats
         s.batches += 1
         s.messages += len(messages)
@@ -328,6 +338,7 @@ class Consumer:
                 messages = self._take_batch()
                 if messages:
                     self.process(messages)
+                self._heartbeat()
                 if time.monotonic() - last_report >= 10:
                     last_report = time.monotonic()
                     log("stats", **self.stats.__dict__, queued=self.inbox.qsize())
@@ -336,4 +347,37 @@ class Consumer:
             log("stopping", **self.stats.__dict__, unprocessed=self.inbox.qsize())
             self.client.disconnect()
             self.client.loop_stop()
+            self._heartbeat(final=True)
         return 0
+
+    def _heartbeat(self, final=False):
+        """Every YINGJI_HEARTBEAT_SECONDS (from this, the database thread: a consumer stuck on the database stops
+        beating): connected or not, the last commit, and the age of the oldest message waiting in the inbox. On a
+        clean stop the row goes. A failure is logged and the next tick tries again."""
+        from django.conf import settings
+        from django.db import connection
+        from django.utils import timezone
+
+        from yingji.core import health
+        from yingji.core.models import Heartbeat
+
+        now = time.monotonic()
+        if not final and now < self.next_beat:
+            return
+        self.next_beat = now + settings.YINGJI_HEARTBEAT_SECONDS
+        instance = health.instance_name(self.options.client_id)
+        self.started_at = self.started_at or timezone.now()
+        try:
+            if final:
+                health.forget(Heartbeat.INGEST, instance)
+                return
+            try:
+                oldest = self.inbox.queue[0][0]  # a peek; the deque is only appended to by paho's thread
+            except IndexError:
+                oldest = now
+            health.beat(Heartbeat.INGEST, instance, self.started_at,
+                        connected=self.connected.is_set(), last_batch_at=self.last_batch_at,
+                        lag_s=round(now - oldest, 3), queued=self.inbox.qsize())
+        except Exception as exc:  # noqa: BLE001 — never stop ingesting for a missed heartbeat
+            log("heartbeat_failed", error=type(exc).__name__)
+            connection.close()

@@ -36,7 +36,9 @@ Stable API (what the Django side calls; all coordinates lon/lat WGS84, times in 
         per township, the uncovered areas, and per-node seconds from the nearest station.
     site(graph, k, minutes=5, candidates=None, demand=None, existing=None) -> SitingResult
         MCLP: exact (HiGHS) for moderate sizes and greedy; both objective values when both run.
-    import_osm(path, name, var_dir=None, bbox=None, polygon=None, profile=None) -> ImportReport
+    import_osm(path, name, var_dir=None, bbox=None, polygon=None, profile=None, turns=None) -> ImportReport
+        turns: TurnOptions (turn restriction relations on by default; turn costs optional); the report's
+        `turns` counts the relations read, applied, skipped and the warnings (turns.py, restrictions.py).
     straight_line(lon, lat, lons, lats) -> Estimate labelled "估算(直线)" (YINGJI_DETOUR_FACTOR × great circle
         at YINGJI_STRAIGHT_LINE_SPEED_KMH).
 
@@ -57,6 +59,7 @@ _EXPORTS = {
     "Profile": "profile", "load_profile": "profile", "parse_maxspeed": "profile",
     "VehicleSize": "vehicles", "VehicleError": "vehicles", "vehicle_size": "vehicles", "for_type": "vehicles",
     "vehicle_types": "vehicles",
+    "TurnOptions": "turns",
 }
 __all__ = sorted(_EXPORTS)
 

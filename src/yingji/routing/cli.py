@@ -153,18 +153,27 @@ class _progress:
 @click.option("--profile", default=None, type=click.Path(dir_okay=False), help="速度配置 TOML（默认内置消防车配置）")
 @click.option("--area", type=click.Choice(["auto", "urban", "rural"]), default="auto", show_default=True,
               help="城区/乡村速度：按路网密度自动判定，或全部按城区/乡村")
+@click.option("--no-turn-restrictions", "no_restrictions", is_flag=True, help="不读取转向限制关系（禁左、禁掉头等）")
+@click.option("--turn-costs", is_flag=True, help="计入转向耗时（掉头、左转），路网约扩大为 2～3 倍")
+@click.option("--u-turn-s", default=30.0, show_default=True, help="掉头耗时（秒，配合 --turn-costs）")
+@click.option("--left-turn-s", default=6.0, show_default=True, help="路口左转耗时（秒，穿越对向车流）")
+@click.option("--right-turn-s", default=0.0, show_default=True, help="路口右转耗时（秒）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出导入报告")
-def import_(file, name, bbox, polygon, profile, area, as_json):
+def import_(file, name, bbox, polygon, profile, area, no_restrictions, turn_costs, u_turn_s, left_turn_s,
+            right_turn_s, as_json):
     """导入 OSM 路网文件（.osm.pbf），只保留最大强连通分量。"""
     from .graph import GraphError
     from .osm import import_osm, parse_bbox
     from .profile import ProfileError
+    from .turns import TurnOptions
 
     try:
         box = parse_bbox(bbox) if bbox else None
+        turns = TurnOptions(restrictions=not no_restrictions, costs=turn_costs, u_turn_s=u_turn_s,
+                            left_turn_s=left_turn_s, right_turn_s=right_turn_s)
         with _progress(f"导入路网 {name}") as progress:
             report = import_osm(file, name, var_dir=_var_dir(), bbox=box, polygon=polygon, profile=profile,
-                                area=area, progress=progress)
+                                area=area, progress=progress, turns=turns)
     except (GraphError, ProfileError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -181,6 +190,7 @@ def import_(file, name, bbox, polygon, profile, area, as_json):
                f"道路 {g.dropped_km:,.2f} km，共 {max(g.components - 1, 0):,} 个分量")
     for part in g.dropped_components[:5]:
         click.echo(f"  · {part['nodes']} 个节点、{part['km']} km，约在 {part['lon']},{part['lat']}")
+    _echo_turns(report.turns)
     for kind, label in (("blocked", "阻断"), ("passable", "可通行（加延时）")):
         found = report.barriers.get(kind) or {}
         if found:
@@ -194,6 +204,22 @@ def import_(file, name, bbox, polygon, profile, area, as_json):
     click.echo(f"内存峰值 {report.peak_rss_mib:,.0f} MiB；各阶段用时（秒）："
                + "、".join(f"{k} {v}" for k, v in report.stages.items()))
     click.echo(f"已保存到 {report.directory}")
+
+
+def _echo_turns(turns: dict | None):
+    """The import report's turn restriction lines: read, applied, skipped, and warnings with relation ids."""
+    if not turns or turns.get("read") is False:
+        click.echo("转向限制：未读取（--no-turn-restrictions）")
+        return
+    if not turns.get("relations"):
+        click.echo("转向限制：文件中没有转向限制关系")
+        return
+    skipped = "、".join(f"{k} {v}" for k, v in turns.get("skipped", {}).items()) or "无"
+    click.echo(f"转向限制：关系 {turns['relations']:,} 个，采用 {turns['applied']:,} 个（禁止转向 "
+               f"{turns['forbidden_turns']:,} 处）；未采用：{skipped}")
+    for label, count in turns.get("warnings", {}).items():
+        ids = "、".join(str(i) for i in turns.get("examples", {}).get(label, []))
+        click.echo(f"  ⚠ {label} {count} 个（关系 {ids}{' 等' if count > 5 else ''}），已跳过")
 
 
 @roads.command("list")

@@ -130,15 +130,16 @@ def assign_nodes(graph: RoadGraph, townships: list[dict]) -> np.ndarray:
     return where
 
 
-def covered_fraction(graph: RoadGraph, seconds: np.ndarray, budget_s: float):
-    """Per edge counted once (see module doc): (edge indices, covered fraction 0..1, length m)."""
+def covered_fraction(graph: RoadGraph, seconds: np.ndarray, budget_s: float, start: np.ndarray | None = None):
+    """Per edge counted once (see module doc): (edge indices, covered fraction 0..1, length m). `start`: per
+    edge the seconds at which it is entered, where that is not its source's time (turn restrictions)."""
     src = graph.edge_sources()
     dst = graph.indices
     tau = graph.edge_seconds()
     length = graph.edge_metres()
     twin = graph.twin()
     with np.errstate(invalid="ignore", divide="ignore"):
-        a = np.clip((budget_s - seconds[src]) / tau, 0.0, 1.0)
+        a = np.clip((budget_s - (seconds[src] if start is None else start)) / tau, 0.0, 1.0)
     a = np.nan_to_num(a, nan=0.0)
     once = (twin < 0) | (src < dst)
     b = np.where(twin >= 0, a[np.maximum(twin, 0)], 0.0)
@@ -169,8 +170,8 @@ def coverage(graph: RoadGraph, stations, minutes: float = 5.0, townships: list[d
             row["reason"] = off_network_message(s_lon[i], s_lat[i], snapped.distance_m[i], max_snap_m, s_names[i])
         station_rows.append(row)
     nodes = snapped.node[snapped.ok]
-    seconds, station_of = nearest_station(graph, nodes) if budget >= 0 else (
-        np.full(graph.n_nodes, np.inf), np.full(graph.n_nodes, -1))
+    seconds, station_of, start = nearest_station(graph, nodes, edge_start=True) if budget >= 0 else (
+        np.full(graph.n_nodes, np.inf), np.full(graph.n_nodes, -1), None)
     # Back to indices into `stations`.
     ok_index = np.flatnonzero(snapped.ok)
     station_of = np.where(station_of >= 0, ok_index[np.maximum(station_of, 0)] if len(ok_index) else -1, -1)
@@ -197,7 +198,7 @@ def coverage(graph: RoadGraph, stations, minutes: float = 5.0, townships: list[d
         population_source = "townships"
     covered_node = seconds <= budget
 
-    edges, fraction, length = covered_fraction(graph, seconds, budget)
+    edges, fraction, length = covered_fraction(graph, seconds, budget, start)
     edge_group = where[graph.edge_sources()[edges]]
     road_m = np.bincount(edge_group, weights=length, minlength=groups)
     covered_m = np.bincount(edge_group, weights=length * fraction, minlength=groups)

@@ -37,8 +37,8 @@ EARTH_RADIUS_M = 6_371_008.8
 LENGTH_BITS = 25
 SHIFT = float(2**LENGTH_BITS)
 MAX_EXACT = 2.0**53
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)  # 1: before the per-edge attribute arrays
+FORMAT_VERSION = 3  # 2: turn restrictions (turns.*.npy, meta["turns"]); 3: per-edge attribute arrays
+READABLE_FORMATS = (1, 2, 3)  # older networks load without what they lack
 _NAME = re.compile(r"^[\w][\w.\-]{0,63}$")
 
 
@@ -130,6 +130,7 @@ class RoadGraph:
         self.path = path
         # Per-edge attributes in CSR edge order (maxheight …); vehicles.py derives per-vehicle weights from them.
         self.edge_arrays = {k: np.ascontiguousarray(v) for k, v in (edge_arrays or {}).items()}
+        self.turns = None  # the expanded graph searches run on when the network has turn data (turns.py)
         n = len(self.lon)
         # The packed sums stay exact and ordered while time < 2**28 ms and length < 2**25 dm.
         ratio = float(np.max(length_dm / np.maximum(time_ms, 1.0))) if len(time_ms) else 1.0
@@ -343,6 +344,9 @@ class RoadGraph:
             arrays["osm_id"] = np.asarray(osm_ids, dtype=np.int64)
         meta = dict(self.meta, format=FORMAT_VERSION, version=self.version, nodes=self.n_nodes,
                     edges=self.n_edges, max_path_s=round(self.max_path_s, 1), edge_arrays=sorted(self.edge_arrays))
+        from .turns import save_hook
+
+        save_hook(self, directory, meta)
         # Write under temporary names, then rename: a reader never sees half a network (meta.json, which
         # lists the edge arrays, is renamed last).
         tmp_npz = directory / "graph.tmp.npz"
@@ -379,7 +383,11 @@ class RoadGraph:
                              f"请重新导入。")
         if any(len(v) != len(arrays["indices"]) for v in extra.values()):
             raise GraphError(f"路网文件 {directory} 的路段属性文件与路网不一致，请重新导入。")
-        return cls(**arrays, meta=meta, path=directory, edge_arrays=extra)
+        from .turns import load as load_turns
+
+        graph = cls(**arrays, meta=meta, path=directory, edge_arrays=extra)
+        graph.turns = load_turns(directory, graph)
+        return graph
 
     def osm_ids(self) -> np.ndarray | None:
         """OSM node ids of the graph's nodes (read from disk on demand; None for graphs not from OSM)."""

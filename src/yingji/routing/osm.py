@@ -83,6 +83,7 @@ class ImportReport:
     limited_edges: dict = field(default_factory=dict)  # "maxheight" → edges with a limit, …
     peak_rss_mib: float = 0.0  # the process's peak resident memory after the import (ru_maxrss)
     stages: dict = field(default_factory=dict)  # seconds per stage: read, edges, build, save
+    turns: dict | None = None  # turn restrictions read, applied, warnings (turns.import_hook)
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -392,7 +393,7 @@ def apply_nodes(edges: OsmEdges, profile: Profile) -> dict:
 
 def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, bbox=None, polygon=None,
                profile: Profile | str | Path | None = None, area: str = "auto",
-               progress: Progress | None = None) -> ImportReport:
+               progress: Progress | None = None, turns=None) -> ImportReport:
     """Read, build (largest strongly connected component), save under `<var>/roads/<name>/`. Returns the report."""
     started = time.perf_counter()
     directory = roads_dir(name, var_dir)
@@ -429,14 +430,18 @@ def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, b
                             "urban_share": round(urban_share, 4), "build": build.as_dict(),
                             "warnings": dict(warnings), "barriers": barriers, "signals": nodes["signals"],
                             "limited_edges": limited}
+    from .turns import import_hook  # turn restrictions (turns: TurnOptions or None for the defaults)
+
+    turn_report = import_hook(graph, path, edges.osm_id[graph._kept_nodes], turns)
+    stages["turns"] = round(time.perf_counter() - started - stages["read"] - stages["build"], 3)
     graph.save(directory, osm_ids=edges.osm_id[graph._kept_nodes])
-    stages["save"] = round(time.perf_counter() - started - stages["read"] - stages["build"], 3)
+    stages["save"] = round(time.perf_counter() - started - sum(stages.values()), 3)
     if progress:
         progress("保存", 1, 1)
     return ImportReport(name=name, source=str(path), directory=str(directory),
                         seconds=round(time.perf_counter() - started, 3), ways_read=edges.ways_read,
                         ways_used=edges.ways_used, skipped_ways=edges.skipped, segments_outside=edges.segments_outside,
-                        urban_share=round(urban_share, 4), graph=build, warnings=dict(warnings), barriers=barriers,
-                        signals=nodes["signals"], limited_edges=limited,
+                        urban_share=round(urban_share, 4), graph=build, turns=turn_report, warnings=dict(warnings),
+                        barriers=barriers, signals=nodes["signals"], limited_edges=limited,
                         peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                         stages=stages)

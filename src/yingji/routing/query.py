@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from . import bounded, vehicles
+from . import bounded, turns, vehicles
 from .estimate import MIXED, NETWORK, STRAIGHT_LINE, Estimate, straight_line
 from .graph import SHIFT, GraphError, RoadGraph, unpack_metres, unpack_seconds
 from .snap import DEFAULT_MAX_SNAP_M, OffNetworkError, off_network_message, snap, snap_point
 
-UNREACHABLE = "沿路网无法到达（受单行道或路网不连通所限）。"
+UNREACHABLE = "沿路网无法到达（受单行道、转向限制或路网不连通所限）。"
 
 
 def access_speed_ms(graph: RoadGraph) -> float:
@@ -36,7 +36,10 @@ def packed_limit(limit_s: float | None) -> float:
 
 def tree(graph: RoadGraph, nodes, reverse: bool = False, limit_s: float | None = None,
          predecessors: bool = False, min_only: bool = False):
-    """Packed path weights from `nodes` (to them with reverse=True) to every node; inf beyond limit_s."""
+    """Packed path weights from `nodes` (to them with reverse=True) to every node; inf beyond limit_s.
+    On a network with turn data, searched on the expanded graph and answered per road node (turns.tree)."""
+    if graph.turns is not None:
+        return turns.tree(graph.turns, nodes, reverse, packed_limit(limit_s), predecessors, min_only)
     matrix = graph.rev if reverse else graph.fwd
     result = dijkstra(matrix, directed=True, indices=nodes, return_predecessors=predecessors,
                       limit=packed_limit(limit_s), min_only=min_only)
@@ -136,10 +139,11 @@ def _limit_reasons(graph, node: int, targets: np.ndarray, reverse: bool) -> dict
     if base is None or not len(targets):
         return {}
     paths = {}
-    if len(targets) <= 4:
+    if len(targets) <= 4 or base.turns is not None:  # with turn data: the allowed route (turns.path)
         for i, target in targets.tolist():
             start, end = (target, node) if reverse else (node, target)
-            paths[i] = bounded.path_to(base, start, end)[1]
+            paths[i] = (turns.path(base, start, end) if base.turns is not None
+                        else bounded.path_to(base, start, end))[1]
     else:
         _, pred = dijkstra(base.rev if reverse else base.fwd, directed=True, indices=node,
                            return_predecessors=True)
@@ -169,7 +173,9 @@ def _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse):
     others = (snap_cached if reverse else snap)(graph, lons, lats, max_snap_m)
     # The search stops once every snapped target is settled (bounded.py), not after the whole graph.
     values = np.full(len(lons), np.inf)
-    if others.ok.any():
+    if others.ok.any() and graph.turns is not None:  # the expanded graph: copies of the nodes (turns.py)
+        values[others.ok] = turns.to_targets(graph, node, others.node[others.ok], reverse)
+    elif others.ok.any():
         values[others.ok] = bounded.to_targets(graph, node, others.node[others.ok], reverse=reverse).values
     lost = np.flatnonzero(others.ok & ~np.isfinite(values))
     limits = _limit_reasons(graph, node, np.column_stack([lost, others.node[lost]]), reverse)
@@ -339,7 +345,8 @@ def route(graph: RoadGraph | None, start: tuple[float, float], end: tuple[float,
         return Route([[lon1, lat1], [lon2, lat2]], float(line.seconds[0]), float(line.metres[0]), STRAIGHT_LINE, [])
     a, snap_a = snap_point(graph, lon1, lat1, max_snap_m, what="起点")
     b, snap_b = snap_point(graph, lon2, lat2, max_snap_m, what="终点")
-    packed, nodes = bounded.path_to(graph, a, b)  # stops once the end is settled
+    # Stops once the end is settled; with turn data, on the expanded graph (turns.path).
+    packed, nodes = turns.path(graph, a, b) if graph.turns is not None else bounded.path_to(graph, a, b)
     if not np.isfinite(packed):
         limit = _limit_reasons(graph, a, np.array([[0, b]]), reverse=False).get(0)
         raise GraphError(f"起点与终点之间：{limit}。" if limit else "起点与终点之间" + UNREACHABLE)
@@ -352,14 +359,19 @@ def route(graph: RoadGraph | None, start: tuple[float, float], end: tuple[float,
                  float(unpack_metres(packed)) + snap_a + snap_b, NETWORK, nodes, snap_a, snap_b)
 
 
-def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = None, with_station: bool = True):
+def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = None, with_station: bool = True,
+                    edge_start: bool = False):
     """Multi-source coverage: for every node, seconds from its nearest station (inf beyond limit_s) and that
     station's index into `station_nodes` (-1 where none; None with with_station=False, which spares scipy
     the predecessor arrays: callers that need the seconds only). One Dijkstra from all stations at once.
+    edge_start=True adds a third value, per edge the seconds at which it can be entered (the best allowed
+    turn into it), for networks with turn data; None otherwise (an edge is entered when its source is reached).
 
     scipy's own search, not bounded.py's: a 5-minute coverage from a province's stations settles most of the
     graph, where scipy's loop measured twice as fast as the compiled bounded one (bench_routing.py)."""
     station_nodes = np.asarray(station_nodes, dtype=np.int64)
+    if edge_start:
+        return _nearest_edges(graph, station_nodes, limit_s, with_station)
     if len(station_nodes) == 0:
         return np.full(graph.n_nodes, np.inf), (np.full(graph.n_nodes, -1, dtype=np.int64) if with_station else None)
     exact = limit_s is not None and limit_s <= graph.max_path_s  # the bound itself keeps every path exact
@@ -375,6 +387,26 @@ def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = Non
     position[station_nodes[::-1]] = np.arange(len(station_nodes))[::-1]  # first index for duplicate nodes
     sources[sources < 0] = graph.n_nodes  # in place: whole-graph arrays, so no temporaries
     return _unpack_in_place(packed), position.take(sources)
+
+
+def _nearest_edges(graph, station_nodes, limit_s, with_station):
+    """nearest_station(edge_start=True): the per-edge entry times from the expanded graph's own search."""
+    if graph.turns is None or not len(station_nodes):
+        return (*nearest_station(graph, station_nodes, limit_s, with_station), None)
+    expanded = graph.turns.graph
+    result = dijkstra(expanded.fwd, directed=True, indices=station_nodes, limit=packed_limit(limit_s),
+                      min_only=True, return_predecessors=with_station)
+    packed_x = result[0] if with_station else result
+    packed = graph.turns.arrival(packed_x)
+    _check(graph, packed)
+    station_of = None
+    if with_station:
+        sources = graph.turns.arrival_source(packed_x, result[2], packed)
+        position = np.full(expanded.n_nodes + 1, -1, dtype=np.int64)
+        position[station_nodes[::-1]] = np.arange(len(station_nodes))[::-1]
+        sources[sources < 0] = expanded.n_nodes
+        station_of = position.take(sources)
+    return unpack_seconds(packed), station_of, unpack_seconds(graph.turns.edge_start(packed_x))
 
 
 def _unpack_in_place(packed: np.ndarray) -> np.ndarray:
@@ -411,14 +443,10 @@ def isochrone(graph: RoadGraph | None, lon: float, lat: float, minutes: float, r
     here = np.asarray(graph.project_one(lon, lat))
     pieces = [np.array([[here, xy[node]]])]
     if budget >= 0:
-        seconds = unpack_seconds(tree(graph, node, reverse=reverse, limit_s=budget))
-        matrix = graph.rev if reverse else graph.fwd
-        src = np.repeat(np.arange(graph.n_nodes), np.diff(matrix.indptr))
-        start_t = seconds[src]
+        src, dst, start_t, edge_t = _reach(graph, node, reverse, budget)
         live = np.isfinite(start_t)
-        src, dst = src[live], matrix.indices[live]
-        edge_t = unpack_seconds(matrix.data[live])
-        frac = np.clip((budget - start_t[live]) / edge_t, 0.0, 1.0)
+        src, dst, start_t, edge_t = src[live], dst[live], start_t[live], edge_t[live]
+        frac = np.clip((budget - start_t) / edge_t, 0.0, 1.0)
         ends = xy[src] + (xy[dst] - xy[src]) * frac[:, None]
         pieces.append(np.stack([xy[src], ends], axis=1))
     segments = np.concatenate(pieces)
@@ -427,6 +455,26 @@ def isochrone(graph: RoadGraph | None, lon: float, lat: float, minutes: float, r
     area = _fill_holes(area, max_hole_m2).simplify(buffer_m / 16)
     geom = shapely.transform(area, lambda pts: graph.unproject(pts))
     return dict(_geojson(geom), method=NETWORK)
+
+
+def _reach(graph: RoadGraph, node: int, reverse: bool, budget: float):
+    """Per edge: the end it is driven from (towards the other end; reverse: the end it leads to), that end,
+    the seconds at which the drive along it starts (inf: never within budget) and its seconds."""
+    if graph.turns is None:
+        seconds = unpack_seconds(tree(graph, node, reverse=reverse, limit_s=budget))
+        matrix = graph.rev if reverse else graph.fwd
+        src = np.repeat(np.arange(graph.n_nodes), np.diff(matrix.indptr))
+        return src, matrix.indices, seconds[src], unpack_seconds(matrix.data)
+    t = graph.turns
+    limit = packed_limit(budget)
+    if reverse:  # from the end of each road, having driven it, to the centre
+        packed = dijkstra(t.graph.rev, directed=True, indices=t.copies_of([node])[0], limit=limit, min_only=True)
+        start = t.edge_end(packed)
+        ends = (graph.indices, graph.edge_sources())
+    else:  # entering each road by the best allowed turn
+        start = t.edge_start(dijkstra(t.graph.fwd, directed=True, indices=node, limit=limit))
+        ends = (graph.edge_sources(), graph.indices)
+    return ends[0], ends[1], unpack_seconds(start), graph.edge_seconds()
 
 
 def _fill_holes(geometry, max_hole_m2: float):

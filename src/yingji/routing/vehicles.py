@@ -2,7 +2,8 @@
 maxwidth are below them.
 
 A query for a vehicle runs on a *view* of the graph: the same node, CSR and coordinate arrays (and the same
-snapping KD-tree), with its own packed weight array in which closed edges are inf. One view per distinct
+snapping KD-tree), with its own packed weight array in which closed edges are inf (and, on a network with turn
+restrictions, turns.py's expanded graph re-weighted without the closed roads). One view per distinct
 vehicle size is kept per graph (an LRU of VIEW_CACHE), so a query never copies the graph: a new size costs one
 pass over the edges (≈ 16 bytes an edge for the forward and reverse weights) the first time it is seen.
 Typical sizes per type are in data/vehicles.toml (with their sources); a vehicle's own record overrides them.
@@ -156,6 +157,8 @@ def _masked(graph, mask: np.ndarray, size: VehicleSize):
     found.rev = csr_matrix((found.weight[_rev_edge(graph)], graph.rev_indices, graph.rev_indptr), shape=(n, n),
                            copy=False)
     found.meta = dict(graph.meta, version=f"{graph.version}:{size.key}")
+    if getattr(graph, "turns", None) is not None:  # turn restrictions: the same expansion without the closed roads
+        found.turns = graph.turns.reweighted(graph.edge_seconds(), graph.edge_metres(), ~mask)
     # A weak reference: the view is a value in _VIEWS, keyed weakly by the graph, so a strong one would keep
     # every replaced network alive.
     found.base_ref = weakref.ref(graph)
