@@ -270,3 +270,27 @@ def test_a_replaced_network_and_its_vehicle_views_are_freed(tmp_path):
     del graph, view
     gc.collect()
     assert refs[0]() is None and refs[1]() is None
+
+
+def test_a_vehicle_on_a_network_with_turn_restrictions(tmp_path):
+    """The left turn S→X→W is forbidden (turns.py): a pump engine turns round at N; under the 3 m underpass on
+    X–N a ladder truck cannot, and turns round at E: its view re-weights the expanded graph too."""
+    from .conftest import osm_xml
+    from .test_turns import NO_LEFT, NODES, WAYS, E, N, S, W, X, point
+
+    ways = [(w, refs, dict(tags, maxheight="3.0") if w == 102 else tags) for w, refs, tags in WAYS]
+    path = tmp_path / "junction.osm"
+    path.write_text(osm_xml(NODES, ways, [NO_LEFT]), encoding="utf-8")
+    import_osm(path, "junction", var_dir=tmp_path, area="urban")
+    graph = RoadGraph.load(tmp_path / "roads" / "junction")
+    assert graph.turns is not None
+    ids = graph.osm_ids()
+    pump = routing.route(graph, point(graph, S), point(graph, W), vehicle=PUMP)
+    ladder = routing.route(graph, point(graph, S), point(graph, W), vehicle=LADDER)
+    assert [int(ids[n]) for n in pump.nodes] == [S, X, N, X, W]
+    assert [int(ids[n]) for n in ladder.nodes] == [S, X, E, X, W]
+    round_ = routing.route(graph, point(graph, S), point(graph, N), vehicle=LADDER)
+    assert (X, N) not in set(zip([int(ids[n]) for n in round_.nodes], [int(ids[n]) for n in round_.nodes][1:]))
+    to = routing.travel_to(graph, *point(graph, W), np.array([point(graph, S)[0]]), np.array([point(graph, S)[1]]),
+                           vehicle=LADDER)
+    assert to.seconds[0] == pytest.approx(ladder.seconds, abs=0.01)
