@@ -50,24 +50,31 @@ def make(copies: int, out: Path):
         else:
             relations.append((obj.id, [(m.type, m.ref, m.role) for m in obj.members], tags))
     side = int(copies ** 0.5) + 1
-    step = 1 << 34  # above every Helsinki id
     dx, dy = (east - west) * 1.05, (north - south) * 1.05
+    # Ids renumbered densely per type (copy k, rank r → k·count + r + 1), so they stay in OSM's range.
+    rank = {kind: {oid: r + 1 for r, oid in enumerate(sorted(found[0] for found in items))}
+            for kind, items in (("n", nodes), ("w", ways), ("r", relations))}
+    step = {kind: len(ranks) for kind, ranks in rank.items()}
+
+    def new_id(kind, oid, k):
+        return k * step[kind] + rank[kind].get(oid, 0) if oid in rank[kind] else 0
+
     out.unlink(missing_ok=True)
     writer = osmium.SimpleWriter(str(out))
     try:
         for k in range(copies):
-            ox, oy, off = (k % side) * dx, (k // side) * dy, k * step
+            ox, oy = (k % side) * dx, (k // side) * dy
             for nid, lon, lat, tags in nodes:
-                writer.add_node(mutable.Node(id=nid + off, location=(lon + ox, lat + oy), tags=tags, version=1))
+                writer.add_node(mutable.Node(id=new_id("n", nid, k), location=(lon + ox, lat + oy), tags=tags,
+                                             version=1))
         for k in range(copies):
-            off = k * step
             for wid, refs, tags in ways:
-                writer.add_way(mutable.Way(id=wid + off, nodes=[r + off for r in refs], tags=tags, version=1))
+                writer.add_way(mutable.Way(id=new_id("w", wid, k), nodes=[new_id("n", r, k) for r in refs],
+                                           tags=tags, version=1))
         for k in range(copies):
-            off = k * step
             for rid, members, tags in relations:
-                writer.add_relation(mutable.Relation(id=rid + off, members=[(t, r + off, role) for t, r, role in members],
-                                                     tags=tags, version=1))
+                kept = [(t, new_id(t, r, k), role) for t, r, role in members if r in rank[t]]
+                writer.add_relation(mutable.Relation(id=new_id("r", rid, k), members=kept, tags=tags, version=1))
     finally:
         writer.close()
     print(f"wrote {out}: {copies} copies, {out.stat().st_size / 2**20:.1f} MiB")

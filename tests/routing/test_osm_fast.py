@@ -168,3 +168,30 @@ def _varint(value: int) -> bytes:
         out.append(byte | (0x80 if value else 0))
         if not value:
             return bytes(out)
+
+
+def test_restrictions_read_in_the_same_pass_match_pyosmium(helsinki_pbf):
+    """turns.py's relations from the compiled reader's pass equal its own pyosmium reading (Helsinki: 45)."""
+    from yingji.routing.restrictions import read_relations, relations_from_raw
+
+    fast = relations_from_raw(osmread.read_pbf(helsinki_pbf))
+    slow = read_relations(helsinki_pbf)
+    assert fast[0] == slow[0] and len(fast[0]) > 30 and fast[2] == slow[2] and fast[2]["relations"] == 45
+    assert fast[1] == slow[1] and len(fast[1]) == 80  # every way they name is a highway way here
+
+
+def test_pbf_import_applies_the_same_restrictions_as_before(helsinki_pbf, tmp_path, monkeypatch):
+    from yingji.routing import osm
+    from yingji.routing.osm import import_osm
+
+    fast = import_osm(helsinki_pbf, "fast", var_dir=tmp_path)
+    real = osm.read_osm
+
+    def without_relations(*args, **kwargs):  # the reader as before: turns.py reads the file itself
+        edges = real(*args, **kwargs)
+        edges.raw = None
+        return edges
+
+    monkeypatch.setattr(osm, "read_osm", without_relations)
+    slow = import_osm(helsinki_pbf, "slow", var_dir=tmp_path)
+    assert fast.turns == slow.turns and fast.turns["applied"] >= 25

@@ -290,7 +290,8 @@ def test_a_vehicle_on_a_network_with_turn_restrictions(tmp_path):
     assert [int(ids[n]) for n in pump.nodes] == [S, X, N, X, W]
     assert [int(ids[n]) for n in ladder.nodes] == [S, X, E, X, W]
     round_ = routing.route(graph, point(graph, S), point(graph, N), vehicle=LADDER)
-    assert (X, N) not in set(zip([int(ids[n]) for n in round_.nodes], [int(ids[n]) for n in round_.nodes][1:]))
+    driven = [int(ids[n]) for n in round_.nodes]
+    assert (X, N) not in set(zip(driven[:-1], driven[1:], strict=True))
     to = routing.travel_to(graph, *point(graph, W), np.array([point(graph, S)[0]]), np.array([point(graph, S)[1]]),
                            vehicle=LADDER)
     assert to.seconds[0] == pytest.approx(ladder.seconds, abs=0.01)

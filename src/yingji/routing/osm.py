@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -63,6 +64,7 @@ class OsmEdges:
     limits: dict = field(default_factory=dict)  # "maxheight" m, "maxweight" t, "maxwidth" m per edge (NaN: none)
     warnings: dict = field(default_factory=dict)  # "key=value：why" → ways
     node_tags: dict = field(default_factory=dict)  # OSM node id → routing tags (barriers, signals, limits)
+    raw: object = None  # what turns.py needs of the reading (restriction relations, ways), .pbf only
 
 
 @dataclass
@@ -150,6 +152,9 @@ def read_osm(path: str | Path, profile: Profile, bbox=None, polygon=None, area: 
                    ways_used, skipped, outside)
     edges.warnings = warnings
     edges.node_tags = raw.node_tags
+    if raw.restrictions is not None:  # turn restrictions decoded in the same pass, and the ways they name
+        edges.raw = SimpleNamespace(restrictions=raw.restrictions, way_id=raw.way_id, way_count=raw.way_count,
+                                    refs=raw.refs)
     return edges
 
 
@@ -432,7 +437,8 @@ def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, b
                             "limited_edges": limited}
     from .turns import import_hook  # turn restrictions (turns: TurnOptions or None for the defaults)
 
-    turn_report = import_hook(graph, path, edges.osm_id[graph._kept_nodes], turns)
+    turn_report = import_hook(graph, path, edges.osm_id[graph._kept_nodes], turns, edges.raw)
+    edges.raw = None
     stages["turns"] = round(time.perf_counter() - started - stages["read"] - stages["build"], 3)
     graph.save(directory, osm_ids=edges.osm_id[graph._kept_nodes])
     stages["save"] = round(time.perf_counter() - started - sum(stages.values()), 3)

@@ -44,6 +44,9 @@ class RawOsm:
     tag_pair: np.ndarray
     pairs: list[tuple[str, str]] = field(default_factory=list)  # pair id → (key, value)
     node_tags: dict[int, dict] = field(default_factory=dict)  # node id → relevant tags (node_matters)
+    # type=restriction relations as (id, tags, [(type "n"/"w"/"r", ref, role)]), read in the same pass (.pbf);
+    # None when the reader did not look at relations (pyosmium: restrictions.py reads them itself)
+    restrictions: list | None = None
 
 
 class _Interner:
@@ -81,7 +84,8 @@ def read_pbf(path: str | Path, progress: Progress | None = None) -> RawOsm:
     from . import pbf
 
     intern = _Interner()
-    patterns = pbf.Patterns(sorted(WAY_KEYS | NODE_KEYS | {"traffic_signals"}))
+    patterns = pbf.Patterns(sorted(WAY_KEYS | NODE_KEYS | {"traffic_signals", "type", "restriction"}))
+    restrictions: list = []
     node_ids, node_xs, node_ys = [], [], []
     way_ids, counts, refs, tag_way, tag_pair = [], [], [], [], []
     node_tags: dict[int, dict] = {}
@@ -99,6 +103,8 @@ def read_pbf(path: str | Path, progress: Progress | None = None) -> RawOsm:
             node_ys.append(block.node_y)
             if len(block.node_tags):
                 node_tags.update(_block_node_tags(block, codes, patterns))
+        if block.relations is not None:
+            restrictions += _block_restrictions(block, patterns)
         if len(block.way_tags):
             found = _block_ways(block, codes, patterns, intern)
             if found is not None:
@@ -120,7 +126,25 @@ def read_pbf(path: str | Path, progress: Progress | None = None) -> RawOsm:
     return _finish(cat(node_ids, np.int64), cat(node_xs, np.int32), cat(node_ys, np.int32),
                    way_id=cat(way_ids, np.int64),
                    way_count=cat(counts, np.int64), refs=cat(refs, np.int64), tag_way=cat(tag_way, np.int64),
-                   tag_pair=cat(tag_pair, np.int64), pairs=intern.pairs, node_tags=node_tags)
+                   tag_pair=cat(tag_pair, np.int64), pairs=intern.pairs, node_tags=node_tags,
+                   restrictions=restrictions)
+
+
+def _block_restrictions(block, patterns) -> list:
+    """The block's type=restriction relations, tags and members decoded (a few per block at most)."""
+    from .pbf import string
+
+    ids, tags, starts, kinds, refs, roles = block.relations
+    codes = patterns.codes(block)
+    mark = (codes[tags[:, 1]] == patterns.index["type"]) & (codes[tags[:, 2]] == patterns.index["restriction"])
+    found = []
+    for rel in np.unique(tags[mark, 0]).tolist():
+        rows = tags[tags[:, 0] == rel]
+        members = [("nwr"[min(int(kinds[m]), 2)], int(refs[m]), string(block, int(roles[m])))
+                   for m in range(int(starts[rel]), int(starts[rel + 1]))]
+        found.append((int(ids[rel]), {string(block, int(k)): string(block, int(v)) for _, k, v in rows.tolist()},
+                      members))
+    return found
 
 
 def _codes_in(patterns, words) -> np.ndarray:

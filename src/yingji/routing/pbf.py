@@ -304,6 +304,91 @@ def decode_block(buf):
 
 
 @njit(cache=True, nogil=True)
+def decode_relations(buf):
+    """The relations of one PrimitiveBlock (a second, cheap walk: other messages are skipped whole). Returns
+    (ids, tags (relation#, key sid, value sid), member starts, member types (0 node, 1 way, 2 relation),
+    member refs, member role sids, error flag)."""
+    n = buf.shape[0]
+    cap = n // 2 + 2
+    rel_id = np.empty(cap, np.int64)
+    n_rel = 0
+    rtag = np.empty((cap, 3), np.int64)
+    n_rtag = 0
+    mem_start = np.zeros(cap + 1, np.int64)
+    mem_type = np.empty(n + 1, np.int64)
+    mem_ref = np.empty(n + 1, np.int64)
+    mem_role = np.empty(n + 1, np.int64)
+    n_mem = 0
+    pos = 0
+    while pos < n:
+        key, pos = _varint(buf, pos)
+        if (key >> 3) != 2 or (key & 7) != 2:
+            pos = _skip(buf, pos, key & 7)
+            if pos < 0:
+                return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+            continue
+        length, pos = _varint(buf, pos)
+        if _bad(length, pos, n):
+            return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+        gend = pos + length
+        while pos < gend:
+            k1, pos = _varint(buf, pos)
+            if (k1 >> 3) != 4 or (k1 & 7) != 2:
+                pos = _skip(buf, pos, k1 & 7)
+                if pos < 0:
+                    return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+                continue
+            mlen, pos = _varint(buf, pos)
+            if _bad(mlen, pos, gend):
+                return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+            end = pos + mlen
+            oid = 0
+            spans = np.zeros((6, 2), np.int64)  # keys, vals, roles, memids, types (by field 2, 3, 8, 9, 10)
+            while pos < end:
+                k2, pos = _varint(buf, pos)
+                f2, w2 = k2 >> 3, k2 & 7
+                if f2 == 1 and w2 == 0:
+                    oid, pos = _varint(buf, pos)
+                elif w2 == 2 and (f2 == 2 or f2 == 3 or f2 == 8 or f2 == 9 or f2 == 10):
+                    plen, pos = _varint(buf, pos)
+                    if _bad(plen, pos, end):
+                        return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+                    slot = 0 if f2 == 2 else 1 if f2 == 3 else f2 - 6
+                    spans[slot, 0] = pos
+                    spans[slot, 1] = pos + plen
+                    pos += plen
+                else:
+                    pos = _skip(buf, pos, w2)
+                    if pos < 0:
+                        return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+            pk, pv = spans[0, 0], spans[1, 0]
+            while pk < spans[0, 1] and pv < spans[1, 1]:
+                k, pk = _varint(buf, pk)
+                v, pv = _varint(buf, pv)
+                rtag[n_rtag, 0] = n_rel
+                rtag[n_rtag, 1] = k
+                rtag[n_rtag, 2] = v
+                n_rtag += 1
+            pr, pm, pt = spans[2, 0], spans[3, 0], spans[4, 0]
+            acc = 0
+            while pr < spans[2, 1] and pm < spans[3, 1] and pt < spans[4, 1]:
+                role, pr = _varint(buf, pr)
+                delta, pm = _varint(buf, pm)
+                kind, pt = _varint(buf, pt)
+                acc += _zigzag(delta)
+                mem_role[n_mem] = role
+                mem_ref[n_mem] = acc
+                mem_type[n_mem] = kind
+                n_mem += 1
+            rel_id[n_rel] = oid
+            n_rel += 1
+            mem_start[n_rel] = n_mem
+            pos = end
+    return (rel_id[:n_rel].copy(), rtag[:n_rtag].copy(), mem_start[:n_rel + 1].copy(), mem_type[:n_mem].copy(),
+            mem_ref[:n_mem].copy(), mem_role[:n_mem].copy(), False)
+
+
+@njit(cache=True, nogil=True)
 def match_strings(buf, strings, patterns, starts):
     """For each string-table entry, the index of the pattern it equals (patterns[starts[i]:starts[i + 1]]),
     or -1: the block's keys are recognised in one compiled pass, without decoding its strings in Python."""
@@ -356,6 +441,7 @@ class Block:
     refs: np.ndarray
     way_tags: np.ndarray  # (k, 3): way index in this block, key index, value index
     compressed_size: int = 0
+    relations: tuple | None = None  # decode_relations() without its error flag, when the block has any
 
 
 def _message(buf, pos: int, end: int) -> dict[int, list]:
@@ -447,8 +533,13 @@ def _decode(kind_and_blob) -> Block | None:
             raise PbfError("数据块中的标签引用了不存在的字符串或对象")
     if len(refs) and (np.diff(way_start) < 0).any():
         raise PbfError("数据块格式错误")
+    rels = decode_relations(buf)
+    if rels[-1]:
+        raise PbfError("数据块中的关系格式错误")
+    if len(rels[0]) and ((rels[1][:, 1:].max(initial=0) >= n_strings) or rels[5].max(initial=0) >= n_strings):
+        raise PbfError("数据块中的关系引用了不存在的字符串")
     return Block(data, buf, st, node_id, _fixed(lon, granularity, lon_offset), _fixed(lat, granularity, lat_offset),
-                 ntag, way_id, way_start, refs, wtag, len(blob))
+                 ntag, way_id, way_start, refs, wtag, len(blob), rels[:-1] if len(rels[0]) else None)
 
 
 def string(block: Block, index: int) -> str:
