@@ -138,8 +138,9 @@ def _block_restrictions(block, patterns) -> list:
     codes = patterns.codes(block)
     mark = (codes[tags[:, 1]] == patterns.index["type"]) & (codes[tags[:, 2]] == patterns.index["restriction"])
     found = []
+    bounds = np.searchsorted(tags[:, 0], np.arange(len(ids) + 1))  # tag rows come in relation order
     for rel in np.unique(tags[mark, 0]).tolist():
-        rows = tags[tags[:, 0] == rel]
+        rows = tags[bounds[rel]:bounds[rel + 1]]
         members = [("nwr"[min(int(kinds[m]), 2)], int(refs[m]), string(block, int(roles[m])))
                    for m in range(int(starts[rel]), int(starts[rel + 1]))]
         found.append((int(ids[rel]), {string(block, int(k)): string(block, int(v)) for _, k, v in rows.tolist()},

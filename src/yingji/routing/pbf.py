@@ -304,46 +304,49 @@ def decode_block(buf):
 
 
 @njit(cache=True, nogil=True)
-def decode_relations(buf):
-    """The relations of one PrimitiveBlock (a second, cheap walk: other messages are skipped whole). Returns
-    (ids, tags (relation#, key sid, value sid), member starts, member types (0 node, 1 way, 2 relation),
-    member refs, member role sids, error flag)."""
+def decode_relations(buf, key_sid, value_sid):
+    """The relations of one PrimitiveBlock tagged key_sid=value_sid (string-table indices of "type" and
+    "restriction"; -1 when the block has no such string: nothing is kept). A second, cheap walk: other
+    messages are skipped whole. Returns (ids, tags (relation#, key sid, value sid), member starts, member
+    types (0 node, 1 way, 2 relation), member refs, member role sids, error flag)."""
     n = buf.shape[0]
     cap = n // 2 + 2
     rel_id = np.empty(cap, np.int64)
     n_rel = 0
     rtag = np.empty((cap, 3), np.int64)
     n_rtag = 0
-    mem_start = np.zeros(cap + 1, np.int64)
+    mem_start = np.empty(cap + 1, np.int64)  # empty, not zeros: most blocks hold no relation
+    mem_start[0] = 0
     mem_type = np.empty(n + 1, np.int64)
     mem_ref = np.empty(n + 1, np.int64)
     mem_role = np.empty(n + 1, np.int64)
     n_mem = 0
+    fail = (rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True)
     pos = 0
     while pos < n:
         key, pos = _varint(buf, pos)
         if (key >> 3) != 2 or (key & 7) != 2:
             pos = _skip(buf, pos, key & 7)
             if pos < 0:
-                return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+                return fail
             continue
         length, pos = _varint(buf, pos)
         if _bad(length, pos, n):
-            return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+            return fail
         gend = pos + length
         while pos < gend:
             k1, pos = _varint(buf, pos)
-            if (k1 >> 3) != 4 or (k1 & 7) != 2:
+            if (k1 >> 3) != 4 or (k1 & 7) != 2 or key_sid < 0 or value_sid < 0:
                 pos = _skip(buf, pos, k1 & 7)
                 if pos < 0:
-                    return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+                    return fail
                 continue
             mlen, pos = _varint(buf, pos)
             if _bad(mlen, pos, gend):
-                return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
+                return fail
             end = pos + mlen
             oid = 0
-            spans = np.zeros((6, 2), np.int64)  # keys, vals, roles, memids, types (by field 2, 3, 8, 9, 10)
+            ks = ke = vs = ve = rs = re_ = ms = me = ts = te = 0
             while pos < end:
                 k2, pos = _varint(buf, pos)
                 f2, w2 = k2 >> 3, k2 & 7
@@ -352,29 +355,46 @@ def decode_relations(buf):
                 elif w2 == 2 and (f2 == 2 or f2 == 3 or f2 == 8 or f2 == 9 or f2 == 10):
                     plen, pos = _varint(buf, pos)
                     if _bad(plen, pos, end):
-                        return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
-                    slot = 0 if f2 == 2 else 1 if f2 == 3 else f2 - 6
-                    spans[slot, 0] = pos
-                    spans[slot, 1] = pos + plen
+                        return fail
+                    if f2 == 2:
+                        ks, ke = pos, pos + plen
+                    elif f2 == 3:
+                        vs, ve = pos, pos + plen
+                    elif f2 == 8:
+                        rs, re_ = pos, pos + plen
+                    elif f2 == 9:
+                        ms, me = pos, pos + plen
+                    else:
+                        ts, te = pos, pos + plen
                     pos += plen
                 else:
                     pos = _skip(buf, pos, w2)
                     if pos < 0:
-                        return rel_id[:0], rtag[:0], mem_start[:1], mem_type[:0], mem_ref[:0], mem_role[:0], True
-            pk, pv = spans[0, 0], spans[1, 0]
-            while pk < spans[0, 1] and pv < spans[1, 1]:
+                        return fail
+            pos = end
+            wanted = False
+            pk, pv = ks, vs
+            while pk < ke and pv < ve:
+                k, pk = _varint(buf, pk)
+                v, pv = _varint(buf, pv)
+                if k == key_sid and v == value_sid:
+                    wanted = True
+                    break
+            if not wanted:
+                continue
+            pk, pv = ks, vs
+            while pk < ke and pv < ve:
                 k, pk = _varint(buf, pk)
                 v, pv = _varint(buf, pv)
                 rtag[n_rtag, 0] = n_rel
                 rtag[n_rtag, 1] = k
                 rtag[n_rtag, 2] = v
                 n_rtag += 1
-            pr, pm, pt = spans[2, 0], spans[3, 0], spans[4, 0]
             acc = 0
-            while pr < spans[2, 1] and pm < spans[3, 1] and pt < spans[4, 1]:
-                role, pr = _varint(buf, pr)
-                delta, pm = _varint(buf, pm)
-                kind, pt = _varint(buf, pt)
+            while rs < re_ and ms < me and ts < te:
+                role, rs = _varint(buf, rs)
+                delta, ms = _varint(buf, ms)
+                kind, ts = _varint(buf, ts)
                 acc += _zigzag(delta)
                 mem_role[n_mem] = role
                 mem_ref[n_mem] = acc
@@ -383,9 +403,21 @@ def decode_relations(buf):
             rel_id[n_rel] = oid
             n_rel += 1
             mem_start[n_rel] = n_mem
-            pos = end
     return (rel_id[:n_rel].copy(), rtag[:n_rtag].copy(), mem_start[:n_rel + 1].copy(), mem_type[:n_mem].copy(),
             mem_ref[:n_mem].copy(), mem_role[:n_mem].copy(), False)
+
+
+_RESTRICTION = None
+
+
+def _restriction_sids(buf, strings) -> tuple[int, int]:
+    """String-table indices of "type" and "restriction" in this block (-1 where absent)."""
+    global _RESTRICTION
+    if _RESTRICTION is None:
+        _RESTRICTION = Patterns(["type", "restriction"])
+    codes = match_strings(buf, strings, _RESTRICTION.bytes, _RESTRICTION.starts)
+    found = [np.flatnonzero(codes == i) for i in (0, 1)]
+    return tuple(int(f[0]) if len(f) else -1 for f in found)
 
 
 @njit(cache=True, nogil=True)
@@ -533,7 +565,7 @@ def _decode(kind_and_blob) -> Block | None:
             raise PbfError("数据块中的标签引用了不存在的字符串或对象")
     if len(refs) and (np.diff(way_start) < 0).any():
         raise PbfError("数据块格式错误")
-    rels = decode_relations(buf)
+    rels = decode_relations(buf, *_restriction_sids(buf, st))
     if rels[-1]:
         raise PbfError("数据块中的关系格式错误")
     if len(rels[0]) and ((rels[1][:, 1:].max(initial=0) >= n_strings) or rels[5].max(initial=0) >= n_strings):
