@@ -33,6 +33,7 @@ def test_export_imports_back_without_changes(demo, web, kind):
     ("warehouses", "层级", "省级", "可选值"),
     ("shelters", "有效避难面积（m²）", "很大", "应为数字"),
     ("vehicles", "购置日期", "去年", "YYYY-MM-DD"),
+    ("vehicles", "车高（m）", 6, "小于或等于5"),  # an implausible height: refused, routing never sees it
     ("experts", "擅长事件类别", "打怪兽", "无法识别"),
     ("supplies", "物资代码", "12345", "7 位细类代码"),
     ("agreements", "协议物资", "1020101 两百", "物资代码×数量"),

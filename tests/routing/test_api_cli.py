@@ -70,6 +70,15 @@ def test_cli_import_json(cli, test_pbf):
     assert bad.exit_code == 1 and "西,南,东,北" in bad.output
 
 
+def test_cli_import_reports_barriers_signals_memory_and_progress(cli, helsinki_pbf):
+    result = cli("import", str(helsinki_pbf), "--name", "cli-helsinki")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "路障阻断：gate 7、block 2、lift_gate 2" in out and "路障可通行（加延时）：gate 16、lift_gate 3" in out
+    assert "信号灯路口 133 个" in out and "maxheight 122" in out and "内存峰值" in out
+    assert "· 读取 OSM" in result.stderr and "· 保存" in result.stderr  # stage lines when not on a terminal
+
+
 def test_cli_eta_json(cli, helsinki):
     origin = f"{helsinki.lon[10]},{helsinki.lat[10]}"
     targets = [f"{helsinki.lon[i]},{helsinki.lat[i]}" for i in (20, 30)]

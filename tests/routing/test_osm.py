@@ -46,14 +46,23 @@ def test_helsinki_import_counts(helsinki_import, helsinki):
     assert report.ways_read == 2650 and report.ways_used == 929
     assert report.skipped_ways == {"非车行道路等级": 1648, "禁止机动车通行": 67, "面状道路(area=yes)": 6}
     g = report.graph
-    assert (g.nodes, g.edges) == (1682, 2654) == (helsinki.n_nodes, helsinki.n_edges)
-    assert g.input_nodes - g.dropped_nodes == g.nodes and g.input_edges - g.duplicate_edges - g.dropped_edges == g.edges
-    assert g.dropped_nodes == 246 and g.components == 128 and len(g.dropped_components) == 10
-    assert g.dropped_components[0]["nodes"] == 99  # the biggest piece left out, with where it is
+    # Before issue 17: 1682 nodes, 2654 edges; the 11 blocking barriers (7 private gates, 2 blocks, 2 private
+    # lift gates) now cut the ways through them (the issue counted 24 gates, 5 lift gates, 2 blocks, 135 signals).
+    assert report.barriers == {"blocked": {"gate": 7, "block": 2, "lift_gate": 2},
+                               "passable": {"gate": 16, "lift_gate": 3}}
+    assert report.signals == 133 and report.warnings == {}
+    assert report.limited_edges == {"maxheight": 122, "maxweight": 103, "maxwidth": 0}
+    assert (g.nodes, g.edges) == (1671, 2628) == (helsinki.n_nodes, helsinki.n_edges)
+    # 13 input nodes are left with no edge once the 11 blocking barriers are cut out (the barrier nodes and two
+    # ends behind them): not part of the network, so not reported as dropped.
+    assert g.input_nodes - g.dropped_nodes - 13 == g.nodes
+    assert g.input_edges - g.duplicate_edges - g.dropped_edges == g.edges
+    assert g.dropped_nodes == 244 and g.components == 128 and len(g.dropped_components) == 10
+    assert g.dropped_components[0]["nodes"] == 97  # the biggest piece left out, with where it is (99 before barriers)
     assert 24.93 < g.dropped_components[0]["lon"] < 24.96 and 60.16 < g.dropped_components[0]["lat"] < 60.18
     assert 24 < g.road_km < 25
     meta = json.loads((helsinki.path / "meta.json").read_text(encoding="utf-8"))
-    assert meta["import"]["build"]["dropped_nodes"] == 246 and meta["profile"]["name"] == "消防车"
+    assert meta["import"]["build"]["dropped_nodes"] == 244 and meta["profile"]["name"] == "消防车"
 
 
 def test_small_extract_import_counts(test_pbf, tmp_path):

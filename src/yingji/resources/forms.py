@@ -173,6 +173,7 @@ class VehicleForm(ScopedModelForm):
     class Meta:
         model = Vehicle
         fields = ["plate", "name", "type", "station", "water_t", "foam_t", "working_height_m", "pump_flow_lps",
+                  "height_m", "gross_weight_t", "width_m",
                   *LIFECYCLE_FORM_FIELDS]
         widgets = DATE_WIDGET
 

@@ -1,7 +1,9 @@
 """Emergency resources (应急资源): rescue forces first; more registries follow in this app."""
 
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -472,6 +474,17 @@ class Vehicle(LifecycleAsset):
                                            validators=[MinValueValidator(0)])
     pump_flow_lps = models.DecimalField("泵流量（L/s）", max_digits=6, decimal_places=1, null=True, blank=True,
                                         validators=[MinValueValidator(0)])
+    # Outline size for routing (issue 17): roads whose maxheight/maxweight/maxwidth are below these are closed
+    # to the vehicle; empty → the type's typical value (routing/data/vehicles.toml). Bounds as routing checks.
+    height_m = models.DecimalField("车高（m）", max_digits=3, decimal_places=2, null=True, blank=True,
+                                   validators=[MinValueValidator(1), MaxValueValidator(5)],
+                                   help_text="行驶状态外廓高度；不填按车型典型值，用于避开限高路段")
+    gross_weight_t = models.DecimalField("总质量（t）", max_digits=4, decimal_places=1, null=True, blank=True,
+                                         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(100)],
+                                         help_text="满载总质量；不填按车型典型值，用于避开限重路段")
+    width_m = models.DecimalField("车宽（m）", max_digits=3, decimal_places=2, null=True, blank=True,
+                                  validators=[MinValueValidator(1), MaxValueValidator(Decimal("3.5"))],
+                                  help_text="外廓宽度；不填按车型典型值，用于避开限宽路段")
     status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default=AVAILABLE, db_index=True)
 
     class Meta:
@@ -480,6 +493,16 @@ class Vehicle(LifecycleAsset):
 
     def __str__(self):
         return f"{self.plate} {self.name or self.get_type_display()}"
+
+    def road_size(self):
+        """The routing VehicleSize: this vehicle's own height/weight/width, the type's typical values for the rest."""
+        from yingji.routing.vehicles import for_type
+
+        def num(value):
+            return None if value is None else float(value)
+
+        return for_type(self.type, num(self.height_m), num(self.gross_weight_t), num(self.width_m),
+                        label=f"{self.plate} {self.get_type_display()}")
 
     def get_absolute_url(self):
         return reverse("resources:vehicle_detail", args=[self.pk])

@@ -205,9 +205,12 @@ VEHICLES = register(SheetSpec(
         _station_column(),
         Column("载水量（t）", "water_t", money, example=8), Column("载泡沫量（t）", "foam_t", money),
         Column("工作高度（m）", "working_height_m", money), Column("泵流量（L/s）", "pump_flow_lps", money, example=60),
+        Column("车高（m）", "height_m", money), Column("总质量（t）", "gross_weight_t", money),
+        Column("车宽（m）", "width_m", money),
         *LIFECYCLE_COLUMNS,
     ],
-    notes=["到期报废日、下次检测日期由系统按购置日期、使用年限、检测周期和检测记录计算。"],
+    notes=["到期报废日、下次检测日期由系统按购置日期、使用年限、检测周期和检测记录计算。",
+           "车高、总质量、车宽用于调派选路（避开限高、限重、限宽路段）；不填按车型典型值。"],
 ))
 
 EQUIPMENT = register(SheetSpec(

@@ -23,7 +23,12 @@ Stable API (what the Django side calls; all coordinates lon/lat WGS84, times in 
         (straight-line fill, labelled). Precomputes the units' trees (UnitTable) when they fit in
         precompute_bytes, keyed on the network version and the units' coordinates.
 
-    route(graph, (lon, lat), (lon, lat)) -> Route(coordinates [[lon, lat], …], seconds, metres, method, nodes)
+    route(graph, (lon, lat), (lon, lat), vehicle=None) -> Route(coordinates [[lon, lat], …], seconds, metres, method,
+        nodes)
+    vehicle= (travel_to, travel_from, route, and the estimator's fn): a VehicleSize (vehicle_size(height_m,
+        weight_t, width_m) or for_type(Vehicle.type, …) with the typical sizes of data/vehicles.toml); roads whose
+        maxheight/maxweight/maxwidth are below it are closed, and a unit it cannot reach is NaN with the limit
+        as its reason ("限高 3 米，车高 3.8 米，无可通行路线"), also with fallback=True.
     isochrone(graph, lon, lat, minutes=5, reverse=False) -> GeoJSON Polygon | MultiPolygon (+ "method")
     coverage(graph, stations, minutes=5, townships=None, population=None, turnout_s=0) -> CoverageReport
         stations [(lon, lat[, name])]; townships [{"name", "code", "boundary": GeoJSON, "population"}];
@@ -52,6 +57,8 @@ _EXPORTS = {
     "UnitTable": "query", "unit_table": "query", "Route": "query",
     "CoverageReport": "covering", "SitingResult": "siting",
     "Profile": "profile", "load_profile": "profile", "parse_maxspeed": "profile",
+    "VehicleSize": "vehicles", "VehicleError": "vehicles", "vehicle_size": "vehicles", "for_type": "vehicles",
+    "vehicle_types": "vehicles",
     "TurnOptions": "turns",
 }
 __all__ = sorted(_EXPORTS)

@@ -15,6 +15,7 @@ from .estimate import STRAIGHT_LINE, Estimate, straight_line
 from .graph import GraphError, RoadGraph, default_var_dir, roads_dir
 from .osm import import_osm
 from .snap import DEFAULT_MAX_SNAP_M, OffNetworkError
+from .vehicles import VehicleSize
 
 __all__ = ["load", "networks", "travel_from", "travel_to", "estimator", "route", "isochrone", "coverage", "site",
            "import_osm", "straight_line", "Estimate", "RoadGraph", "GraphError", "OffNetworkError", "STRAIGHT_LINE",
@@ -58,19 +59,20 @@ def networks(var_dir: str | Path | None = None) -> list[dict]:
 
 
 def travel_from(graph: RoadGraph | None, lon: float, lat: float, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-                fallback: bool = False) -> Estimate:
-    """Seconds and metres from (lon, lat) to each target. No graph → straight line, labelled 估算(直线)."""
+                fallback: bool = False, vehicle: VehicleSize | None = None) -> Estimate:
+    """Seconds and metres from (lon, lat) to each target. No graph → straight line, labelled 估算(直线).
+    vehicle: roads whose maxheight/maxweight/maxwidth are below its size are closed to it."""
     if graph is None:
         return straight_line(lon, lat, lons, lats, reason=NO_NETWORK)
-    return _query.travel_from(graph, lon, lat, lons, lats, max_snap_m, fallback)
+    return _query.travel_from(graph, lon, lat, lons, lats, max_snap_m, fallback, vehicle)
 
 
 def travel_to(graph: RoadGraph | None, lon: float, lat: float, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-              fallback: bool = False) -> Estimate:
+              fallback: bool = False, vehicle: VehicleSize | None = None) -> Estimate:
     """Seconds and metres from each unit (lons, lats) to (lon, lat). No graph → straight line."""
     if graph is None:
         return straight_line(lon, lat, lons, lats, reason=NO_NETWORK)
-    return _query.travel_to(graph, lon, lat, lons, lats, max_snap_m, fallback)
+    return _query.travel_to(graph, lon, lat, lons, lats, max_snap_m, fallback, vehicle)
 
 
 def estimator(graph: RoadGraph | None, max_snap_m: float = DEFAULT_MAX_SNAP_M, precompute_bytes: int = 32 * 2**20):
@@ -78,9 +80,10 @@ def estimator(graph: RoadGraph | None, max_snap_m: float = DEFAULT_MAX_SNAP_M, p
     return _query.estimator(graph, max_snap_m, precompute_bytes)
 
 
-def route(graph: RoadGraph | None, start, end, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> _query.Route:
+def route(graph: RoadGraph | None, start, end, max_snap_m: float = DEFAULT_MAX_SNAP_M,
+          vehicle: VehicleSize | None = None) -> _query.Route:
     """Fastest route between two (lon, lat) points: Route(coordinates [[lon, lat], …], seconds, metres, method)."""
-    return _query.route(graph, start, end, max_snap_m)
+    return _query.route(graph, start, end, max_snap_m, vehicle)
 
 
 def isochrone(graph: RoadGraph | None, lon: float, lat: float, minutes: float = 5.0, reverse: bool = False,

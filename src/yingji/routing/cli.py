@@ -106,7 +106,8 @@ def _jsonable(value):
 
 
 class _progress:
-    """A progress bar on a terminal (stages: reading ways, building, saving); plain stage lines otherwise."""
+    """A progress bar on a terminal (stages: reading, building, saving; the reading share of the file in %);
+    otherwise plain lines: each stage, and the reading progress every 25 % (logs of a long import)."""
 
     STAGES = 3
 
@@ -114,6 +115,7 @@ class _progress:
         self.label = label
         self.stage = None
         self.bar = None
+        self.quarter = 0
 
     def __enter__(self):
         if sys.stderr.isatty():
@@ -131,7 +133,10 @@ class _progress:
                 click.echo(f"  · {stage}", err=True)
             self.stage = stage
         if self.bar is not None:
-            self.bar.update(0, f"{stage} {done:,}" if total is None else stage)
+            self.bar.update(0, f"{stage} {done:,}" if total is None else f"{stage} {100 * done // max(total, 1)}%")
+        elif total and total > 1 and 4 * done // total > self.quarter and done < total:
+            self.quarter = 4 * done // total
+            click.echo(f"    {stage} {25 * self.quarter}%", err=True)
 
     def __exit__(self, *exc):
         if self.bar is not None:
@@ -186,6 +191,18 @@ def import_(file, name, bbox, polygon, profile, area, no_restrictions, turn_cost
     for part in g.dropped_components[:5]:
         click.echo(f"  · {part['nodes']} 个节点、{part['km']} km，约在 {part['lon']},{part['lat']}")
     _echo_turns(report.turns)
+    for kind, label in (("blocked", "阻断"), ("passable", "可通行（加延时）")):
+        found = report.barriers.get(kind) or {}
+        if found:
+            click.echo(f"路障{label}：" + "、".join(f"{k} {v}" for k, v in found.items()))
+    click.echo(f"信号灯路口 {report.signals:,} 个；有限高/限重/限宽的路段："
+               + "、".join(f"{k} {v:,}" for k, v in report.limited_edges.items()))
+    if report.warnings:
+        click.echo(f"限值标签警告 {sum(report.warnings.values()):,} 处（无法识别的按无限制处理，请核对 OSM 数据）：")
+        for text, count in sorted(report.warnings.items(), key=lambda kv: -kv[1])[:10]:
+            click.echo(f"  · {text}（{count} 处）")
+    click.echo(f"内存峰值 {report.peak_rss_mib:,.0f} MiB；各阶段用时（秒）："
+               + "、".join(f"{k} {v}" for k, v in report.stages.items()))
     click.echo(f"已保存到 {report.directory}")
 
 
@@ -222,6 +239,34 @@ def list_(as_json):
                    f"来源 {row['source']}  导入于 {row['created']}")
 
 
+def _vehicle_options(fn):
+    """--type/--height/--weight/--width: the vehicle whose size closes roads with lower limits."""
+    for option in reversed([
+        click.option("--type", "vehicle_type", default=None,
+                     help="车型代码（如 ladder 云梯消防车，见 data/vehicles.toml），未给出的尺寸取其典型值"),
+        click.option("--height", default=None, type=float, help="车高（米），高于道路限高的路段不走"),
+        click.option("--weight", default=None, type=float, help="总质量（吨），超过道路限重的路段不走"),
+        click.option("--width", default=None, type=float, help="车宽（米），超过道路限宽的路段不走")]):
+        fn = option(fn)
+    return fn
+
+
+def _vehicle(vehicle_type, height, weight, width):
+    from .vehicles import VehicleError, for_type, vehicle_size, vehicle_types
+
+    try:
+        if vehicle_type is not None:
+            if vehicle_type not in vehicle_types():
+                raise click.BadParameter(f"未知车型“{vehicle_type}”，可选：{'、'.join(vehicle_types())}。",
+                                         param_hint="--type")
+            return for_type(vehicle_type, height, weight, width)
+        if height is None and weight is None and width is None:
+            return None
+        return vehicle_size(height, weight, width)
+    except VehicleError as exc:
+        raise click.BadParameter(str(exc), param_hint="--height/--weight/--width") from None
+
+
 @roads.command("eta")
 @click.option("--name", default=None, help="路网名称（不指定则按直线距离估算）")
 @click.option("--from", "origin", required=True, help="出发点 经度,纬度")
@@ -229,28 +274,31 @@ def list_(as_json):
 @click.option("--towards", is_flag=True, help="反向：计算从各目标点到出发点的时间（如各单位赶赴事发地）")
 @click.option("--max-snap-m", default=2000.0, show_default=True, help="坐标距路网超过此距离（米）则拒绝")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
-def eta(name, origin, targets, towards, max_snap_m, as_json):
-    """行车时间（秒）与里程（米）：从出发点到每个目标点。"""
+@_vehicle_options
+def eta(name, origin, targets, towards, max_snap_m, as_json, vehicle_type, height, weight, width):
+    """行车时间（秒）与里程（米）：从出发点到每个目标点（可按车型尺寸避开限高、限重、限宽路段）。"""
     import numpy as np
 
     from .api import travel_from, travel_to
     from .graph import GraphError
     from .snap import OffNetworkError
 
+    vehicle = _vehicle(vehicle_type, height, weight, width)
     graph = _graph(name, required=False)
     lon, lat, _ = _point(origin, "--from")
     points = [_point(t, "--to") for t in targets]
     lons = np.array([p[0] for p in points])
     lats = np.array([p[1] for p in points])
     try:
-        estimate = (travel_to if towards else travel_from)(graph, lon, lat, lons, lats, max_snap_m=max_snap_m)
+        estimate = (travel_to if towards else travel_from)(graph, lon, lat, lons, lats, max_snap_m=max_snap_m,
+                                                            vehicle=vehicle)
     except (OffNetworkError, GraphError) as exc:
         raise click.ClickException(str(exc)) from None
     data = estimate.as_dict()
     for row, (tlon, tlat, _) in zip(data["targets"], points, strict=True):
         row.update(lon=tlon, lat=tlat)
     data = {"network": name, "from": {"lon": lon, "lat": lat}, "direction": "to_origin" if towards else "from_origin",
-            **data}
+            "vehicle": vehicle.__dict__ if vehicle else None, **data}
     if as_json:
         _echo_json(data)
     else:
@@ -269,15 +317,17 @@ def eta(name, origin, targets, towards, max_snap_m, as_json):
 @click.option("--from", "origin", required=True, help="起点 经度,纬度")
 @click.option("--to", "target", required=True, help="终点 经度,纬度")
 @click.option("--max-snap-m", default=2000.0, show_default=True)
-def route_(name, origin, target, max_snap_m):
-    """最快路线，输出 GeoJSON（LineString）。"""
+@_vehicle_options
+def route_(name, origin, target, max_snap_m, vehicle_type, height, weight, width):
+    """最快路线，输出 GeoJSON（LineString）；给出车型或尺寸时避开限高、限重、限宽路段。"""
     from .api import route
     from .graph import GraphError
 
+    vehicle = _vehicle(vehicle_type, height, weight, width)
     graph = _graph(name, required=False)
     a, b = _point(origin, "--from")[:2], _point(target, "--to")[:2]
     try:
-        result = route(graph, a, b, max_snap_m)
+        result = route(graph, a, b, max_snap_m, vehicle=vehicle)
     except (GraphError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     _echo_json(result.geojson())

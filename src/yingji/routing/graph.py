@@ -12,6 +12,10 @@ On disk (`<var>/roads/<name>/graph.npz` + `meta.json`): lon/lat float64 per node
 (indptr, indices int32; time_s, length_m float32), the reverse CSR (rev_indptr, rev_indices int32,
 rev_edge int32 = the forward edge behind each reverse slot) and the OSM node ids (int64, read only
 when asked for). Uncompressed, so loading is a few memcpys.
+
+Format 2 adds per-edge attribute arrays beside graph.npz, one `edge_<name>.npy` each in CSR edge order,
+listed in meta.json's "edge_arrays" (from the OSM import: maxheight / maxwidth in m, maxweight in t, float32,
+NaN = no limit). Format 1 networks (none of these) still load, with no limits.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ EARTH_RADIUS_M = 6_371_008.8
 LENGTH_BITS = 25
 SHIFT = float(2**LENGTH_BITS)
 MAX_EXACT = 2.0**53
-FORMAT_VERSION = 2  # 2: turn restrictions (turns.*.npy beside graph.npz, meta["turns"])
+FORMAT_VERSION = 3  # 2: turn restrictions (turns.*.npy, meta["turns"]); 3: per-edge attribute arrays
+READABLE_FORMATS = (1, 2, 3)  # older networks load without what they lack
 _NAME = re.compile(r"^[\w][\w.\-]{0,63}$")
 
 
@@ -107,7 +112,8 @@ class RoadGraph:
     """A directed road graph. Nodes 0..N-1 with lon/lat; edges in CSR order (forward), plus the reverse CSR."""
 
     def __init__(self, lon, lat, indptr, indices, time_s, length_m, rev_indptr=None, rev_indices=None,
-                 rev_edge=None, meta: dict | None = None, path: Path | None = None):
+                 rev_edge=None, meta: dict | None = None, path: Path | None = None,
+                 edge_arrays: dict[str, np.ndarray] | None = None):
         self.lon = np.ascontiguousarray(lon, dtype=np.float64)
         self.lat = np.ascontiguousarray(lat, dtype=np.float64)
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int32)
@@ -122,6 +128,8 @@ class RoadGraph:
         rev_edge = np.asarray(rev_edge)
         self.meta = dict(meta or {})
         self.path = path
+        # Per-edge attributes in CSR edge order (maxheight …); vehicles.py derives per-vehicle weights from them.
+        self.edge_arrays = {k: np.ascontiguousarray(v) for k, v in (edge_arrays or {}).items()}
         self.turns = None  # the expanded graph searches run on when the network has turn data (turns.py)
         n = len(self.lon)
         # The packed sums stay exact and ordered while time < 2**28 ms and length < 2**25 dm.
@@ -148,7 +156,8 @@ class RoadGraph:
     def version(self) -> str:
         """Changes whenever the network changes: caches of precomputed trees key on it."""
         if "version" not in self.meta:
-            self.meta["version"] = _digest(self.indptr, self.indices, self.weight)
+            self.meta["version"] = _digest(self.indptr, self.indices, self.weight,
+                                           *(self.edge_arrays[k] for k in sorted(self.edge_arrays)))
         return self.meta["version"]
 
     def edge_sources(self) -> np.ndarray:
@@ -236,9 +245,10 @@ class RoadGraph:
     # --- build -------------------------------------------------------------------------------------
     @classmethod
     def from_edges(cls, lon, lat, src, dst, time_ms, length_dm, meta: dict | None = None,
-                   keep_largest_scc: bool = True) -> tuple[RoadGraph, BuildReport]:
+                   keep_largest_scc: bool = True, edge_arrays: dict | None = None) -> tuple[RoadGraph, BuildReport]:
         """Build from edge lists (node indices into lon/lat; integer ms and dm). Drops self-loops, keeps the
-        fastest of parallel edges, keeps only the largest strongly connected component and reports the rest."""
+        fastest of parallel edges, keeps only the largest strongly connected component and reports the rest.
+        `edge_arrays` (name → one value per input edge) follow their edges (a kept parallel edge keeps its own)."""
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         src = np.asarray(src, dtype=np.int64)
@@ -255,6 +265,8 @@ class RoadGraph:
         first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
         duplicates = int((~first).sum())
         src, dst, time_ms, length_dm = src[first], dst[first], time_ms[first], length_dm[first]
+        # Which input edge each remaining edge is, so the attribute arrays can follow.
+        input_edge = np.flatnonzero(~loops)[order][first]
 
         n = len(lon)
         kept_nodes = np.arange(n)
@@ -289,6 +301,7 @@ class RoadGraph:
             components = int(len(real)) + 1
             kept_nodes = np.flatnonzero(keep)
             src, dst, time_ms, length_dm = src[edge_keep], dst[edge_keep], time_ms[edge_keep], length_dm[edge_keep]
+            input_edge = input_edge[edge_keep]
         else:
             used = np.zeros(n, dtype=bool)
             used[src] = True
@@ -305,7 +318,8 @@ class RoadGraph:
             raise GraphError("路网过大：边数超过 2^31，无法用 int32 存储。请按县或市导入较小的范围。")
         # src is sorted already (lexsort above, remap is monotone), so the edge order is CSR order.
         graph = cls(lon[kept_nodes], lat[kept_nodes], indptr, dst, time_ms / 1000.0, length_dm / 10.0,
-                    meta=dict(meta or {}))
+                    meta=dict(meta or {}),
+                    edge_arrays={k: np.asarray(v)[input_edge] for k, v in (edge_arrays or {}).items()})
         graph._kept_nodes = kept_nodes  # input indices of the graph's nodes (to carry OSM ids along)
         twins = graph.twin_mask(upper=True)
         report = BuildReport(nodes=n_kept, edges=len(dst), road_km=round(float(length_dm[~twins].sum()) / 10000.0, 3),
@@ -329,17 +343,23 @@ class RoadGraph:
         if osm_ids is not None:
             arrays["osm_id"] = np.asarray(osm_ids, dtype=np.int64)
         meta = dict(self.meta, format=FORMAT_VERSION, version=self.version, nodes=self.n_nodes,
-                    edges=self.n_edges, max_path_s=round(self.max_path_s, 1))
+                    edges=self.n_edges, max_path_s=round(self.max_path_s, 1), edge_arrays=sorted(self.edge_arrays))
         from .turns import save_hook
 
         save_hook(self, directory, meta)
-        # Write under temporary names, then rename: a reader never sees half a network.
+        # Write under temporary names, then rename: a reader never sees half a network (meta.json, which
+        # lists the edge arrays, is renamed last).
         tmp_npz = directory / "graph.tmp.npz"
         np.savez(tmp_npz, **arrays)
+        renames = [(tmp_npz, directory / "graph.npz")]
+        for key, values in self.edge_arrays.items():
+            tmp = directory / f"edge_{key}.tmp.npy"
+            np.save(tmp, values)
+            renames.append((tmp, directory / f"edge_{key}.npy"))
         tmp_meta = directory / "meta.tmp.json"
         tmp_meta.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp_npz, directory / "graph.npz")
-        os.replace(tmp_meta, directory / "meta.json")
+        for tmp, final in renames + [(tmp_meta, directory / "meta.json")]:
+            os.replace(tmp, final)
         self.meta = meta
         self.path = directory
         return directory
@@ -352,17 +372,20 @@ class RoadGraph:
             with np.load(directory / "graph.npz") as data:
                 arrays = {k: data[k] for k in ("lon", "lat", "indptr", "indices", "time_s", "length_m",
                                                 "rev_indptr", "rev_indices", "rev_edge")}
+            extra = {k: np.load(directory / f"edge_{k}.npy") for k in meta.get("edge_arrays", [])}
         except FileNotFoundError:
             raise GraphError(f"未找到路网：{directory} 下没有 graph.npz 与 meta.json，请先用 "
                              f"`yingji roads import` 导入。") from None
         except (ValueError, KeyError, OSError) as exc:
             raise GraphError(f"路网文件 {directory} 已损坏或版本不符（{exc}），请重新导入。") from None
-        if meta.get("format") != FORMAT_VERSION:
+        if meta.get("format") not in READABLE_FORMATS:
             raise GraphError(f"路网文件 {directory} 的格式版本为 {meta.get('format')}，本程序需要 {FORMAT_VERSION}，"
                              f"请重新导入。")
+        if any(len(v) != len(arrays["indices"]) for v in extra.values()):
+            raise GraphError(f"路网文件 {directory} 的路段属性文件与路网不一致，请重新导入。")
         from .turns import load as load_turns
 
-        graph = cls(**arrays, meta=meta, path=directory)
+        graph = cls(**arrays, meta=meta, path=directory, edge_arrays=extra)
         graph.turns = load_turns(directory, graph)
         return graph
 

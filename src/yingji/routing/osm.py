@@ -1,26 +1,39 @@
-"""OSM PBF → directed road graph, with pyosmium (PyPI `osmium`).
+"""OSM PBF → directed road graph: osmread.py reads the file (pbf.py's compiled decoder for .pbf, pyosmium for
+other formats), the rules here run per distinct tag combination and the rest is numpy.
 
 Every node of a drivable way becomes a graph node (no contraction: snapping stays within a few tens of
 metres of the point in towns, and route geometry needs no extra arrays). Edge lengths are great-circle
 sums along the way's geometry; speeds come from the profile (class speed, urban or rural, or the
-tagged maxspeed); `oneway=yes|true|1|-1|reverse|no`, roundabouts and motorways are respected.
+tagged maxspeed); `oneway=yes|true|1|-1|reverse|no`, roundabouts and motorways are respected, and
+`oneway:emergency=no` opens the other direction to a fire engine (profile `emergency_oneway`).
+
+What decides whether an engine gets through (issue 17): maxheight / maxweight / maxwidth per edge (float32
+.npy files beside graph.npz, NaN = no limit; unreadable values are counted as warnings), barrier nodes
+(data/barriers.toml: blocking ones cut the ways through them, passable ones add a delay), and a delay per
+`highway=traffic_signals` node on the edges entering it (profile `traffic_signal_delay_s`).
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import time
-from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
+from . import osmread
 from .graph import EARTH_RADIUS_M, BuildReport, GraphError, RoadGraph, haversine_m, roads_dir
+from .osmread import ACCESS_KEYS
+from .pbf import PbfError
 from .profile import Profile, area_hint, find_profile, load_profile, parse_maxspeed
+from .tags import LIMIT_NAMES, barrier
+from .tags import limits as tag_limits
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -28,8 +41,8 @@ FORWARD_VALUES = {"yes", "true", "1"}
 BACKWARD_VALUES = {"-1", "reverse"}
 BOTH_VALUES = {"no", "false", "0"}
 SKIP_VALUES = {"reversible", "alternating"}
-ACCESS_KEYS = ("motorcar", "motor_vehicle", "vehicle", "access")  # most specific first
 URBAN, RURAL = 1, 2
+ATTR_COLUMNS = 9  # class, forward, backward, maxspeed forward, backward, area hint, maxheight, maxweight, maxwidth
 
 
 @dataclass
@@ -48,6 +61,10 @@ class OsmEdges:
     ways_used: int = 0
     skipped: dict = field(default_factory=dict)
     segments_outside: int = 0
+    limits: dict = field(default_factory=dict)  # "maxheight" m, "maxweight" t, "maxwidth" m per edge (NaN: none)
+    warnings: dict = field(default_factory=dict)  # "key=value：why" → ways
+    node_tags: dict = field(default_factory=dict)  # OSM node id → routing tags (barriers, signals, limits)
+    raw: object = None  # what turns.py needs of the reading (restriction relations, ways), .pbf only
 
 
 @dataclass
@@ -62,6 +79,12 @@ class ImportReport:
     segments_outside: int
     urban_share: float
     graph: BuildReport
+    warnings: dict = field(default_factory=dict)  # unreadable limit values: "key=value：why" → ways
+    barriers: dict = field(default_factory=dict)  # {"blocked": {type: nodes}, "passable": {type: nodes}}
+    signals: int = 0  # traffic-signal nodes on the kept roads (delay added to the edges entering them)
+    limited_edges: dict = field(default_factory=dict)  # "maxheight" → edges with a limit, …
+    peak_rss_mib: float = 0.0  # the process's peak resident memory after the import (ru_maxrss)
+    stages: dict = field(default_factory=dict)  # seconds per stage: read, edges, build, save
     turns: dict | None = None  # turn restrictions read, applied, warnings (turns.import_hook)
 
     def as_dict(self) -> dict:
@@ -102,102 +125,109 @@ def _polygon(geojson):
 
 def read_osm(path: str | Path, profile: Profile, bbox=None, polygon=None, area: str = "auto",
              progress: Progress | None = None) -> OsmEdges:
-    """Read the drivable ways of an OSM file (.osm.pbf, .osm, .osm.bz2 …) into directed edges."""
-    import osmium
+    """Read the drivable ways of an OSM file (.osm.pbf, .osm, .osm.bz2 …) into directed edges.
 
+    osmread.py reads the file into arrays (compiled for .pbf); the rules (class, access, one-way, maxspeed,
+    limits) then run once per distinct tag combination and everything per node and per way is numpy."""
     path = Path(path)
     if not path.exists():
         raise GraphError(f"找不到 OSM 文件 {path}。")
     if area not in ("auto", "urban", "rural"):
         raise GraphError(f"area 只能是 auto、urban 或 rural，收到“{area}”。")
-    classes = {name: i for i, name in enumerate(profile.speeds_kmh)}
-    blocked = set(profile.blocked_access)
     geometry = _polygon(polygon) if polygon is not None else None
-    # A bbox (or the polygon's bounds) is applied while reading, so a county taken from a province file
-    # never holds the province in memory; the polygon itself is tested afterwards, vectorised.
     box = tuple(bbox) if bbox is not None else None
     if geometry is not None:
         bounds = geometry.bounds
         box = bounds if box is None else (max(box[0], bounds[0]), max(box[1], bounds[1]),
                                           min(box[2], bounds[2]), min(box[3], bounds[3]))
-    west, south, east, north = box if box is not None else (-180.0, -90.0, 180.0, 90.0)
-    # Compact typed buffers (8 bytes a value), not lists of Python objects: a province has ~10⁷ way nodes.
-    refs, lons, lats = array("q"), array("d"), array("d")
-    piece_start = array("q")
-    piece_cls, piece_fw, piece_bw, piece_hint = array("i"), array("b"), array("b"), array("b")
-    piece_fw_limit, piece_bw_limit = array("d"), array("d")
-    skipped: Counter = Counter()
-    ways_read = ways_used = outside = 0
-    processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
-                 .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-                 .with_filter(osmium.filter.KeyFilter("highway")))
     try:
-        for way in processor:
-            ways_read += 1
-            if progress and ways_read % 20000 == 0:
-                progress("读取 OSM 道路", ways_read, None)
-            tags = way.tags
-            highway = tags.get("highway")
-            if highway not in classes:
-                skipped["非车行道路等级"] += 1
-                continue
-            if tags.get("area") == "yes":
-                skipped["面状道路(area=yes)"] += 1
-                continue
-            if _blocked(tags, blocked):
-                skipped["禁止机动车通行"] += 1
-                continue
-            forward, backward = _directions(tags, highway, profile.respect_oneway)
-            if not (forward or backward):
-                skipped["潮汐/可变方向(reversible)"] += 1
-                continue
-            maxspeed = tags.get("maxspeed")
-            attr = (classes[highway], forward, backward,
-                    _limit(tags.get("maxspeed:forward") or maxspeed, profile),
-                    _limit(tags.get("maxspeed:backward") or maxspeed, profile),
-                    {"urban": URBAN, "rural": RURAL}.get(area_hint(tags) or "", 0))
-            used = False
-            count = 0  # points in the current piece (a way is cut where a node is missing or outside)
-            previous_ok = previous_in = False
-            for node in way.nodes:
-                location = node.location
-                if not location.valid():  # a node missing from the extract
-                    count = 0
-                    previous_ok = False
-                    continue
-                lon, lat = location.lon, location.lat
-                inside = west <= lon <= east and south <= lat <= north
-                if previous_ok and not (previous_in and inside):
-                    outside += 1
-                previous_ok, previous_in = True, inside
-                if not inside:
-                    count = 0
-                    continue
-                if count == 0:
-                    piece_start.append(len(refs))
-                    piece_cls.append(attr[0])
-                    piece_fw.append(attr[1])
-                    piece_bw.append(attr[2])
-                    piece_fw_limit.append(attr[3])
-                    piece_bw_limit.append(attr[4])
-                    piece_hint.append(attr[5])
-                refs.append(node.ref)
-                lons.append(lon)
-                lats.append(lat)
-                count += 1
-                used = True
-            ways_used += used
-    except RuntimeError as exc:  # libosmium reports unreadable files this way
+        raw = osmread.read(path, progress)
+    except (RuntimeError, PbfError) as exc:  # libosmium reports unreadable files as RuntimeError
         raise GraphError(f"无法读取 OSM 文件 {path}：{exc}") from None
     if progress:
-        progress("读取 OSM 道路", ways_read, ways_read)
-    attrs = np.column_stack([np.frombuffer(piece_cls, dtype=np.int32), np.frombuffer(piece_fw, dtype=np.int8),
-                             np.frombuffer(piece_bw, dtype=np.int8), np.frombuffer(piece_fw_limit),
-                             np.frombuffer(piece_bw_limit), np.frombuffer(piece_hint, dtype=np.int8)]
-                            ).astype(np.float64) if len(piece_start) else np.zeros((0, 6))
-    return _edges(np.frombuffer(refs, dtype=np.int64), np.frombuffer(lons), np.frombuffer(lats),
-                  np.frombuffer(piece_start, dtype=np.int64), attrs, profile, geometry, area,
-                  ways_read, ways_used, dict(skipped), outside)
+        progress("读取 OSM", 1, 1)
+    rows, combo, skip, skipped, warnings = _way_attributes(raw, profile)
+    refs, lons, lats, piece_start, piece_way, ways_used, outside = _pieces(raw, skip, box)
+    edges = _edges(refs, lons, lats, piece_start, rows[combo[piece_way]], profile, geometry, area, len(raw.way_id),
+                   ways_used, skipped, outside)
+    edges.warnings = warnings
+    edges.node_tags = raw.node_tags
+    if raw.restrictions is not None:  # turn restrictions decoded in the same pass, and the ways they name
+        edges.raw = SimpleNamespace(restrictions=raw.restrictions, way_id=raw.way_id, way_count=raw.way_count,
+                                    refs=raw.refs)
+    return edges
+
+
+def _way_attributes(raw, profile: Profile):
+    """The attribute rows _edges reads (class, forward, backward, maxspeeds, area hint, limits) per distinct tag
+    combination and each way's combination, whether each way is skipped, the skip counts and the tag
+    warnings: the rules run once per combination, not once per way."""
+    classes = {name: i for i, name in enumerate(profile.speeds_kmh)}
+    blocked = set(profile.blocked_access)
+    sets, inverse = osmread.combos(raw)
+    rows = np.zeros((len(sets), ATTR_COLUMNS))
+    reason = [None] * len(sets)
+    notes = []
+    for i, tags in enumerate(sets):
+        reason[i], rows[i], found = _rule(tags, classes, blocked, profile)
+        notes.append(found)
+    reasons = sorted({r for r in reason if r is not None})
+    code = np.array([reasons.index(r) + 1 if r is not None else 0 for r in reason], dtype=np.int64)
+    per_way = code[inverse] if len(inverse) else np.zeros(0, np.int64)
+    counts = np.bincount(per_way, minlength=len(reasons) + 1)
+    # Skip counts in the order the legacy per-way loop met them (first occurrence in the file).
+    first = {r: int(np.argmax(per_way == k + 1)) for k, r in enumerate(reasons) if counts[k + 1]}
+    skipped = {r: int(counts[reasons.index(r) + 1]) for r in sorted(first, key=first.get)}
+    per_combo = np.bincount(inverse, minlength=len(sets)) if len(inverse) else np.zeros(len(sets), np.int64)
+    warnings: Counter = Counter()
+    for i, found in enumerate(notes):
+        if reason[i] is None:
+            for text in found:
+                warnings[text] += int(per_combo[i])
+    return rows, inverse, per_way > 0, skipped, dict(warnings)
+
+
+def _rule(tags, classes, blocked, profile: Profile):
+    """(skip reason or None, attribute row, limit warnings) for one tag combination."""
+    row = np.zeros(ATTR_COLUMNS)
+    highway = tags.get("highway")
+    if highway not in classes:
+        return "非车行道路等级", row, []
+    if tags.get("area") == "yes":
+        return "面状道路(area=yes)", row, []
+    if _blocked(tags, blocked):
+        return "禁止机动车通行", row, []
+    forward, backward = _directions(tags, highway, profile.respect_oneway, profile.emergency_oneway)
+    if not (forward or backward):
+        return "潮汐/可变方向(reversible)", row, []
+    maxspeed = tags.get("maxspeed")
+    (height, weight, width), warnings = tag_limits(tags, profile.below_default_maxheight_m)
+    row[:] = (classes[highway], forward, backward, _limit(tags.get("maxspeed:forward") or maxspeed, profile),
+              _limit(tags.get("maxspeed:backward") or maxspeed, profile),
+              {"urban": URBAN, "rural": RURAL}.get(area_hint(tags) or "", 0), height, weight, width)
+    return None, row, warnings
+
+
+def _pieces(raw, skip: np.ndarray, box):
+    """The points of the kept ways inside the box, cut into pieces where a node is missing or outside (as the
+    per-way loop did): refs, lon, lat of the points, each piece's first point and its way, ways used, and
+    the way segments that were cut (one end outside the box)."""
+    west, south, east, north = box if box is not None else (-180.0, -90.0, 180.0, 90.0)
+    n_ways = len(raw.way_id)
+    way_of = np.repeat(np.arange(n_ways), raw.way_count)
+    found, lon, lat = osmread.locate(raw)
+    live = ~skip[way_of] if n_ways else np.zeros(0, bool)
+    found &= live
+    inside = found & (west <= lon) & (lon <= east) & (south <= lat) & (lat <= north)
+    same_way = way_of[1:] == way_of[:-1]
+    outside = int((same_way & found[1:] & found[:-1] & ~(inside[1:] & inside[:-1])).sum())
+    starts = inside.copy()
+    starts[1:] &= ~(same_way & inside[:-1])
+    kept = np.flatnonzero(inside)
+    piece_start = np.flatnonzero(starts[kept])
+    ways_used = int(np.count_nonzero(np.bincount(way_of[kept], minlength=n_ways)))
+    return (raw.refs[kept], lon[kept], lat[kept], piece_start.astype(np.int64), way_of[kept][piece_start],
+            ways_used, outside)
 
 
 def _blocked(tags, blocked: set[str]) -> bool:
@@ -213,12 +243,14 @@ def _blocked(tags, blocked: set[str]) -> bool:
     return False
 
 
-def _directions(tags, highway: str, respect_oneway: bool) -> tuple[bool, bool]:
+def _directions(tags, highway: str, respect_oneway: bool, emergency_oneway: bool = False) -> tuple[bool, bool]:
     oneway = (tags.get("oneway") or "").strip().lower()
     if oneway in SKIP_VALUES:
         return False, False
     if not respect_oneway or oneway in BOTH_VALUES:
         return True, True
+    if emergency_oneway and (tags.get("oneway:emergency") or "").strip().lower() in BOTH_VALUES:
+        return True, True  # emergency vehicles may drive against this one-way (tagged so)
     if oneway in FORWARD_VALUES:
         return True, False
     if oneway in BACKWARD_VALUES:
@@ -260,6 +292,8 @@ def _edges(refs, lons, lats, piece_start, attrs, profile: Profile, geometry, are
     fw_limit = attrs[seg_piece, 3]
     bw_limit = attrs[seg_piece, 4]
     hint = attrs[seg_piece, 5].astype(np.int64)
+    # Limits (columns 6..8) when the reader gives them (the legacy reader's rows stop at the area hint).
+    limit = attrs[seg_piece, 6:9] if attrs.shape[1] >= 9 else np.full((len(a), 3), np.nan)
 
     if area == "urban":
         urban = np.ones(len(a), dtype=bool)
@@ -282,6 +316,8 @@ def _edges(refs, lons, lats, piece_start, attrs, profile: Profile, geometry, are
     kmh = np.concatenate([fw_kmh[forward], bw_kmh[backward]])
     edge_urban = np.concatenate([urban[forward], urban[backward]])
     time_ms = length / (kmh / 3.6) * 1000.0
+    limits = {name: np.concatenate([limit[forward, k], limit[backward, k]]).astype(np.float32)
+              for k, name in enumerate(LIMIT_NAMES)}
 
     # One graph node per OSM node: points are repeated where ways share a node.
     used_points = np.unique(np.concatenate([src, dst]))
@@ -292,7 +328,7 @@ def _edges(refs, lons, lats, piece_start, attrs, profile: Profile, geometry, are
     return OsmEdges(osm_id=osm_id, lon=lons[used_points][first], lat=lats[used_points][first],
                     src=point_to_node[src], dst=point_to_node[dst], time_ms=time_ms, length_dm=length * 10.0,
                     urban=edge_urban, ways_read=ways_read, ways_used=ways_used, skipped=skipped,
-                    segments_outside=outside)
+                    segments_outside=outside, limits=limits)
 
 
 def _urban_by_density(lons, lats, a, b, length_m, threshold_km_per_km2: float) -> np.ndarray:
@@ -320,6 +356,46 @@ def _urban_by_density(lons, lats, a, b, length_m, threshold_km_per_km2: float) -
     return density[cy, cx] >= threshold_km_per_km2
 
 
+def apply_nodes(edges: OsmEdges, profile: Profile) -> dict:
+    """Barrier nodes, traffic signals and point limits (height restrictors) onto the edges, in place: edges
+    through a blocking barrier are removed, a passable one and a signal add their delay to the edges entering
+    the node, a node's maxheight/maxwidth/maxweight also limits the edges touching it. Returns the counts."""
+    counts = {"barriers": {"blocked": Counter(), "passable": Counter()}, "signals": 0, "warnings": Counter()}
+    ids = edges.osm_id
+    if not edges.node_tags or not len(ids):
+        return counts
+    tagged = np.fromiter(edges.node_tags, dtype=np.int64, count=len(edges.node_tags))
+    pos = np.minimum(np.searchsorted(ids, tagged), len(ids) - 1)
+    present = ids[pos] == tagged
+    n = len(ids)
+    blocked = np.zeros(n, dtype=bool)
+    delay_s = np.zeros(n)
+    node_limits = np.full((n, 3), np.nan)
+    for osm_id, node in zip(tagged[present].tolist(), pos[present].tolist(), strict=True):
+        tags = edges.node_tags[osm_id]
+        if "barrier" in tags:
+            passable, delay = barrier(tags)
+            counts["barriers"]["passable" if passable else "blocked"][tags["barrier"]] += 1
+            blocked[node] = not passable
+            delay_s[node] += delay
+        if tags.get("highway") == "traffic_signals":
+            counts["signals"] += 1
+            delay_s[node] += profile.traffic_signal_delay_s
+        found, warnings = tag_limits(tags, profile.below_default_maxheight_m)
+        node_limits[node] = found
+        counts["warnings"].update(warnings)
+    keep = ~(blocked[edges.src] | blocked[edges.dst])
+    edges.time_ms = edges.time_ms + delay_s[edges.dst] * 1000.0
+    for k, name in enumerate(LIMIT_NAMES):
+        at_ends = np.fmin(node_limits[edges.src, k], node_limits[edges.dst, k])
+        edges.limits[name] = np.fmin(edges.limits[name], at_ends).astype(np.float32)
+    if not keep.all():
+        for name in ("src", "dst", "time_ms", "length_dm", "urban"):
+            setattr(edges, name, getattr(edges, name)[keep])
+        edges.limits = {name: values[keep] for name, values in edges.limits.items()}
+    return counts
+
+
 def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, bbox=None, polygon=None,
                profile: Profile | str | Path | None = None, area: str = "auto",
                progress: Progress | None = None, turns=None) -> ImportReport:
@@ -332,7 +408,10 @@ def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, b
         profile = load_profile(profile if profile is not None else find_profile(var_dir or default_var_dir()))
     if isinstance(bbox, str):
         bbox = parse_bbox(bbox)
+    stages = {}
     edges = read_osm(path, profile, bbox=bbox, polygon=polygon, area=area, progress=progress)
+    nodes = apply_nodes(edges, profile)
+    stages["read"] = round(time.perf_counter() - started, 3)
     if len(edges.src) == 0:
         where = "所给范围内" if bbox is not None or polygon is not None else "文件中"
         raise GraphError(f"{where}没有可通行的道路（按配置“{profile.name}”的道路等级），未生成路网。")
@@ -343,19 +422,32 @@ def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, b
             "polygon": polygon is not None, "area": area, "profile": profile.as_dict(),
             "created": datetime.now(UTC).isoformat(timespec="seconds")}
     graph, build = RoadGraph.from_edges(edges.lon, edges.lat, edges.src, edges.dst, edges.time_ms, edges.length_dm,
-                                        meta=meta)
+                                        meta=meta, edge_arrays=edges.limits)
+    stages["build"] = round(time.perf_counter() - started - stages["read"], 3)
     if progress:
         progress("建图与强连通分量", 1, 1)
+    warnings = Counter(edges.warnings)
+    warnings.update(nodes["warnings"])
+    barriers = {kind: dict(found) for kind, found in nodes["barriers"].items()}
+    limited = {key: int(np.count_nonzero(~np.isnan(values))) for key, values in graph.edge_arrays.items()}
     graph.meta["import"] = {"ways_read": edges.ways_read, "ways_used": edges.ways_used,
                             "skipped_ways": edges.skipped, "segments_outside": edges.segments_outside,
-                            "urban_share": round(urban_share, 4), "build": build.as_dict()}
+                            "urban_share": round(urban_share, 4), "build": build.as_dict(),
+                            "warnings": dict(warnings), "barriers": barriers, "signals": nodes["signals"],
+                            "limited_edges": limited}
     from .turns import import_hook  # turn restrictions (turns: TurnOptions or None for the defaults)
 
-    turn_report = import_hook(graph, path, edges.osm_id[graph._kept_nodes], turns)
+    turn_report = import_hook(graph, path, edges.osm_id[graph._kept_nodes], turns, edges.raw)
+    edges.raw = None
+    stages["turns"] = round(time.perf_counter() - started - stages["read"] - stages["build"], 3)
     graph.save(directory, osm_ids=edges.osm_id[graph._kept_nodes])
+    stages["save"] = round(time.perf_counter() - started - sum(stages.values()), 3)
     if progress:
         progress("保存", 1, 1)
     return ImportReport(name=name, source=str(path), directory=str(directory),
                         seconds=round(time.perf_counter() - started, 3), ways_read=edges.ways_read,
                         ways_used=edges.ways_used, skipped_ways=edges.skipped, segments_outside=edges.segments_outside,
-                        urban_share=round(urban_share, 4), graph=build, turns=turn_report)
+                        urban_share=round(urban_share, 4), graph=build, turns=turn_report, warnings=dict(warnings),
+                        barriers=barriers, signals=nodes["signals"], limited_edges=limited,
+                        peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                        stages=stages)

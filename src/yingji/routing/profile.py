@@ -110,6 +110,9 @@ class Profile:
     respect_oneway: bool = True
     blocked_access: tuple[str, ...] = ("no",)
     urban_density_km_per_km2: float = 8.0
+    traffic_signal_delay_s: float = 0.0  # added to every edge entering a highway=traffic_signals node
+    emergency_oneway: bool = True  # oneway:emergency=no opens the other direction
+    below_default_maxheight_m: float = 3.0  # maxheight=below_default: the clearance taken (unknown, < legal max)
     source: str = ""
     digest: str = field(default="", compare=False)
 
@@ -133,6 +136,8 @@ class Profile:
                 "access_speed_kmh": self.access_speed_kmh, "respect_oneway": self.respect_oneway,
                 "blocked_access": list(self.blocked_access),
                 "urban_density_km_per_km2": self.urban_density_km_per_km2,
+                "traffic_signal_delay_s": self.traffic_signal_delay_s, "emergency_oneway": self.emergency_oneway,
+                "below_default_maxheight_m": self.below_default_maxheight_m,
                 "speeds_kmh": {k: list(v) for k, v in self.speeds_kmh.items()}}
 
 
@@ -161,13 +166,18 @@ def load_profile(path: str | Path | None = None) -> Profile:
         raise ProfileError(f"速度配置文件 {path} 没有 [speeds_kmh] 表，至少需要一个道路等级。")
     numbers = {}
     for key, default in (("max_speed_kmh", 90.0), ("maxspeed_factor", 0.8), ("access_speed_kmh", 15.0),
-                         ("urban_density_km_per_km2", 8.0)):
+                         ("urban_density_km_per_km2", 8.0), ("below_default_maxheight_m", 3.0)):
         value = data.get(key, default)
-        if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
             raise ProfileError(f"速度配置文件 {path}：{key} 应为正数，实际为 {value!r}。")
         numbers[key] = float(value)
+    delay = data.get("traffic_signal_delay_s", 0.0)
+    if not isinstance(delay, int | float) or isinstance(delay, bool) or not 0 <= delay <= 600:
+        raise ProfileError(f"速度配置文件 {path}：traffic_signal_delay_s 应为 0～600 之间的秒数，实际为 {delay!r}。")
+    numbers["traffic_signal_delay_s"] = float(delay)
     return Profile(name=str(data.get("name", path.stem)), speeds_kmh=speeds,
                    respect_oneway=bool(data.get("respect_oneway", True)),
+                   emergency_oneway=bool(data.get("emergency_oneway", True)),
                    blocked_access=tuple(str(v) for v in data.get("blocked_access", ["no"])),
                    source=str(path), digest=hashlib.sha256(raw).hexdigest()[:16], **numbers)
 

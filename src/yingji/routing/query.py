@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from . import bounded, turns
+from . import bounded, turns, vehicles
 from .estimate import MIXED, NETWORK, STRAIGHT_LINE, Estimate, straight_line
 from .graph import SHIFT, GraphError, RoadGraph, unpack_metres, unpack_seconds
 from .snap import DEFAULT_MAX_SNAP_M, OffNetworkError, off_network_message, snap, snap_point
@@ -53,7 +53,7 @@ def _check(graph: RoadGraph, packed: np.ndarray):
 
 
 def _estimate(graph, packed, origin_snap_m, target_snap, target_ok, lons, lats, lon, lat, fallback, what,
-              max_snap_m):
+              max_snap_m, limits: dict[int, str] | None = None):
     """Turn packed weights at the targets into an Estimate, adding access legs; fallback fills the gaps."""
     speed = access_speed_ms(graph)
     n = len(packed)
@@ -69,14 +69,18 @@ def _estimate(graph, packed, origin_snap_m, target_snap, target_ok, lons, lats, 
             reasons[i] = off_network_message(float(lons[i]), float(lats[i]), float(target_snap[i]),
                                              max_snap_m, what)
         else:
-            reasons[i] = UNREACHABLE
+            reasons[i] = (limits or {}).get(int(i), UNREACHABLE)
     methods = [NETWORK] * n
     method = NETWORK
-    if fallback and not reached.all():
-        line = straight_line(lon, lat, lons[~reached], lats[~reached])
-        seconds[~reached] = line.seconds
-        metres[~reached] = line.metres
-        for i in np.flatnonzero(~reached):
+    # A vehicle shut out by a height/weight/width limit stays NaN with its reason even with fallback: a
+    # straight-line time would claim a way the vehicle does not have.
+    fill = ~reached
+    fill[list((limits or {}).keys())] = False
+    if fallback and fill.any():
+        line = straight_line(lon, lat, lons[fill], lats[fill])
+        seconds[fill] = line.seconds
+        metres[fill] = line.metres
+        for i in np.flatnonzero(fill):
             methods[i] = STRAIGHT_LINE
         method = MIXED if reached.any() else STRAIGHT_LINE
     snap_m = np.where(np.isfinite(target_snap), target_snap, np.nan)
@@ -114,16 +118,48 @@ def snap_cached(graph: RoadGraph, lons, lats, max_snap_m: float):
 
 
 def travel_from(graph: RoadGraph, lon: float, lat: float, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-                fallback: bool = False) -> Estimate:
+                fallback: bool = False, vehicle: vehicles.VehicleSize | None = None) -> Estimate:
     """From one point to many (one Dijkstra forward). Off-network origin → OffNetworkError (or straight line
-    for all with fallback=True); off-network or unreachable targets → NaN with a reason (or straight line)."""
-    return _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse=False)
+    for all with fallback=True); off-network or unreachable targets → NaN with a reason (or straight line).
+    With a vehicle, roads whose limits are below its size are closed (the reason names the limit)."""
+    return _travel(vehicles.view(graph, vehicle), lon, lat, lons, lats, max_snap_m, fallback, reverse=False)
 
 
 def travel_to(graph: RoadGraph, lon: float, lat: float, lons, lats, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-              fallback: bool = False) -> Estimate:
+              fallback: bool = False, vehicle: vehicles.VehicleSize | None = None) -> Estimate:
     """From many points (units) to one (the incident): one Dijkstra on the reverse graph from the incident."""
-    return _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse=True)
+    return _travel(vehicles.view(graph, vehicle), lon, lat, lons, lats, max_snap_m, fallback, reverse=True)
+
+
+def _limit_reasons(graph, node: int, targets: np.ndarray, reverse: bool) -> dict[int, str]:
+    """For a vehicle view: why each target it cannot reach is reachable on the base graph but not for it
+    (the first closed edge on the base graph's fastest route), keyed by the target's index. A few targets:
+    one bounded path each; more: one tree with predecessors on the base graph, walked per target."""
+    base = vehicles.base_of(graph)
+    if base is None or not len(targets):
+        return {}
+    paths = {}
+    if len(targets) <= 4 or base.turns is not None:  # with turn data: the allowed route (turns.path)
+        for i, target in targets.tolist():
+            start, end = (target, node) if reverse else (node, target)
+            paths[i] = (turns.path(base, start, end) if base.turns is not None
+                        else bounded.path_to(base, start, end))[1]
+    else:
+        _, pred = dijkstra(base.rev if reverse else base.fwd, directed=True, indices=node,
+                           return_predecessors=True)
+        for i, target in targets.tolist():
+            chain = [target]
+            while chain[-1] != node and pred[chain[-1]] >= 0:
+                chain.append(int(pred[chain[-1]]))
+            # the tree runs from `node`: forward it is node → target (reversed chain), over the reverse
+            # graph it is target → node as driven (the chain as walked)
+            paths[i] = (chain if reverse else chain[::-1]) if chain[-1] == node else []
+    reasons = {}
+    for i, nodes in paths.items():
+        reason = vehicles.blocking_reason(graph, nodes)
+        if reason:
+            reasons[i] = f"{graph.vehicle.label}：{reason}" if graph.vehicle.label else reason
+    return reasons
 
 
 def _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse):
@@ -141,8 +177,10 @@ def _travel(graph, lon, lat, lons, lats, max_snap_m, fallback, reverse):
         values[others.ok] = turns.to_targets(graph, node, others.node[others.ok], reverse)
     elif others.ok.any():
         values[others.ok] = bounded.to_targets(graph, node, others.node[others.ok], reverse=reverse).values
+    lost = np.flatnonzero(others.ok & ~np.isfinite(values))
+    limits = _limit_reasons(graph, node, np.column_stack([lost, others.node[lost]]), reverse)
     return _estimate(graph, values, origin_m, others.distance_m, others.ok, lons, lats, lon, lat, fallback,
-                     "出发单位" if reverse else "目标地点", max_snap_m)
+                     "出发单位" if reverse else "目标地点", max_snap_m, limits)
 
 
 class UnitTable:
@@ -261,15 +299,19 @@ def estimator(graph: RoadGraph | None, max_snap_m: float = DEFAULT_MAX_SNAP_M, p
     on the network version and the units' coordinates, so a moved unit or a re-imported network gets a fresh
     table. Larger cases run one reverse Dijkstra per call (travel_to), which needs no invalidation at all.
     """
-    def estimate(lon, lat, lons, lats) -> Estimate:
+    def estimate(lon, lat, lons, lats, vehicle: vehicles.VehicleSize | None = None) -> Estimate:
         if graph is None:
             return straight_line(lon, lat, lons, lats, reason="未导入路网，按直线距离估算。")
-        table = cached_table(graph, lons, lats, max_snap_m)
-        if table is None and table_bytes(graph, len(np.atleast_1d(lons))) <= precompute_bytes:
-            table = unit_table(graph, lons, lats, max_snap_m, max_bytes=precompute_bytes)
+        seen = vehicles.view(graph, vehicle)  # the graph itself unless a limit closes a road to the vehicle
+        table = cached_table(seen, lons, lats, max_snap_m)
+        if table is None and table_bytes(seen, len(np.atleast_1d(lons))) <= precompute_bytes:
+            table = unit_table(seen, lons, lats, max_snap_m, max_bytes=precompute_bytes)
         if table is not None:
-            return table.to(lon, lat, fallback=True)
-        return travel_to(graph, lon, lat, lons, lats, max_snap_m, fallback=True)
+            found = table.to(lon, lat, fallback=True)
+            if seen is graph or found.method == NETWORK or not np.isfinite(found.origin_snap_m):
+                return found
+            # a unit the vehicle may be shut out from: the search path says why (and keeps it NaN)
+        return _travel(seen, lon, lat, lons, lats, max_snap_m, True, reverse=True)
 
     return estimate
 
@@ -293,8 +335,10 @@ class Route:
 
 
 def route(graph: RoadGraph | None, start: tuple[float, float], end: tuple[float, float],
-          max_snap_m: float = DEFAULT_MAX_SNAP_M) -> Route:
-    """The fastest route from start to end (lon, lat). No graph: the straight line, labelled 估算(直线)."""
+          max_snap_m: float = DEFAULT_MAX_SNAP_M, vehicle: vehicles.VehicleSize | None = None) -> Route:
+    """The fastest route from start to end (lon, lat). No graph: the straight line, labelled 估算(直线).
+    With a vehicle: over the roads open to its size; none → GraphError naming the limit."""
+    graph = vehicles.view(graph, vehicle)
     (lon1, lat1), (lon2, lat2) = start, end
     if graph is None:
         line = straight_line(lon1, lat1, [lon2], [lat2])
@@ -304,7 +348,8 @@ def route(graph: RoadGraph | None, start: tuple[float, float], end: tuple[float,
     # Stops once the end is settled; with turn data, on the expanded graph (turns.path).
     packed, nodes = turns.path(graph, a, b) if graph.turns is not None else bounded.path_to(graph, a, b)
     if not np.isfinite(packed):
-        raise GraphError("起点与终点之间" + UNREACHABLE)
+        limit = _limit_reasons(graph, a, np.array([[0, b]]), reverse=False).get(0)
+        raise GraphError(f"起点与终点之间：{limit}。" if limit else "起点与终点之间" + UNREACHABLE)
     _check(graph, np.array([packed]))
     idx = np.asarray(nodes)
     coords = [[float(lon1), float(lat1)]] + np.column_stack([graph.lon[idx], graph.lat[idx]]).tolist()

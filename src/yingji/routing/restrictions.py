@@ -108,6 +108,34 @@ def read_relations(path: str | Path) -> tuple[list[Relation], dict[int, list[int
     return relations, ways, counts
 
 
+def relations_from_raw(raw) -> tuple[list[Relation], dict[int, list[int]], Counter]:
+    """read_relations() from what osmread.read_pbf decoded in its own pass (the restriction relations and
+    every highway way): no second and third reading of the file. A referenced way that is not a highway way
+    counts as missing from the file, as it cannot touch the road graph anyway."""
+    counts: Counter = Counter()
+    relations: list[Relation] = []
+    for rel_id, tags, members in raw.restrictions:
+        counts["relations"] += 1
+        kind, why = _kind(tags)
+        if kind is None:
+            counts[why] += 1
+            continue
+        found = {"from": [], "to": [], "via_n": [], "via_w": []}
+        for kind_of, ref, role in members:
+            if role in ("from", "to") and kind_of == "w":
+                found[role].append(ref)
+            elif role == "via":
+                found["via_n" if kind_of == "n" else "via_w"].append(ref)
+        relations.append(Relation(rel_id, kind, found["from"], found["to"], found["via_n"], found["via_w"]))
+    wanted = np.array(sorted({w for r in relations for w in (*r.from_ways, *r.to_ways, *r.via_ways)}), np.int64)
+    ways: dict[int, list[int]] = {}
+    if len(wanted):
+        starts = np.concatenate([[0], np.cumsum(raw.way_count)])
+        for index in np.flatnonzero(np.isin(raw.way_id, wanted)).tolist():
+            ways[int(raw.way_id[index])] = raw.refs[starts[index]:starts[index + 1]].tolist()
+    return relations, ways, counts
+
+
 def _ends_at(refs: list[int], via: int) -> list[int] | None:
     """The nodes next to `via` on a way that starts or ends there (None: it does not)."""
     found = []
@@ -221,9 +249,11 @@ def _chain(from_refs, vias, to_refs) -> list[int] | None:
     return None
 
 
-def restrictions_from_osm(path, graph: RoadGraph, osm_ids) -> tuple[np.ndarray, list, dict]:
-    """Read and resolve the file's restriction relations against `graph` (whose nodes have `osm_ids`)."""
-    relations, ways, counts = read_relations(path)
+def restrictions_from_osm(path, graph: RoadGraph, osm_ids, raw=None) -> tuple[np.ndarray, list, dict]:
+    """Read and resolve the file's restriction relations against `graph` (whose nodes have `osm_ids`); from
+    `raw` (osmread.RawOsm) when the import's reader already decoded them."""
+    relations, ways, counts = (relations_from_raw(raw) if raw is not None and raw.restrictions is not None
+                               else read_relations(path))
     keys = graph.edge_sources().astype(np.int64) * graph.n_nodes + graph.indices
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]

@@ -419,11 +419,11 @@ def attach(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions, report
     return graph
 
 
-def import_hook(graph: RoadGraph, path, osm_ids, options: TurnOptions | None) -> dict:
-    """What osm.import_osm calls before saving: read the file's restrictions, attach the expanded graph;
-    returns the import report's turn section."""
+def import_hook(graph: RoadGraph, path, osm_ids, options: TurnOptions | None, raw=None) -> dict:
+    """What osm.import_osm calls before saving: read the file's restrictions (from `raw` when the import's
+    reader decoded them), attach the expanded graph; returns the import report's turn section."""
     options = options or TurnOptions()
-    forbidden, paths, report = (restrictions_from_osm(path, graph, osm_ids) if options.restrictions
+    forbidden, paths, report = (restrictions_from_osm(path, graph, osm_ids, raw) if options.restrictions
                                 else (np.zeros((0, 3), np.int64), [], {"read": False, "relations": 0, "applied": 0,
                                                                        "warning_count": 0}))
     attach(graph, forbidden, options, report, paths)

@@ -279,7 +279,10 @@ class IncidentViewSet(LocationWarningsMixin, LayerActionMixin, mixins.CreateMode
                                   vehicles=rows("CandidateVehicle", id=serializers.IntegerField(),
                                                 plate=serializers.CharField(), type_label=serializers.CharField(),
                                                 status=serializers.CharField(), status_label=serializers.CharField(),
-                                                selectable=serializers.BooleanField()),
+                                                selectable=serializers.BooleanField(),
+                                                eta_s=serializers.IntegerField(allow_null=True),
+                                                unreachable_reason=serializers.CharField(allow_blank=True)),
+                                  unreachable_reason=serializers.CharField(allow_blank=True),
                                   busy=serializers.BooleanField(), longitude=serializers.FloatField(allow_null=True),
                                   latitude=serializers.FloatField(allow_null=True)))
     @action(detail=True, methods=["get"])
@@ -287,7 +290,10 @@ class IncidentViewSet(LocationWarningsMixin, LayerActionMixin, mixins.CreateMode
         """Forces ranked for this incident: free first, 匹配 / 部分匹配 / 不匹配 (the incident's 细类 against
         the force's capabilities, `match_reason`), then by travel time; for fires and hazardous chemicals
         fire stations before volunteer teams unless nearer by YINGJI_VOLUNTEER_MARGIN_SECONDS (`rank_reason`).
-        `vehicles` lists the force's vehicles with their status; only `selectable` ones can be sent.
+        `vehicles` lists the force's vehicles with their status; only `selectable` ones can be sent. Each free
+        vehicle is routed by its own size (height, weight, width: roads with lower limits are closed to it):
+        its `eta_s` when that differs from the force's, or `unreachable_reason` when it has no permitted route;
+        a force none of whose free vehicles can get there has `unreachable_reason` and is ranked last.
         `method` says how the time was estimated (估算(直线) until a road network is loaded)."""
         rows = dispatching.candidates(self.get_object(), request.user)
         return Response([{
@@ -296,8 +302,10 @@ class IncidentViewSet(LocationWarningsMixin, LayerActionMixin, mixins.CreateMode
             "distance_m": round(c.metres), "method": c.method, "capable": c.capable, "match": c.match,
             "match_label": c.match_label, "match_reason": c.match_reason, "rank_reason": c.rank_reason,
             "volunteer": c.volunteer, "busy": c.busy, "longitude": c.force.longitude, "latitude": c.force.latitude,
+            "unreachable_reason": c.unreachable,
             "vehicles": [{"id": v.vehicle.pk, "plate": v.vehicle.plate, "type_label": v.vehicle.get_type_display(),
-                          "status": v.vehicle.status, "status_label": v.status_label, "selectable": v.selectable}
+                          "status": v.vehicle.status, "status_label": v.status_label, "selectable": v.selectable,
+                          "eta_s": None if v.seconds is None else round(v.seconds), "unreachable_reason": v.reason}
                          for v in c.vehicles],
         } for c in rows])
 
@@ -314,16 +322,24 @@ class IncidentViewSet(LocationWarningsMixin, LayerActionMixin, mixins.CreateMode
         return Response({"message": dispatching.confirmation(sent),
                          "assignments": AssignmentSerializer(sent, many=True).data}, status=201)
 
-    @extend_schema(parameters=[OpenApiParameter("force", int, required=True, description="救援队伍编号")],
+    @extend_schema(parameters=[OpenApiParameter("force", int, required=True, description="救援队伍编号"),
+                               OpenApiParameter("vehicle", int, required=False,
+                                                description="车辆编号：按该车的车高、总质量、车宽避开限高/限重/限宽路段")],
                    responses=FEATURE)
     @action(detail=True, methods=["get"])
     def route(self, request, pk=None):
         """GeoJSON LineString of the fastest road route from ?force=ID to this incident, with seconds,
-        metres and method (路网, or 估算(直线) as a straight segment when no network is loaded)."""
+        metres and method (路网, or 估算(直线) as a straight segment when no network is loaded). With
+        ?vehicle=ID the route is that vehicle's (roads whose limits are below its size are closed); none → 400
+        with the limit as the reason."""
         incident = self.get_object()
         force = get_object_or_404(scope(RescueForce.objects.all(), request.user),
                                   pk=int_param(request.query_params, "force", label="救援队伍编号"))
-        return Response(dispatching.route_feature(force, incident))
+        vehicle = None
+        if request.query_params.get("vehicle") not in (None, ""):
+            vehicle = get_object_or_404(scope(Vehicle.objects.all(), request.user),
+                                        pk=int_param(request.query_params, "vehicle", label="车辆编号"))
+        return Response(dispatching.route_feature(force, incident, vehicle))
 
     @extend_schema(responses=AssignmentSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -78,7 +78,14 @@ def capability_match(capabilities, event_code: str) -> tuple[str, str]:
 class VehicleChoice:
     vehicle: Vehicle
     selectable: bool  # 在位 and not on an active assignment
-    suggested: bool = False  # pre-ticked on the board: the force's first selectable vehicle
+    suggested: bool = False  # pre-ticked on the board: the force's first selectable vehicle that can get there
+    seconds: float | None = None  # this vehicle's own road time, when its size closes roads the force's does not
+    metres: float | None = None
+    reason: str = ""  # why it cannot reach the incident ("限高 3 米，车高 3.8 米，无可通行路线")
+
+    @property
+    def reachable(self) -> bool:
+        return not self.reason
 
     @property
     def status_label(self) -> str:
@@ -98,6 +105,7 @@ class Candidate:
     vehicles: list[VehicleChoice] = field(default_factory=list)
     rank_reason: str = ""
     penalty: float = 0  # seconds added for ranking only (a volunteer team on a fire)
+    unreachable: str = ""  # none of its free vehicles has a permitted route: the reason (ranked last)
 
     @property
     def capable(self) -> bool:
@@ -171,24 +179,77 @@ def candidates(incident: Incident, user, limit: int = 20) -> list[Candidate]:
         own = vehicles.get(f.pk, [])
         if active.get(f.pk, (False, False))[0]:  # out as a whole: none of its vehicles can be chosen
             own = [VehicleChoice(v.vehicle, False) for v in own]
-        first = next((v for v in own if v.selectable), None)
+        rows.append(Candidate(f, float(s), float(m), method, match, reason, _busy(f, own, active), own))
+    _by_vehicle_size(rows, incident)
+    for row in rows:
+        first = next((v for v in row.vehicles if v.selectable and v.reachable), None)
         if first is not None:
             first.suggested = True
-        rows.append(Candidate(f, float(s), float(m), method, match, reason, _busy(f, own, active), own))
     _rank(rows, incident)
     return rows[:limit]
+
+
+def _by_vehicle_size(rows: list[Candidate], incident: Incident):
+    """Each free vehicle's own road time by its size (roads with a lower maxheight/maxweight/maxwidth are
+    closed to it): one estimate per distinct size over the forces holding such a vehicle. A force is as fast
+    as its fastest free vehicle; when none of them has a permitted route it is marked unreachable with the
+    reason. Without a road network, or where nothing limits a size, the force's own estimate stands."""
+    from yingji.routing.vehicles import view
+
+    graph = roads.network()
+    if graph is None or not graph.edge_arrays:
+        return
+    by_size: dict[tuple, tuple] = {}
+    for row in rows:
+        for choice in row.vehicles:
+            if choice.selectable:
+                try:
+                    size = choice.vehicle.road_size()
+                except ValueError:  # a size outside the plausible range: rank it as the force, say nothing
+                    continue
+                by_size.setdefault(size.key, (size, []))[1].append((row, choice))
+    for size, members in by_size.values():
+        if view(graph, size) is graph:
+            continue  # no road closed to this size: the force's estimate is this vehicle's
+        forces = list({id(row): row for row, _ in members}.values())
+        lons = np.fromiter((r.force.longitude for r in forces), float, len(forces))
+        lats = np.fromiter((r.force.latitude for r in forces), float, len(forces))
+        # One search that stops at the last of these forces (no precomputed table per size: those are kept
+        # for the whole set of forces, and a table per subset would push them out of their small cache).
+        found = routing.travel_to(graph, incident.longitude, incident.latitude, lons, lats, fallback=True,
+                                  vehicle=size)
+        at = {id(r): i for i, r in enumerate(forces)}
+        for row, choice in members:
+            i = at[id(row)]
+            if np.isfinite(found.seconds[i]):
+                choice.seconds, choice.metres = float(found.seconds[i]), float(found.metres[i])
+            else:
+                choice.reason = found.reasons[i] or "无可通行路线"
+    for row in rows:
+        free = [c for c in row.vehicles if c.selectable]
+        if not free:
+            continue
+        open_ = [c for c in free if c.reachable]
+        if not open_:
+            row.unreachable = free[0].reason
+            continue
+        fastest = min(open_, key=lambda c: c.seconds if c.seconds is not None else row.seconds)
+        if fastest.seconds is not None and fastest.seconds > row.seconds:  # every open vehicle takes a detour
+            row.seconds, row.metres = fastest.seconds, fastest.metres
 
 
 def _rank(rows: list[Candidate], incident: Incident):
     """Order the rows and say why each stands where it does."""
     fire = (incident.event_code or "")[:3].upper() in FIRE_FIRST_CLASSES
     margin = volunteer_margin()
-    stations = [c for c in rows if not c.busy and not c.resting and c.match != NONE
+    stations = [c for c in rows if not c.busy and not c.resting and not c.unreachable and c.match != NONE
                 and c.force.type in FIRE_STATION_TYPES]
     nearest = min(stations, key=lambda c: c.seconds, default=None)
     for c in rows:
         if c.busy:
             c.rank_reason = "正在执行任务，暂无可调派车辆"
+        elif c.unreachable:
+            c.rank_reason = f"在位车辆均无可通行路线（{c.unreachable}），排在最后"
         elif c.match == NONE:
             c.rank_reason = f"{c.eta_text}；不具备该类事件处置能力，排在匹配队伍之后"
         elif fire and c.force.type in FIRE_STATION_TYPES:
@@ -201,7 +262,9 @@ def _rank(rows: list[Candidate], incident: Incident):
         if c.resting and not c.busy:
             c.rank_reason = f"休整中，排在在岗力量之后；{c.rank_reason}"
     # Resting units after those on duty; ties at the margin go to the station.
-    rows.sort(key=lambda c: (c.busy, c.resting, MATCH_ORDER.index(c.match), c.seconds + c.penalty, c.volunteer))
+    # A force none of whose free vehicles can get there goes after every force that can.
+    rows.sort(key=lambda c: (c.busy, bool(c.unreachable), c.resting, MATCH_ORDER.index(c.match),
+                             c.seconds + c.penalty, c.volunteer))
 
 
 def _volunteer_reason(c: Candidate, station: Candidate, margin: int) -> str:
@@ -214,19 +277,44 @@ def _volunteer_reason(c: Candidate, station: Candidate, margin: int) -> str:
     return f"志愿队伍，比最近的消防救援站（{station.force.name}）{nearer}，排在消防救援站之后；{c.eta_text}"
 
 
-def _estimate_for(incident: Incident, force: RescueForce) -> tuple[int | None, int | None, str]:
+def _road_size(vehicle: Vehicle | None):
+    """The vehicle's routing size when a road network with limits is loaded, else None (no size to honour)."""
+    graph = roads.network()
+    if vehicle is None or graph is None or not graph.edge_arrays:
+        return None
+    try:
+        return vehicle.road_size()
+    except ValueError:  # a size outside the plausible range (the form refuses it; old rows): route as the force
+        return None
+
+
+def _estimate_for(incident: Incident, force: RescueForce, vehicle: Vehicle | None = None
+                  ) -> tuple[int | None, int | None, str, str]:
+    """(seconds, metres, method, reason): the vehicle's own road time by its size; no time and the reason
+    when it has no permitted route."""
     if None in (incident.longitude, incident.latitude, force.longitude, force.latitude):
-        return None, None, ""
-    est = estimator()(incident.longitude, incident.latitude, np.array([force.longitude]), np.array([force.latitude]))
-    return int(est.seconds[0]), int(est.metres[0]), est.methods[0] if est.methods else est.method
+        return None, None, "", ""
+    size = _road_size(vehicle)
+    lons, lats = np.array([force.longitude]), np.array([force.latitude])
+    if size is None:
+        est = estimator()(incident.longitude, incident.latitude, lons, lats)
+    else:
+        est = routing.travel_to(roads.network(), incident.longitude, incident.latitude, lons, lats, fallback=True,
+                                vehicle=size)
+    if not np.isfinite(est.seconds[0]):
+        return None, None, "", est.reasons[0] or "无可通行路线"
+    return int(est.seconds[0]), int(est.metres[0]), est.methods[0] if est.methods else est.method, ""
 
 
-def route_feature(force: RescueForce, incident: Incident) -> dict:
-    """The route a unit drives to the incident, as a GeoJSON Feature (for the map and the API)."""
+def route_feature(force: RescueForce, incident: Incident, vehicle: Vehicle | None = None) -> dict:
+    """The route a unit (or one of its vehicles, by its size) drives to the incident, as a GeoJSON Feature."""
     if None in (incident.longitude, incident.latitude, force.longitude, force.latitude):
         raise ValidationError({"force": ["队伍或事件没有标注位置，无法规划路线。"]})
+    if vehicle is not None and vehicle.station_id != force.pk:
+        raise ValidationError({"vehicle": [f"车辆 {vehicle.plate} 不属于{force.name}。"]})
     try:
-        found = routing.route(roads.network(), (force.longitude, force.latitude), (incident.longitude, incident.latitude))
+        found = routing.route(roads.network(), (force.longitude, force.latitude),
+                              (incident.longitude, incident.latitude), vehicle=_road_size(vehicle))
     except ValueError as exc:  # off the network or unreachable: say so, in Chinese, from the engine
         raise ValidationError({"force": [str(exc)]}) from None
     return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": found.coordinates},
@@ -280,7 +368,7 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
         if vehicle.status != Vehicle.AVAILABLE:
             raise ValidationError({"vehicle": [f"车辆 {vehicle.plate} 当前“{vehicle.get_status_display()}”，不能调派。"]})
         _refuse_busy(vehicle=vehicle)
-    seconds, metres, method = _estimate_for(incident, force)
+    seconds, metres, method, unreachable = _estimate_for(incident, force, vehicle)
     assignment = Assignment(incident=incident, force=force, vehicle=vehicle, assigned_at=timezone.now(),
                             eta_s=seconds, distance_m=metres, eta_method=method, notes=notes.strip()[:255],
                             assigned_by=person(actor))
@@ -292,6 +380,8 @@ def dispatch(actor, incident: Incident, force: RescueForce, vehicle: Vehicle | N
     audit.record(actor, AuditEntry.CREATE, assignment, audit.diff({}, audit.snapshot(assignment)))
     _set_unit_status(actor, force, vehicle, busy=True, reason=f"调派至 {incident.number}")
     eta = f"，预计 {seconds / 60:.0f} 分钟到达（{method}，{metres / 1000:.1f} km）" if seconds is not None else ""
+    if unreachable:  # sent anyway (the dispatcher may know a way): the record says the network has none
+        eta = f"；注意：{unreachable}"
     record(incident, "dispatch", f"调派{assignment.force.name}" + (f"（{vehicle.plate}）" if vehicle else "") + eta,
            actor, data={"assignment": assignment.pk, "force": force.pk, "eta_s": seconds, "distance_m": metres})
     if incident.status in (Incident.REPORTED, Incident.VERIFYING):

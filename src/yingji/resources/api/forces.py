@@ -180,7 +180,8 @@ class VehicleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Vehicle
         fields = ["id", "plate", "name", "type", "type_label", "station", "region", "water_t", "foam_t",
-                  "working_height_m", "pump_flow_lps", "status", "status_label", *LIFECYCLE_FIELDS, "is_demo"]
+                  "working_height_m", "pump_flow_lps", "height_m", "gross_weight_t", "width_m", "status", "status_label",
+                  *LIFECYCLE_FIELDS, "is_demo"]
         read_only_fields = ["region", "status", "is_demo", *LIFECYCLE_READ_ONLY]
         extra_kwargs = {"plate": {"validators": []}}
 
