@@ -113,6 +113,10 @@ def extract_verified(archive: Path, staging: Path) -> dict:
                     manifest = _read_manifest(stream, member.size)
                     continue
                 seen[member.name] = _unpack(stream, staging / member.name, member.mtime)
+            # Read the gzip stream to its end: its length and CRC-32 trailer catch a cut in the last bytes, which
+            # tarfile alone takes for the end of the archive.
+            while tar.fileobj.read(CHUNK):
+                pass
     except BackupError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:

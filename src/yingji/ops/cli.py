@@ -15,6 +15,18 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
+def _local(moment: str) -> str:
+    """An archive's UTC ISO time as Beijing time, for people."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        return f"{timezone.localtime(datetime.fromisoformat(moment)):%Y-%m-%d %H:%M:%S}"
+    except (TypeError, ValueError):
+        return moment
+
+
 @click.command("backup")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--schedule", is_flag=True, help="同时排定每日自动备份（由 yingji worker 执行，保存到 YINGJI_BACKUP_DIR）")
@@ -60,7 +72,7 @@ def restore_command(path, force):
         report = restore(path, force=force)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"已从 {report.archive} 恢复（Yingji {report.version}，备份于 {report.created_at}，"
+    click.echo(f"已从 {report.archive} 恢复（Yingji {report.version}，备份于 {_local(report.created_at)}，"
                f"用时 {report.seconds:.1f} 秒）")
     click.echo(f"  数据库：{report.source_engine} → {report.engine}，经{report.method}；"
                f"{report.tables} 张表 {report.rows} 行，行数与清单一致")
@@ -72,7 +84,7 @@ def restore_command(path, force):
 @click.command("upgrade")
 @click.option("--no-backup", is_flag=True, help="跳过升级前备份（不建议）")
 def upgrade_command(no_backup):
-    """升级：备份 → 数据库迁移 → 收集静态文件 → 部署检查（check --deploy）。"""
+    """升级：备份 → 数据库迁移 → 收集静态文件 → 部署检查（check --deploy）。先停 worker，完成后重启 Web 与 worker。"""
     _setup()
     from django.conf import settings
     from django.core.management import call_command

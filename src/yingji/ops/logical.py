@@ -120,7 +120,7 @@ def load(alias: str, lines: Iterable[str], registry) -> dict[str, int]:
     by_table = {m._meta.db_table: m for m in models_in_order(registry)}
     counts = {}
     with connection.cursor() as cursor:
-        for table, model in by_table.items():
+        for table in by_table:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # rows migrate put there
         for header, rows in _blocks(lines):
             model = by_table.get(header["table"])

@@ -110,12 +110,12 @@ def _restore_sqlite(staging, manifest, archived, expected, forward, files) -> st
         if native == "database/sqlite3.db":
             shutil.copyfile(staging / native, temp)
             method = "SQLite 数据库副本"
-            with snapshot.sqlite_alias(temp) as alias:
+            with snapshot.default_at(temp) as alias:
                 _check_counts(alias, expected)
                 _migrate_forward(alias, forward)
         else:
             method = "逻辑转储"
-            with snapshot.sqlite_alias(temp) as alias:
+            with snapshot.default_at(temp) as alias:
                 _rebuild(alias, staging / manifest["database"]["logical"], archived, expected)
                 _migrate_forward(alias, forward)
         connections["default"].close()

@@ -16,8 +16,10 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from .errors import BackupError
 
-# Tables `migrate` fills by itself on an empty database: a database holding only these is still "empty".
-MIGRATE_FILLED = {"django_migrations", "django_content_type", "auth_permission"}
+# Tables `migrate` fills by itself on an empty database (content types, permissions, and the roles with their
+# permissions: core.roles.sync_roles_after_migrate): a database holding only these is still "empty".
+MIGRATE_FILLED = {"django_migrations", "django_content_type", "auth_permission", "auth_group",
+                  "auth_group_permissions"}
 
 
 def sqlite_copy(connection, target: Path):
@@ -56,6 +58,21 @@ def sqlite_alias(path: Path):
         connections[alias].close()
         del connections[alias]
         del connections.settings[alias]
+
+
+@contextmanager
+def default_at(path: Path):
+    """The default connection pointed at another SQLite file for a while. Restores migrate through it rather than
+    through an alias: some migrations (django-tasks-db's) write with Model.objects, i.e. to the default database."""
+    connection = connections["default"]
+    connection.close()
+    original = connection.settings_dict["NAME"]
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield "default"
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
 
 
 def migration_state(alias: str) -> dict[str, list[str]]:
