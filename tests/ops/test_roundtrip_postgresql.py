@@ -1,10 +1,10 @@
-"""The demo's road from the embedded SQLite to PostgreSQL and back: SQLite archive → PostgreSQL → archive (with
-pg_dump, and without it on PATH) → SQLite. Every table's rows and every file arrive unchanged: the logical dumps
+"""The demo's road from the embedded SQLite to PostgreSQL and back: SQLite archive → PostgreSQL (and a failed
+--force restore over it, rolled back) → archive (with pg_dump, and without it on PATH) → SQLite. Every table's rows and every file arrive unchanged: the logical dumps
 taken at each step are the same bytes (values read through the model fields, JSON keys sorted)."""
 
 import json
 
-from tests.ops.conftest import members, yingji
+from tests.ops.conftest import members, rewrite, yingji
 
 
 def test_sqlite_to_postgresql_and_back(demo_backup, postgres_database, tmp_path):
@@ -16,6 +16,19 @@ def test_sqlite_to_postgresql_and_back(demo_backup, postgres_database, tmp_path)
     restored = yingji("restore", str(archive), var=pg_var, YINGJI_DATABASE_URL=url)
     assert restored.returncode == 0, restored.stderr
     assert "sqlite → postgresql，经逻辑转储" in restored.stdout
+
+    # A failure after the old tables were dropped and the new ones loaded (a manifest claiming one more user):
+    # the transaction rolls back, and the backups below still find every row the first restore put there.
+    def one_more_user(name, data):
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        manifest["tables"]["core_user"] += 1
+        return json.dumps(manifest).encode()
+
+    bad = rewrite(archive, tmp_path / "counts.tar.gz", one_more_user)
+    refused = yingji("restore", str(bad), "--force", var=pg_var, YINGJI_DATABASE_URL=url)
+    assert refused.returncode != 0 and "已撤销恢复" in refused.stderr, refused.stderr
 
     with_dump = yingji("backup", str(tmp_path / "pg.tar.gz"), var=pg_var, YINGJI_DATABASE_URL=url)
     assert with_dump.returncode == 0, with_dump.stderr
