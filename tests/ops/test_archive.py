@@ -31,6 +31,7 @@ def test_manifest_is_last_and_lists_every_file(tmp_path):
     with tarfile.open(archive, "r:gz") as tar:
         names = tar.getnames()
     assert names[-1] == "manifest.json" and sorted(names[:-1]) == sorted(manifest["files"])
+    assert archive.stat().st_mode & 0o777 == 0o600  # password hashes and phone numbers inside
     staged = extract_verified(archive, tmp_path / "staging")
     assert staged["files"] == manifest["files"]
     assert (tmp_path / "staging" / "media" / "a" / "照片.jpg").read_bytes()[:2] == b"\xff\xd8"

@@ -44,7 +44,9 @@ class ArchiveWriter:
         self.path = Path(path)
         self.partial = self.path.with_name(self.path.name + ".partial")
         self.files: dict[str, dict] = {}
-        self.tar = tarfile.open(self.partial, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT)
+        # 0600: the archive holds password hashes, tokens and phone numbers.
+        self.raw = os.fdopen(os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+        self.tar = tarfile.open(fileobj=self.raw, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT)
 
     def add_file(self, source: Path, name: str):
         info = self.tar.gettarinfo(str(source), arcname=name)
@@ -74,14 +76,16 @@ class ArchiveWriter:
         info.mtime = int(os.path.getmtime(self.partial))
         self.tar.addfile(info, io.BytesIO(data))
         self.tar.close()
-        with open(self.partial, "rb") as stream:
-            os.fsync(stream.fileno())
+        self.raw.flush()
+        os.fsync(self.raw.fileno())
+        self.raw.close()
         os.replace(self.partial, self.path)
         return manifest
 
     def abort(self):
         try:
             self.tar.close()
+            self.raw.close()
         finally:
             self.partial.unlink(missing_ok=True)
 
