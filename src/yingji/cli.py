@@ -104,9 +104,13 @@ def _add_app_commands():
     # The pure packages (standards, later routing) have command groups too, without being Django apps.
     from yingji.core.discovery import app_modules
 
-    for module in app_modules("cli", [*settings.INSTALLED_APPS, "yingji.standards", "yingji.routing"]):
+    # So are operations (backup, restore, upgrade: yingji/ops), a cross-cutting package rather than an app.
+    for module in app_modules("cli", [*settings.INSTALLED_APPS, "yingji.standards", "yingji.routing", "yingji.ops"]):
         for command in getattr(module, "commands", []):
             main.add_command(command)
 
 
 _add_app_commands()
+
+if __name__ == "__main__":  # python -m yingji.cli
+    main()

@@ -496,3 +496,15 @@ from yingji.core.logs import logging_config  # noqa: E402 — stdlib only at imp
 
 LOGGING = logging_config(YINGJI_LOG_FORMAT, os.environ.get("YINGJI_LOG_LEVEL", "INFO"))
 # --- end of operations -----------------------------------------------------------------------------------------
+
+# --- backup (yingji backup / restore / upgrade; yingji/ops) -----------------------------------------------------
+# Where `yingji backup` without a PATH, `yingji upgrade` and the worker's daily backup write their archives. Put it on
+# another disk (or a mounted share) in production: a backup on the server's only disk dies with the disk.
+YINGJI_BACKUP_DIR = Path(os.environ.get("YINGJI_BACKUP_DIR", VAR_DIR / "backups")).resolve()
+# Retention of the daily backups: the newest of each of the last N days, and of each of the last M ISO weeks
+# (a week's newest may also be a day's). Older timestamped archives in YINGJI_BACKUP_DIR are deleted.
+YINGJI_BACKUP_KEEP_DAILY = env_int("YINGJI_BACKUP_KEEP_DAILY", 7)
+YINGJI_BACKUP_KEEP_WEEKLY = env_int("YINGJI_BACKUP_KEEP_WEEKLY", 4)
+# Local time (Asia/Shanghai, "HH:MM") of the daily backup: the quiet hours, before storage upkeep at 03:00.
+YINGJI_BACKUP_AT = os.environ.get("YINGJI_BACKUP_AT", "02:30").strip()
+# --- end of backup ---------------------------------------------------------------------------------------------
