@@ -253,3 +253,19 @@ def test_the_web_form_shows_the_reason_and_writes_nothing(demo, web):
     html = response.content.decode()
     assert "应以 512022 开头" in html and "东经 73°～136°" in html
     assert (Region.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_centres_layer_reads_no_boundary(demo, api):
+    """The one-map's region-centre layer is fetched on every view change: it answers names and points, so it must
+    not read the GeoJSON boundaries (资阳市 ~48 KB, 乐至县 ~20 KB, and each township's parent's again)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api("leader")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/regions/layer/?bbox=104.78,30.04,105.27,30.64&zoom=10")
+    names = {feature["properties"]["name"] for feature in response.json()["features"]}
+    assert response.status_code == 200 and {"乐至县", "回澜镇"} <= names
+    layer_queries = [q["sql"] for q in queries.captured_queries  # the layer's own (bbox) query, not the user's region
+                     if 'FROM "core_region"' in q["sql"] and '"core_region"."longitude" <=' in q["sql"]]
+    assert layer_queries and not [sql for sql in layer_queries if '"boundary"' in sql], layer_queries

@@ -43,3 +43,20 @@ def test_board_offers_signing_only_to_a_signer_with_the_confirmation(open_incide
     assert 'data-body=\'{"confirm": true}\'' not in web("duty").get(live).content.decode()
     html = web("leader").get(live).content.decode()
     assert 'data-body=\'{"confirm": true}\'' in html and "不能撤回" in html
+
+
+def test_board_poll_reads_no_region_boundary(open_incident, web):
+    """The live part is fetched every 5 s by every board on screen: it must not read the regions' GeoJSON
+    boundaries (a county's is ~20 KB) for the plans and reports it lists. The user's own region is read once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    incident = open_incident()
+    client = web("duty")
+    url = f"/incidents/{incident.pk}/board/live/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_X_YINGJI_BACKGROUND="1")
+    boundaries = [q["sql"][:120] for q in queries.captured_queries if '"core_region"."boundary"' in q["sql"]]
+    assert response.status_code == 200 and "推荐力量" in response.content.decode()
+    assert len(boundaries) <= 1, boundaries

@@ -61,6 +61,12 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
     save_service = staticmethod(services.save_region)
     delete_service = staticmethod(services.delete_region)
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "layer":  # centres only: not every region's GeoJSON boundary and its parent's (20–50 KB each)
+            queryset = queryset.defer("boundary", "parent__boundary")
+        return queryset
+
     def save_extra(self, serializer):
         serializer.validated_data.pop("allow_outside_china", None)
         return {"allow_outside_china": serializer.initial_data.get("allow_outside_china") in (True, "true", "1", 1)}

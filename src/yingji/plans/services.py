@@ -186,7 +186,9 @@ def applicable_plans(incident: Incident, actor):
     """Approved plans the actor may see whose region contains the incident's."""
     ids = [int(part) for part in incident.region.path.strip("/").split("/") if part]
     plans = Plan.objects.filter(status=Plan.APPROVED, region_id__in=ids)
-    return scope_actor(plans, actor).select_related("region", "owner").prefetch_related("levels")
+    # The region's boundary (a county's is ~20 KB of GeoJSON) is not needed here: the board polls this every 5 s.
+    return (scope_actor(plans, actor).select_related("region", "owner").defer("region__boundary")
+            .prefetch_related("levels"))
 
 
 def suggestions(incident: Incident, actor, warning_colour: str = "") -> list[tuple[Plan, matching.Suggestion]]:

@@ -54,7 +54,8 @@ class BoardMixin(ScopedMixin):
     model = Incident
 
     def base_queryset(self):
-        return Incident.objects.select_related("region", "duty_officer")
+        # Not the region's GeoJSON boundary: the live part is fetched every REFRESH_SECONDS by every board on screen.
+        return Incident.objects.select_related("region", "duty_officer").defer("region__boundary")
 
 
 class BoardView(BoardMixin, DetailView):
