@@ -168,3 +168,18 @@ def test_settings_choose_the_format():
     assert logs.logging_config("json", "INFO")["handlers"]["console"]["formatter"] == "json"
     assert logs.logging_config("plain", "INFO")["handlers"]["console"]["formatter"] == "plain"
     assert logs.logging_config("json", "INFO")["handlers"]["console"]["filters"] == ["request_id", "redact"]
+
+
+def test_a_principal_that_is_not_a_user_is_logged_by_its_name():
+    """A gateway's request.user is no User: the access line names it instead of failing the request."""
+    from yingji.core.logs import _user_fields
+
+    class Principal:
+        is_authenticated = True
+        username = "gateway:GW-01"
+        region_id = 7
+
+    class Request:
+        user = Principal()
+
+    assert _user_fields(Request()) == {"user": "gateway:GW-01", "region": 7}

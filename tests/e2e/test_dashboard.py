@@ -18,7 +18,9 @@ def watch_errors(page) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("requestfailed", lambda request: errors.append(f"{request.url} {request.failure}"))
+    # ERR_ABORTED is the browser cancelling a request in flight (a bell poll) because the page navigated away.
+    page.on("requestfailed", lambda request: None if "ERR_ABORTED" in (request.failure or "") else
+            errors.append(f"{request.url} {request.failure}"))
     return errors
 
 

@@ -168,7 +168,9 @@ def _user_fields(request) -> dict:
     wrapped = getattr(user, "_wrapped", user)  # a SimpleLazyObject until something asked who it is
     if wrapped is None or wrapped is empty or not getattr(wrapped, "is_authenticated", False):
         return {}
-    return {"user": wrapped.get_username(), "region": getattr(wrapped, "region_id", None)}
+    # Not only Users: a gateway's principal, say. A log line must never be what turns an answer into a 500.
+    name = wrapped.get_username() if hasattr(wrapped, "get_username") else getattr(wrapped, "username", str(wrapped))
+    return {"user": name, "region": getattr(wrapped, "region_id", None)}
 
 
 access_log = logging.getLogger("yingji.request")

@@ -38,6 +38,10 @@ class GatewayPrincipal:
         self.gateway = gateway
         self.username = f"gateway:{gateway.code}"
         self.region = gateway.region
+        self.region_id = gateway.region_id
+
+    def get_username(self) -> str:
+        return self.username
 
     def __str__(self):
         return f"网关 {self.gateway.code}"
