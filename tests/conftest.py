@@ -219,8 +219,9 @@ def open_incident(demo):
 
 
 @pytest.fixture
-def web():
-    """web("township") → a django test Client logged in as that demo user."""
+def web(_demo_database):
+    """web("township") → a django test Client logged in as that demo user (the demo loaded first, whichever test
+    of the process comes first)."""
 
     def login(username):
         client = Client()
@@ -231,7 +232,7 @@ def web():
 
 
 @pytest.fixture
-def api():
+def api(_demo_database):
     """api("township") → a DRF APIClient authenticated as that demo user."""
 
     def login(username):
