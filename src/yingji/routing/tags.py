@@ -38,16 +38,22 @@ class Parsed:
     warning: str | None = None
 
 
-def parse_length_m(text: str | None, kind: str = "height", below_default_m: float = 3.0) -> Parsed:
-    """maxheight / maxwidth: "3.5", "3.5 m", "350 cm", "12'6\\"", "12 ft" → metres; "none" / "default" → no limit;
-    "below_default" → below_default_m, with a warning; anything else → NaN with a warning."""
+def _value(text: str | None) -> str | Parsed:
+    """The tag's value, lower-cased; or the answer itself when there is none, it is empty, or it means no limit."""
     if text is None:
         return Parsed(math.nan)
     value = str(text).strip().lower()
     if not value:
         return Parsed(math.nan, "空值")
-    if value in NO_LIMIT:
-        return Parsed(math.nan)
+    return Parsed(math.nan) if value in NO_LIMIT else value
+
+
+def parse_length_m(text: str | None, kind: str = "height", below_default_m: float = 3.0) -> Parsed:
+    """maxheight / maxwidth: "3.5", "3.5 m", "350 cm", "12'6\\"", "12 ft" → metres; "none" / "default" → no limit;
+    "below_default" → below_default_m, with a warning; anything else → NaN with a warning."""
+    value = _value(text)
+    if isinstance(value, Parsed):
+        return value
     if value == "below_default":
         return Parsed(below_default_m, f"below_default（按 {below_default_m:g} 米计）")
     metres = None
@@ -65,13 +71,9 @@ def parse_length_m(text: str | None, kind: str = "height", below_default_m: floa
 
 def parse_weight_t(text: str | None) -> Parsed:
     """maxweight: "7.5", "7.5 t", "7500 kg", "20000 lbs", "10 st" (short tons) → tonnes; "none" → no limit."""
-    if text is None:
-        return Parsed(math.nan)
-    value = str(text).strip().lower()
-    if not value:
-        return Parsed(math.nan, "空值")
-    if value in NO_LIMIT:
-        return Parsed(math.nan)
+    value = _value(text)
+    if isinstance(value, Parsed):
+        return value
     match = _WEIGHT.match(value)
     if not match:
         return Parsed(math.nan, "无法识别")
