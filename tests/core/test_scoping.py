@@ -220,3 +220,20 @@ def test_services_refuse_out_of_region_writes_on_their_own(demo, township_writer
         services.save_region(township_writer, other_region, {"population": 1})
     assert Organisation.objects.count() == before
     assert Organisation.objects.get(pk=own.pk).region.code == OWN
+
+
+def test_regions_load_without_their_boundary_and_read_it_on_demand(demo):
+    """A region loads without its boundary (GeoJSON, up to ~50 KB to parse, rarely drawn); reading it costs one
+    query of that field alone and keeps unsaved changes, so a save after a check of the boundary keeps them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    county = Region.objects.get(code="512022")
+    assert county.get_deferred_fields() == {"boundary"}
+    assert User.objects.get(username="duty").region.get_deferred_fields() == {"boundary"}
+    county.name = "未保存的名称"
+    with CaptureQueriesContext(connection) as queries:
+        outline = county.boundary
+    assert len(queries) == 1 and '"name"' not in queries[0]["sql"]
+    assert outline["type"] in ("Feature", "Polygon", "MultiPolygon") and county.name == "未保存的名称"
+    assert Region.objects.defer(None).get(pk=county.pk).get_deferred_fields() == set()

@@ -44,6 +44,17 @@ class Record(RegionScoped):
         abstract = True
 
 
+class RegionManager(models.Manager.from_queryset(RegionScopedQuerySet)):
+    """Regions load without their boundary. Pages name regions (a user's, an ancestor, a record's) far more often
+    than they draw them, and a boundary is up to ~50 KB of GeoJSON to parse: it was a third of the home page.
+    Code that draws or tests geometry asks for it: `.defer(None)` on a queryset, `values_list("boundary")`, or
+    simply reading `region.boundary` on one region (one query). `select_related("region")` does not go through a
+    manager: defer `region__boundary` there."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("boundary")
+
+
 class Region(Record):
     """A node of the division tree: province → city → county → township → village.
 
@@ -74,8 +85,11 @@ class Region(Record):
     )
     region_field = ""  # the region itself: scoped by its own path
 
+    objects = RegionManager()
+
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
+        base_manager_name = "objects"  # user.region, incident.region, … load without the boundary too
         ordering = ["code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
@@ -86,6 +100,13 @@ class Region(Record):
 
     def __str__(self):
         return self.name
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # Reading a deferred boundary refreshes that one field. Through the manager's defer("boundary"), Django's
+        # only("boundary") would load every field instead and overwrite unsaved changes (a new parent).
+        if from_queryset is None:
+            from_queryset = Region.objects.defer(None)
+        return super().refresh_from_db(using, fields, from_queryset)
 
     @property
     def full_name(self) -> str:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from yingji.core import audit
@@ -142,7 +143,7 @@ def _area_snapshot(areas) -> list:
 
 def _stored_areas(warning: Warning) -> list[dict]:
     return [{**{f: getattr(area, f) for f in AREA_FIELDS}, "regions": list(area.regions.all())}
-            for area in warning.areas.prefetch_related("regions")]
+            for area in warning.areas.prefetch_related(Prefetch("regions", queryset=Region.objects.defer(None)))]
 
 
 def _write_areas(actor, warning: Warning, areas: list[dict]):

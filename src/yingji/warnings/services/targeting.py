@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from django.apps import apps
+from django.db.models import Prefetch
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -151,7 +152,7 @@ def compute_areas(issuer: Region, areas: list[dict]) -> Reach:
 def stored_areas(warning: Warning) -> list[dict]:
     return [{"area_desc": a.area_desc, "polygon": a.polygon, "circle_longitude": a.circle_longitude,
              "circle_latitude": a.circle_latitude, "circle_radius_km": a.circle_radius_km,
-             "regions": list(a.regions.all())} for a in warning.areas.prefetch_related("regions")]
+             "regions": list(a.regions.all())} for a in warning.areas.prefetch_related(Prefetch("regions", queryset=Region.objects.defer(None)))]
 
 
 def compute(warning: Warning) -> Reach:

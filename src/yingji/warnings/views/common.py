@@ -3,8 +3,10 @@ warning page's map, the public map and GeoJSON, and the one-map layer)."""
 
 import math
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from yingji.core.models import Region
 from yingji.standards import levels as level_table
 
 from ..models import Warning, WarningArea
@@ -95,7 +97,7 @@ def warning_features(warnings, properties, circles_as_points=True, dot_km=None) 
 
 
 def with_areas(queryset):
-    return queryset.prefetch_related("areas__regions")
+    return queryset.prefetch_related(Prefetch("areas__regions", queryset=Region.objects.defer(None)))  # drawn
 
 
 def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:

@@ -9,6 +9,7 @@ import json
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -107,8 +108,8 @@ class WarningForm(forms.Form):
 
 def region_choices(user):
     """Townships and villages the user may issue for, in code order (villages after their township)."""
-    return list(scope(Region.objects.filter(level__in=("township", "village")), user, for_write=True)
-                .order_by("path"))
+    return list(scope(Region.objects.defer(None).filter(level__in=("township", "village")), user, for_write=True)
+                .order_by("path"))  # with their outlines: the editor's map draws them
 
 
 def region_tree(regions, chosen: set[int]) -> list[dict]:
@@ -179,7 +180,8 @@ class WarningFormView(ScopedMixin, FormView):
     def get_object(self):
         if not hasattr(self, "_object"):
             if "pk" in self.kwargs:
-                self._object = get_object_or_404(self.get_queryset().prefetch_related("areas__regions"),
+                self._object = get_object_or_404(self.get_queryset().prefetch_related(
+                    Prefetch("areas__regions", queryset=Region.objects.defer(None))),
                                                  pk=self.kwargs["pk"])
             else:
                 self._object = Warning()
