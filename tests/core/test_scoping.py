@@ -237,3 +237,28 @@ def test_regions_load_without_their_boundary_and_read_it_on_demand(demo):
     assert len(queries) == 1 and '"name"' not in queries[0]["sql"]
     assert outline["type"] in ("Feature", "Polygon", "MultiPolygon") and county.name == "未保存的名称"
     assert Region.objects.defer(None).get(pk=county.pk).get_deferred_fields() == set()
+
+
+def test_joined_regions_come_without_their_boundary(demo):
+    """select_related through any path to a Region defers that region's boundary, at every depth."""
+    from yingji.core.scoping import joined_boundaries
+    from yingji.incidents.models import InformationReport
+
+    assert joined_boundaries(InformationReport, ["incident__region__parent", "incident__duty_officer__region"]) == [
+        "incident__region__boundary", "incident__region__parent__boundary", "incident__duty_officer__region__boundary"]
+    query = InformationReport.objects.select_related("incident__region").query
+    assert query.deferred_loading == (frozenset({"incident__region__boundary"}), True)
+    report = InformationReport.objects.select_related("incident__region").first()
+    assert report.incident.region.get_deferred_fields() == {"boundary"}
+
+
+def test_the_home_page_parses_no_boundary(web):
+    """A boundary is 20–50 KB of GeoJSON: the home page names regions in every card and draws none of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = web("duty")
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert [q["sql"][:80] for q in queries if '"boundary"' in q["sql"]] == []

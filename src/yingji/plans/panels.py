@@ -73,7 +73,7 @@ def incident_context(incident, user, warning_colour: str = "") -> dict:
         "plans_incident": incident,
         "plans_suggestions": suggestions,
         "plans_activations": activations,
-        "plans_other_plans": [p for p in others.select_related("region").defer("region__boundary")
+        "plans_other_plans": [p for p in others.select_related("region")
                               if incident.region.is_within(p.region)],
         "plans_can_activate": may_act and user.has_perm("plans.add_activation"),
         "plans_can_change": may_act and user.has_perm("plans.change_activation"),

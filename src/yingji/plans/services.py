@@ -187,7 +187,7 @@ def applicable_plans(incident: Incident, actor):
     ids = [int(part) for part in incident.region.path.strip("/").split("/") if part]
     plans = Plan.objects.filter(status=Plan.APPROVED, region_id__in=ids)
     # The region's boundary (a county's is ~20 KB of GeoJSON) is not needed here: the board polls this every 5 s.
-    return (scope_actor(plans, actor).select_related("region", "owner").defer("region__boundary")
+    return (scope_actor(plans, actor).select_related("region", "owner")
             .prefetch_related("levels"))
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from yingji.core.scoping import scope
 
 from .models import Warning
-from .views.common import current, level_info, with_areas
+from .views.common import current, level_info
 
 PANEL_ROWS = 8
 
@@ -27,7 +27,8 @@ def cards(user) -> list[dict]:
 def panels(user) -> list[dict]:
     if not user.has_perm("warnings.view_warning"):
         return []
-    warnings = with_areas(current(scope(Warning.objects.all(), user))).order_by("level", "-sent", "-id")
+    warnings = (current(scope(Warning.objects.all(), user)).prefetch_related("areas")  # named, not drawn
+                .order_by("level", "-sent", "-id"))
     rows = [{"warning": w, "level": level_info(w.level), "area": "；".join(a.area_desc for a in w.areas.all())}
             for w in warnings[:PANEL_ROWS]]
     return [{"template": "warnings/_dashboard_warnings.html", "context": {"rows": rows}}]

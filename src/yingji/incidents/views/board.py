@@ -55,7 +55,7 @@ class BoardMixin(ScopedMixin):
 
     def base_queryset(self):
         # Not the region's GeoJSON boundary: the live part is fetched every REFRESH_SECONDS by every board on screen.
-        return Incident.objects.select_related("region", "duty_officer").defer("region__boundary")
+        return Incident.objects.select_related("region", "duty_officer")
 
 
 class BoardView(BoardMixin, DetailView):

@@ -319,7 +319,7 @@ def _set_status(sensors, status_of) -> None:
 
 def _sensors():
     """Sensors with their region's path (not its boundary: GeoJSON that would cost more to parse than the rules)."""
-    return Sensor.objects.select_related("region").defer("region__boundary")
+    return Sensor.objects.select_related("region")
 
 
 def _light_sensors(ids) -> dict[int, _Light]:

@@ -166,7 +166,7 @@ class _Rules:
         them when places is None."""
         kind_rules: dict[tuple, dict[str, Rule]] = defaultdict(dict)
         overrides: dict[int, list[Rule]] = defaultdict(list)
-        every = Rule.objects.select_related("region").defer("region__boundary")
+        every = Rule.objects.select_related("region")
         if places is None:
             parts = [every]
         else:

@@ -105,7 +105,7 @@ def _share_lineage(reports) -> list:
     reports = list(reports)
     regions = [r.incident.region for r in reports]
     ids = {int(part) for region in regions for part in region.path.strip("/").split("/") if part}
-    by_id = Region.objects.defer("boundary").in_bulk(ids) if ids else {}  # names and paths, not ~20 KB of GeoJSON each
+    by_id = Region.objects.in_bulk(ids) if ids else {}  # names and paths, not ~20 KB of GeoJSON each
     for region in regions:
         chain = [by_id[int(part)] for part in region.path.strip("/").split("/") if part and int(part) in by_id]
         region.ancestors = partial(_ancestors_from, chain)  # this instance only
