@@ -62,7 +62,8 @@ def loop(ts, value, starts, high, rate):
 
 
 def transitions(out):
-    return list(zip(out.index.tolist(), out.action.tolist(), out.level.tolist(), strict=True))
+    return [(i, a, lv, None if p != p else p) for i, a, lv, p in zip(
+        out.index.tolist(), out.action.tolist(), out.level.tolist(), out.peak.tolist(), strict=True)]
 
 
 def bench_engine(args):

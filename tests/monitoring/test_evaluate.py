@@ -154,6 +154,51 @@ def test_hold_time_raises_only_after_the_value_stayed_past_the_setpoint(quiet):
     assert not Alarm.objects.filter(sensor=sensor).exists()
     [alarm] = feed(sensor, (120, 30))  # 60 s, across three batches; the run peaked at 二级
     assert (alarm.raised_at, alarm.level) == (at(120), 2)
+    alarm.refresh_from_db()
+    assert (alarm.first_value, alarm.peak_value) == (30, 55)  # the peak of an earlier batch
+    [raised] = AlarmEvent.objects.filter(alarm=alarm, action="raised")
+    assert raised.value == 30
+
+
+def test_the_peak_of_a_pending_run_is_carried_across_batches_until_the_hold_raises(quiet):
+    sensor = make_sensor()
+    make_rule(hold_s=60)
+    feed(sensor, (0, 20), (10, 30), (20, 44.5))  # the run starts at 10
+    feed(sensor, (30, 31), (40, 32))
+    state = RuleState.objects.get(sensor=sensor)
+    assert (state.pending_since, state.pending_level, state.pending_peak) == (at(10), 1, 44.5)
+    feed(sensor, (50, 27))
+    assert not Alarm.objects.filter(sensor=sensor).exists()
+    [alarm] = feed(sensor, (70, 26), (80, 28))  # held 60 s at 70, in the fourth batch
+    alarm.refresh_from_db()
+    assert (alarm.raised_at, alarm.level, alarm.first_value, alarm.peak_value, alarm.last_value) == (
+        at(70), 1, 26, 44.5, 28)
+    feed(sensor, (90, 46))
+    alarm.refresh_from_db()
+    assert alarm.peak_value == 46
+
+
+def test_a_run_that_broke_starts_its_peak_again(quiet):
+    sensor = make_sensor()
+    make_rule(hold_s=60)
+    feed(sensor, (0, 45), (10, 20), (20, 30))  # 45 belonged to a run that ended at 10
+    assert RuleState.objects.get(sensor=sensor).pending_peak == 30
+    [alarm] = feed(sensor, (80, 29))
+    alarm.refresh_from_db()
+    assert (alarm.raised_at, alarm.peak_value) == (at(80), 30)
+    feed(sensor, (90, 10))  # cleared: nothing pending, no peak kept
+    state = RuleState.objects.get(sensor=sensor)
+    assert (state.pending_since, state.pending_peak) == (None, None)
+
+
+def test_a_low_rule_with_a_hold_carries_its_lowest_value(quiet):
+    sensor = make_sensor("T-HYD-02", kind="hydrant_pressure", interval=600)
+    make_rule("low", kind="hydrant_pressure", level1=0.14, level2=0.05, deadband=0.02, hold_s=60)
+    feed(sensor, (0, 0.13), (20, 0.07))
+    feed(sensor, (40, 0.12))
+    [alarm] = feed(sensor, (60, 0.13))
+    alarm.refresh_from_db()
+    assert (alarm.level, alarm.first_value, alarm.peak_value) == (1, 0.13, 0.07)
 
 
 def test_rate_of_change_across_batches(quiet):

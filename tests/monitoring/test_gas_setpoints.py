@@ -44,14 +44,15 @@ def test_demo_lel_rule_is_the_standard_and_the_ammonia_rule_within_it(demo):
     gas_alarms.check("toxic", ammonia.level1, ammonia.level2, reference=43, unit="ppm")
 
 
-@pytest.mark.parametrize("level1, level2", [(25.0, 50.0), (20.0, 50.0), (25.0, 40.0), (10.0, None)])
+@pytest.mark.parametrize("level1, level2", [(25.0, 50.0), (20.0, 50.0), (25.0, 40.0), (10.0, None), (24.99, 49.99)])
 def test_at_or_below_the_standard_is_saved(township, level1, level2):
     rule = save_rule(None, Rule(), values(township, level1=level1, level2=level2))
     assert (rule.level1, rule.level2) == (level1, level2)
 
 
 @pytest.mark.parametrize("level1, level2, fields", [
-    (25.0001, 50.0, {"level1"}), (25.0, 50.0001, {"level2"}), (30.0, 60.0, {"level1", "level2"}), (26.0, None, {"level1"}),
+    (25.0001, 50.0, {"level1"}), (25.0, 50.0001, {"level2"}), (25.01, 50.0, {"level1"}), (25.0, 50.01, {"level2"}),
+    (30.0, 60.0, {"level1", "level2"}), (26.0, None, {"level1"}),
 ])
 def test_looser_than_the_standard_is_refused_naming_the_clause(township, level1, level2, fields):
     errors = refused(values(township, level1=level1, level2=level2))
@@ -116,3 +117,16 @@ def test_the_kind_note_cites_the_clause_of_the_standard_data_file(kind):
     assert f"GB/T 50493-2019 {article}" in note and "5.5.3" not in note
     if kind == "toxic":
         assert f"{article} 第{clause}款" in note
+
+
+@pytest.mark.parametrize("level1, level2, status", [(25, 50, 201), (25.01, 50, 400), (25, 50.01, 400)])
+def test_rule_api_boundaries(api, township, level1, level2, status):
+    """Exactly the standard's bound is saved through the API; a hundredth above is refused."""
+    answer = api("inspector").post(reverse("rule-list"), {
+        "name": "测试可燃气体边界", "region": township.pk, "kind": "lel",
+        "rule_type": "high", "level1": level1, "level2": level2, "deadband": 1}, format="json")
+    assert answer.status_code == status, answer.content
+    assert Rule.objects.filter(name="测试可燃气体边界").exists() == (status == 201)
+    if status == 400:
+        field = "level1" if level1 > 25 else "level2"
+        assert "GB/T 50493-2019" in str(answer.json()["error"]["fields"][field])

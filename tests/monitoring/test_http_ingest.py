@@ -156,3 +156,20 @@ def test_other_media_types_and_oversize_bodies_are_refused_unread(token, sensor)
 def test_get_is_not_offered(token):
     answer = Client().get(URL, HTTP_AUTHORIZATION=f"Gateway {token}")
     assert answer.status_code == 405 and error(answer)["code"] == "method_not_allowed"
+
+
+def test_a_reading_stamped_before_the_sensor_was_installed_is_refused_and_counted(token, sensor, gateway):
+    """The issue's bad input over HTTP: a time before the sensor existed is named in the 207 and counted on the
+    gateway; the reading stamped exactly at installation is taken."""
+    installed = to_ms(sensor.installed_at)
+    answer = post([{"sensor": sensor.code, "id": "before", "ts": installed - 1, "value": 1},
+                   {"sensor": sensor.code, "id": "at", "ts": installed, "value": 2}], token)
+    assert answer.status_code == 207, answer.content
+    body = answer.json()
+    assert body["accepted"] == 1 and [r["index"] for r in body["rejected"]] == [0]
+    assert "早于监测点安装时间" in body["rejected"][0]["reason"]
+    assert list(Reading.objects.filter(sensor=sensor).values_list("message_id", "value")) == [("at", 2.0)]
+    gateway.refresh_from_db()
+    assert (gateway.accepted_count, gateway.rejected_count) == (1, 1)
+    assert IngestRejection.objects.filter(gateway=gateway, channel="http", sensor_code=sensor.code,
+                                          reason__contains="早于监测点安装时间").count() == 1

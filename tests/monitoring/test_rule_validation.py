@@ -136,3 +136,29 @@ def test_effective_rules_resolution(county):
     assert found[elsewhere.pk] == [county_high, county_stale]
     override = save_rule(None, Rule(), data(county, region=None, sensor=here, rule_type="stale", stale_factor=10))
     assert effective_rules([here])[here.pk] == [county_high, override]
+
+
+def _form(region, **changes):
+    return {"name": "测试顺序", "region": region.pk, "kind": "lel", "rule_type": "high", "level1": 25, "level2": 20,
+            "deadband": 1, "hold_s": 0, "stale_factor": 3, "event_level": 1, "enabled": "on", **changes}
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({}, "二级报警值（20）应不低于一级报警值（25）"),
+    ({"kind": "hydrant_pressure", "rule_type": "low", "level1": 0.14, "level2": 0.2, "deadband": 0.01},
+     "低限规则的二级报警值（0.2）应不高于一级报警值（0.14）"),
+])
+def test_thresholds_in_the_wrong_order_are_refused_by_the_rule_page_and_api(web, api, county, changes, words):
+    """The issue's bad input (high below low) through the two doors a person uses; nothing is written."""
+    from django.urls import reverse
+
+    region = Region.objects.get(code="512022")
+    before = Rule.objects.count()
+    page = web("inspector").post(reverse("monitoring:rule_add"), _form(region, **changes))
+    assert page.status_code == 200
+    assert any(words in message for message in page.context["form"].errors["level2"]), page.context["form"].errors
+    body = {k: v for k, v in _form(region, **changes).items() if k not in ("enabled", "event_level")}
+    answer = api("inspector").post(reverse("rule-list"), body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert any(words in message for message in answer.json()["error"]["fields"]["level2"]), answer.json()
+    assert Rule.objects.count() == before

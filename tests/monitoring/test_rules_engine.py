@@ -47,6 +47,33 @@ def test_hold_gates_the_raise_and_a_pending_run_carries_over():
     assert transitions == [(0, "raised", 1)]
 
 
+def test_a_pending_run_carries_its_peak_to_the_raise():
+    _, out = one(R.HIGH, [30, 48, 27], seconds=[0, 20, 40], hold_s=60)
+    assert out.final.pending_peak.tolist() == [48]
+    _, out = one(R.HIGH, [29], seconds=[50], hold_s=60, state=out.final)  # a third batch, still pending
+    assert out.final.pending_peak.tolist() == [48]
+    transitions, out = one(R.HIGH, [26, 35], seconds=[60, 70], hold_s=60, state=out.final)
+    assert transitions == [(0, "raised", 1)]
+    assert out.peak.tolist() == [48] and out.final_peak.tolist() == [48]
+    assert out.final.pending_peak.tolist() == [35]  # raised: like the level, the last reading's own
+
+
+def test_a_broken_run_forgets_its_peak():
+    _, out = one(R.HIGH, [45, 20, 30], seconds=[0, 20, 40], hold_s=60)
+    assert out.final.pending_peak.tolist() == [30] and out.final.pending_since.tolist() == [1_040_000]
+    _, out = one(R.HIGH, [20], seconds=[50], hold_s=60, state=out.final)
+    assert np.isnan(out.final.pending_peak).tolist() == [True]
+
+
+def test_a_low_rule_carries_its_lowest_value():
+    _, out = one(R.LOW, [0.12, 0.05, 0.13], seconds=[0, 20, 40], level1=0.14, level2=0.01, deadband=0.01,
+                 hold_s=60)
+    assert out.final.pending_peak.tolist() == [0.05]
+    transitions, out = one(R.LOW, [0.13], seconds=[60], level1=0.14, level2=0.01, deadband=0.01, hold_s=60,
+                           state=out.final)
+    assert transitions == [(0, "raised", 1)] and out.peak.tolist() == [0.05]
+
+
 def test_rate_uses_the_previous_batch_and_skips_equal_times():
     state = R.State.empty(1)
     state.previous_value[:] = 10.0
@@ -95,6 +122,9 @@ def random_case(rng, kind):
     pending = rng.random(g) < 0.4
     state.pending_since = np.where(pending, 9_990_000, R.NONE_TS).astype(np.int64)
     state.pending_level = np.where(pending, rng.choice([1, 2], g), 0).astype(np.int64)
+    # the peak the pending run reached in earlier batches: past level1, often beyond what this batch reaches
+    reached = {R.HIGH: rng.uniform(25, 90, g), R.LOW: rng.uniform(-5, 20, g), R.RATE: rng.uniform(40, 300, g)}[kind]
+    state.pending_peak = np.where(pending & (rng.random(g) < 0.9), reached, np.nan)
     known = rng.random(g) < 0.6
     state.previous_value = np.where(known, 20.0, np.nan)
     state.previous_ts = np.where(known, 9_995_000, R.NONE_TS).astype(np.int64)
@@ -109,11 +139,32 @@ def test_vectorised_equals_reading_by_reading(kind):
         clearing = bool(rng.random() < 0.85)
         out = R.judge(kind, ts, values, starts, params, state, clearing=clearing)
         expected, final = R.reference_loop(kind, ts, values, starts, params, state, clearing=clearing)
-        got = list(zip(out.index.tolist(), out.action.tolist(), out.level.tolist(), strict=True))
-        assert got == expected
+        assert with_peaks(out) == expected
         for name in ("level", "pending_since", "pending_level", "previous_ts"):
             assert getattr(out.final, name).tolist() == getattr(final, name).tolist(), name
-        assert np.allclose(out.final.previous_value, final.previous_value, equal_nan=True)
+        for name in ("previous_value", "pending_peak"):
+            assert np.array_equal(getattr(out.final, name), getattr(final, name), equal_nan=True), name
+
+
+def with_peaks(out):
+    return [(i, a, lv, None if p != p else p) for i, a, lv, p in zip(
+        out.index.tolist(), out.action.tolist(), out.level.tolist(), out.peak.tolist(), strict=True)]
+
+
+@pytest.mark.parametrize("kind", [R.HIGH, R.LOW, R.RATE])
+def test_the_oracle_sees_carried_peaks(kind):
+    """The random cases exercise what the fix is about: raises after a hold whose peak came from an earlier batch
+    (so the comparison above is not vacuous), in every kind."""
+    rng = np.random.default_rng(20261130)
+    carried = 0
+    for _ in range(150):
+        ts, values, starts, params, state = random_case(rng, kind)
+        expected, _ = R.reference_loop(kind, ts, values, starts, params, state)
+        own = R.reference_loop(kind, ts, values, starts, params,
+                               R.State(state.level, state.pending_since, state.pending_level, state.previous_value,
+                                       state.previous_ts))[0]  # the same, forgetting the carried peaks
+        carried += sum(a != b for a, b in zip(expected, own, strict=True))
+    assert carried >= 10, carried
 
 
 def test_events_vectorised_equal_reading_by_reading():
@@ -131,7 +182,7 @@ def test_events_vectorised_equal_reading_by_reading():
         params = R.Params(level.astype(float), np.full(len(lengths), np.nan), np.zeros(len(lengths)),
                           np.zeros(len(lengths)))
         expected, final = R.reference_loop(R.EVENT, ts, None, starts, params, state, events=events, event="火警")
-        assert list(zip(out.index.tolist(), out.action.tolist(), out.level.tolist(), strict=True)) == expected
+        assert with_peaks(out) == expected
         assert out.final.level.tolist() == final.level.tolist()
 
 

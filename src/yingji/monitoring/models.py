@@ -224,7 +224,7 @@ class Rule(RegionScoped):
 
 class RuleState(models.Model):
     """What the evaluation of one rule on one sensor must remember between batches: since when the value
-    has been past the setpoint (for `hold_s`), and the previous value and time (for the rate)."""
+    has been past the setpoint (for `hold_s`) and how far it went, and the previous value and time (for the rate)."""
 
     sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="+",
                                db_index=False)  # the unique (sensor, rule) serves it
@@ -233,6 +233,8 @@ class RuleState(models.Model):
     pending_level = models.PositiveSmallIntegerField(default=0)
     previous_value = models.FloatField(null=True, blank=True)
     previous_ts = models.DateTimeField(null=True, blank=True)
+    # The highest value of the pending run so far (a low rule's lowest): the peak of the alarm its hold will raise.
+    pending_peak = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sensor", "rule"], name="rulestate_unique")]

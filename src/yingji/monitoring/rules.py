@@ -11,10 +11,13 @@ minute for a rate rule; the event for a fire panel):
   the setpoint raises one alarm;
 - the level of an alarm is the highest raw level of its episode (from the start of the run that raised it),
   so it only rises in place (一级 → 二级): an escalation, never a second alarm. With `hold_s` the hold gates
-  the raise; a run that peaked at level 2 while pending raises at 二级, and once raised it escalates at once.
+  the raise; a run that peaked at level 2 while pending raises at 二级, and once raised it escalates at once;
+- the peak of a transition is the highest measure of its episode up to that reading, the run's readings of
+  earlier batches included (a run pending for `hold_s` carries its peak in the state).
 
 Vectorised: the latch is a forward fill of the last set/reset marker (np.maximum.accumulate over indices),
-the levels a running maximum of (segment id, level) keys. `reference_loop` is the same machine one reading
+the levels a running maximum of (segment id, level) keys, the peaks one reduceat over (segment start, reading)
+pairs taken at the transitions only. `reference_loop` is the same machine one reading
 at a time, in plain Python: the benchmark's baseline and the tests' oracle.
 """
 
@@ -38,15 +41,22 @@ class State:
     pending_level: np.ndarray   # int64: highest raw level of that run (when active: the last reading's level)
     previous_value: np.ndarray  # float64: last reading's value (rate rules), NaN when none
     previous_ts: np.ndarray     # int64 ms: last reading's time, NONE_TS when none
+    # float64: highest measure of that run (a low rule's: lowest value; when active: the last reading's), NaN
+    # when none. What a raise after the hold reports as its peak though those readings came in earlier batches.
+    pending_peak: np.ndarray = None
+
+    def __post_init__(self):
+        if self.pending_peak is None:
+            self.pending_peak = np.full(len(self.level), np.nan)
 
     @classmethod
     def empty(cls, groups: int) -> "State":
         return cls(np.zeros(groups, np.int64), np.full(groups, NONE_TS, np.int64), np.zeros(groups, np.int64),
-                   np.full(groups, np.nan), np.full(groups, NONE_TS, np.int64))
+                   np.full(groups, np.nan), np.full(groups, NONE_TS, np.int64), np.full(groups, np.nan))
 
     def take(self, which) -> "State":
         return State(self.level[which], self.pending_since[which], self.pending_level[which],
-                     self.previous_value[which], self.previous_ts[which])
+                     self.previous_value[which], self.previous_ts[which], self.pending_peak[which])
 
 
 @dataclass
@@ -65,7 +75,8 @@ class Params:
 @dataclass
 class Outcome:
     """Transitions in reading order (index into the judged arrays, its group, action, level, the measure at
-    that reading, and the highest measure of the episode in this batch), then each group's final state."""
+    that reading, and the highest measure of the episode up to that reading, earlier batches' readings of a
+    carried run included), then each group's final state."""
 
     index: np.ndarray
     group: np.ndarray
@@ -76,6 +87,7 @@ class Outcome:
     final: State
     final_measure: np.ndarray = field(default=None)  # last reading's measure per group (NaN if none)
     final_peak: np.ndarray = field(default=None)     # highest measure of the episode still open per group
+    #                                                  (through the last reading, a carried run's included)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -173,13 +185,18 @@ def latch(ts_ms, raw, clear, hold_ms, starts, state: State, measure=None) -> Out
     action = np.where(raised, RAISE, np.where(escalated, ESCALATE, np.where(cleared, CLEAR, 0)))
     where = np.flatnonzero(action)
 
-    # The episode's highest measure in this batch (NaN ignored), per segment.
-    seg_first = np.flatnonzero(seg_start)
+    # Peaks: the highest measure (NaN ignored) from the segment's start to a reading; a run carried over from
+    # the previous batch brings the peak it had reached (its readings are no longer at hand).
     finite = np.where(np.isnan(measure), -np.inf, measure)
-    seg_peak = np.maximum.reduceat(finite, seg_first)
-    seg_peak = np.where(np.isinf(seg_peak), np.nan, seg_peak)
+    carried = np.where(init_run & above[starts] & ~np.isnan(state.pending_peak), state.pending_peak, -np.inf)
+    finite[starts] = np.maximum(finite[starts], carried)
+    seg_first = np.flatnonzero(seg_start)
+
+    def peak_to(at):
+        return _peak_to(finite, seg_first[seg[at]], at)
 
     end_on = on[last]
+    end_peak = peak_to(last)
     final = State(
         level=np.where(end_on, level[last], 0),
         pending_since=np.where(above[last], start_ts[last], NONE_TS),
@@ -188,9 +205,23 @@ def latch(ts_ms, raw, clear, hold_ms, starts, state: State, measure=None) -> Out
         pending_level=np.where(above[last], np.where(end_on, raw[last], level[last]), 0),
         previous_value=state.previous_value.copy(),
         previous_ts=ts_ms[last].copy(),
+        # Like the level: off, the run's peak so far; on, the last reading's own measure.
+        pending_peak=np.where(above[last], np.where(end_on, measure[last], end_peak), np.nan),
     )
     return Outcome(where, gid[where], action[where], np.where(cleared[where], prev_level[where], level[where]),
-                   measure[where], seg_peak[seg[where]], final, measure[last], seg_peak[seg[last]])
+                   measure[where], peak_to(where), final, measure[last], end_peak)
+
+
+def _peak_to(finite, begin, end) -> np.ndarray:
+    """max(finite[begin[k] : end[k] + 1]) for each k (begin ≤ end), NaN where all are −inf: one reduceat over
+    the interleaved (begin, end + 1) pairs, keeping every other result."""
+    if not len(end):
+        return np.zeros(0)
+    padded = np.r_[finite, -np.inf]  # end + 1 may be one past the last reading
+    bounds = np.empty(2 * len(end), np.int64)
+    bounds[0::2], bounds[1::2] = begin, end + 1
+    peak = np.maximum.reduceat(padded, bounds)[0::2]
+    return np.where(np.isneginf(peak), np.nan, peak)
 
 
 def judge(kind: str, ts_ms, value, starts, params: Params, state: State, *, clearing: bool = True) -> Outcome:
@@ -208,9 +239,13 @@ def judge(kind: str, ts_ms, value, starts, params: Params, state: State, *, clea
     raw, clear = levels(directed, level1, level2, per.deadband)
     if not clearing:
         clear = np.zeros(n, bool)
-    out = latch(ts_ms, raw, clear, per.hold_ms, starts, state, directed)
+    sign = -1.0 if kind == LOW else 1.0  # the state keeps a low rule's peak as its lowest value, the engine −it
+    directed_state = State(state.level, state.pending_since, state.pending_level, state.previous_value,
+                           state.previous_ts, sign * state.pending_peak)
+    out = latch(ts_ms, raw, clear, per.hold_ms, starts, directed_state, directed)
     if n:
         out.final.previous_value = value[np.r_[starts[1:], n] - 1].copy()
+    out.final.pending_peak = sign * out.final.pending_peak
     if kind == LOW:
         out.measure, out.peak, out.final_measure, out.final_peak = -out.measure, -out.peak, -out.final_measure, \
             -out.final_peak
@@ -229,7 +264,8 @@ def judge_events(ts_ms, events, starts, event: str, level, state: State, *, clea
 
 def reference_loop(kind: str, ts_ms, value, starts, params: Params, state: State, *, events=None,
                    event: str = "", clearing: bool = True):
-    """Plain Python, reading by reading: returns ([(index, action, level)], final State)."""
+    """Plain Python, reading by reading: returns ([(index, action, level, peak)], final State); the peak is in
+    the value's direction, None when no measure (fire panels)."""
     ts_ms, n = list(map(int, ts_ms)), len(ts_ms)
     value = [float(v) for v in value] if events is None else None
     bounds = list(map(int, np.r_[starts, n]))
@@ -240,12 +276,15 @@ def reference_loop(kind: str, ts_ms, value, starts, params: Params, state: State
         lvl = int(state.level[gi])
         run_start = int(state.pending_since[gi]) if state.pending_since[gi] != NONE_TS else None
         run_level = int(state.pending_level[gi]) if run_start is not None else 0
+        sign = -1.0 if kind == LOW else 1.0
+        carried = sign * float(state.pending_peak[gi]) if run_start is not None else float("nan")
+        peak = float("-inf")  # highest measure of the episode so far (this batch's readings, and a carried run's)
         prev_v, prev_t = float(state.previous_value[gi]), int(state.previous_ts[gi])
         l1, l2 = float(params.level1[gi]), float(params.level2[gi])
         db, hold = float(params.deadband[gi]), int(params.hold_ms[gi])
-        sign = -1.0 if kind == LOW else 1.0
         r = 0
         for i in range(bounds[gi], bounds[gi + 1]):
+            m = float("nan")
             if events is not None:
                 r = int(params.level1[gi]) if events[i] == event else 0
                 c = clearing and events[i] == RESET_EVENT
@@ -263,25 +302,34 @@ def reference_loop(kind: str, ts_ms, value, starts, params: Params, state: State
             if r >= 1:
                 if run_start is None:
                     run_start, run_level = ts_ms[i], r
+                    if not on:  # a new excursion: its peak starts here
+                        peak = float("-inf")
                 else:
                     run_level = max(run_level, r)
+                    if i == bounds[gi] and carried == carried:  # the run of the previous batch goes on
+                        peak = max(peak, carried)
             else:
                 run_start, run_level = None, 0
+            if m == m:
+                peak = max(peak, m)
+            shown = None if peak == float("-inf") else sign * peak
             if on:
                 if c:
                     on = False
-                    transitions.append((i, CLEAR, lvl))
+                    transitions.append((i, CLEAR, lvl, shown))
                 elif r > lvl:
                     lvl = r
-                    transitions.append((i, ESCALATE, lvl))
+                    transitions.append((i, ESCALATE, lvl, shown))
             elif r >= 1 and ts_ms[i] - run_start >= hold:
                 on, lvl = True, run_level
-                transitions.append((i, RAISE, lvl))
+                transitions.append((i, RAISE, lvl, shown))
             if not on:
                 lvl = 0
         final.level[gi] = lvl if on else 0
         final.pending_since[gi] = run_start if run_start is not None else NONE_TS
         final.pending_level[gi] = (r if on else run_level) if run_start is not None else 0
+        if run_start is not None and events is None:
+            final.pending_peak[gi] = sign * (m if on else peak)
         final.previous_ts[gi] = ts_ms[bounds[gi + 1] - 1] if bounds[gi + 1] > bounds[gi] else state.previous_ts[gi]
         if events is None:
             final.previous_value[gi] = value[bounds[gi + 1] - 1] if bounds[gi + 1] > bounds[gi] else prev_v

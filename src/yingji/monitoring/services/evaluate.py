@@ -76,7 +76,7 @@ class _Run:
     sensors: dict                     # sensor id → ORM Sensor, read when an alarm of it changes
     active: dict                      # (sensor id, rule id) → active Alarm
     states: dict                      # (sensor id, rule id) → (pending_since ms | None, pending_level,
-    #                                   previous_value | None, previous_ts ms | None)
+    #                                   previous_value | None, previous_ts ms | None, pending_peak | None)
     touched: dict = field(default_factory=dict)
     dirty: dict = field(default_factory=dict)  # active alarms whose last / peak value moved (one UPDATE)
     new_states: list = field(default_factory=list)  # rows for _save_states
@@ -228,10 +228,11 @@ def _judge(run: _Run, batch, rule_type: str, pairs, event: str = "") -> None:
         state.level[i] = alarm.level if alarm is not None else 0
         stored = run.states.get((sensor.pk, rule.pk))
         if stored is not None:
-            pending_since, pending_level, previous_value, previous_ts = stored
+            pending_since, pending_level, previous_value, previous_ts, pending_peak = stored
             if pending_since is not None:
                 state.pending_since[i] = pending_since
                 state.pending_level[i] = pending_level
+                state.pending_peak[i] = np.nan if pending_peak is None else pending_peak
             if previous_ts is not None:
                 state.previous_ts[i] = previous_ts
             state.previous_value[i] = np.nan if previous_value is None else previous_value
@@ -252,6 +253,7 @@ def _judge(run: _Run, batch, rule_type: str, pairs, event: str = "") -> None:
         if not clearing:
             sub.pending_since = np.full(len(present), engine.NONE_TS, np.int64)
             sub.pending_level = np.zeros(len(present), np.int64)
+            sub.pending_peak = np.full(len(present), np.nan)
             sub.previous_value = np.full(len(present), np.nan)
             sub.previous_ts = np.full(len(present), engine.NONE_TS, np.int64)
         if is_event:
@@ -293,7 +295,8 @@ def _judge(run: _Run, batch, rule_type: str, pairs, event: str = "") -> None:
                 run.dirty[alarm.pk] = alarm
         run.new_states.append((
             sensor.pk, rule.pk, None if final.pending_since[j] == engine.NONE_TS else int(final.pending_since[j]),
-            int(final.pending_level[j]), _num(final.previous_value[j]), int(final.previous_ts[j])))
+            int(final.pending_level[j]), _num(final.previous_value[j]), int(final.previous_ts[j]),
+            _num(final.pending_peak[j])))
 
 
 # --- Entry points --------------------------------------------------------------------------------------------
@@ -360,38 +363,39 @@ def _load_states(ids) -> dict:
     if connection.vendor == "postgresql":
         with pg_cursor() as pg:
             pg.execute('SELECT "sensor_id", "rule_id", (extract(epoch FROM "pending_since") * 1000)::int8, '
-                       '"pending_level", "previous_value", (extract(epoch FROM "previous_ts") * 1000)::int8 '
-                       'FROM "monitoring_rulestate" WHERE "sensor_id" = ANY(%b::int8[])', [int8s(ids)])
+                       '"pending_level", "previous_value", (extract(epoch FROM "previous_ts") * 1000)::int8, '
+                       '"pending_peak" FROM "monitoring_rulestate" WHERE "sensor_id" = ANY(%b::int8[])', [int8s(ids)])
             return {(row[0], row[1]): row[2:] for row in pg.fetchall()}
     rows = RuleState.objects.filter(sensor_id__in=ids).values_list(
-        "sensor_id", "rule_id", "pending_since", "pending_level", "previous_value", "previous_ts")
-    return {(s, r): (None if since is None else to_ms(since), level, value, None if ts is None else to_ms(ts))
-            for s, r, since, level, value, ts in rows}
+        "sensor_id", "rule_id", "pending_since", "pending_level", "previous_value", "previous_ts", "pending_peak")
+    return {(s, r): (None if since is None else to_ms(since), level, value, None if ts is None else to_ms(ts), peak)
+            for s, r, since, level, value, ts, peak in rows}
 
 
 def _save_states(rows: list) -> None:
     """Upsert (sensor_id, rule_id, pending_since ms | None, pending_level, previous_value | None, previous_ts
-    ms), in (sensor, rule) order so that two consumers lock the rows in the same order."""
+    ms, pending_peak | None), in (sensor, rule) order so that two consumers lock the rows in the same order."""
     rows = sorted(rows, key=lambda row: row[:2])
     if connection.vendor == "postgresql":
-        s, r, p, lv, v, t = zip(*rows, strict=True)
-        columns = [int8s(s), int8s(r), float8s(p), int8s(lv), float8s(v), float8s(t)]
+        s, r, p, lv, v, t, k = zip(*rows, strict=True)
+        columns = [int8s(s), int8s(r), float8s(p), int8s(lv), float8s(v), float8s(t), float8s(k)]
         with pg_cursor() as pg:
             pg.execute(
                 'INSERT INTO "monitoring_rulestate" ("sensor_id", "rule_id", "pending_since", "pending_level", '
-                '"previous_value", "previous_ts") '
-                f'SELECT u.s, u.r, {PG_TS.format("u.p")}, u.l, u.v, {PG_TS.format("u.t")} '
-                'FROM unnest(%b::int8[], %b::int8[], %b::float8[], %b::int8[], %b::float8[], %b::float8[]) '
-                'AS u(s, r, p, l, v, t) '
+                '"previous_value", "previous_ts", "pending_peak") '
+                f'SELECT u.s, u.r, {PG_TS.format("u.p")}, u.l, u.v, {PG_TS.format("u.t")}, u.k '
+                'FROM unnest(%b::int8[], %b::int8[], %b::float8[], %b::int8[], %b::float8[], %b::float8[], '
+                '%b::float8[]) AS u(s, r, p, l, v, t, k) '
                 'ON CONFLICT ("sensor_id", "rule_id") DO UPDATE SET "pending_since" = excluded."pending_since", '
                 '"pending_level" = excluded."pending_level", "previous_value" = excluded."previous_value", '
-                '"previous_ts" = excluded."previous_ts"', columns)
+                '"previous_ts" = excluded."previous_ts", "pending_peak" = excluded."pending_peak"', columns)
         return
     RuleState.objects.bulk_create(
         [RuleState(sensor_id=s, rule_id=r, pending_since=None if p is None else to_dt(p), pending_level=lv,
-                   previous_value=v, previous_ts=None if t is None else to_dt(t)) for s, r, p, lv, v, t in rows],
+                   previous_value=v, previous_ts=None if t is None else to_dt(t), pending_peak=k)
+         for s, r, p, lv, v, t, k in rows],
         update_conflicts=True, unique_fields=["sensor", "rule"],
-        update_fields=["pending_since", "pending_level", "previous_value", "previous_ts"])
+        update_fields=["pending_since", "pending_level", "previous_value", "previous_ts", "pending_peak"])
 
 
 def evaluate(batch, *, now=None, sensors: dict | None = None) -> list[Alarm]:
