@@ -23,7 +23,8 @@ YEAR_VALIDATORS = [MinValueValidator(1949), MaxValueValidator(2100)]
 # township, how many *registered recipients* lie inside the warning's area of how many are registered there
 # (warnings.WarningCoverage: targeting), and per-recipient deliveries; neither counts the public that broadcasts,
 # TV and operator-wide SMS reach, which is what the plan's 覆盖率 measures. Such a figure is entered as a manual
-# value with its source (formula "manual"), not computed from those records.
+# value with its source (formula "manual"). What those records do measure is computed under its own name,
+# warning_recipient_coverage (登记人员覆盖率, labelled as counted over registered people), as a reference.
 FORMULA_CHOICES = [
     ("production_deaths", "生产安全事故死亡人数（含下落不明）"),
     ("deaths_per_gdp", "亿元地区生产总值生产安全事故死亡率"),
@@ -34,6 +35,7 @@ FORMULA_CHOICES = [
     ("disaster_loss_share", "因自然灾害直接经济损失占地区生产总值比例"),
     ("disaster_deaths_per_million", "每百万人口因自然灾害死亡率"),
     ("affected_per_100k", "每十万人受灾人次"),
+    ("warning_recipient_coverage", "预警信息登记人员覆盖率（按登记人员计）"),
     ("manual", "手工填报（注明来源）"),
 ]
 TARGET_KIND_CHOICES = [
