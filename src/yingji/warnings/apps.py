@@ -35,3 +35,9 @@ class WarningsConfig(AppConfig):
             roles.grant(role, [f"warnings.{a}_{m}" for m in registry for a in ("add", "change", "delete", "view")])
         for role in ("指挥长", "领导", "安全监管员"):
             roles.grant(role, [f"warnings.view_{m}" for m in registry])
+        # The webhook register: kept like the other registers, but disabled rather than deleted (its deliveries
+        # stay with it), so nobody is given the delete permission.
+        for role in ("管理员", "值班员", "乡镇用户"):
+            roles.grant(role, [f"warnings.{a}_webhooksubscriber" for a in ("add", "change", "view")])
+        for role in ("指挥长", "领导"):
+            roles.grant(role, ["warnings.view_webhooksubscriber"])

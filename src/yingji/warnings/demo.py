@@ -10,7 +10,8 @@ templates from the national signals' 防御指南, and warnings through the real
 - an expired 高温黄色预警 (published yesterday, ended by the expiry run);
 - a 大风蓝色预警 cancelled by the leader (its Cancel message is published too);
 - 回澜镇's own 地质灾害 warning over a drawn area around its seat (a township's record for the scoping battery);
-- a 暴雨红色预警 waiting for review.
+- a 暴雨红色预警 waiting for review;
+- webhook subscribers (the county's, and one each in 天池街道 and 回澜镇) whose deliveries are simulated too.
 
 No SMS gateway, mail server or broker is configured in the demo, so the deliveries' outcomes are simulated
 (deterministic: most sent with a demo receipt, a few failed with a carrier's reason); the warning's history says so.
@@ -138,6 +139,28 @@ def _templates(county):
                 "is_demo": True})
 
 
+DEMO_SUBSCRIBERS = [  # (region code, name, URL, event codes, levels): other systems' addresses are demo values
+    ("512022", "资阳市应急指挥平台", "https://yjpt.example.gov.cn/hooks/yingji", [], []),
+    ("512022", "乐至县融媒体中心", "https://media.example.cn/api/warnings?token=demo", ["11B00"], [1, 2]),
+    ("512022001", "天池街道网格管理平台", "http://wg-tianchi.example.cn/hook", [], []),
+    ("512022102", "回澜镇值班群机器人", "https://bot.example.cn/huilan", ["11000"], []),
+]
+
+
+def _subscribers():
+    """The webhook register: the county's subscribers and one each for the demo users' townships (the scoping
+    battery needs a record on both sides)."""
+    from .models import WebhookSubscriber
+    from .services import webhooks
+
+    for code, name, url, codes, levels in DEMO_SUBSCRIBERS:
+        region = Region.objects.get(code=code)
+        if not WebhookSubscriber.objects.filter(region=region, name=name).exists():
+            webhooks.save_subscriber(None, WebhookSubscriber(), {
+                "region": region, "name": name, "url": url, "event_codes": codes, "levels": levels,
+                "remark": "演示数据：地址为示例，不会真正推送", "is_demo": True})
+
+
 def _guide(code: str, level: int, fallback: str) -> str:
     """The national signal's 防御指南 where it was transcribed, else the demo's own text."""
     found = warning_signals.template(code, level)
@@ -240,5 +263,6 @@ def load(log):
     _terminals(spots)
     count = _recipients(spots)
     _templates(county)
+    _subscribers()
     log(f"预警接收人 {count} 人，应急广播终端 {LoudspeakerTerminal.objects.filter(is_demo=True).count()} 个")
     _warnings(log, users)

@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from .. import channels
-from ..models import Delivery, LoudspeakerTerminal, Recipient, Warning
+from ..models import Delivery, LoudspeakerTerminal, Recipient, Warning, WebhookSubscriber
 
 CHANNEL_LABELS = dict(Delivery.CHANNEL_CHOICES)
 BATCH = 500  # addresses per channel call: an SMS gateway batch, an SMTP session, one MQTT round of acks
@@ -62,8 +62,13 @@ def queue(warning: Warning, reach, chosen) -> dict[str, int]:
             rows.append(Delivery(warning=warning, channel=Delivery.LOUDSPEAKER, terminal_id=pk, address=code,
                                  queued_at=now))
     if "webhook" in chosen:
-        for url in settings.YINGJI_WARNING_WEBHOOK_URLS:
+        from .webhooks import subscribers_for
+
+        for url in settings.YINGJI_WARNING_WEBHOOK_URLS:  # the settings' subscribers (YINGJI_WEBHOOK_SECRET)
             rows.append(Delivery(warning=warning, channel=Delivery.WEBHOOK, address=url, queued_at=now))
+        for subscriber in subscribers_for(warning):  # the register's, each signed with its own secret
+            rows.append(Delivery(warning=warning, channel=Delivery.WEBHOOK, subscriber=subscriber,
+                                 address=subscriber.url, queued_at=now))
     Delivery.objects.bulk_create(rows, batch_size=INSERT_BATCH)
     counts: dict[str, int] = {}
     for row in rows:
@@ -171,6 +176,8 @@ def send(warning_id: int, *, sleep=None) -> dict[str, dict[str, int]]:
         channel = channels.build(name, configs.get(name))
         while batch := _claim(warning, name):
             now = timezone.now()
+            if name == Delivery.WEBHOOK:
+                channel = _webhook_channel(configs.get(name), batch)
             if not channel.configured():
                 reason = f"{channel.label}渠道未配置（{'、'.join(channels.env_names(name)[:2])} 等），未发送"
                 outcomes = [channels.Outcome(d.pk, False, error=reason, attempts=0) for d in batch]
@@ -184,6 +191,14 @@ def send(warning_id: int, *, sleep=None) -> dict[str, dict[str, int]]:
     counts = progress(warning)
     _record_summary(warning, counts)
     return counts
+
+
+def _webhook_channel(config: dict | None, batch: list[Delivery]):
+    """The webhook channel for a batch: each registered subscriber's delivery signed with its own secret."""
+    secrets = dict(WebhookSubscriber.objects.filter(pk__in={d.subscriber_id for d in batch if d.subscriber_id})
+                   .values_list("pk", "secret"))
+    own = {d.pk: secrets[d.subscriber_id] for d in batch if d.subscriber_id in secrets}
+    return channels.build("webhook", {**(config or {}), "delivery_secrets": own})
 
 
 def _schedule_retries(warning: Warning):
