@@ -7,12 +7,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, ServiceViewSet
+from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, ScopedViewSetMixin, ServiceViewSet
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ServiceChecked
 from yingji.core.models import Region
@@ -322,7 +322,8 @@ class WarningDeliverySerializer(serializers.ModelSerializer):
         model = Delivery
         fields = ["id", "warning", "channel", "channel_label", "recipient", "recipient_name", "terminal", "subscriber",
                   "address",
-                  "state", "state_label", "attempts", "receipt", "error", "queued_at", "sent_at", "delivered_at"]
+                  "state", "state_label", "attempts", "receipt", "error", "queued_at", "sent_at", "delivered_at",
+                  "report_status", "reported_at"]
         read_only_fields = fields
 
     def get_recipient_name(self, delivery) -> str:
@@ -471,7 +472,8 @@ class SubscriberSerializer(serializers.ModelSerializer):
         return subscriber.secret if self.context.get("show_secret") else ""
 
 
-class SubscriberViewSet(ServiceViewSet):
+class SubscriberViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                        mixins.UpdateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Webhook 订阅：接收已发布预警（签名 JSON）的其他系统，按事件类型、级别、区划订阅；停用而不删除（保留推送记录）。
     推送记录见 /api/warnings/deliveries/?subscriber=ID。"""
 
@@ -480,8 +482,10 @@ class SubscriberViewSet(ServiceViewSet):
     filterset_class = filtersets.SubscriberFilterSet
     search_fields = ["name", "url"]
     ordering_fields = ["name", "region__code"]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # disabled, never deleted
-    save_service = staticmethod(webhooks.save_subscriber)
+    save_service = staticmethod(webhooks.save_subscriber)  # no destroy: disabled, never deleted
+    save_extra = ServiceViewSet.save_extra
+    perform_create = ServiceViewSet.perform_create
+    perform_update = ServiceViewSet.perform_update
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

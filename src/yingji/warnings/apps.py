@@ -5,6 +5,7 @@ from django.apps import AppConfig
 NOT_AUDITED = {
     "warnings.delivery": "预警送达记录由发布时的靶向计算批量生成、由发送任务回写结果；每次发布与送达汇总均记入预警处理记录和预警的审计记录",
     "warnings.warningcoverage": "预警覆盖统计由靶向计算派生，随预警的发布审计记录（覆盖人数）一同写入",
+    "warnings.smsreportcount": "短信状态报告计数只是计数器（回调次数与报告条数），每条报告的结果写在送达记录上",
     "warnings.warningevent": "预警处理记录只追加，每条随预警的审计记录一同写入（含操作人、时间）",
 }
 

@@ -362,6 +362,10 @@ class Delivery(RegionScoped):
     queued_at = models.DateTimeField("入队时间", default=timezone.now)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    # The channel's later delivery report (SMS 状态报告): the gateway's status code (DELIVRD, UNDELIV …) and when
+    # the outcome happened (the gateway's time when it gives one, else when the report came).
+    report_status = models.CharField("状态报告代码", max_length=32, blank=True)
+    reported_at = models.DateTimeField("状态报告时间", null=True, blank=True)
     # A retryable failure the channel could not wait for (the gateway down, a long Retry-After) is queued again
     # for this time rather than holding a worker.
     retry_at = models.DateTimeField("重试时间", null=True, blank=True)
@@ -375,6 +379,26 @@ class Delivery(RegionScoped):
 
     def __str__(self):
         return f"预警 {self.warning_id} {self.get_channel_display()}送达 {self.address}（{self.get_state_display()}）"
+
+
+class SmsReportCount(models.Model):
+    """Counters of the SMS gateway's delivery-report callbacks, for /metrics and the warnings pages: callbacks
+    accepted and refused (no secret set, bad signature, stale, not JSON), and their reports applied, repeated
+    (already final: idempotent) and unknown (a message id we never sent). Not region data: the gateway calls in
+    for every region; updated in the callback's own transaction."""
+
+    KIND_CHOICES = [("accepted", "接受的回调"), ("refused", "拒收的回调"), ("applied", "生效的报告"),
+                    ("repeated", "重复的报告"), ("unknown", "未知编号的报告")]
+    kind = models.CharField("类别", max_length=12, choices=KIND_CHOICES, unique=True)
+    count = models.PositiveBigIntegerField("次数", default=0)
+    last_at = models.DateTimeField("最近一次", null=True, blank=True)
+    last_note = models.CharField("最近说明", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信状态报告计数"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.count}"
 
 
 class WarningCoverage(RegionScoped):
