@@ -175,6 +175,7 @@ def _simulate(warning: Warning):
         row.attempts = 1
         if row.channel == Delivery.SMS and index % 37 == 5:
             row.state, row.error, row.attempts = Delivery.FAILED, f"{row.address} 已停机（运营商回报）", 1
+            row.report_status, row.reported_at = "UNDELIV", now
         elif row.channel == Delivery.LOUDSPEAKER and index % 29 == 3:
             row.state, row.error, row.attempts = Delivery.FAILED, f"终端 {row.address} 在 30 秒内未应答", 3
         else:
@@ -182,8 +183,10 @@ def _simulate(warning: Warning):
             row.receipt = f"DEMO-{warning.pk}-{row.pk}"
             if row.channel in (Delivery.SMS, Delivery.LOUDSPEAKER):
                 row.state, row.delivered_at = Delivery.DELIVERED, now
-    Delivery.objects.bulk_update(rows, ["state", "error", "attempts", "sent_at", "receipt", "delivered_at"],
-                                 batch_size=2000)
+            if row.channel == Delivery.SMS:  # the gateway's delivery report (状态报告)
+                row.report_status, row.reported_at = "DELIVRD", now
+    Delivery.objects.bulk_update(rows, ["state", "error", "attempts", "sent_at", "receipt", "delivered_at",
+                                        "report_status", "reported_at"], batch_size=2000)
     if rows:
         add_event(warning, "delivered", None, note=f"{SIMULATED}（{len(rows)} 条）")
 
@@ -210,7 +213,7 @@ def _warnings(log, users):
             "event_code": "11B03", "level": 2, "headline": orange,
             "description": "受强降雨云团影响，预计未来 3 小时蟠龙镇、龙门镇、劳动镇降雨量将达 50 毫米以上，蟠龙河水位将明显上涨。",
             "instruction": _guide("11B03", 2, ""), "onset": now, "expires": now + timedelta(hours=12),
-            "channels": ["sms", "email", "loudspeaker"]},
+            "channels": ["sms", "email", "loudspeaker", "webhook"]},
             _areas("蟠龙镇、龙门镇、劳动镇", "512022113", "512022117", "512022110"))
     heat = "乐至县应急管理局发布高温黄色预警"
     if heat not in done:
@@ -240,7 +243,7 @@ def _warnings(log, users):
             "description": "连日降雨，回澜镇山区地质灾害隐患点发生滑坡、崩塌的风险较高。",
             "instruction": "1. 隐患点周边群众做好随时撤离准备；2. 网格员加密巡查，发现险情立即报告并组织转移。",
             "onset": now, "expires": now + timedelta(hours=48), "region": Region.objects.get(code="512022102"),
-            "channels": ["sms", "loudspeaker"]},
+            "channels": ["sms", "loudspeaker", "webhook"]},
             [{"area_desc": "回澜镇场镇及周边山区", "regions": [],
               "polygon": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}])
     red = "乐至县应急管理局发布暴雨红色预警"

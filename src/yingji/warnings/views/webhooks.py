@@ -85,8 +85,8 @@ class SubscriberForm(ScopedModelForm):
         self.fields["region"].queryset = scope(Region.objects.filter(level__in=levels), user).order_by("path")
         self.fields["regions"].queryset = scope(Region.objects.filter(level__in=("county", "township")),
                                                 user).order_by("path")
+        self.initial["event_codes"] = " ".join(self.instance.event_codes or [])  # not the list's repr "[]"
         if self.instance.pk:
-            self.initial["event_codes"] = " ".join(self.instance.event_codes)
             self.initial["regions"] = list(self.instance.regions.all())
         elif not self.is_bound and getattr(user, "region", None):
             self.initial["region"] = user.region
