@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from yingji.core.models import Region
@@ -87,3 +88,29 @@ def test_records_page_lists_the_warnings_behind_the_figure(coverage_2021, web):
     assert page.status_code == 200 and text.count("测试预警") == 2 and "只计登记接收人" in text
     detail = web("leader").get(target.get_absolute_url()).content.decode()
     assert "预警信息登记人员覆盖率（按登记人员计）" in detail and "各条预警覆盖的登记接收人数之和" in detail
+
+
+def test_a_manual_indicator_shows_the_computed_figure_beside_as_a_reference(coverage_2021, web):
+    region = Region.objects.get(code="512022")
+    plan_figure = services.save_indicator(None, Indicator(), {
+        "region": region, "plan": "测试规划", "code": "T-public", "name": "灾害预警信息发布覆盖率", "unit": "%",
+        "formula": "manual", "reference_formula": "warning_recipient_coverage", "period_start": 2021,
+        "target_kind": "ge", "target_value": Decimal("100"), "target_year": 2025, "attribute": "预期性"})
+    services.set_manual_value(None, plan_figure, 2021, Decimal("98.5"), "县气象局统计（演示）")
+    result = services.compute([plan_figure])[0]
+    shown = figure(result, 2021)
+    assert (shown.value, shown.manual) == (98.5, True)  # the plan's own figure stays the manual one
+    assert shown.reference == pytest.approx(40 / 150 * 100)  # registered people: a reference only
+    assert figure(result, 2023).reference is None and figure(result, 2023).reference_missing == services.NO_WARNINGS
+    assert result.latest.year == 2021 and result.met is False  # judged on the manual value, not the reference
+    page = web("leader").get(plan_figure.get_absolute_url()).content.decode()
+    assert "参考：预警信息登记人员覆盖率（按登记人员计） 26.67%" in page and "不参与达标判断" in page
+
+
+def test_a_reference_is_only_for_manual_indicators(demo):
+    with pytest.raises(ValidationError) as caught:
+        services.save_indicator(None, Indicator(), {
+            "region": Region.objects.get(code="512022"), "plan": "测试规划", "code": "T-ref", "name": "x",
+            "formula": "production_deaths", "reference_formula": "warning_recipient_coverage", "period_start": 2021,
+            "target_kind": "lt", "target_value": Decimal("1"), "target_year": 2025, "attribute": "预期性"})
+    assert "只用于“手工填报”的指标" in caught.value.message_dict["reference_formula"][0]

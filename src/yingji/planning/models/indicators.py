@@ -38,6 +38,7 @@ FORMULA_CHOICES = [
     ("warning_recipient_coverage", "预警信息登记人员覆盖率（按登记人员计）"),
     ("manual", "手工填报（注明来源）"),
 ]
+COMPUTED_CHOICES = [c for c in FORMULA_CHOICES if c[0] != "manual"]
 TARGET_KIND_CHOICES = [
     ("decrease_pct", "比基期下降X%"), ("increase_pct", "比基期上升X%"),
     ("lt", "<X"), ("le", "≤X"), ("gt", ">X"), ("ge", "≥X"),
@@ -55,6 +56,10 @@ class Indicator(Record):
     name = models.CharField("指标名称", max_length=128)
     unit = models.CharField("计量单位", max_length=32, blank=True)
     formula = models.CharField("计算方法", max_length=32, choices=FORMULA_CHOICES)
+    reference_formula = models.CharField(
+        "参考计算方法", max_length=32, choices=COMPUTED_CHOICES, blank=True,
+        help_text="仅用于手工填报的指标：另按记录计算一个口径相近的数值并列显示作参考（如预警信息登记人员覆盖率），"
+                  "不代替手工值，也不参与达标判断")
     annual_average = models.BooleanField("按规划期年均计", default=False,
                                          help_text="指标名称含“年均”的：自规划期起始年至当年的各年数值取算术平均")
     period_start = models.PositiveSmallIntegerField("规划期起始年", validators=YEAR_VALIDATORS)

@@ -325,12 +325,15 @@ class Figure:
     source_note: str = ""
     computed: float | None = None  # the computed value beside a manual one
     records_url: str = ""
+    reference: float | None = None  # a manual indicator's reference_formula, computed (never compared)
+    reference_missing: str = ""
 
     def as_dict(self) -> dict:
         return {"year": self.year, "value": _round(self.value), "yearly": _round(self.yearly),
                 "numerator": _round(self.numerator), "denominator": _round(self.denominator),
                 "missing": self.missing, "manual": self.manual, "source_note": self.source_note,
-                "computed": _round(self.computed), "records_url": self.records_url}
+                "computed": _round(self.computed), "records_url": self.records_url,
+                "reference": _round(self.reference), "reference_missing": self.reference_missing}
 
 
 @dataclass
@@ -460,7 +463,24 @@ def _figures(indicator, table, row, manual, user_urls=True) -> list[Figure]:
         elif indicator.is_manual:
             figure.missing = "未填报"
         figures.append(figure)
+    if indicator.is_manual and indicator.reference_formula:
+        _add_reference(indicator.reference_formula, table, row, figures)
     return figures
+
+
+def _add_reference(formula, table, row, figures):
+    """The reference figure of a manual indicator: its reference_formula's yearly value, shown beside."""
+    values = table.values(formula)[0][row]
+    source = FORMULAS[formula][4]
+    for figure, value in zip(figures, values, strict=True):
+        if source == "losses" and not table.has_losses:
+            figure.reference_missing = NO_LOSS_RECORDS
+        elif source == "warnings" and not table.has_warnings:
+            figure.reference_missing = NO_WARNING_RECORDS
+        elif np.isfinite(value):
+            figure.reference = float(value)
+        else:
+            figure.reference_missing = NO_WARNINGS if source == "warnings" else MISSING_DENOMINATOR
 
 
 def _baseline(indicator, figures) -> tuple:
@@ -533,6 +553,8 @@ def _check_indicator(indicator: Indicator):
         errors["baseline_year"] = ["“比基期下降/上升”的目标须填写基期年份。"]
     if indicator.baseline_value is not None and indicator.baseline_value < 0:
         errors["baseline_value"] = ["基期值不能为负数。"]
+    if indicator.reference_formula and indicator.formula != "manual":
+        errors["reference_formula"] = ["参考计算方法只用于“手工填报”的指标：按记录计算的指标本身已有计算值。"]
     if errors:
         raise ValidationError(errors)
 

@@ -35,7 +35,8 @@ class _Form(ScopedModelForm):
 class IndicatorForm(_Form):
     class Meta:
         model = Indicator
-        fields = ["region", "plan", "number", "code", "name", "unit", "formula", "annual_average", "period_start",
+        fields = ["region", "plan", "number", "code", "name", "unit", "formula", "reference_formula", "annual_average",
+                  "period_start",
                   "baseline_year", "baseline_value", "target_kind", "target_value", "target_year", "attribute",
                   "responsible_units", "source"]
 
