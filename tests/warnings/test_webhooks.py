@@ -102,6 +102,11 @@ def test_published_message_reaches_matching_subscribers_signed_with_their_own_se
     assert row.state == Delivery.SENT and row.receipt == "rx-1" and row.attempts == 1
     assert Delivery.objects.get(warning=warning, subscriber=rain_red).error.endswith("（{\"error\": \"bad signature\"}）")
     assert township.deliveries.count() == 1
+    # Its Cancel reaches whoever got the Alert, even a subscriber whose filters no longer match it.
+    webhooks.save_subscriber(users["duty"], rain_red, {"levels": [4]})
+    end = lifecycle.cancel(users["leader"], warning, "降雨减弱")
+    assert set(Delivery.objects.filter(warning=end).values_list("subscriber__name", flat=True)) == {
+        "全县", "暴雨红色", "回澜镇"}
 
 
 def test_a_failing_receiver_is_retried_with_backoff(users, settings):

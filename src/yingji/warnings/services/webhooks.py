@@ -163,13 +163,20 @@ def wants(subscriber: WebhookSubscriber, warning: Warning, issuer_path: str, tou
 
 
 def subscribers_for(warning: Warning) -> list[WebhookSubscriber]:
-    """The active subscribers a published message goes to (a register of dozens: checked in Python)."""
+    """The active subscribers a published message goes to (a register of dozens: checked in Python): those that
+    want it, and those that received an earlier message of its chain — an Update or Cancel reaches whoever got
+    the Alert, even when it no longer matches their filters (a red warning downgraded to orange)."""
+    from ..models import Delivery
+
     touched = _touched_paths(warning)
     issuer = warning.region.path
+    earlier = set(Delivery.objects.filter(warning__chain=warning.chain, subscriber__isnull=False)
+                  .exclude(warning=warning).values_list("subscriber_id", flat=True))
     chosen = []
     for subscriber in (WebhookSubscriber.objects.filter(is_active=True).select_related("region")
                        .prefetch_related("regions")):
-        if wants(subscriber, warning, issuer, touched, [r.path for r in subscriber.regions.all()]):
+        if subscriber.pk in earlier or wants(subscriber, warning, issuer, touched,
+                                              [r.path for r in subscriber.regions.all()]):
             chosen.append(subscriber)
     return chosen
 
