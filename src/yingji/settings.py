@@ -508,3 +508,12 @@ YINGJI_BACKUP_KEEP_WEEKLY = env_int("YINGJI_BACKUP_KEEP_WEEKLY", 4)
 # Local time (Asia/Shanghai, "HH:MM") of the daily backup: the quiet hours, before storage upkeep at 03:00.
 YINGJI_BACKUP_AT = os.environ.get("YINGJI_BACKUP_AT", "02:30").strip()
 # --- end of backup ---------------------------------------------------------------------------------------------
+
+# --- warnings: signed CAP imports, webhook register, SMS receipts (h-warn) --------------------------------------
+# May an external CAP message WITHOUT an XML signature be imported? 1 / 0; unset: only while no trusted certificates
+# are configured (YINGJI_CAP_TRUSTED_CERTIFICATES). A bureau that trusts the provincial centre's certificate expects
+# that feed signed, and removing the <Signature> is the easiest forgery of a signed feed, so then an unsigned message
+# is refused; with no certificate nothing could be verified anyway, and imports are by signed-in staff, audited.
+_cap_unsigned = os.environ.get("YINGJI_CAP_ALLOW_UNSIGNED", "").strip()
+YINGJI_CAP_ALLOW_UNSIGNED: bool | None = None if _cap_unsigned == "" else env_bool("YINGJI_CAP_ALLOW_UNSIGNED", False)
+# --- end of warnings (h-warn) ------------------------------------------------------------------------------------

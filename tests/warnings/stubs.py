@@ -190,15 +190,33 @@ class SmsGatewayStub(RecordingServer):
                 results.append({"phone": phone, "msgid": msgid})
         return 200, {"code": 0, "msg": "ok", "data": {"results": results}}, {}
 
-    def report(self, states: dict[str, str], secret: str | None = None, stamp: int | None = None) -> tuple[bytes, dict]:
-        """The delivery-report callback this gateway would POST back: msgid → "DELIVRD" / "UNDELIV" …"""
+    def report(self, states: dict[str, str], secret: str | None = None, stamp: int | None = None,
+               done: str = "") -> tuple[bytes, dict]:
+        """The delivery-report callback this gateway would POST back: msgid → "DELIVRD" / "UNDELIV" …; `done`
+        ("YYYYMMDDhhmmss", Beijing time) is each report's outcome time."""
         phones = {msgid: phone for phone, _, msgid in self.sent}
-        body = json.dumps({"reports": [{"msgid": m, "phone": phones.get(m, ""), "status": s,
+        body = json.dumps({"reports": [{"msgid": m, "phone": phones.get(m, ""), "status": s, "donetime": done,
                                         "desc": "成功" if s == "DELIVRD" else "用户关机"} for m, s in states.items()]},
                           ensure_ascii=False).encode()
         stamp = str(int(time.time()) if stamp is None else stamp)
         key = (self.secret if secret is None else secret).encode()
         return body, {"X-Timestamp": stamp, "X-Signature": hmac.new(key, stamp.encode() + body, hashlib.sha256).hexdigest()}
+
+
+    def post_reports(self, callback_url: str, states: dict[str, str], **options) -> tuple[int, dict]:
+        """POST the delivery reports to the application's callback, as the real gateway does later:
+        (HTTP status, JSON answer)."""
+        from urllib.error import HTTPError
+        from urllib.request import Request, urlopen
+
+        body, headers = self.report(states, **options)
+        request = Request(callback_url, data=body, method="POST",
+                          headers={**headers, "Content-Type": "application/json; charset=utf-8"})
+        try:
+            with urlopen(request, timeout=10) as answer:  # noqa: S310 — a test's own localhost URL
+                return answer.status, json.loads(answer.read())
+        except HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
 
 
 class WebhookReceiver(RecordingServer):

@@ -124,7 +124,7 @@ def test_the_gateway_reports_back_over_http_signed(users, settings):
         assert client.post(url, body, content_type="application/json", **forged).status_code == 403
         assert not Delivery.objects.filter(warning=warning, state=Delivery.DELIVERED).exists()
         answer = client.post(url, body, content_type="application/json", **signed)
-    assert answer.status_code == 200 and answer.json() == {"received": 3, "applied": 2, "unknown": 1}
+    assert answer.status_code == 200 and answer.json() == {"received": 3, "applied": 2, "repeated": 0, "unknown": 1}
     states = dict(Delivery.objects.filter(warning=warning).values_list("address", "state"))
     assert states == {"13900000001": Delivery.DELIVERED, "13900000002": Delivery.FAILED}
     assert Delivery.objects.get(warning=warning, address="13900000002").error == "用户关机"

@@ -15,7 +15,12 @@ def test_demo_warnings(demo):
     assert set(orange.coverage.values_list("township__name", flat=True)) == {"蟠龙镇", "龙门镇", "劳动镇"}
     assert orange.people_reached == Recipient.objects.filter(region__parent__name__in=["蟠龙镇", "龙门镇", "劳动镇"]).count()
     channels = set(orange.deliveries.values_list("channel", flat=True))
-    assert channels == {"sms", "email", "loudspeaker"}
+    assert channels == {"sms", "email", "loudspeaker", "webhook"}
+    # The county's subscribers that want it (everything; 气象 red and orange), not the townships' elsewhere.
+    assert set(orange.deliveries.filter(channel="webhook").values_list("subscriber__name", flat=True)) == {
+        "资阳市应急指挥平台", "乐至县融媒体中心"}
+    sms = orange.deliveries.filter(channel="sms")
+    assert set(sms.values_list("report_status", flat=True)) == {"DELIVRD", "UNDELIV"}  # the demo's receipts
     assert orange.deliveries.filter(state=Delivery.DELIVERED).exists() and orange.deliveries.filter(
         state=Delivery.FAILED).exists()
     heat = Warning.objects.get(headline="乐至县应急管理局发布高温黄色预警")

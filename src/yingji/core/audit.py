@@ -10,7 +10,7 @@ from django.db.models.fields.files import FieldFile
 from .models import AuditEntry, Region
 
 # Never copied into the trail: secrets and fields the database maintains itself.
-SKIPPED_FIELDS = {"password", "path", "created_at", "updated_at", "last_login"}
+SKIPPED_FIELDS = {"password", "secret", "path", "created_at", "updated_at", "last_login"}
 
 
 def _json_value(value):

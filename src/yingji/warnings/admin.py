@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from yingji.core.admin import ReadOnlyScopedAdmin
 
-from .models import Delivery, LoudspeakerTerminal, Recipient, Warning, WarningTemplate
+from .models import Delivery, LoudspeakerTerminal, Recipient, Warning, WarningTemplate, WebhookSubscriber
 
 
 @admin.register(Warning)
@@ -38,3 +38,10 @@ class TerminalAdmin(ReadOnlyScopedAdmin):
 class TemplateAdmin(ReadOnlyScopedAdmin):
     list_display = ["name", "event_code", "level", "region", "is_active"]
     search_fields = ["name", "event_code"]
+
+
+@admin.register(WebhookSubscriber)
+class SubscriberAdmin(ReadOnlyScopedAdmin):
+    list_display = ["name", "url", "region", "is_active"]
+    search_fields = ["name", "url"]
+    exclude = ["secret"]  # shown once when made, never again

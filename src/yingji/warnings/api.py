@@ -7,12 +7,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, ServiceViewSet
+from yingji.core.api_base import ScopedReadOnlyViewSet, ScopedRelatedField, ScopedViewSetMixin, ServiceViewSet
 from yingji.core.api_fields import PersonNameField
 from yingji.core.api_policy import ServiceChecked
 from yingji.core.models import Region
@@ -27,9 +27,10 @@ from .models import (
     WarningCoverage,
     WarningEvent,
     WarningTemplate,
+    WebhookSubscriber,
 )
 from .services import delivery as delivery_services
-from .services import lifecycle
+from .services import lifecycle, webhooks
 from .services import recipients as register
 
 # --- messages -----------------------------------------------------------------------------------------------------
@@ -319,8 +320,10 @@ class WarningDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Delivery
-        fields = ["id", "warning", "channel", "channel_label", "recipient", "recipient_name", "terminal", "address",
-                  "state", "state_label", "attempts", "receipt", "error", "queued_at", "sent_at", "delivered_at"]
+        fields = ["id", "warning", "channel", "channel_label", "recipient", "recipient_name", "terminal", "subscriber",
+                  "address",
+                  "state", "state_label", "attempts", "receipt", "error", "queued_at", "sent_at", "delivered_at",
+                  "report_status", "reported_at"]
         read_only_fields = fields
 
     def get_recipient_name(self, delivery) -> str:
@@ -447,10 +450,67 @@ class TemplateViewSet(ServiceViewSet):
     delete_service = staticmethod(register.delete_template)
 
 
+class SubscriberSerializer(serializers.ModelSerializer):
+    region = ScopedRelatedField(queryset=Region.objects.all(), label="所属区划")
+    regions = ScopedRelatedField(queryset=Region.objects.all(), many=True, required=False, label="关注区划",
+                                 help_text="预警由其发布或覆盖其中任一区划时推送；空：所属区划全部")
+    event_codes = serializers.ListField(child=serializers.CharField(max_length=16), required=False, label="事件类型",
+                                        help_text="GB/T 35561 代码（细类、类或大类），空：全部")
+    levels = serializers.ListField(child=serializers.IntegerField(), required=False, label="预警级别",
+                                   help_text="1 红 … 4 蓝，空：全部")
+    secret = serializers.SerializerMethodField(help_text="签名密钥：只在创建和重新生成时给出一次，其余时候为空")
+    secret_masked = serializers.CharField(source="masked_secret", read_only=True)
+
+    class Meta:
+        model = WebhookSubscriber
+        fields = ["id", "region", "name", "url", "event_codes", "levels", "regions", "is_active", "remark", "secret",
+                  "secret_masked", "secret_set_at", "is_demo", "created_at", "updated_at"]
+        read_only_fields = ["secret_set_at", "is_demo", "created_at", "updated_at"]
+        validators = []
+
+    def get_secret(self, subscriber) -> str:
+        return subscriber.secret if self.context.get("show_secret") else ""
+
+
+class SubscriberViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                        mixins.UpdateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Webhook 订阅：接收已发布预警（签名 JSON）的其他系统，按事件类型、级别、区划订阅；停用而不删除（保留推送记录）。
+    推送记录见 /api/warnings/deliveries/?subscriber=ID。"""
+
+    queryset = WebhookSubscriber.objects.select_related("region").prefetch_related("regions")
+    serializer_class = SubscriberSerializer
+    filterset_class = filtersets.SubscriberFilterSet
+    search_fields = ["name", "url"]
+    ordering_fields = ["name", "region__code"]
+    save_service = staticmethod(webhooks.save_subscriber)  # no destroy: disabled, never deleted
+    save_extra = ServiceViewSet.save_extra
+    perform_create = ServiceViewSet.perform_create
+    perform_update = ServiceViewSet.perform_update
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        shown = self.get_serializer(serializer.instance, context={**self.get_serializer_context(), "show_secret": True})
+        return Response(shown.data, status=201)
+
+    @extend_schema(request=None, responses={200: SubscriberSerializer})
+    @action(detail=True, methods=["post"], url_path="renew-secret", url_name="renew-secret",
+            permission_classes=[ServiceChecked])
+    def renew_secret(self, request, pk=None):
+        """重新生成签名密钥（旧密钥立即失效），新密钥只在本次应答中给出。"""
+        subscriber = self.get_object()
+        webhooks.renew_secret(request.user, subscriber)
+        subscriber.refresh_from_db()
+        context = {**self.get_serializer_context(), "show_secret": True}
+        return Response(self.get_serializer(subscriber, context=context).data)
+
+
 ROUTES = [  # (prefix, viewset, basename)
     ("warnings/messages", WarningViewSet, "warning"),
     ("warnings/deliveries", DeliveryViewSet, "delivery"),
     ("warnings/recipients", RecipientViewSet, "recipient"),
     ("warnings/terminals", TerminalViewSet, "loudspeakerterminal"),
     ("warnings/templates", TemplateViewSet, "warningtemplate"),
+    ("warnings/webhooks", SubscriberViewSet, "webhooksubscriber"),
 ]

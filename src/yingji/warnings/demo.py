@@ -10,7 +10,8 @@ templates from the national signals' 防御指南, and warnings through the real
 - an expired 高温黄色预警 (published yesterday, ended by the expiry run);
 - a 大风蓝色预警 cancelled by the leader (its Cancel message is published too);
 - 回澜镇's own 地质灾害 warning over a drawn area around its seat (a township's record for the scoping battery);
-- a 暴雨红色预警 waiting for review.
+- a 暴雨红色预警 waiting for review;
+- webhook subscribers (the county's, and one each in 天池街道 and 回澜镇) whose deliveries are simulated too.
 
 No SMS gateway, mail server or broker is configured in the demo, so the deliveries' outcomes are simulated
 (deterministic: most sent with a demo receipt, a few failed with a carrier's reason); the warning's history says so.
@@ -138,6 +139,28 @@ def _templates(county):
                 "is_demo": True})
 
 
+DEMO_SUBSCRIBERS = [  # (region code, name, URL, event codes, levels): other systems' addresses are demo values
+    ("512022", "资阳市应急指挥平台", "https://yjpt.example.gov.cn/hooks/yingji", [], []),
+    ("512022", "乐至县融媒体中心", "https://media.example.cn/api/warnings?token=demo", ["11B00"], [1, 2]),
+    ("512022001", "天池街道网格管理平台", "http://wg-tianchi.example.cn/hook", [], []),
+    ("512022102", "回澜镇值班群机器人", "https://bot.example.cn/huilan", ["11000"], []),
+]
+
+
+def _subscribers():
+    """The webhook register: the county's subscribers and one each for the demo users' townships (the scoping
+    battery needs a record on both sides)."""
+    from .models import WebhookSubscriber
+    from .services import webhooks
+
+    for code, name, url, codes, levels in DEMO_SUBSCRIBERS:
+        region = Region.objects.get(code=code)
+        if not WebhookSubscriber.objects.filter(region=region, name=name).exists():
+            webhooks.save_subscriber(None, WebhookSubscriber(), {
+                "region": region, "name": name, "url": url, "event_codes": codes, "levels": levels,
+                "remark": "演示数据：地址为示例，不会真正推送", "is_demo": True})
+
+
 def _guide(code: str, level: int, fallback: str) -> str:
     """The national signal's 防御指南 where it was transcribed, else the demo's own text."""
     found = warning_signals.template(code, level)
@@ -152,6 +175,7 @@ def _simulate(warning: Warning):
         row.attempts = 1
         if row.channel == Delivery.SMS and index % 37 == 5:
             row.state, row.error, row.attempts = Delivery.FAILED, f"{row.address} 已停机（运营商回报）", 1
+            row.report_status, row.reported_at = "UNDELIV", now
         elif row.channel == Delivery.LOUDSPEAKER and index % 29 == 3:
             row.state, row.error, row.attempts = Delivery.FAILED, f"终端 {row.address} 在 30 秒内未应答", 3
         else:
@@ -159,8 +183,10 @@ def _simulate(warning: Warning):
             row.receipt = f"DEMO-{warning.pk}-{row.pk}"
             if row.channel in (Delivery.SMS, Delivery.LOUDSPEAKER):
                 row.state, row.delivered_at = Delivery.DELIVERED, now
-    Delivery.objects.bulk_update(rows, ["state", "error", "attempts", "sent_at", "receipt", "delivered_at"],
-                                 batch_size=2000)
+            if row.channel == Delivery.SMS:  # the gateway's delivery report (状态报告)
+                row.report_status, row.reported_at = "DELIVRD", now
+    Delivery.objects.bulk_update(rows, ["state", "error", "attempts", "sent_at", "receipt", "delivered_at",
+                                        "report_status", "reported_at"], batch_size=2000)
     if rows:
         add_event(warning, "delivered", None, note=f"{SIMULATED}（{len(rows)} 条）")
 
@@ -187,7 +213,7 @@ def _warnings(log, users):
             "event_code": "11B03", "level": 2, "headline": orange,
             "description": "受强降雨云团影响，预计未来 3 小时蟠龙镇、龙门镇、劳动镇降雨量将达 50 毫米以上，蟠龙河水位将明显上涨。",
             "instruction": _guide("11B03", 2, ""), "onset": now, "expires": now + timedelta(hours=12),
-            "channels": ["sms", "email", "loudspeaker"]},
+            "channels": ["sms", "email", "loudspeaker", "webhook"]},
             _areas("蟠龙镇、龙门镇、劳动镇", "512022113", "512022117", "512022110"))
     heat = "乐至县应急管理局发布高温黄色预警"
     if heat not in done:
@@ -217,7 +243,7 @@ def _warnings(log, users):
             "description": "连日降雨，回澜镇山区地质灾害隐患点发生滑坡、崩塌的风险较高。",
             "instruction": "1. 隐患点周边群众做好随时撤离准备；2. 网格员加密巡查，发现险情立即报告并组织转移。",
             "onset": now, "expires": now + timedelta(hours=48), "region": Region.objects.get(code="512022102"),
-            "channels": ["sms", "loudspeaker"]},
+            "channels": ["sms", "loudspeaker", "webhook"]},
             [{"area_desc": "回澜镇场镇及周边山区", "regions": [],
               "polygon": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}])
     red = "乐至县应急管理局发布暴雨红色预警"
@@ -240,5 +266,6 @@ def load(log):
     _terminals(spots)
     count = _recipients(spots)
     _templates(county)
+    _subscribers()
     log(f"预警接收人 {count} 人，应急广播终端 {LoudspeakerTerminal.objects.filter(is_demo=True).count()} 个")
     _warnings(log, users)

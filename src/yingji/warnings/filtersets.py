@@ -6,7 +6,15 @@ from django.utils import timezone
 
 from yingji.core.filtersets import ChoiceInFilter, EventCodeFilter, FlagFilter, IdFilter, ScopedFilterSet
 
-from .models import LEVEL_CHOICES, Delivery, LoudspeakerTerminal, Recipient, Warning, WarningTemplate
+from .models import (
+    LEVEL_CHOICES,
+    Delivery,
+    LoudspeakerTerminal,
+    Recipient,
+    Warning,
+    WarningTemplate,
+    WebhookSubscriber,
+)
 
 
 def current_q(now=None) -> Q:
@@ -40,12 +48,19 @@ class WarningFilterSet(ScopedFilterSet):
 
 class DeliveryFilterSet(ScopedFilterSet):
     warning = IdFilter(label="预警信息")
+    subscriber = IdFilter(label="Webhook 订阅")
     channel = filters.ChoiceFilter(label="渠道", choices=Delivery.CHANNEL_CHOICES)
     state = filters.ChoiceFilter(label="状态", choices=Delivery.STATE_CHOICES)
 
     class Meta:
         model = Delivery
-        fields = ["warning", "channel", "state"]
+        fields = ["warning", "subscriber", "channel", "state"]
+
+
+class SubscriberFilterSet(ScopedFilterSet):
+    class Meta:
+        model = WebhookSubscriber
+        fields = ["is_active"]
 
 
 class RecipientFilterSet(ScopedFilterSet):

@@ -270,6 +270,69 @@ class LoudspeakerTerminal(Record):
         return _url("warnings:terminal_detail", self.pk)
 
 
+class WebhookSubscriber(Record):
+    """Another system that receives our published messages as signed JSON (a city platform, a media desk, a
+    duty app): its URL, the shared secret it checks X-Yingji-Signature with (shown once when made or renewed,
+    masked afterwards), and which messages it wants — event types (GB/T 35561 codes: a 细类, its 类 or 大类),
+    levels, regions (empty: all of them; regions: the subscriber's own by default)."""
+
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT,
+                               related_name="webhook_subscribers")
+    name = models.CharField("名称", max_length=64)
+    url = models.CharField("接收地址（URL）", max_length=500, help_text="http:// 或 https:// 开头；签名针对此地址，重定向不跟随")
+    secret = models.CharField("签名密钥", max_length=128, editable=False)  # never audited (core.audit SKIPPED_FIELDS)
+    secret_hint = models.CharField("密钥末四位", max_length=8, editable=False, blank=True)
+    secret_set_at = models.DateTimeField("密钥生成时间", null=True, blank=True, editable=False)
+    event_codes = models.JSONField("事件类型", default=list, blank=True,
+                                   help_text="GB/T 35561 代码，如 11B03（暴雨）、11B00（全部气象灾害）；空：全部")
+    levels = models.JSONField("预警级别", default=list, blank=True, help_text="1 红 … 4 蓝；空：全部")
+    regions = models.ManyToManyField(Region, verbose_name="关注区划", blank=True, related_name="+",
+                                     help_text="预警由其发布或覆盖其中任一区划时推送；空：本区划全部")
+    is_active = models.BooleanField("启用", default=True)
+    remark = models.CharField("备注", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "Webhook 订阅"
+        ordering = ["region__path", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="webhooksubscriber_unique_name")]
+
+    def __str__(self):
+        return f"Webhook 订阅“{self.name}”"
+
+    def get_absolute_url(self):
+        return _url("warnings:subscriber_detail", self.pk)
+
+    @property
+    def masked_secret(self) -> str:
+        return f"••••••••{self.secret_hint}" if self.secret_hint else "—"
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without its query (subscribers often put an access token there)."""
+        from .channels.webhook import shown
+
+        return shown(self.url)
+
+    @property
+    def wanted(self) -> str:
+        """What it subscribed to, as a line: event types with their names, levels; "全部预警" for everything."""
+        from yingji.standards import event_codes
+
+        parts = []
+        if self.event_codes:
+            names = []
+            for code in self.event_codes:
+                try:
+                    names.append(f"{event_codes.get(code).name}（{code}）")
+                except ValueError:
+                    names.append(code)
+            parts.append("、".join(names))
+        if self.levels:
+            labels = dict(LEVEL_CHOICES)
+            parts.append("、".join(labels.get(level, str(level)) for level in self.levels))
+        return "；".join(parts) or "全部预警"
+
+
 class Delivery(RegionScoped):
     """One message to one address over one channel: queued → sending → sent → delivered (a receipt), or failed
     after its retries. A Cancel has deliveries of its own (the Cancel message is its own Warning row)."""
@@ -289,6 +352,8 @@ class Delivery(RegionScoped):
                                   on_delete=models.SET_NULL, related_name="deliveries")
     terminal = models.ForeignKey(LoudspeakerTerminal, verbose_name="广播终端", null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="deliveries")
+    subscriber = models.ForeignKey(WebhookSubscriber, verbose_name="Webhook 订阅", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="deliveries")
     address = models.CharField("地址", max_length=255, help_text="手机号、邮箱、终端主题或 Webhook 地址")
     state = models.CharField("状态", max_length=10, choices=STATE_CHOICES, default=QUEUED)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
@@ -297,6 +362,10 @@ class Delivery(RegionScoped):
     queued_at = models.DateTimeField("入队时间", default=timezone.now)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    # The channel's later delivery report (SMS 状态报告): the gateway's status code (DELIVRD, UNDELIV …) and when
+    # the outcome happened (the gateway's time when it gives one, else when the report came).
+    report_status = models.CharField("状态报告代码", max_length=32, blank=True)
+    reported_at = models.DateTimeField("状态报告时间", null=True, blank=True)
     # A retryable failure the channel could not wait for (the gateway down, a long Retry-After) is queued again
     # for this time rather than holding a worker.
     retry_at = models.DateTimeField("重试时间", null=True, blank=True)
@@ -310,6 +379,26 @@ class Delivery(RegionScoped):
 
     def __str__(self):
         return f"预警 {self.warning_id} {self.get_channel_display()}送达 {self.address}（{self.get_state_display()}）"
+
+
+class SmsReportCount(models.Model):
+    """Counters of the SMS gateway's delivery-report callbacks, for /metrics and the warnings pages: callbacks
+    accepted and refused (no secret set, bad signature, stale, not JSON), and their reports applied, repeated
+    (already final: idempotent) and unknown (a message id we never sent). Not region data: the gateway calls in
+    for every region; updated in the callback's own transaction."""
+
+    KIND_CHOICES = [("accepted", "接受的回调"), ("refused", "拒收的回调"), ("applied", "生效的报告"),
+                    ("repeated", "重复的报告"), ("unknown", "未知编号的报告")]
+    kind = models.CharField("类别", max_length=12, choices=KIND_CHOICES, unique=True)
+    count = models.PositiveBigIntegerField("次数", default=0)
+    last_at = models.DateTimeField("最近一次", null=True, blank=True)
+    last_note = models.CharField("最近说明", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信状态报告计数"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.count}"
 
 
 class WarningCoverage(RegionScoped):

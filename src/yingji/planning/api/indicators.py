@@ -19,7 +19,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Indicator
-        fields = ["id", "region", "plan", "number", "code", "name", "unit", "formula", "annual_average",
+        fields = ["id", "region", "plan", "number", "code", "name", "unit", "formula", "reference_formula", "annual_average",
                   "period_start", "baseline_year", "baseline_value", "target_kind", "target_value", "target_label",
                   "target_year", "attribute", "responsible_units", "source", "is_demo", "created_at", "updated_at"]
         read_only_fields = ["is_demo", "created_at", "updated_at"]

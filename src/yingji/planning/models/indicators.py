@@ -23,7 +23,8 @@ YEAR_VALIDATORS = [MinValueValidator(1949), MaxValueValidator(2100)]
 # township, how many *registered recipients* lie inside the warning's area of how many are registered there
 # (warnings.WarningCoverage: targeting), and per-recipient deliveries; neither counts the public that broadcasts,
 # TV and operator-wide SMS reach, which is what the plan's 覆盖率 measures. Such a figure is entered as a manual
-# value with its source (formula "manual"), not computed from those records.
+# value with its source (formula "manual"). What those records do measure is computed under its own name,
+# warning_recipient_coverage (登记人员覆盖率, labelled as counted over registered people), as a reference.
 FORMULA_CHOICES = [
     ("production_deaths", "生产安全事故死亡人数（含下落不明）"),
     ("deaths_per_gdp", "亿元地区生产总值生产安全事故死亡率"),
@@ -34,8 +35,10 @@ FORMULA_CHOICES = [
     ("disaster_loss_share", "因自然灾害直接经济损失占地区生产总值比例"),
     ("disaster_deaths_per_million", "每百万人口因自然灾害死亡率"),
     ("affected_per_100k", "每十万人受灾人次"),
+    ("warning_recipient_coverage", "预警信息登记人员覆盖率（按登记人员计）"),
     ("manual", "手工填报（注明来源）"),
 ]
+COMPUTED_CHOICES = [c for c in FORMULA_CHOICES if c[0] != "manual"]
 TARGET_KIND_CHOICES = [
     ("decrease_pct", "比基期下降X%"), ("increase_pct", "比基期上升X%"),
     ("lt", "<X"), ("le", "≤X"), ("gt", ">X"), ("ge", "≥X"),
@@ -53,6 +56,10 @@ class Indicator(Record):
     name = models.CharField("指标名称", max_length=128)
     unit = models.CharField("计量单位", max_length=32, blank=True)
     formula = models.CharField("计算方法", max_length=32, choices=FORMULA_CHOICES)
+    reference_formula = models.CharField(
+        "参考计算方法", max_length=32, choices=COMPUTED_CHOICES, blank=True,
+        help_text="仅用于手工填报的指标：另按记录计算一个口径相近的数值并列显示作参考（如预警信息登记人员覆盖率），"
+                  "不代替手工值，也不参与达标判断")
     annual_average = models.BooleanField("按规划期年均计", default=False,
                                          help_text="指标名称含“年均”的：自规划期起始年至当年的各年数值取算术平均")
     period_start = models.PositiveSmallIntegerField("规划期起始年", validators=YEAR_VALIDATORS)

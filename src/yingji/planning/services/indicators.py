@@ -15,6 +15,12 @@ What counts (decided with seed 002 and 493号令):
   12F 其他工矿商贸 (GB/T 35561), as 安全生产统计 separates 工矿商贸 from 道路交通、水上、铁路、民航、农机 and 火灾.
 - Natural-disaster figures: planning.DisasterLossReport rows with is_current=True (deaths, missing,
   affected_people, direct_loss 万元), year of event.started_on.
+- 预警信息登记人员覆盖率 (warning_recipient_coverage): Σ reached ÷ Σ total × 100 % over warnings.WarningCoverage
+  rows — per warning and township, the registered recipients (登记接收人) inside the warning's area of those
+  registered in the township — of the messages we published that year (our own, status Actual, Alert or Update:
+  a Cancel ends a warning, it does not warn again; year of `sent` in Asia/Shanghai), counted where the township lies.
+  It measures registered people, not the public that broadcasts, TV and operator-wide SMS reach (the plan's
+  预警信息发布覆盖率): its label says so, and the plan's own figure stays a manual value with its source.
 - Rates divide by the region's own figures of that year: 常住人口 and 工矿商贸就业人员 from RegionYearStat, GDP from
   core.RegionGDP (万元, its one home; shown and divided as 亿元); a missing or zero denominator gives no number
   (MISSING_DENOMINATOR), never an estimate.
@@ -65,11 +71,16 @@ FORMULAS = {
     "disaster_loss_share": ("loss", "gdp_yi", 0.01, "%", "losses"),
     "disaster_deaths_per_million": ("disaster_dead", "population", 1_000_000, "人/百万人", "losses"),
     "affected_per_100k": ("affected", "population", 100_000, "人次/10万人", "losses"),
+    "warning_recipient_coverage": ("warning_reached", "warning_total", 100, "%", "warnings"),
 }
-DENOMINATOR_LABELS = {"gdp_yi": "地区生产总值（亿元）", "employees": "工矿商贸就业人员（人）", "population": "常住人口（人）"}
+DENOMINATOR_LABELS = {"gdp_yi": "地区生产总值（亿元）", "employees": "工矿商贸就业人员（人）", "population": "常住人口（人）",
+                      "warning_total": "各条预警所及乡镇的登记接收人数之和（人次）"}
 NUMERATOR_LABELS = {"production": "生产安全事故死亡（含下落不明）人数", "industrial": "工矿商贸事故死亡（含下落不明）人数",
-                    "disaster_dead": "因灾死亡失踪人数", "affected": "受灾人次", "loss": "直接经济损失（万元）"}
-SUM_KEYS = ("production", "industrial", "disaster_dead", "affected", "loss")
+                    "disaster_dead": "因灾死亡失踪人数", "affected": "受灾人次", "loss": "直接经济损失（万元）",
+                    "warning_reached": "各条预警覆盖的登记接收人数之和（人次）"}
+SUM_KEYS = ("production", "industrial", "disaster_dead", "affected", "loss", "warning_reached", "warning_total")
+NO_WARNINGS = "当年无已发布预警"
+NO_WARNING_RECORDS = "预警发布模块未安装"
 
 
 # --- pure: numpy only -------------------------------------------------------------------------------------------
@@ -237,6 +248,50 @@ def loss_sums(root: Region, years) -> tuple | None:
              "loss": cents})
 
 
+def coverage_model():
+    """warnings.WarningCoverage, or None when the warnings app is not installed (planning does not import it)."""
+    try:
+        return apps.get_model("warnings", "WarningCoverage")
+    except LookupError:
+        return None
+
+
+def coverage_queryset(root: Region, years):
+    """The coverage rows counted for `root` in `years` (see the module's note), or None without warnings."""
+    model = coverage_model()
+    if model is None:
+        return None
+    first, after = _year_bounds(years)
+    return model.objects.filter(township__path__startswith=root.path, warning__source="local",
+                                warning__status="Actual", warning__msg_type__in=("Alert", "Update"),
+                                warning__sent__gte=first, warning__sent__lt=after)
+
+
+def coverage_sums(root: Region, years) -> tuple | None:
+    """(township ids, years, {warning_reached, warning_total}) of the coverage rows, grouped in SQL; None when
+    the warnings app is not installed."""
+    queryset = coverage_queryset(root, years)
+    if queryset is None:
+        return None
+    rows = list(queryset.annotate(year=year_of("warning__sent", years)).values("township_id", "year")
+                .annotate(reached=Sum("reached"), total=Sum("total")).order_by())
+    return (np.array([r["township_id"] for r in rows], dtype=np.int64),
+            np.array([r["year"] for r in rows], dtype=np.int64),
+            {"warning_reached": [r["reached"] or 0 for r in rows], "warning_total": [r["total"] or 0 for r in rows]})
+
+
+def coverage_records(root: Region, years):
+    """The published messages behind the coverage figure, each with its reached/total inside `root`."""
+    queryset = coverage_queryset(root, years)
+    if queryset is None:
+        return None
+    warning = apps.get_model("warnings", "Warning")
+    inside = Q(coverage__in=queryset)
+    return (warning.objects.filter(pk__in=queryset.values("warning_id"))
+            .annotate(reached_here=Sum("coverage__reached", filter=inside), total_here=Sum("coverage__total",
+                                                                                              filter=inside)))
+
+
 def denominator_arrays(targets, years) -> dict:
     """{population, gdp_yi, employees: float arrays [targets, years]}; NaN where the region's own row or the
     figure is missing. GDP comes from core.RegionGDP (万元) and is divided into 亿元 here."""
@@ -270,12 +325,15 @@ class Figure:
     source_note: str = ""
     computed: float | None = None  # the computed value beside a manual one
     records_url: str = ""
+    reference: float | None = None  # a manual indicator's reference_formula, computed (never compared)
+    reference_missing: str = ""
 
     def as_dict(self) -> dict:
         return {"year": self.year, "value": _round(self.value), "yearly": _round(self.yearly),
                 "numerator": _round(self.numerator), "denominator": _round(self.denominator),
                 "missing": self.missing, "manual": self.manual, "source_note": self.source_note,
-                "computed": _round(self.computed), "records_url": self.records_url}
+                "computed": _round(self.computed), "records_url": self.records_url,
+                "reference": _round(self.reference), "reference_missing": self.reference_missing}
 
 
 @dataclass
@@ -345,16 +403,19 @@ class Table:
         ids = [t.pk for t in targets]
         paths = {}
         self.sums = {key: np.zeros((len(ids), len(years)), dtype=np.int64) for key in SUM_KEYS}
-        self.has_losses = True
-        for source in (incident_sums(root, years), loss_sums(root, years)):
+        self.has_losses = self.has_warnings = True
+        for name, source in (("incidents", incident_sums(root, years)), ("losses", loss_sums(root, years)),
+                             ("warnings", coverage_sums(root, years))):
             if source is None:
-                self.has_losses = False
+                setattr(self, f"has_{name}", False)
                 continue
             regions, group_years, values = source
             missing = set(regions.tolist()) - paths.keys()
             paths.update(Region.objects.filter(pk__in=missing).values_list("pk", "path"))
             self.sums.update(rollup(regions, group_years, values, paths, ids, years))
         self.denominators = denominator_arrays(ids, years)
+        total = self.sums["warning_total"].astype(np.float64)
+        self.denominators["warning_total"] = np.where(total > 0, total, np.nan)  # no warning: no figure, not 0 %
 
     def values(self, formula: str) -> tuple:
         """(yearly values, numerators, denominators or None), arrays [targets, years]."""
@@ -385,10 +446,12 @@ def _figures(indicator, table, row, manual, user_urls=True) -> list[Figure]:
             figure.denominator = None if denominator is None or not np.isfinite(denominator[j]) else float(denominator[j])
             if source == "losses" and not table.has_losses:
                 figure.missing = NO_LOSS_RECORDS
+            elif source == "warnings" and not table.has_warnings:
+                figure.missing = NO_WARNING_RECORDS
             elif np.isfinite(compared[j]):
                 figure.value, figure.yearly = float(compared[j]), float(yearly[j]) if np.isfinite(yearly[j]) else None
             else:
-                figure.missing = MISSING_DENOMINATOR
+                figure.missing = NO_WARNINGS if source == "warnings" else MISSING_DENOMINATOR
                 figure.yearly = float(yearly[j]) if np.isfinite(yearly[j]) else None
             if user_urls:
                 figure.records_url = (reverse("planning:indicator_records", args=[indicator.pk])
@@ -400,7 +463,24 @@ def _figures(indicator, table, row, manual, user_urls=True) -> list[Figure]:
         elif indicator.is_manual:
             figure.missing = "未填报"
         figures.append(figure)
+    if indicator.is_manual and indicator.reference_formula:
+        _add_reference(indicator.reference_formula, table, row, figures)
     return figures
+
+
+def _add_reference(formula, table, row, figures):
+    """The reference figure of a manual indicator: its reference_formula's yearly value, shown beside."""
+    values = table.values(formula)[0][row]
+    source = FORMULAS[formula][4]
+    for figure, value in zip(figures, values, strict=True):
+        if source == "losses" and not table.has_losses:
+            figure.reference_missing = NO_LOSS_RECORDS
+        elif source == "warnings" and not table.has_warnings:
+            figure.reference_missing = NO_WARNING_RECORDS
+        elif np.isfinite(value):
+            figure.reference = float(value)
+        else:
+            figure.reference_missing = NO_WARNINGS if source == "warnings" else MISSING_DENOMINATOR
 
 
 def _baseline(indicator, figures) -> tuple:
@@ -452,6 +532,9 @@ def records(indicator: Indicator, region: Region, year: int):
     if source == "losses":
         queryset = loss_queryset(region, [year])
         return source, None if queryset is None else queryset.select_related("region", "event")
+    if source == "warnings":
+        queryset = coverage_records(region, [year])
+        return source, None if queryset is None else queryset.select_related("region").order_by("sent", "pk")
     return None, None
 
 
@@ -470,6 +553,8 @@ def _check_indicator(indicator: Indicator):
         errors["baseline_year"] = ["“比基期下降/上升”的目标须填写基期年份。"]
     if indicator.baseline_value is not None and indicator.baseline_value < 0:
         errors["baseline_value"] = ["基期值不能为负数。"]
+    if indicator.reference_formula and indicator.formula != "manual":
+        errors["reference_formula"] = ["参考计算方法只用于“手工填报”的指标：按记录计算的指标本身已有计算值。"]
     if errors:
         raise ValidationError(errors)
 

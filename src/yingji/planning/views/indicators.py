@@ -35,7 +35,8 @@ class _Form(ScopedModelForm):
 class IndicatorForm(_Form):
     class Meta:
         model = Indicator
-        fields = ["region", "plan", "number", "code", "name", "unit", "formula", "annual_average", "period_start",
+        fields = ["region", "plan", "number", "code", "name", "unit", "formula", "reference_formula", "annual_average",
+                  "period_start",
                   "baseline_year", "baseline_value", "target_kind", "target_value", "target_year", "attribute",
                   "responsible_units", "source"]
 
@@ -140,6 +141,7 @@ class IndicatorRecordsView(QueryParamsPage, ScopedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(indicator=indicator, year=year, region=region, source=source, records=rows,
                        loss_missing=source == "losses" and queryset is None,
+                       source_missing=source is not None and queryset is None,
                        hidden=queryset.count() - scope(queryset, self.request.user).count() if rows is not None else 0,
                        figure=next((f for f in services.compute([indicator], townships=region != indicator.region)[0]
                                     .figures_of(region) if f.year == year), None), years=years)

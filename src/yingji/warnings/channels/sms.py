@@ -15,7 +15,8 @@ settings instead of code.
   receipt_phone_key, else by order) with the message id at receipt_id_key and a per-number refusal at
   receipt_error_key — or one value: the batch's id for all its numbers.
 - Delivery reports the gateway POSTs back later: `read_reports(body, headers, lookup)` checks their signature and
-  maps each to (delivery_id, "delivered" | "failed").
+  maps each to (delivery_id, "delivered" | "failed") with the gateway's status code and, when report_time_key
+  is set, the outcome's time.
 
 Mainland mobile numbers only: 1[3-9] and nine digits, after removing spaces, dashes and a +86 / 0086 prefix."""
 
@@ -79,6 +80,7 @@ class SmsConfig:
     report_status_key: str = "status"
     report_phone_key: str = "phone"
     report_detail_key: str = "desc"
+    report_time_key: str = ""  # where the report carries its outcome time ("" = none: the time it arrives)
     report_delivered: tuple = ("DELIVRD", "DELIVERED", "delivered", "success", "0", 0)
     report_max_age_s: float = 600.0
 
@@ -115,6 +117,29 @@ class DeliveryReport:
     state: str  # delivered | failed
     phone: str = ""
     detail: str = ""
+    status: str = ""  # the gateway's own status code, as sent (DELIVRD, UNDELIV, 0 …)
+    at: float | None = None  # the outcome's time (Unix seconds) when the report gives a readable one
+
+
+def report_time(value) -> float | None:
+    """A report's time as Unix seconds: Unix seconds (10 digits) or milliseconds (13), "YYYYMMDDhhmmss"
+    (Beijing time), or ISO 8601 (without an offset: Beijing time); None when unreadable (the arrival time is
+    used then)."""
+    from datetime import datetime, timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    text = str(value or "").strip()
+    try:
+        if text.isdigit() and len(text) in (10, 13):
+            return int(text) / (1000 if len(text) == 13 else 1)
+        if text.isdigit() and len(text) == 14:
+            return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=beijing).timestamp()
+        if text:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return (when if when.tzinfo else when.replace(tzinfo=beijing)).timestamp()
+    except ValueError:
+        return None
+    return None
 
 
 class SmsChannel(Channel):
@@ -274,7 +299,9 @@ class SmsChannel(Channel):
         known = lookup(receipts) if callable(lookup) else lookup
         return [DeliveryReport(known.get(r), r, "delivered" if i.get(c.report_status_key) in c.report_delivered
                                else "failed", str(i.get(c.report_phone_key, "")), str(i.get(c.report_detail_key) or
-                                                                                      i.get(c.report_status_key, "")))
+                                                                                      i.get(c.report_status_key, "")),
+                               str(i.get(c.report_status_key, ""))[:32],
+                               report_time(i.get(c.report_time_key)) if c.report_time_key else None)
                 for r, i in zip(receipts, items, strict=True)]
 
 

@@ -9,7 +9,8 @@ receiver checks the signature, then that the timestamp is recent (replay) — se
 2xx is delivered (the receipt: the receiver's "id" in a JSON answer, else "HTTP <status>"); 5xx, 408, 429, a
 time-out or a refused connection are retryable (429/503 with Retry-After honoured by deliver()); any other 4xx
 and redirects (not followed: the signature is for the URL the bureau registered) are permanent. Unsigned sends
-are not allowed: without a secret the channel is not configured."""
+are not allowed: without a secret the channel is not configured. A secret is looked up by delivery id
+(delivery_secrets: each registered subscriber's own), then by URL (secrets), then the shared one (secret)."""
 
 import hmac
 import json
@@ -28,6 +29,7 @@ SERVICE = "接收系统"
 class WebhookConfig:
     secret: str = ""
     secrets: dict = field(default_factory=dict)  # URL → its own secret, for subscribers that registered one
+    delivery_secrets: dict = field(default_factory=dict)  # delivery id → its subscriber's secret (the register's)
     timeout_s: float = 10.0
     verify_tls: bool = True
     headers: dict = field(default_factory=dict)
@@ -59,7 +61,7 @@ class WebhookChannel(Channel):
     Config = WebhookConfig
 
     def configured(self) -> bool:
-        return bool(self.config.secret or self.config.secrets)
+        return bool(self.config.secret or self.config.secrets or self.config.delivery_secrets)
 
     def body(self, message: Message, address: Address, timestamp: int) -> bytes:
         data = {**message.public_fields(), "cap_xml": message.cap_xml.decode("utf-8", errors="replace"),
@@ -76,7 +78,8 @@ class WebhookChannel(Channel):
 
     def _post(self, connections: Connections, message: Message, address: Address) -> Outcome:
         url = address.address.strip()
-        secret = self.config.secrets.get(url) or self.config.secret
+        secret = (self.config.delivery_secrets.get(address.delivery_id) or self.config.secrets.get(url)
+                  or self.config.secret)
         if not url.startswith(("http://", "https://")):
             return failure(address, f"接收地址“{shown(url)[:80]}”不是 http(s) 地址", retryable=False)
         where = shown(url)

@@ -7,6 +7,7 @@
 - targeting.py — glue to warnings/targeting.py: recipients and places as arrays → the pure engine → coverage rows;
 - delivery.py — Delivery rows ↔ channels (warnings/channels): queued on publication, sent by the background task;
 - recipients.py — the people warnings reach and the loudspeaker terminals (one by one, and in bulk for a sheet);
+- webhooks.py — the webhook register (subscribers, their secrets, which messages each wants);
 - imports.py — external CAP messages (a provincial feed): validated, stored read-only beside ours;
 - history.py — the append-only WarningEvent and the audit entry of each step.
 """

@@ -10,23 +10,24 @@ channels.deliver (retries with backoff inside), and writes each outcome back (se
 with the reason). A channel with no settings fails its rows with the reason, so the page shows why nothing went.
 Progress is the count of rows per state (`progress`), which the warning's page polls."""
 
+import logging
 import os
-from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .. import channels
-from ..models import Delivery, LoudspeakerTerminal, Recipient, Warning
+from ..models import Delivery, LoudspeakerTerminal, Recipient, SmsReportCount, Warning, WebhookSubscriber
 
 CHANNEL_LABELS = dict(Delivery.CHANNEL_CHOICES)
 BATCH = 500  # addresses per channel call: an SMS gateway batch, an SMTP session, one MQTT round of acks
 INSERT_BATCH = 2000
 REPEATS = {1: 3, 2: 3, 3: 2, 4: 2}  # times a loudspeaker plays the text, by level (red and orange: three)
 SMS_MAX = 480
+log = logging.getLogger("yingji.warnings")
 RETRY_LATER_S = 300  # a retryable failure left over after deliver()'s own retries is tried again this much later
 MAX_ATTEMPTS = 12  # …until it has had this many attempts in all (four sends of three), or the warning expired
 
@@ -62,8 +63,13 @@ def queue(warning: Warning, reach, chosen) -> dict[str, int]:
             rows.append(Delivery(warning=warning, channel=Delivery.LOUDSPEAKER, terminal_id=pk, address=code,
                                  queued_at=now))
     if "webhook" in chosen:
-        for url in settings.YINGJI_WARNING_WEBHOOK_URLS:
+        from .webhooks import subscribers_for
+
+        for url in settings.YINGJI_WARNING_WEBHOOK_URLS:  # the settings' subscribers (YINGJI_WEBHOOK_SECRET)
             rows.append(Delivery(warning=warning, channel=Delivery.WEBHOOK, address=url, queued_at=now))
+        for subscriber in subscribers_for(warning):  # the register's, each signed with its own secret
+            rows.append(Delivery(warning=warning, channel=Delivery.WEBHOOK, subscriber=subscriber,
+                                 address=subscriber.url, queued_at=now))
     Delivery.objects.bulk_create(rows, batch_size=INSERT_BATCH)
     counts: dict[str, int] = {}
     for row in rows:
@@ -171,6 +177,8 @@ def send(warning_id: int, *, sleep=None) -> dict[str, dict[str, int]]:
         channel = channels.build(name, configs.get(name))
         while batch := _claim(warning, name):
             now = timezone.now()
+            if name == Delivery.WEBHOOK:
+                channel = _webhook_channel(configs.get(name), batch)
             if not channel.configured():
                 reason = f"{channel.label}渠道未配置（{'、'.join(channels.env_names(name)[:2])} 等），未发送"
                 outcomes = [channels.Outcome(d.pk, False, error=reason, attempts=0) for d in batch]
@@ -184,6 +192,14 @@ def send(warning_id: int, *, sleep=None) -> dict[str, dict[str, int]]:
     counts = progress(warning)
     _record_summary(warning, counts)
     return counts
+
+
+def _webhook_channel(config: dict | None, batch: list[Delivery]):
+    """The webhook channel for a batch: each registered subscriber's delivery signed with its own secret."""
+    secrets = dict(WebhookSubscriber.objects.filter(pk__in={d.subscriber_id for d in batch if d.subscriber_id})
+                   .values_list("pk", "secret"))
+    own = {d.pk: secrets[d.subscriber_id] for d in batch if d.subscriber_id in secrets}
+    return channels.build("webhook", {**(config or {}), "delivery_secrets": own})
 
 
 def _schedule_retries(warning: Warning):
@@ -228,13 +244,35 @@ class ReportRefused(Exception):
     """A delivery-report callback that is not accepted (no secret configured, bad signature, bad body)."""
 
 
+def count_reports(kind: str, n: int = 1, note: str = ""):
+    """Add n to a SmsReportCount counter (one UPDATE; the row is made on first use)."""
+    if n <= 0:
+        return
+    now, note = timezone.now(), note[:255]
+    rows = SmsReportCount.objects.filter(kind=kind)
+    if rows.update(count=F("count") + n, last_at=now, last_note=note):
+        return
+    try:
+        with transaction.atomic():
+            SmsReportCount.objects.create(kind=kind, count=n, last_at=now, last_note=note)
+    except IntegrityError:  # made meanwhile by another callback
+        rows.update(count=F("count") + n, last_at=now, last_note=note)
+
+
+def _refuse(reason: str):
+    log.warning("SMS delivery-report callback refused: %s", reason)
+    count_reports("refused", 1, reason)
+    raise ReportRefused(reason)
+
+
 def receive_sms_reports(body: bytes, headers) -> dict:
     """The SMS gateway's delivery-report callback: checked against YINGJI_SMS_SECRET (a callback anyone could
-    forge is refused while no secret is set), each known receipt's delivery marked delivered or failed.
-    Returns {"received", "applied", "unknown"}; raises ReportRefused with the Chinese reason."""
+    forge is refused while no secret is set), then the whole batch applied in one transaction. Refused callbacks
+    and unknown, repeated and applied reports are counted (SmsReportCount). Returns {"received", "applied",
+    "repeated", "unknown"}; raises ReportRefused with the Chinese reason."""
     config = channel_configs().get("sms", {})
     if not config.get("secret"):
-        raise ReportRefused("未配置短信状态报告密钥（YINGJI_SMS_SECRET），不接收状态报告。")
+        _refuse("未配置短信状态报告密钥（YINGJI_SMS_SECRET），不接收状态报告。")
     channel = channels.build("sms", config)
 
     def lookup(receipts):
@@ -243,21 +281,63 @@ def receive_sms_reports(body: bytes, headers) -> dict:
     try:
         reports = channel.read_reports(body, headers, lookup)
     except ValueError as exc:
-        raise ReportRefused(str(exc)) from exc
-    outcomes = defaultdict(list)  # (delivered, detail) → delivery ids: one UPDATE per outcome, not per report
-    for r in reports:
-        if r.delivery_id is not None:
-            outcomes[(r.state == "delivered", "" if r.state == "delivered" else r.detail)].append(r.delivery_id)
+        _refuse(str(exc))
     with transaction.atomic():
-        applied = sum(apply_report(ids, delivered, detail) for (delivered, detail), ids in outcomes.items())
-    return {"received": len(reports), "applied": applied,
-            "unknown": sum(1 for r in reports if r.delivery_id is None)}
+        applied, repeated = apply_reports(reports)
+        unknown = sum(1 for r in reports if r.delivery_id is None)
+        count_reports("accepted")
+        count_reports("applied", applied)
+        count_reports("repeated", repeated)
+        count_reports("unknown", unknown, "、".join(r.receipt for r in reports if r.delivery_id is None)[:200])
+    return {"received": len(reports), "applied": applied, "repeated": repeated, "unknown": unknown}
 
 
-def apply_report(delivery_ids: list[int], delivered: bool, detail: str = "") -> int:
-    """Delivery reports a gateway POSTs back later (SMS 状态报告): sent → delivered, or failed with the detail.
-    Returns how many deliveries changed."""
-    rows = Delivery.objects.filter(pk__in=delivery_ids, state__in=(Delivery.SENT, Delivery.SENDING))
-    if delivered:
-        return rows.update(state=Delivery.DELIVERED, delivered_at=timezone.now())
-    return rows.update(state=Delivery.FAILED, error=(detail or "对方回报未送达")[:500])
+def _report_time(report, now):
+    """The outcome's time: the gateway's when it gives one that is not in the future, else now."""
+    if report.at is None:
+        return now
+    at = datetime.fromtimestamp(report.at, tz=UTC)
+    return at if at <= now + timedelta(minutes=5) else now
+
+
+def apply_reports(reports) -> tuple[int, int]:
+    """Delivery reports a gateway POSTs back later (SMS 状态报告): sent → delivered (with its time), or failed with
+    the detail; the gateway's status code and the time are kept on the delivery. A delivery already delivered or
+    failed is left as it is (a repeated report changes nothing). Returns (applied, repeated)."""
+    now = timezone.now()
+    ids = {r.delivery_id for r in reports if r.delivery_id is not None}
+    open_rows = {d.pk: d for d in Delivery.objects.select_for_update()
+                 .filter(pk__in=ids, state__in=(Delivery.SENT, Delivery.SENDING))}
+    changed, repeated = [], 0
+    for report in reports:
+        if report.delivery_id is None:
+            continue
+        row = open_rows.pop(report.delivery_id, None)
+        if row is None:  # final already (an earlier callback, or earlier in this one)
+            repeated += 1
+            continue
+        at = _report_time(report, now)
+        row.report_status, row.reported_at = report.status, at
+        if report.state == "delivered":
+            row.state, row.delivered_at = Delivery.DELIVERED, at
+        else:
+            row.state, row.error = Delivery.FAILED, (report.detail or "对方回报未送达")[:500]
+        changed.append(row)
+    Delivery.objects.bulk_update(changed, ["state", "delivered_at", "error", "report_status", "reported_at"],
+                                 batch_size=INSERT_BATCH)
+    return len(changed), repeated
+
+
+def report_counts(warning: Warning) -> dict | None:
+    """The SMS deliveries' receipts (状态报告) of a warning, one grouped query: delivered and failed by report,
+    sent still awaiting one; None when the warning has no SMS deliveries."""
+    rows = (Delivery.objects.filter(warning=warning, channel=Delivery.SMS).values("state")
+            .annotate(n=Count("id"), reported=Count("id", filter=Q(reported_at__isnull=False))).order_by())
+    by_state = {r["state"]: r for r in rows}
+    if not by_state:
+        return None
+    last = (Delivery.objects.filter(warning=warning, channel=Delivery.SMS).exclude(reported_at=None)
+            .order_by("-reported_at").values_list("reported_at", flat=True).first())
+    return {"delivered": by_state.get(Delivery.DELIVERED, {}).get("reported", 0),
+            "failed": by_state.get(Delivery.FAILED, {}).get("reported", 0),
+            "awaiting": by_state.get(Delivery.SENT, {}).get("n", 0), "last": last}

@@ -2,6 +2,10 @@
 standards.cap (hardened XML, the OASIS CAP 1.2 XSD, the profile checks, an XML signature verified or refused),
 then stored read-only beside ours (source "imported"), with the XML exactly as received.
 
+Signatures: a signed message must verify against a trusted certificate (YINGJI_CAP_TRUSTED_CERTIFICATES) or it
+is refused with the reason; an unsigned one is refused too once trusted certificates are configured, unless
+YINGJI_CAP_ALLOW_UNSIGNED says otherwise (settings explains the default).
+
 A message whose identifier we hold already is refused (a feed polled twice stores nothing twice). An Update or
 Cancel of a message we hold links to it and ends it, as ours do. The regions its <geocode>s name are linked when
 we know them; other codes are kept as they came."""
@@ -89,10 +93,24 @@ def trusted_certificates() -> list[bytes]:
     return blocks
 
 
+def unsigned_allowed() -> bool:
+    """YINGJI_CAP_ALLOW_UNSIGNED, or when unset: only while no trusted certificate is configured (see settings)."""
+    allowed = getattr(settings, "YINGJI_CAP_ALLOW_UNSIGNED", None)
+    return not settings.YINGJI_CAP_TRUSTED_CERTIFICATES if allowed is None else bool(allowed)
+
+
+def unsigned_refused() -> str:
+    why = ("本系统已配置可信证书（YINGJI_CAP_TRUSTED_CERTIFICATES），只接收由其签名的消息"
+           if settings.YINGJI_CAP_TRUSTED_CERTIFICATES else "本系统设置为只接收带签名的消息（YINGJI_CAP_ALLOW_UNSIGNED=0）")
+    return (f"CAP 报文未带 XML 数字签名（<Signature>）：{why}，拒收。"
+            "确需导入未签名的消息时，请由管理员设置 YINGJI_CAP_ALLOW_UNSIGNED=1。")
+
+
 @transaction.atomic
 def import_cap(actor, xml, region: Region | None = None, *, certificates=None) -> Warning:
     """Validate and store one external CAP message; a ValidationError on `cap_xml` lists every reason.
-    A signed message is verified against `certificates` (default: the trusted ones from the settings)."""
+    A signed message is verified against `certificates` (default: the trusted ones from the settings); an
+    unsigned one is taken only when unsigned_allowed()."""
     require_perm(actor, "warnings.add_warning")
     if certificates is None:
         certificates = trusted_certificates()
@@ -103,6 +121,8 @@ def import_cap(actor, xml, region: Region | None = None, *, certificates=None) -
         alert = cap.parse(data, certificates=certificates)
     except cap.CapError as exc:
         raise ValidationError({"cap_xml": [f"CAP 报文未通过校验：{e}" for e in exc.errors]}) from None
+    if not alert.signed and not unsigned_allowed():
+        raise ValidationError({"cap_xml": [unsigned_refused()]})
     region = region or getattr(actor, "region", None)
     if region is None:
         raise ValidationError({"region": ["请选择接收该消息的区划。"]})

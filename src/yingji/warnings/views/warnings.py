@@ -166,6 +166,8 @@ class WarningDetailView(ScopedMixin, DetailView):
         context = super().get_context_data(**kwargs)
         warning, user = self.object, self.request.user
         deliveries, running = delivery_counts(warning)
+        from ..services.delivery import report_counts
+
         coverage = list(WarningCoverage.objects.filter(warning=warning).select_related("township")
                         .order_by("township__code", "township__name"))
         from ..services.targeting import PLACE_LABELS
@@ -181,6 +183,7 @@ class WarningDetailView(ScopedMixin, DetailView):
             channel_names=[CHANNEL_LABELS.get(c, c) for c in warning.channels or []],
             event_label=warning.event or event_name(warning.event_code),
             chain=chain_of(warning, user), deliveries=deliveries, running=running, failed=failed,
+            receipts=report_counts(warning),
             progress_seconds=PROGRESS_SECONDS, coverage=coverage, places=places, villages=villages,
             coverage_ratio=(warning.people_reached / warning.people_total) if warning.people_total else None,
             events=WarningEvent.objects.filter(warning=warning).select_related("actor").order_by("at", "id"),
