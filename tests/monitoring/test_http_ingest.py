@@ -161,6 +161,9 @@ def test_get_is_not_offered(token):
 def test_a_reading_stamped_before_the_sensor_was_installed_is_refused_and_counted(token, sensor, gateway):
     """The issue's bad input over HTTP: a time before the sensor existed is named in the 207 and counted on the
     gateway; the reading stamped exactly at installation is taken."""
+    # A whole millisecond: a wire timestamp has no finer part, so "at installation" must be one it can carry.
+    sensor.installed_at = sensor.installed_at.replace(microsecond=sensor.installed_at.microsecond // 1000 * 1000)
+    sensor.save(update_fields=["installed_at"])
     installed = to_ms(sensor.installed_at)
     answer = post([{"sensor": sensor.code, "id": "before", "ts": installed - 1, "value": 1},
                    {"sensor": sensor.code, "id": "at", "ts": installed, "value": 2}], token)
