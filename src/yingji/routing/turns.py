@@ -17,7 +17,9 @@ where a vehicle that *starts* at v begins. So:
 A via way relation (from edge a→v1, along v1…vk, to edge vk→b) also splits v1…vk; a vehicle that arrived
 at v1 from a then runs along duplicates of v2…vk (one per path prefix) carrying the same allowed turns,
 and at the last one the to edge is dropped (no_*) or is the only one kept (only_*). Whoever joins the
-path elsewhere uses the ordinary copies, so only the restricted manoeuvre is affected.
+path elsewhere uses the ordinary copies, so only the restricted manoeuvre is affected. Overlapping paths
+(sharing via ways, one starting inside another): each duplicate leads on to the state of the longest
+suffix of the nodes driven that starts a restricted path, so no restriction is lost inside another one.
 
 Why node splitting (measured, bench/bench_routing.py --turns, on the 1M-edge tiled graph with Helsinki's
 restrictions in every tile): only the via nodes are split, the expanded graph is ×1.04 the nodes and edges
