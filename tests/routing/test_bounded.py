@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse.csgraph import dijkstra
 
 from yingji.routing import bounded, query
-from yingji.routing.graph import RoadGraph, unpack_seconds
+from yingji.routing.graph import RoadGraph, pack, unpack_seconds
 from yingji.routing.snap import snap, snap_point
 
 from .conftest import sample_nodes
@@ -217,3 +217,26 @@ def test_threads_each_have_their_own_work_arrays(helsinki):
         results = list(pool.map(one, np.repeat(sources, 4)))
     for source, values in zip(np.repeat(sources, 4), results, strict=True):
         assert np.array_equal(values, full(helsinki, int(source), reverse=True)[targets])
+
+
+def test_unpack_in_place_is_unpack_seconds_bit_for_bit():
+    rng = np.random.default_rng(11)
+    packed = pack(rng.integers(0, 2**28, 100_000), rng.integers(0, 2**25, 100_000))
+    packed[::7] = np.inf
+    expected = unpack_seconds(packed)
+    assert np.array_equal(bounded.unpack_in_place(packed.copy()), expected)
+    strided = packed.copy()[::2]  # not contiguous: the numpy passes
+    assert np.array_equal(bounded.unpack_in_place(strided), expected[::2])
+
+
+def test_reach_fraction_counts_the_cells_in_the_farthest_targets_disc(helsinki):
+    xy = helsinki.kdtree.data
+    counts, cx, cy, half = bounded._grid(helsinki)
+    rng = np.random.default_rng(12)
+    for _ in range(30):
+        source = int(rng.integers(helsinki.n_nodes))
+        targets = rng.choice(helsinki.n_nodes, int(rng.integers(1, 50)), replace=False).astype(np.int32)
+        radius = float(np.sqrt(((xy[targets] - xy[source]) ** 2).sum(axis=1).max()))
+        inside = np.hypot(cx - xy[source, 0], cy - xy[source, 1]) <= radius + half
+        assert bounded.reach_fraction(helsinki, source, targets) == pytest.approx(
+            counts[inside].sum() / helsinki.n_nodes, abs=counts.max() / helsinki.n_nodes)  # a boundary cell
