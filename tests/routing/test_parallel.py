@@ -118,3 +118,16 @@ def test_older_formats_still_load(tmp_path):
         # No limits known: the ladder truck is sent the fast way, as before issue 17.
         ladder = routing.route(loaded, NODES[1], NODES[2], vehicle=LADDER)
         assert osm_path(graph, ladder.nodes) == [1, 2]
+
+
+def test_the_cli_import_reports_the_split_ways(tmp_path):
+    from click.testing import CliRunner
+
+    from yingji.routing.cli import roads
+
+    path = tmp_path / "cli.osm"
+    path.write_text(osm_xml(NODES, WAYS), encoding="utf-8")
+    result = CliRunner().invoke(roads, ["import", str(path), "--name", "cli", "--area", "urban"],
+                                env={"YINGJI_VAR_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "保留较慢一条的路段 2 条" in result.output
