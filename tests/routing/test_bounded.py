@@ -240,3 +240,37 @@ def test_reach_fraction_counts_the_cells_in_the_farthest_targets_disc(helsinki):
         inside = np.hypot(cx - xy[source, 0], cy - xy[source, 1]) <= radius + half
         assert bounded.reach_fraction(helsinki, source, targets) == pytest.approx(
             counts[inside].sum() / helsinki.n_nodes, abs=counts.max() / helsinki.n_nodes)  # a boundary cell
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cover_is_scipy_multi_source_bit_for_bit(seed):
+    graph = random_graph(seed)
+    rng = np.random.default_rng(seed)
+    stations = rng.choice(graph.n_nodes, 12)  # duplicates allowed
+    stations[1] = stations[0]
+    for limit_s in (None, 30.0, 120.0):
+        limit = query.packed_limit(limit_s)
+        for reverse in (False, True):
+            expected = unpack_seconds(dijkstra(graph.rev if reverse else graph.fwd, directed=True, indices=stations,
+                                               limit=limit, min_only=True))
+            found = bounded.cover(graph, stations, limit, reverse=reverse)
+            assert np.isinf(found).any() and np.array_equal(found, expected)
+    # A node exactly at the bound is in; the bound's packed limit is the largest sum of that many ms.
+    times = unpack_seconds(dijkstra(graph.fwd, directed=True, indices=stations, min_only=True))
+    edge = float(np.sort(times[np.isfinite(times) & (times > 0)])[5])
+    assert np.isfinite(bounded.cover(graph, stations, query.packed_limit(edge))[times == edge]).all()
+    assert np.isinf(bounded.cover(graph, stations, query.packed_limit(edge - 0.001))[times == edge]).all()
+
+
+@needs_numba
+def test_cover_on_a_vehicle_view_skips_closed_roads(helsinki):
+    from yingji.routing import vehicles
+
+    stations = sample_nodes(helsinki, 5, seed=40)
+    view = vehicles.view(helsinki, vehicles.vehicle_size(3.8, 30, 2.55))
+    assert view is not helsinki and np.isinf(view.fwd.data).any()  # roads closed to it: inf weights
+    expected = unpack_seconds(dijkstra(view.fwd, directed=True, indices=stations, min_only=True))
+    found, _ = query.nearest_station(view, stations, with_station=False)
+    assert np.array_equal(found, expected)
+    assert not np.array_equal(found, query.nearest_station(helsinki, stations, with_station=False)[0])
