@@ -200,24 +200,20 @@ if njit is not None:
 NONE = np.uint64(2**64 - 1)  # "not reached" in cover()'s integer distances
 
 
-def _radix_cover(indptr, indices, weight, sources, limit, dist, cap):
+def _radix_cover(indptr, indices, weight, sources, limit, dist, key, node, nxt):
     """Multi-source Dijkstra up to `limit` with a radix heap (the keys are the packed weights as exact integers,
     popped in increasing order, so an entry sits in the bucket of the highest bit where it differs from the
     last key popped; a node relaxed again gets a second entry, the stale one skipped when popped). dist is
     uint64 NONE everywhere on entry and holds the distances on return (NONE: beyond the limit or unreachable).
+    key, node, nxt: the entries, room for one per source and per edge (each edge relaxes at most once).
     Fewer instructions than scipy's Fibonacci heap on the coverage (bench/routing_instructions.py)."""
     head = np.full(65, -1, np.int64)
-    key = np.empty(cap, np.uint64)
-    node = np.empty(cap, np.int32)
-    nxt = np.empty(cap, np.int64)
     last = np.uint64(0)
     free = 0
     for s in sources:
         if dist[s] == 0:
             continue
         dist[s] = 0
-        if free == key.shape[0]:
-            key, node, nxt = _grow_pool(key, node, nxt)
         key[free] = 0
         node[free] = s
         nxt[free] = head[0]
@@ -256,8 +252,6 @@ def _radix_cover(indptr, indices, weight, sources, limit, dist, cap):
             nd = d + weight[k]
             if nd < dist[v] and nd <= limit:
                 dist[v] = nd
-                if free == key.shape[0]:
-                    key, node, nxt = _grow_pool(key, node, nxt)
                 key[free] = nd
                 node[free] = v
                 b = 64 - _ctlz(nd ^ last)
@@ -265,15 +259,6 @@ def _radix_cover(indptr, indices, weight, sources, limit, dist, cap):
                 head[b] = free
                 free += 1
     return dist
-
-
-def _grow_pool(key, node, nxt):
-    cap = 2 * key.shape[0]
-    new_key, new_node, new_nxt = np.empty(cap, np.uint64), np.empty(cap, np.int32), np.empty(cap, np.int64)
-    new_key[:key.shape[0]] = key
-    new_node[:node.shape[0]] = node
-    new_nxt[:nxt.shape[0]] = nxt
-    return new_key, new_node, new_nxt
 
 
 def _seconds(dist, scale):
@@ -298,7 +283,6 @@ if njit is not None:
         return types.uint64(types.uint64), codegen
 
     _radix_cover = njit(cache=True, nogil=True)(_radix_cover)
-    _grow_pool = njit(cache=True, nogil=True)(_grow_pool)
     _seconds = njit(cache=True, nogil=True)(_seconds)
 
 
@@ -306,15 +290,17 @@ FAR = 2**62  # a closed road's weight (inf in the packed weights) and past every
 
 
 def _integer_weights(graph, reverse: bool) -> np.ndarray:
-    """The packed weights as uint64 (exact: integers below 2**53; a closed road, inf, as FAR), kept per graph
-    and direction (8 bytes an edge, made on the first coverage)."""
-    name = "_uint_rev" if reverse else "_uint_fwd"
+    """The packed weights as uint64 (exact: integers below 2**53; a closed road, inf, as FAR), kept on the graph
+    with the weight array they came from (8 bytes an edge, made on the first coverage): a vehicle view is a
+    shallow copy of its graph, attributes included, but has weights of its own, so it makes its own."""
+    matrix = graph.rev if reverse else graph.fwd
+    name = "_integer_rev" if reverse else "_integer_fwd"
     found = getattr(graph, name, None)
-    if found is None:
-        data = np.ascontiguousarray((graph.rev if reverse else graph.fwd).data)
-        found = np.where(np.isfinite(data), np.minimum(data, float(FAR)), float(FAR)).astype(np.uint64)
+    if found is None or found[0] is not matrix.data:
+        data = np.ascontiguousarray(matrix.data)
+        found = (matrix.data, np.where(np.isfinite(data), np.minimum(data, float(FAR)), float(FAR)).astype(np.uint64))
         setattr(graph, name, found)
-    return found
+    return found[1]
 
 
 def cover(graph, sources, limit: float = np.inf, reverse: bool = False) -> np.ndarray | None:
@@ -327,8 +313,9 @@ def cover(graph, sources, limit: float = np.inf, reverse: bool = False) -> np.nd
     indptr, indices = (graph.rev_indptr, graph.rev_indices) if reverse else (graph.indptr, graph.indices)
     bound = np.uint64(min(np.floor(limit), FAR - 1)) if np.isfinite(limit) else np.uint64(FAR - 1)
     dist = np.full(graph.n_nodes, NONE, dtype=np.uint64)
-    cap = graph.n_nodes // 4 + len(sources) + 1024
-    _radix_cover(indptr, indices, _integer_weights(graph, reverse), sources, bound, dist, cap)
+    cap = len(indices) + len(sources)  # np.empty: only the pages the search writes are ever mapped
+    _radix_cover(indptr, indices, _integer_weights(graph, reverse), sources, bound, dist, np.empty(cap, np.uint64),
+                 np.empty(cap, np.int32), np.empty(cap, np.int64))
     from .graph import SHIFT
 
     return _seconds(dist, 1.0 / SHIFT)
@@ -372,7 +359,8 @@ def warm() -> str:
         _search(indptr, indices, data, np.array([0], np.int32), np.array([1], np.int32), np.inf, *work, True)
         _unpack(np.zeros(1), 1.0)
         _seconds(_radix_cover(indptr, indices, np.ones(1, np.uint64), np.array([0], np.int32), np.uint64(5),
-                              np.full(2, NONE), 4), 1.0)
+                              np.full(2, NONE), np.empty(2, np.uint64), np.empty(2, np.int32), np.empty(2, np.int64)),
+                 1.0)
         _reach(np.zeros((2, 2)), 0, np.array([1], np.int32), np.zeros((1, 1), np.int64), np.zeros(1), np.zeros(1), 1.0)
     return ENGINE
 
