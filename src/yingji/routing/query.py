@@ -370,7 +370,7 @@ def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = Non
     edge_start=True adds a third value, per edge the seconds at which it can be entered (the best allowed
     turn into it), for networks with turn data; None otherwise (an edge is entered when its source is reached).
 
-    Seconds only (with_station=False): bounded.cover's compiled radix heap search, 31 % fewer instructions than
+    Seconds only (with_station=False): bounded.cover's compiled radix heap search, 33 % fewer instructions than
     scipy's on the 5-minute coverage of 380 stations (bench/routing_instructions.py); with the stations, scipy's
     search (its `sources`), which measured twice as fast as bounded.py's binary heap there."""
     station_nodes = np.asarray(station_nodes, dtype=np.int64)
