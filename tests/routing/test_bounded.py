@@ -12,7 +12,7 @@ from yingji.routing.snap import snap, snap_point
 
 from .conftest import sample_nodes
 
-ENGINES = ["bounded", "doubling", "full"]
+ENGINES = ["bounded", "doubling", "full", "radix"]
 needs_numba = pytest.mark.skipif(bounded.ENGINE != "numba", reason="numba not installed")
 
 
@@ -42,7 +42,7 @@ def assert_clean(graph: RoadGraph):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_graphs_identical_to_full_search(seed, engine):
-    if engine == "bounded" and bounded.ENGINE != "numba":
+    if engine in ("bounded", "radix") and bounded.ENGINE != "numba":
         pytest.skip("numba not installed")
     graph = random_graph(seed)
     rng = np.random.default_rng(seed + 100)
@@ -96,7 +96,7 @@ def test_stops_early_when_targets_are_near(helsinki):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_time_bound(helsinki, engine):
-    if engine == "bounded" and bounded.ENGINE != "numba":
+    if engine in ("bounded", "radix") and bounded.ENGINE != "numba":
         pytest.skip("numba not installed")
     source = int(sample_nodes(helsinki, 1, seed=5)[0])
     limit = query.packed_limit(120.0)  # two minutes
@@ -124,7 +124,7 @@ def test_several_sources_nearest_counts(helsinki):
 def test_source_among_targets_and_duplicate_targets(helsinki):
     source = int(sample_nodes(helsinki, 1, seed=10)[0])
     targets = np.array([source, source, 5, 5])
-    for engine in ENGINES if bounded.ENGINE == "numba" else ENGINES[1:]:
+    for engine in [e for e in ENGINES if bounded.ENGINE == "numba" or e not in ("bounded", "radix")]:
         found = bounded.to_targets(helsinki, source, targets, engine=engine)
         assert found.values[0] == 0.0 and found.values[1] == 0.0
         assert found.values[2] == found.values[3] == full(helsinki, source)[5]
@@ -141,7 +141,7 @@ def test_choose_bounded_for_near_units_full_for_spread(helsinki):
     assert bounded.choose(helsinki, source, near) == "bounded"
     spread = sample_nodes(helsinki, 200, seed=12)
     assert bounded.reach_fraction(helsinki, source, spread) > 0.5
-    assert bounded.choose(helsinki, source, spread) == "full"
+    assert bounded.choose(helsinki, source, spread) == ("radix" if bounded.ENGINE == "numba" else "full")
     assert bounded.choose(helsinki, source, spread, limit=query.packed_limit(300)) == "bounded"
 
 

@@ -201,12 +201,13 @@ if njit is not None:
 NONE = np.uint64(2**64 - 1)  # "not reached" in cover()'s integer distances
 
 
-def _radix_cover(indptr, indices, weight, sources, limit, dist, key, node, nxt):
+def _radix_cover(indptr, indices, weight, sources, limit, dist, key, node, nxt, wanted, remaining):
     """Multi-source Dijkstra up to `limit` with a radix heap (the keys are the packed weights as exact integers,
     popped in increasing order, so an entry sits in the bucket of the highest bit where it differs from the
     last key popped; a node relaxed again gets a second entry, the stale one skipped when popped). dist is
     uint64 NONE everywhere on entry and holds the distances on return (NONE: beyond the limit or unreachable).
     key, node, nxt: the entries, room for one per source and per edge (each edge relaxes at most once).
+    remaining > 0: stop once that many nodes marked in `wanted` are settled (their dist is final then).
     Fewer instructions than scipy's Fibonacci heap on the coverage (bench/routing_instructions.py)."""
     head = np.full(65, -1, np.int64)
     last = np.uint64(0)
@@ -248,6 +249,10 @@ def _radix_cover(indptr, indices, weight, sources, limit, dist, key, node, nxt):
         d = key[e]
         if d != dist[u]:
             continue  # stale: u was reached sooner since
+        if remaining > 0 and wanted[u]:
+            remaining -= 1
+            if remaining == 0:
+                break
         for k in range(indptr[u], indptr[u + 1]):
             v = indices[k]
             nd = d + weight[k]
@@ -310,16 +315,32 @@ def cover(graph, sources, limit: float = np.inf, reverse: bool = False) -> np.nd
     bit, in one compiled pass with a radix heap. None without numba (the caller then uses scipy)."""
     if njit is None:
         return None
-    sources = _as_nodes(sources, graph)
+    dist = _radix(graph, _as_nodes(sources, graph), limit, reverse, np.zeros(0, np.uint8), 0)
+    from .graph import SHIFT
+
+    return _seconds(dist, 1.0 / SHIFT)
+
+
+def _radix(graph, sources, limit, reverse, wanted, remaining) -> np.ndarray:
+    """_radix_cover on the graph: the uint64 distances (NONE: not reached within the limit, or not settled
+    before the search stopped at its last wanted node)."""
     indptr, indices = (graph.rev_indptr, graph.rev_indices) if reverse else (graph.indptr, graph.indices)
     bound = np.uint64(min(np.floor(limit), FAR - 1)) if np.isfinite(limit) else np.uint64(FAR - 1)
     dist = np.full(graph.n_nodes, NONE, dtype=np.uint64)
     cap = len(indices) + len(sources)  # np.empty: only the pages the search writes are ever mapped
-    _radix_cover(indptr, indices, _integer_weights(graph, reverse), sources, bound, dist, np.empty(cap, np.uint64),
-                 np.empty(cap, np.int32), np.empty(cap, np.int32))  # int32 links: edges < 2**31 (graph.py)
-    from .graph import SHIFT
+    return _radix_cover(indptr, indices, _integer_weights(graph, reverse), sources, bound, dist,
+                        np.empty(cap, np.uint64), np.empty(cap, np.int32), np.empty(cap, np.int32),  # int32 links:
+                        wanted, remaining)  # edges < 2**31 (graph.py)
 
-    return _seconds(dist, 1.0 / SHIFT)
+
+def _radix_targets(graph, sources, targets, limit, reverse) -> tuple[np.ndarray, int]:
+    """Packed distances at the targets (inf: not reached) by the radix heap search, stopping at the last target;
+    and the nodes it reached."""
+    wanted = np.zeros(graph.n_nodes, dtype=np.uint8)
+    wanted[targets] = 1
+    dist = _radix(graph, sources, limit, reverse, wanted, int(np.count_nonzero(wanted)))
+    found = dist[targets]
+    return np.where(found == NONE, np.inf, found.astype(np.float64)), dist
 
 
 def unpack_in_place(packed: np.ndarray) -> np.ndarray:
@@ -348,6 +369,8 @@ class Search:
     def settled(self) -> int:
         """Nodes settled (the whole reachable graph for a full search)."""
         counted = self.counted
+        if callable(counted):
+            return counted()
         return int(counted) if np.ndim(counted) == 0 else int(np.isfinite(counted).sum())
 
 
@@ -360,8 +383,8 @@ def warm() -> str:
         _search(indptr, indices, data, np.array([0], np.int32), np.array([1], np.int32), np.inf, *work, True)
         _unpack(np.zeros(1), 1.0)
         _seconds(_radix_cover(indptr, indices, np.ones(1, np.uint64), np.array([0], np.int32), np.uint64(5),
-                              np.full(2, NONE), np.empty(2, np.uint64), np.empty(2, np.int32), np.empty(2, np.int32)),
-                 1.0)
+                              np.full(2, NONE), np.empty(2, np.uint64), np.empty(2, np.int32), np.empty(2, np.int32),
+                              np.ones(2, np.uint8), 1), 1.0)
         _reach(np.zeros((2, 2)), 0, np.array([1], np.int32), np.zeros((1, 1), np.int64), np.zeros(1), np.zeros(1), 1.0)
     return ENGINE
 
@@ -467,8 +490,10 @@ def choose(graph, source: int, targets: np.ndarray, limit: float = np.inf) -> st
         return _FORCED.get()
     if np.isfinite(limit):
         return "bounded" if ENGINE == "numba" else "full"  # scipy stops at a distance bound itself
-    if not len(targets) or reach_fraction(graph, source, targets) > FULL_FRACTION:
+    if not len(targets):
         return "full"
+    if reach_fraction(graph, source, targets) > FULL_FRACTION:
+        return "radix" if ENGINE == "numba" else "full"
     return "bounded" if ENGINE == "numba" else "doubling"
 
 
@@ -490,6 +515,9 @@ def to_targets(graph, sources, targets, reverse: bool = False, limit: float = np
     if engine == "doubling":
         values, settled = _doubling(matrix, sources, targets, limit)
         return Search(values, settled, engine)
+    if engine == "radix":
+        values, dist = _radix_targets(graph, sources, targets, limit, reverse)
+        return Search(values, lambda: int(np.count_nonzero(dist != NONE)), engine)
     if len(sources) == 1:  # exactly the call made before bounded searches existed (no min_only pass)
         dist = dijkstra(matrix, directed=True, indices=int(sources[0]), limit=limit)
     else:
