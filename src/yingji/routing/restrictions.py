@@ -249,11 +249,32 @@ def _chain(from_refs, vias, to_refs) -> list[int] | None:
     return None
 
 
-def restrictions_from_osm(path, graph: RoadGraph, osm_ids, raw=None) -> tuple[np.ndarray, list, dict]:
+def with_midpoints(ways: dict[int, list[int]], midpoints) -> dict[int, list[int]]:
+    """The ways' node lists with the midpoints of their split parallel edges [(way, a, b, midpoint id)] put
+    between a and b (graph.py keeps a slower parallel way with a laxer limit as a→m→b): a restriction naming
+    that way then binds its own road, not the faster one between the same nodes."""
+    between: dict[tuple[int, int, int], int] = {}
+    for way, a, b, mid in midpoints:
+        between[way, a, b] = between[way, b, a] = mid
+    out = dict(ways)
+    for way in {w for w, *_ in midpoints} & set(ways):
+        refs = ways[way]
+        patched = [refs[0]] if refs else []
+        for a, b in zip(refs[:-1], refs[1:], strict=True):
+            if (way, a, b) in between:
+                patched.append(between[way, a, b])
+            patched.append(b)
+        out[way] = patched
+    return out
+
+
+def restrictions_from_osm(path, graph: RoadGraph, osm_ids, raw=None, midpoints=()) -> tuple[np.ndarray, list, dict]:
     """Read and resolve the file's restriction relations against `graph` (whose nodes have `osm_ids`); from
     `raw` (osmread.RawOsm) when the import's reader already decoded them."""
     relations, ways, counts = (relations_from_raw(raw) if raw is not None and raw.restrictions is not None
                                else read_relations(path))
+    if midpoints:
+        ways = with_midpoints(ways, midpoints)
     keys = graph.edge_sources().astype(np.int64) * graph.n_nodes + graph.indices
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]

@@ -17,7 +17,9 @@ where a vehicle that *starts* at v begins. So:
 A via way relation (from edge a→v1, along v1…vk, to edge vk→b) also splits v1…vk; a vehicle that arrived
 at v1 from a then runs along duplicates of v2…vk (one per path prefix) carrying the same allowed turns,
 and at the last one the to edge is dropped (no_*) or is the only one kept (only_*). Whoever joins the
-path elsewhere uses the ordinary copies, so only the restricted manoeuvre is affected.
+path elsewhere uses the ordinary copies, so only the restricted manoeuvre is affected. Overlapping paths
+(sharing via ways, one starting inside another): each duplicate leads on to the state of the longest
+suffix of the nodes driven that starts a restricted path, so no restriction is lost inside another one.
 
 Why node splitting (measured, bench/bench_routing.py --turns, on the 1M-edge tiled graph with Helsinki's
 restrictions in every tile): only the via nodes are split, the expanded graph is ×1.04 the nodes and edges
@@ -171,70 +173,62 @@ def _drivable(graph: RoadGraph, paths) -> list:
 
 
 def _apply_paths(graph, paths, copy_id, e_src, e_dst, edge_of, e_ms, e_dm, copy_of):
-    """Via way restrictions on the expanded edge lists: a vehicle that entered the path from its from edge
-    runs along duplicates of the path's nodes (one per path prefix, shared by relations with the same
-    prefix), each carrying the turns allowed at that node; at the last one the to edge is dropped (no_*)
-    or is the only edge kept (only_*). Vehicles that join the path elsewhere use the ordinary copies."""
-    pairs = {(a, b) for _, nodes in paths for a, b in zip(nodes[:-1], nodes[1:], strict=False)}
-    keys = list(pairs)
-    found = _edge_index(graph, np.array([k[0] for k in keys]), np.array([k[1] for k in keys]))
-    edge = dict(zip(keys, found.tolist(), strict=True))
+    """Via way restrictions on the expanded edge lists, as an automaton over what was just driven: besides
+    the ordinary copies (the last edge driven), a duplicate state per proper prefix (a, v1, …, vi) of a
+    restricted path, i ≥ 2 (the path's nodes from its from edge to a via node). A state's edges are the
+    ordinary copy's of its last edge (via node bans and turn costs included), each leading to the state of
+    the longest suffix of the driven nodes that is again a prefix (the ordinary copy when none is): so a
+    vehicle inside one restricted path still meets every other path it enters, also one that starts inside
+    it or shares its via ways. An edge is dropped when the driven nodes end with a whole no_* path, or with
+    an only_* path up to its last via node and the edge is not its to edge (two only_* paths with the same
+    prefix and different to edges leave no exit). Who joins a path elsewhere is not bound by it."""
     n_base = len(copy_of)
     starts = np.searchsorted(e_src, np.arange(n_base + 1))  # e_src is sorted
-    dst, keep = e_dst.copy(), np.ones(len(e_src), dtype=bool)
-    added: list[list] = []  # [src, dst, edge_of, ms, dm, kept] of the duplicates' edges
-    out_of: dict[int, list[int]] = {}  # a duplicate → its rows in `added`
-    new_copy: list[int] = []
-    prefix: dict[tuple, int] = {}
-
-    def out_edges(state):
-        """(edge_of, set dst, drop) callables over the state's live out-edges."""
-        if state < n_base:
-            return [(int(edge_of[j]), ("b", j)) for j in range(starts[state], starts[state + 1]) if keep[j]]
-        return [(added[j][2], ("n", j)) for j in out_of[state] if added[j][5]]
-
-    def redirect(ref, target):
-        if ref[0] == "b":
-            dst[ref[1]] = target
-        else:
-            added[ref[1]][1] = target
-
-    def drop(ref):
-        if ref[0] == "b":
-            keep[ref[1]] = False
-        else:
-            added[ref[1]][5] = False
-
+    no_paths = {tuple(nodes) for only, nodes in paths if not only}
+    mandated: dict[tuple, set] = {}  # an only_* path without its to node → the allowed next nodes
     for only, nodes in paths:
-        state = int(copy_id[edge[nodes[0], nodes[1]]])  # arrived at v1 from the from way: its own copy
-        for i in range(2, len(nodes) - 1):
-            e = edge[nodes[i - 1], nodes[i]]
-            key = nodes[:i + 1]
-            if key not in prefix:
-                new = n_base + len(new_copy)
-                new_copy.append(nodes[i])
-                base = int(copy_id[e])  # the ordinary state at nodes[i] arriving along e, whose turns it gets
-                out_of[new] = []
-                for j in range(starts[base], starts[base + 1]):
-                    if keep[j]:
-                        out_of[new].append(len(added))
-                        added.append([new, int(dst[j]), int(edge_of[j]), e_ms[j], e_dm[j], True])
-                for of, ref in out_edges(state):
-                    if of == e:
-                        redirect(ref, new)
-                prefix[key] = new
-            state = prefix[key]
-        last = edge[nodes[-2], nodes[-1]]
-        for of, ref in out_edges(state):
-            if (of != last) if only else (of == last):
-                drop(ref)
-    live = [row for row in added if row[5]]
-    extra = np.array([row[:5] for row in live], dtype=np.float64).reshape(-1, 5)
-    return (np.concatenate([e_src[keep], extra[:, 0].astype(np.int64)]),
-            np.concatenate([dst[keep], extra[:, 1].astype(np.int64)]),
-            np.concatenate([edge_of[keep], extra[:, 2].astype(np.int32)]),
-            np.concatenate([e_ms[keep], extra[:, 3]]), np.concatenate([e_dm[keep], extra[:, 4]]),
-            np.concatenate([copy_of, np.asarray(new_copy, dtype=np.int32)]))
+        if only:
+            head = tuple(nodes[:-1])
+            mandated[head] = mandated.get(head, {nodes[-1]}) & {nodes[-1]}
+    prefixes = sorted({tuple(nodes[:i]) for _, nodes in paths for i in range(3, len(nodes))}, key=len)
+    state = {q: n_base + k for k, q in enumerate(prefixes)}
+    pairs = {q[j:j + 2] for q in prefixes for j in range(len(q) - 1)}
+    keys = sorted(pairs)
+    found = _edge_index(graph, np.array([k[0] for k in keys]), np.array([k[1] for k in keys]))
+    edge = dict(zip(keys, found.tolist(), strict=True))
+    node_dst = graph.indices
+
+    def goes_to(driven, default):
+        for s in range(len(driven) - 2):  # the longest suffix (3 nodes at least) that is a prefix
+            if driven[s:] in state:
+                return state[driven[s:]]
+        return default
+
+    def banned(driven, w):
+        seq = driven + (w,)
+        if any(seq[s:] in no_paths for s in range(len(seq) - 3)):
+            return True
+        return any(w not in mandated.get(driven[s:], (w,)) for s in range(len(driven) - 2))
+
+    dst = e_dst.copy()
+    # Ordinary copies: the edge that makes a 3-node prefix leads to its state instead.
+    for q in prefixes:
+        if len(q) == 3:
+            base, out = int(copy_id[edge[q[0], q[1]]]), edge[q[1], q[2]]
+            rows = np.arange(starts[base], starts[base + 1])
+            dst[rows[edge_of[rows] == out]] = state[q]
+    added = []  # [src, dst, edge_of, ms, dm] of the duplicates' edges
+    for q in prefixes:
+        base = int(copy_id[edge[q[-2], q[-1]]])  # the ordinary copy at q's last node, arriving along its last edge
+        for j in range(starts[base], starts[base + 1]):
+            w = int(node_dst[edge_of[j]])
+            if not banned(q, w):
+                added.append((state[q], goes_to(q + (w,), int(e_dst[j])), int(edge_of[j]), e_ms[j], e_dm[j]))
+    extra = np.array(added, dtype=np.float64).reshape(-1, 5)
+    return (np.concatenate([e_src, extra[:, 0].astype(np.int64)]), np.concatenate([dst, extra[:, 1].astype(np.int64)]),
+            np.concatenate([edge_of, extra[:, 2].astype(np.int32)]), np.concatenate([e_ms, extra[:, 3]]),
+            np.concatenate([e_dm, extra[:, 4]]),
+            np.concatenate([copy_of, np.asarray([q[-1] for q in prefixes], dtype=np.int32)]))
 
 
 def _pairs(graph, split, src, dst, out_degree, into=None):
@@ -419,11 +413,12 @@ def attach(graph: RoadGraph, forbidden: np.ndarray, options: TurnOptions, report
     return graph
 
 
-def import_hook(graph: RoadGraph, path, osm_ids, options: TurnOptions | None, raw=None) -> dict:
+def import_hook(graph: RoadGraph, path, osm_ids, options: TurnOptions | None, raw=None, midpoints=()) -> dict:
     """What osm.import_osm calls before saving: read the file's restrictions (from `raw` when the import's
-    reader decoded them), attach the expanded graph; returns the import report's turn section."""
+    reader decoded them; `midpoints` of split parallel edges, osm.node_ids), attach the expanded graph; returns
+    the import report's turn section."""
     options = options or TurnOptions()
-    forbidden, paths, report = (restrictions_from_osm(path, graph, osm_ids, raw) if options.restrictions
+    forbidden, paths, report = (restrictions_from_osm(path, graph, osm_ids, raw, midpoints) if options.restrictions
                                 else (np.zeros((0, 3), np.int64), [], {"read": False, "relations": 0, "applied": 0,
                                                                        "warning_count": 0}))
     attach(graph, forbidden, options, report, paths)
