@@ -274,3 +274,25 @@ def test_cover_on_a_vehicle_view_skips_closed_roads(helsinki):
     found, _ = query.nearest_station(view, stations, with_station=False)
     assert np.array_equal(found, expected)
     assert not np.array_equal(found, query.nearest_station(helsinki, stations, with_station=False)[0])
+
+
+@pytest.mark.skipif(bounded.njit is None, reason="the radix search is compiled with numba")
+def test_radix_cover_carries_each_nodes_station_as_scipy_sources_do(helsinki):
+    """The station found by relaxing is a nearest one: it gives the node's seconds, agrees with scipy's
+    `sources` wherever the nearest station is unique, a repeated station keeps its first index, and a node beyond
+    the limit has none."""
+    stations = sample_nodes(helsinki, 8, seed=41)
+    stations = np.concatenate([stations, stations[:1]])  # the first station listed again, last
+    limit = query.packed_limit(240.0)
+    seconds, label = bounded.cover(helsinki, stations, limit, with_source=True)
+    packed, _, sources = dijkstra(helsinki.fwd, directed=True, indices=stations, limit=limit, min_only=True,
+                                  return_predecessors=True)
+    assert np.array_equal(seconds, unpack_seconds(packed))
+    reached = np.isfinite(seconds)
+    assert (label[~reached] == -1).all() and (label[reached] >= 0).all() and (label < len(stations) - 1).all()
+    each = np.stack([unpack_seconds(dijkstra(helsinki.fwd, indices=int(s), limit=limit)) for s in stations[:-1]])
+    assert np.array_equal(each[label[reached], np.flatnonzero(reached)], seconds[reached])
+    unique = reached & ((each == seconds).sum(axis=0) == 1)
+    position = {int(node): i for i, node in reversed(list(enumerate(stations)))}
+    assert unique.sum() > 100
+    assert np.array_equal(label[unique], [position[int(s)] for s in sources[unique]])

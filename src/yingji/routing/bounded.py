@@ -206,21 +206,27 @@ if njit is not None:
 NONE = np.uint64(2**64 - 1)  # "not reached" in cover()'s integer distances
 
 
-def _radix_cover(indptr, indices, weight, sources, limit, dist, key, node, nxt, wanted, remaining):
+def _radix_cover(indptr, indices, weight, sources, limit, dist, key, node, nxt, wanted, remaining, label):
     """Multi-source Dijkstra up to `limit` with a radix heap (the keys are the packed weights as exact integers,
     popped in increasing order, so an entry sits in the bucket of the highest bit where it differs from the
     last key popped; a node relaxed again gets a second entry, the stale one skipped when popped). dist is
     uint64 NONE everywhere on entry and holds the distances on return (NONE: beyond the limit or unreachable).
     key, node, nxt: the entries, room for one per source and per edge (each edge relaxes at most once).
     remaining > 0: stop once that many nodes marked in `wanted` are settled (their dist is final then).
+    label: empty, or -1 everywhere on entry and on return the index into `sources` of the source each node's
+    shortest path starts from (the first listed of a repeated source), as scipy's return_sources gives it.
     Fewer instructions than scipy's Fibonacci heap on the coverage (bench/routing_instructions.py)."""
     head = np.full(65, -1, np.int64)
     last = np.uint64(0)
     free = 0
-    for s in sources:
+    labelled = label.shape[0] > 0
+    for i in range(sources.shape[0]):
+        s = sources[i]
         if dist[s] == 0:
             continue
         dist[s] = 0
+        if labelled:
+            label[s] = i
         key[free] = 0
         node[free] = s
         nxt[free] = head[0]
@@ -263,6 +269,8 @@ def _radix_cover(indptr, indices, weight, sources, limit, dist, key, node, nxt, 
             nd = d + weight[k]
             if nd < dist[v] and nd <= limit:
                 dist[v] = nd
+                if labelled:
+                    label[v] = label[u]
                 key[free] = nd
                 node[free] = v
                 b = 64 - _ctlz(nd ^ last)
@@ -314,19 +322,22 @@ def _integer_weights(graph, reverse: bool) -> np.ndarray:
     return found[1]
 
 
-def cover(graph, sources, limit: float = np.inf, reverse: bool = False) -> np.ndarray | None:
+def cover(graph, sources, limit: float = np.inf, reverse: bool = False, with_source: bool = False):
     """Seconds from the nearest of `sources` to every node (reverse: to the nearest source), inf beyond the packed
     `limit` or unreachable: scipy's multi-source dijkstra(min_only=True, limit=) then unpack_seconds, bit for
-    bit, in one compiled pass with a radix heap. None without numba (the caller then uses scipy)."""
+    bit, in one compiled pass with a radix heap. None without numba (the caller then uses scipy).
+    with_source: (seconds, the index into `sources` of each node's nearest source, -1 where none)."""
     if njit is None:
         return None
-    dist = _radix(graph, _as_nodes(sources, graph), limit, reverse, np.zeros(0, np.uint8), 0)
+    label = np.full(graph.n_nodes if with_source else 0, -1, dtype=np.int64)
+    dist = _radix(graph, _as_nodes(sources, graph), limit, reverse, np.zeros(0, np.uint8), 0, label)
     from .graph import SHIFT
 
-    return _seconds(dist, 1.0 / SHIFT)
+    seconds = _seconds(dist, 1.0 / SHIFT)
+    return (seconds, label) if with_source else seconds
 
 
-def _radix(graph, sources, limit, reverse, wanted, remaining) -> np.ndarray:
+def _radix(graph, sources, limit, reverse, wanted, remaining, label=None) -> np.ndarray:
     """_radix_cover on the graph: the uint64 distances (NONE: not reached within the limit, or not settled
     before the search stopped at its last wanted node)."""
     indptr, indices = (graph.rev_indptr, graph.rev_indices) if reverse else (graph.indptr, graph.indices)
@@ -335,7 +346,8 @@ def _radix(graph, sources, limit, reverse, wanted, remaining) -> np.ndarray:
     cap = len(indices) + len(sources)  # np.empty: only the pages the search writes are ever mapped
     return _radix_cover(indptr, indices, _integer_weights(graph, reverse), sources, bound, dist,
                         np.empty(cap, np.uint64), np.empty(cap, np.int32), np.empty(cap, np.int32),  # int32 links:
-                        wanted, remaining)  # edges < 2**31 (graph.py)
+                        wanted, remaining,  # edges < 2**31 (graph.py)
+                        np.zeros(0, np.int64) if label is None else label)
 
 
 def _radix_targets(graph, sources, targets, limit, reverse) -> tuple[np.ndarray, int]:
@@ -389,7 +401,7 @@ def warm() -> str:
         _unpack(np.zeros(1), 1.0)
         _seconds(_radix_cover(indptr, indices, np.ones(1, np.uint64), np.array([0], np.int32), np.uint64(5),
                               np.full(2, NONE), np.empty(2, np.uint64), np.empty(2, np.int32), np.empty(2, np.int32),
-                              np.ones(2, np.uint8), 1), 1.0)
+                              np.ones(2, np.uint8), 1, np.zeros(0, np.int64)), 1.0)
         _reach(np.zeros((2, 2)), 0, np.array([1], np.int32), np.zeros((1, 1), np.int64), np.zeros(1), np.zeros(1), 1.0)
     return ENGINE
 

@@ -370,21 +370,22 @@ def nearest_station(graph: RoadGraph, station_nodes, limit_s: float | None = Non
     edge_start=True adds a third value, per edge the seconds at which it can be entered (the best allowed
     turn into it), for networks with turn data; None otherwise (an edge is entered when its source is reached).
 
-    Seconds only (with_station=False): bounded.cover's compiled radix heap search, 33 % fewer instructions than
-    scipy's on the 5-minute coverage of 380 stations (bench/routing_instructions.py); with the stations, scipy's
-    search (its `sources`), which measured twice as fast as bounded.py's binary heap there."""
+    bounded.cover's compiled radix heap search (with numba, on a graph without turn data), 33 % fewer
+    instructions than scipy's on the 5-minute coverage of 380 stations (bench/routing_instructions.py); it
+    carries each node's station along as it relaxes, where scipy needs its predecessor arrays for that."""
     station_nodes = np.asarray(station_nodes, dtype=np.int64)
     if edge_start:
         return _nearest_edges(graph, station_nodes, limit_s, with_station)
     if len(station_nodes) == 0:
         return np.full(graph.n_nodes, np.inf), (np.full(graph.n_nodes, -1, dtype=np.int64) if with_station else None)
     exact = limit_s is not None and limit_s <= graph.max_path_s  # the bound itself keeps every path exact
-    if not with_station and graph.turns is None:  # compiled, with a radix heap (bounded.cover); scipy without numba
-        seconds = bounded.cover(graph, station_nodes, packed_limit(limit_s))
-        if seconds is not None:
+    if graph.turns is None:  # compiled, with a radix heap (bounded.cover); scipy without numba
+        found = bounded.cover(graph, station_nodes, packed_limit(limit_s), with_source=with_station)
+        if found is not None:
+            seconds, station_of = found if with_station else (found, None)
             if not exact and np.max(seconds, initial=0.0, where=seconds < np.inf) > graph.max_path_s:
                 raise GraphError(_TOO_LONG.format(hours=graph.max_path_s / 3600))
-            return seconds, None
+            return seconds, station_of
     if not with_station:
         packed = tree(graph, station_nodes, limit_s=limit_s, min_only=True)
         if not exact:
