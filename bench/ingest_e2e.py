@@ -63,6 +63,9 @@ def ensure_database(url: str, var_dir: Path):
             conn.execute("SELECT EXISTS (SELECT 1 FROM monitoring_rule WHERE kind = 'lel' AND rule_type = 'high')").fetchone()[0]
     if not ready:
         subprocess.run([YINGJI, "demo", "--no-serve"], env=_env(url, var_dir), check=True, capture_output=True)
+    else:  # a database from an earlier run: bring its schema up to this code (the consumer refuses a stale one)
+        subprocess.run([YINGJI, "manage", "migrate", "--noinput"], env=_env(url, var_dir), check=True,
+                       capture_output=True)
 
 
 SETUP = """

@@ -114,6 +114,11 @@ def _database(using: str) -> bool:
         return False
 
 
+def schema_current(using: str = "default") -> bool:
+    """The database has every migration on disk applied: code and schema agree (False also when unknown)."""
+    return _migrations(using)
+
+
 def _migrations(using: str) -> bool:
     """No migration on disk left to apply (what `migrate --check` asks; ~10 ms, squashed migrations included)."""
     from django.db.migrations.executor import MigrationExecutor

@@ -266,6 +266,8 @@ class Consumer:
         is acknowledged and the broker sends it all again). Anything else: one message at a time."""
         from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
+        from yingji.core.health import schema_current
+
         delay = 0.5
         while True:
             try:
@@ -281,6 +283,14 @@ class Consumer:
             except (DatabaseError, Exception) as exc:  # noqa: B014 — a bug or bad data: isolate the message
                 self.stats.failures += 1
                 connection.close()
+                if isinstance(exc, DatabaseError) and not schema_current():
+                    # Code newer than the schema (an upgrade not migrated yet): every message would fail and be
+                    # dropped. Keep them unacknowledged, as for a database that is down, until it is migrated.
+                    log("schema_not_current", error=type(exc).__name__, detail=str(exc)[:200], retry_in_s=delay)
+                    if self.stop.wait(delay):
+                        return
+                    delay = min(delay * 2, 30)
+                    continue
                 if len(messages) > 1:
                     log("batch_failed", error=type(exc).__name__, detail=str(exc)[:200], messages=len(messages))
                     for message in messages:
@@ -327,6 +337,12 @@ class Consumer:
         o = self.options
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
+        from yingji.core.health import schema_current
+
+        if not schema_current():
+            log("schema_not_current", detail="数据库尚未迁移到当前版本：请先运行 yingji upgrade（或 yingji manage migrate），"
+                                             "再启动接入进程。消息留在消息服务器上，不会丢失。")
+            return 2
         log("starting", host=o.host, port=o.port, client_id=o.client_id, protocol=o.protocol,
             batch_size=o.batch_size, batch_ms=o.batch_ms, tls=bool(o.tls or o.ca_file))
         self.client.connect_async(o.host, o.port, keepalive=o.keepalive, clean_start=False,
