@@ -226,7 +226,13 @@ class ObjectFormView(ScopedMixin, FormView):
     def service_kwargs(self, form) -> dict:
         return {}
 
+    def saved(self, obj, created: bool) -> str:
+        """What to tell the user once the service has saved `obj` (a view may also keep something for the next
+        page here, e.g. a secret shown once)."""
+        return f"已保存{self.model._meta.verbose_name}“{obj}”。"
+
     def form_valid(self, form):
+        created = form.instance.pk is None
         try:
             obj = type(self).service(self.request.user, form.instance, form.service_data(), **self.service_kwargs(form))
         except ValidationError as exc:
@@ -235,7 +241,7 @@ class ObjectFormView(ScopedMixin, FormView):
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        messages.success(self.request, f"已保存{self.model._meta.verbose_name}“{obj}”。")
+        messages.success(self.request, self.saved(obj, created))
         for warning in location_warnings(obj):
             messages.warning(self.request, warning)
         return redirect(reverse(self.success_url_name, args=[obj.pk]) if self.success_url_name

@@ -4,15 +4,12 @@ renewing the secret. Writes go through services/webhooks.py; pages are scoped by
 own subscribers only; another township's is a 404)."""
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import redirect
 from django.urls import path
 from django.views.generic import DetailView
 
 from yingji.core.forms import ScopedModelForm
-from yingji.core.generic import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin, _add_errors
+from yingji.core.generic import ObjectActionView, ObjectFormView, ObjectListView, ScopedMixin
 from yingji.core.models import Region
 from yingji.core.scoping import scope
 
@@ -107,22 +104,11 @@ class SubscriberFormView(ObjectFormView):
     form_class = SubscriberForm
     service = staticmethod(services.save_subscriber)
 
-    def form_valid(self, form):
-        creating = form.instance.pk is None
-        try:
-            subscriber = services.save_subscriber(self.request.user, form.instance, form.service_data())
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-        if creating:
-            self.request.session[FRESH_SECRET] = {"id": subscriber.pk, "secret": subscriber.secret}
-            messages.success(self.request, f"已新增{subscriber}。签名密钥只显示这一次，请复制给接收方。")
-        else:
-            messages.success(self.request, f"已保存{subscriber}。")
-        return redirect(subscriber.get_absolute_url())
+    def saved(self, subscriber, created: bool) -> str:
+        if not created:
+            return f"已保存{subscriber}。"
+        self.request.session[FRESH_SECRET] = {"id": subscriber.pk, "secret": subscriber.secret}
+        return f"已新增{subscriber}。签名密钥只显示这一次，请复制给接收方。"
 
 
 class SubscriberActionForm(forms.Form):
