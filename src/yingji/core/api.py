@@ -65,7 +65,7 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
         queryset = super().get_queryset()
         if self.action == "layer":  # centres only: not every region's GeoJSON boundary and its parent's (20–50 KB each)
             return queryset.defer("boundary", "parent__boundary")
-        return queryset.defer(None)  # the serializer sends the boundary
+        return queryset.with_boundary()  # the serializer sends the boundary
 
     def save_extra(self, serializer):
         serializer.validated_data.pop("allow_outside_china", None)
@@ -77,7 +77,7 @@ class RegionViewSet(LayerActionMixin, ServiceViewSet):
         """Boundaries (GeoJSON polygons) of the regions in scope that have one, cut to the bbox by extent."""
         bbox = parse_bbox(request.query_params.get("bbox"))
         features = []
-        for region in self.filter_queryset(self.get_queryset()).defer(None).exclude(boundary__isnull=True).order_by("path"):
+        for region in self.filter_queryset(self.get_queryset()).with_boundary().exclude(boundary__isnull=True).order_by("path"):
             geometry = region.boundary.get("geometry", region.boundary) if isinstance(region.boundary, dict) else None
             if not geometry or geometry.get("type") not in ("Polygon", "MultiPolygon"):
                 continue

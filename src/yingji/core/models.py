@@ -44,10 +44,16 @@ class Record(RegionScoped):
         abstract = True
 
 
-class RegionManager(models.Manager.from_queryset(RegionScopedQuerySet)):
+class RegionQuerySet(RegionScopedQuerySet):
+    def with_boundary(self):
+        """For code that draws or tests the regions' geometry: their boundaries loaded too."""
+        return self.defer(None)
+
+
+class RegionManager(models.Manager.from_queryset(RegionQuerySet)):
     """Regions load without their boundary. Pages name regions (a user's, an ancestor, a record's) far more often
     than they draw them, and a boundary is up to ~50 KB of GeoJSON to parse: it was a third of the home page.
-    Code that draws or tests geometry asks for it: `.defer(None)` on a queryset, `values_list("boundary")`, or
+    Code that draws or tests geometry asks for it: `.with_boundary()` on a queryset, `values_list("boundary")`, or
     simply reading `region.boundary` on one region (one query). `select_related("region")` does not go through a
     manager: defer `region__boundary` there."""
 
@@ -105,7 +111,7 @@ class Region(Record):
         # Reading a deferred boundary refreshes that one field. Through the manager's defer("boundary"), Django's
         # only("boundary") would load every field instead and overwrite unsaved changes (a new parent).
         if from_queryset is None:
-            from_queryset = Region.objects.defer(None)
+            from_queryset = Region.objects.with_boundary()
         return super().refresh_from_db(using, fields, from_queryset)
 
     @property

@@ -87,7 +87,7 @@ class RegionPlaces(PlaceSource):
         from .models import Region
 
         regions = scope(Region.objects.all(), user).select_related("parent")
-        found = regions.defer(None).filter(Q(name__icontains=query) | Q(code__startswith=query) if query.isdigit()
+        found = regions.with_boundary().filter(Q(name__icontains=query) | Q(code__startswith=query) if query.isdigit()
                                else Q(name__icontains=query))
         return tiered(found, ("name", "code"), query)
 

@@ -41,7 +41,7 @@ def station_coverage(user, minutes: float):
     if not stations:
         raise ValidationError({"stations": ["管辖范围内没有标注位置的消防站。"]})
     townships = [{"name": r.name, "code": r.code, "boundary": r.boundary, "population": r.population or 0}
-                 for r in scope(Region.objects.defer(None).filter(level="township", boundary__isnull=False), user)]
+                 for r in scope(Region.objects.with_boundary().filter(level="township", boundary__isnull=False), user)]
     return routing.coverage(graph, stations, minutes, townships=townships or None)
 
 

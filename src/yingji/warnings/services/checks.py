@@ -217,7 +217,7 @@ def clean_areas(issuer: Region | None, areas, errors: dict) -> list[dict]:
         else:
             area["polygon"] = None
         _clean_circle(area, label, errors)
-        regions = [r if isinstance(r, Region) else Region.objects.defer(None).filter(pk=r).first() for r in area.get("regions") or []]
+        regions = [r if isinstance(r, Region) else Region.objects.with_boundary().filter(pk=r).first() for r in area.get("regions") or []]
         if any(r is None for r in regions):
             _add(errors, "areas", f"{label}：所选行政区划不存在。")
             regions = [r for r in regions if r is not None]

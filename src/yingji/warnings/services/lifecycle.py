@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from yingji.core import audit
@@ -28,10 +27,10 @@ from yingji.standards import levels
 from ..models import Warning, WarningArea, WarningTemplate
 from . import checks
 from .history import add_event
+from .targeting import AREA_FIELDS, stored_areas
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 REASON_MAX = 500
-AREA_FIELDS = ("area_desc", "polygon", "circle_longitude", "circle_latitude", "circle_radius_km")
 CONTENT_FIELDS = ("event_code", "level", "headline", "description", "instruction", "onset", "expires", "status",
                   "scope", "channels", "sender_name")
 ROLE_SETTINGS = {"YINGJI_WARNING_DRAFTERS": "拟稿", "YINGJI_WARNING_REVIEWERS": "审核", "YINGJI_WARNING_SIGNERS": "签发"}
@@ -141,11 +140,6 @@ def _area_snapshot(areas) -> list:
              "polygon": bool(a.get("polygon")), "circle_km": a.get("circle_radius_km")} for a in areas]
 
 
-def _stored_areas(warning: Warning) -> list[dict]:
-    return [{**{f: getattr(area, f) for f in AREA_FIELDS}, "regions": list(area.regions.all())}
-            for area in warning.areas.prefetch_related(Prefetch("regions", queryset=Region.objects.defer(None)))]
-
-
 def _write_areas(actor, warning: Warning, areas: list[dict]):
     """Replace the warning's areas (audited: one entry per area removed or added)."""
     for area in list(warning.areas.all()):
@@ -186,7 +180,7 @@ def save_draft(actor, warning: Warning, data: dict, areas: list[dict] | None = N
         if areas is not None or creating:
             cleaned.extend(checks.clean_areas(obj.region if obj.region_id else None, areas, errors))
         elif obj.region_id != stored.region_id:  # the stored areas must lie in the new issuing region too
-            checks.clean_areas(obj.region, _stored_areas(obj), errors)
+            checks.clean_areas(obj.region, stored_areas(obj), errors)
         checks.raise_if(errors)
 
     if creating:
@@ -223,7 +217,7 @@ def draft_followup(actor, previous: Warning, msg_type: str = Warning.UPDATE, dat
         values.update(headline=f"解除{stored.headline}"[:200], onset=timezone.now())
     values.update({k: v for k, v in (data or {}).items() if k in CONTENT_FIELDS})
     draft = Warning(msg_type=msg_type, references=stored, chain=stored.chain)
-    return save_draft(actor, draft, values, areas if areas is not None else _stored_areas(stored))
+    return save_draft(actor, draft, values, areas if areas is not None else stored_areas(stored))
 
 
 # --- review -------------------------------------------------------------------------------------------------------
@@ -237,7 +231,7 @@ def submit(actor, warning: Warning) -> Warning:
         raise _state_error(stored, "提交审核", (Warning.DRAFT,))
     errors: dict[str, list[str]] = {}
     checks.check_content(stored, errors)
-    checks.clean_areas(stored.region, _stored_areas(stored), errors)
+    checks.clean_areas(stored.region, stored_areas(stored), errors)
     checks.raise_if(errors)
     values = {"state": Warning.SUBMITTED, "submitted_at": timezone.now(), "rejection_reason": ""}
     changes = _changes(stored, values)
@@ -385,7 +379,7 @@ def publish(actor, warning: Warning, channels=None, *, now=None) -> Warning:
     errors: dict[str, list[str]] = {}
     checks.check_content(stored, errors, now=now)
     chosen = checks.check_channels(stored.channels if channels is None else channels, errors)
-    checks.clean_areas(stored.region, _stored_areas(stored), errors)
+    checks.clean_areas(stored.region, stored_areas(stored), errors)
     if stored.references_id and stored.references.state != Warning.PUBLISHED:
         checks._add(errors, "references", f"所引用的消息已{stored.references.get_state_display()}，不能再发布其"
                                           f"{stored.get_msg_type_display()}。")
@@ -411,7 +405,7 @@ def cancel(actor, warning: Warning, reason: str, channels=None) -> Warning:
     values = {f: getattr(stored, f) for f in CONTENT_FIELDS}
     values.update(headline=f"解除{stored.headline}"[:200], description=reason, instruction="", onset=now,
                   is_demo=stored.is_demo)
-    save_draft(actor, message, values, _stored_areas(stored), role="YINGJI_WARNING_SIGNERS")
+    save_draft(actor, message, values, stored_areas(stored), role="YINGJI_WARNING_SIGNERS")
     errors: dict[str, list[str]] = {}
     chosen = checks.check_channels(stored.channels if channels is None else channels, errors)
     checks.raise_if(errors)

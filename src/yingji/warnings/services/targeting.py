@@ -149,10 +149,13 @@ def compute_areas(issuer: Region, areas: list[dict]) -> Reach:
                  total=sum(total for _, total in coverage.values()))
 
 
+AREA_FIELDS = ("area_desc", "polygon", "circle_longitude", "circle_latitude", "circle_radius_km")
+
+
 def stored_areas(warning: Warning) -> list[dict]:
-    return [{"area_desc": a.area_desc, "polygon": a.polygon, "circle_longitude": a.circle_longitude,
-             "circle_latitude": a.circle_latitude, "circle_radius_km": a.circle_radius_km,
-             "regions": list(a.regions.all())} for a in warning.areas.prefetch_related(Prefetch("regions", queryset=Region.objects.defer(None)))]
+    """The warning's areas as the checks and the targeting take them, each with its regions (outlines loaded)."""
+    areas = warning.areas.prefetch_related(Prefetch("regions", queryset=Region.objects.with_boundary()))
+    return [{**{f: getattr(a, f) for f in AREA_FIELDS}, "regions": list(a.regions.all())} for a in areas]
 
 
 def compute(warning: Warning) -> Reach:

@@ -97,7 +97,7 @@ def warning_features(warnings, properties, circles_as_points=True, dot_km=None) 
 
 
 def with_areas(queryset):
-    return queryset.prefetch_related(Prefetch("areas__regions", queryset=Region.objects.defer(None)))  # drawn
+    return queryset.prefetch_related(Prefetch("areas__regions", queryset=Region.objects.with_boundary()))  # drawn
 
 
 def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:

@@ -108,7 +108,7 @@ class WarningForm(forms.Form):
 
 def region_choices(user):
     """Townships and villages the user may issue for, in code order (villages after their township)."""
-    return list(scope(Region.objects.defer(None).filter(level__in=("township", "village")), user, for_write=True)
+    return list(scope(Region.objects.with_boundary().filter(level__in=("township", "village")), user, for_write=True)
                 .order_by("path"))  # with their outlines: the editor's map draws them
 
 
@@ -181,7 +181,7 @@ class WarningFormView(ScopedMixin, FormView):
         if not hasattr(self, "_object"):
             if "pk" in self.kwargs:
                 self._object = get_object_or_404(self.get_queryset().prefetch_related(
-                    Prefetch("areas__regions", queryset=Region.objects.defer(None))),
+                    Prefetch("areas__regions", queryset=Region.objects.with_boundary())),
                                                  pk=self.kwargs["pk"])
             else:
                 self._object = Warning()

@@ -68,7 +68,7 @@ def county_outlines(warnings) -> dict:
     when no base map is configured; the county of the first region without a parent when none is in force."""
     regions = {w.region for w in warnings}
     if not regions:
-        regions = set(Region.objects.defer(None).filter(level="county").exclude(boundary=None).order_by("pk")[:1])
+        regions = set(Region.objects.with_boundary().filter(level="county").exclude(boundary=None).order_by("pk")[:1])
     features = []
     for region in regions:
         geometry = geometry_of(region.boundary)
